@@ -1,0 +1,1 @@
+//! The TOML configuration, its two-phase validation, and secret loading.

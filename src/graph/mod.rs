@@ -1,0 +1,1 @@
+//! Talking to Microsoft: tokens, throttle classes, retries, paging, `$batch`, Exchange admin API.

@@ -1,0 +1,10 @@
+//! vigie365 — nightly audit of a Québec health establishment's Microsoft 365 tenant
+//! (MSSS-DIR04, orientation on generic CHSLD subscriptions) and its yearly bilan.
+//!
+//! The pipeline is `graph` → `collect` → `store` → `checks` → `report`; `sim` stands in for
+//! Microsoft in the demo, the end-to-end tests and the benchmark. See DESIGN.md.
+
+pub mod config;
+pub mod graph;
+pub mod queries;
+pub mod sim;

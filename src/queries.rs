@@ -1,0 +1,1 @@
+//! The catalogue of remote requests, embedded from `queries/`.
