@@ -1,0 +1,607 @@
+//! The request engine: one place where every Graph and Exchange request is limited, signed,
+//! sent, retried, size-checked and turned into a typed result; paging and `$batch` on top.
+//!
+//! What it guarantees (tested in `tests/graph_*.rs`):
+//! - a page that still fails after its retries is an error, never a short list: the caller
+//!   gets every record exactly once, or an error;
+//! - `@odata.nextLink` is followed exactly as given, only to the configured host of that API
+//!   (the token never leaves for another host), through the same limiter and retries;
+//! - a 401 drops the token and retries once with a fresh one, so a token that expires in the
+//!   middle of a long paging loses no page;
+//! - bodies are read with a size limit, and JSON nesting is bounded by serde_json's limit.
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use http::{HeaderMap, Method};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use super::auth::{Audience, TokenProvider};
+use super::error::{GraphError, Refused, RequestLabel, classify_refusal, parse_error_body};
+use super::retry::{RetryPolicy, is_transient, retry_after};
+use super::throttle::{Limiters, Limits, ThrottleClass};
+use crate::queries::{Api, Query};
+
+/// Settings of the engine, from the configuration.
+#[derive(Debug, Clone)]
+pub struct ClientSettings {
+    pub graph_base: Url,
+    pub exchange_base: Url,
+    pub tenant_id: String,
+    /// The tenant's primary domain (Exchange's `X-AnchorMailbox`).
+    pub tenant_domain: String,
+    pub limits: Limits,
+    pub retry: RetryPolicy,
+    /// Largest body accepted (a page of 1,000 sign-ins is a few MB).
+    pub max_body_bytes: usize,
+    /// Timeout of one request.
+    pub timeout: Duration,
+}
+
+impl ClientSettings {
+    /// Published limits and default retries, for the given endpoints.
+    pub fn new(graph_base: Url, exchange_base: Url, tenant_id: &str, tenant_domain: &str) -> Self {
+        ClientSettings {
+            graph_base,
+            exchange_base,
+            tenant_id: tenant_id.to_string(),
+            tenant_domain: tenant_domain.to_string(),
+            limits: Limits::default(),
+            retry: RetryPolicy::default(),
+            max_body_bytes: 64 * 1024 * 1024,
+            timeout: Duration::from_secs(120),
+        }
+    }
+}
+
+/// The shared HTTP client: rustls with the ring provider, no automatic redirects (they are
+/// followed by hand, to the configured hosts only).
+pub fn http_client(timeout: Duration) -> Result<reqwest::Client, String> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(timeout)
+        .connect_timeout(Duration::from_secs(30))
+        .user_agent(concat!("vigie365/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| describe_reqwest(&e))
+}
+
+/// A short French description of a transport error, without URLs' query strings.
+pub fn describe_reqwest(e: &reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "délai dépassé"
+    } else if e.is_connect() {
+        "connexion impossible"
+    } else if e.is_body() || e.is_decode() {
+        "réponse interrompue"
+    } else if e.is_request() {
+        "connexion interrompue"
+    } else {
+        "erreur de transport"
+    };
+    let mut detail = String::new();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        detail = s.to_string();
+        source = s.source();
+    }
+    if detail.is_empty() {
+        kind.to_string()
+    } else {
+        format!("{kind} ({detail})")
+    }
+}
+
+/// Counters of what was sent, per throttle class (for `doctor`, logs and the benchmark).
+#[derive(Debug, Default)]
+pub struct Counters {
+    requests: [AtomicU64; 6],
+    throttled: [AtomicU64; 6],
+    retries: [AtomicU64; 6],
+}
+
+/// A snapshot of the counters of one class.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ClassCounts {
+    pub requests: u64,
+    pub throttled: u64,
+    pub retries: u64,
+}
+
+impl Counters {
+    pub fn get(&self, class: ThrottleClass) -> ClassCounts {
+        let i = class as usize;
+        ClassCounts {
+            requests: self.requests[i].load(Ordering::Relaxed),
+            throttled: self.throttled[i].load(Ordering::Relaxed),
+            retries: self.retries[i].load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// One request to send.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub label: RequestLabel,
+    pub method: Method,
+    pub url: Url,
+    pub body: Option<serde_json::Value>,
+    pub api: Api,
+    pub class: ThrottleClass,
+    pub cost: u32,
+    pub permissions: Vec<String>,
+    pub licence: String,
+}
+
+impl Call {
+    /// A call for a query family of `queries/`, to that URL.
+    pub fn for_query(query: &Query, method: Method, url: Url) -> Self {
+        Call {
+            label: RequestLabel {
+                query: query.name.clone(),
+                path: url.path().to_string(),
+            },
+            method,
+            url,
+            body: None,
+            api: query.api,
+            class: query.throttle,
+            cost: query.cost.max(1),
+            permissions: query.permissions.clone(),
+            licence: query.licence.clone(),
+        }
+    }
+
+    fn audience(&self) -> Audience {
+        match self.api {
+            Api::Graph => Audience::Graph,
+            Api::Exchange => Audience::Exchange,
+        }
+    }
+}
+
+/// A successful response.
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    tokens: TokenProvider,
+    limiters: Limiters,
+    settings: ClientSettings,
+    counters: Counters,
+}
+
+/// The Graph and Exchange client. Cheap to clone; share one per night.
+#[derive(Clone)]
+pub struct GraphClient {
+    inner: Arc<Inner>,
+}
+
+/// Percent-encodes a query string value, keeping the characters Graph's documentation
+/// writes literally (`$`, `'`, `(`, `)`, `,`, `:`, `/`) and encoding spaces as `%20`.
+pub fn encode_query_value(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'-'
+            | b'_'
+            | b'.'
+            | b'~'
+            | b'$'
+            | b'\''
+            | b'('
+            | b')'
+            | b','
+            | b':'
+            | b'/'
+            | b'*' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+impl GraphClient {
+    pub fn new(http: reqwest::Client, tokens: TokenProvider, settings: ClientSettings) -> Self {
+        let limiters = Limiters::new(settings.limits.clone());
+        GraphClient {
+            inner: Arc::new(Inner {
+                http,
+                tokens,
+                limiters,
+                settings,
+                counters: Counters::default(),
+            }),
+        }
+    }
+
+    pub fn settings(&self) -> &ClientSettings {
+        &self.inner.settings
+    }
+
+    pub fn counters(&self) -> &Counters {
+        &self.inner.counters
+    }
+
+    pub(crate) fn count_throttled(&self, class: ThrottleClass) {
+        self.inner.counters.throttled[class as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn tokens(&self) -> &TokenProvider {
+        &self.inner.tokens
+    }
+
+    /// `{graph base}{path}?{params}`; parameter values are encoded for Graph.
+    pub fn graph_url(&self, path: &str, params: &[(&str, &str)]) -> Result<Url, GraphError> {
+        build_url(&self.inner.settings.graph_base, path, params)
+    }
+
+    /// The Exchange admin API `InvokeCommand` URL of the tenant.
+    pub fn exchange_url(&self) -> Result<Url, GraphError> {
+        let path = format!(
+            "/adminapi/beta/{}/InvokeCommand",
+            self.inner.settings.tenant_id
+        );
+        build_url(&self.inner.settings.exchange_base, &path, &[])
+    }
+
+    fn base_for(&self, api: Api) -> &Url {
+        match api {
+            Api::Graph => &self.inner.settings.graph_base,
+            Api::Exchange => &self.inner.settings.exchange_base,
+        }
+    }
+
+    /// Is `url` on the configured host of that API (same scheme, host and port)?
+    fn same_origin(&self, api: Api, url: &Url) -> bool {
+        let base = self.base_for(api);
+        url.scheme() == base.scheme()
+            && url.host_str() == base.host_str()
+            && url.port_or_known_default() == base.port_or_known_default()
+    }
+
+    /// Sends one call with limiter, token, retries and redirects; returns the 2xx response
+    /// or a typed error.
+    pub async fn send(&self, call: &Call) -> Result<Response, GraphError> {
+        let inner = &*self.inner;
+        let policy = &inner.settings.retry;
+        let audience = call.audience();
+        let class_index = call.class as usize;
+        let mut url = call.url.clone();
+        let mut attempt: u32 = 0;
+        let mut refreshed = false;
+        let mut redirects = 0;
+        let mut waited = Duration::ZERO;
+        loop {
+            attempt += 1;
+            if !self.same_origin(call.api, &url) {
+                return Err(GraphError::ForeignHost {
+                    request: call.label.clone(),
+                    host: url.host_str().unwrap_or("?").to_string(),
+                });
+            }
+            inner.limiters.acquire(call.class, call.cost).await;
+            let bearer = inner.tokens.bearer(audience).await?;
+            let mut rb = inner
+                .http
+                .request(call.method.clone(), url.clone())
+                .bearer_auth(&bearer.value);
+            if call.api == Api::Exchange {
+                rb = rb.header("X-ResponseFormat", "json").header(
+                    "X-AnchorMailbox",
+                    format!(
+                        "UPN:SystemMailbox{{bb558c35-97f1-4cb9-8ff7-d53741dc928c}}@{}",
+                        inner.settings.tenant_domain
+                    ),
+                );
+            }
+            if let Some(body) = &call.body {
+                rb = rb.json(body);
+            }
+            if let Some(prefer) = prefer_header(call) {
+                rb = rb.header("Prefer", prefer);
+            }
+            inner.counters.requests[class_index].fetch_add(1, Ordering::Relaxed);
+            let last = match rb.send().await {
+                Err(e) => describe_reqwest(&e),
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let headers = resp.headers().clone();
+                    if (200..300).contains(&status) {
+                        match read_limited(resp, inner.settings.max_body_bytes).await {
+                            Ok(body) => {
+                                return Ok(Response {
+                                    status,
+                                    headers,
+                                    body,
+                                });
+                            }
+                            Err(ReadError::TooLarge) => {
+                                return Err(GraphError::TooLarge {
+                                    request: call.label.clone(),
+                                    limit: inner.settings.max_body_bytes,
+                                });
+                            }
+                            Err(ReadError::Transport(detail)) => detail,
+                        }
+                    } else if matches!(status, 301 | 302 | 303 | 307 | 308) && redirects < 5 {
+                        let target = headers
+                            .get(http::header::LOCATION)
+                            .and_then(|v| v.to_str().ok())
+                            .and_then(|loc| url.join(loc).ok());
+                        match target {
+                            Some(t) => {
+                                tracing::debug!(query = %call.label.query, "redirection suivie");
+                                url = t;
+                                redirects += 1;
+                                attempt -= 1;
+                                continue;
+                            }
+                            None => {
+                                return Err(GraphError::Malformed {
+                                    request: call.label.clone(),
+                                    detail: format!(
+                                        "redirection HTTP {status} sans Location valide"
+                                    ),
+                                });
+                            }
+                        }
+                    } else if status == 401 && !refreshed {
+                        // The token expired or was revoked early: fetch a fresh one, once.
+                        inner.tokens.invalidate(audience, &bearer).await;
+                        refreshed = true;
+                        attempt -= 1;
+                        continue;
+                    } else if is_transient(status) {
+                        if status == 429 {
+                            inner.counters.throttled[class_index].fetch_add(1, Ordering::Relaxed);
+                        }
+                        if attempt >= policy.max_attempts {
+                            return Err(GraphError::Exhausted {
+                                request: call.label.clone(),
+                                attempts: attempt,
+                                last: format!("HTTP {status}"),
+                                waited,
+                            });
+                        }
+                        let wait = policy.delay(attempt, retry_after(&headers));
+                        tracing::info!(query = %call.label.query, status, attempt, wait_ms = wait.as_millis() as u64, "nouvel essai");
+                        inner.counters.retries[class_index].fetch_add(1, Ordering::Relaxed);
+                        waited += wait;
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    } else {
+                        let body = read_limited(resp, 64 * 1024).await.unwrap_or_default();
+                        let (code, message, request_id) = parse_error_body(&body);
+                        return Err(GraphError::Refused(Box::new(Refused {
+                            request: call.label.clone(),
+                            status,
+                            request_id,
+                            refusal: classify_refusal(status, code.as_deref()),
+                            code,
+                            message,
+                            permissions: call.permissions.clone(),
+                            licence: call.licence.clone(),
+                        })));
+                    }
+                }
+            };
+            // A broken connection or an interrupted body: retry with backoff.
+            if attempt >= policy.max_attempts {
+                return Err(GraphError::Exhausted {
+                    request: call.label.clone(),
+                    attempts: attempt,
+                    last,
+                    waited,
+                });
+            }
+            let wait = policy.delay(attempt, None);
+            tracing::info!(query = %call.label.query, attempt, error = %last, "nouvel essai après une erreur de transport");
+            inner.counters.retries[class_index].fetch_add(1, Ordering::Relaxed);
+            waited += wait;
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Sends a call and decodes its JSON body.
+    pub async fn get_json<T: DeserializeOwned>(&self, call: &Call) -> Result<T, GraphError> {
+        let resp = self.send(call).await?;
+        decode(&call.label, &resp.body)
+    }
+
+    /// Pages through a Graph collection, page by page.
+    pub fn pages<T: DeserializeOwned>(&self, call: Call) -> Pager<T> {
+        Pager {
+            client: self.clone(),
+            call,
+            next: None,
+            started: false,
+            done: false,
+            pages: 0,
+            _t: PhantomData,
+        }
+    }
+
+    /// Pages through the result of an Exchange admin cmdlet.
+    pub fn exchange_pages<T: DeserializeOwned>(
+        &self,
+        query: &Query,
+    ) -> Result<Pager<T>, GraphError> {
+        let url = self.exchange_url()?;
+        let mut call = Call::for_query(query, Method::POST, url);
+        let params: serde_json::Map<String, serde_json::Value> = query
+            .parameters
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+            .collect();
+        call.body = Some(serde_json::json!({
+            "CmdletInput": {
+                "CmdletName": query.cmdlet.clone().unwrap_or_default(),
+                "Parameters": params,
+            }
+        }));
+        Ok(self.pages(call))
+    }
+}
+
+fn prefer_header(call: &Call) -> Option<String> {
+    (call.api == Api::Exchange).then(|| "odata.maxpagesize=1000".to_string())
+}
+
+fn build_url(base: &Url, path: &str, params: &[(&str, &str)]) -> Result<Url, GraphError> {
+    let mut s = format!("{}{}", base.as_str().trim_end_matches('/'), path);
+    if !params.is_empty() {
+        s.push('?');
+        let q: Vec<String> = params
+            .iter()
+            .map(|(k, v)| format!("{k}={}", encode_query_value(v)))
+            .collect();
+        s.push_str(&q.join("&"));
+    }
+    Url::parse(&s).map_err(|e| GraphError::BadUrl {
+        request: RequestLabel {
+            query: "url".into(),
+            path: path.to_string(),
+        },
+        detail: e.to_string(),
+    })
+}
+
+enum ReadError {
+    TooLarge,
+    Transport(String),
+}
+
+async fn read_limited(mut resp: reqwest::Response, limit: usize) -> Result<Bytes, ReadError> {
+    if resp.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(ReadError::TooLarge);
+    }
+    let mut buf = BytesMut::new();
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                if buf.len() + chunk.len() > limit {
+                    return Err(ReadError::TooLarge);
+                }
+                buf.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(buf.freeze()),
+            Err(e) => return Err(ReadError::Transport(describe_reqwest(&e))),
+        }
+    }
+}
+
+/// Decodes JSON, turning serde's error into a typed one that names the request.
+pub fn decode<T: DeserializeOwned>(label: &RequestLabel, body: &[u8]) -> Result<T, GraphError> {
+    serde_json::from_slice(body).map_err(|e| GraphError::Malformed {
+        request: label.clone(),
+        detail: if e.is_eof() {
+            format!("JSON tronqué ({} octets reçus)", body.len())
+        } else {
+            format!("JSON invalide : {e}")
+        },
+    })
+}
+
+#[derive(Deserialize)]
+struct Envelope<T> {
+    value: Vec<T>,
+    #[serde(rename = "@odata.nextLink", default)]
+    next_link: Option<String>,
+    #[serde(rename = "@odata.deltaLink", default)]
+    delta_link: Option<String>,
+}
+
+/// One page of a collection.
+#[derive(Debug)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// 1 for the first page.
+    pub number: u32,
+    /// The `@odata.deltaLink` on the last page of a delta query.
+    pub delta_link: Option<String>,
+}
+
+/// Pages through a collection, one request per `next_page`; nothing is accumulated.
+pub struct Pager<T> {
+    client: GraphClient,
+    call: Call,
+    next: Option<Url>,
+    started: bool,
+    done: bool,
+    pages: u32,
+    _t: PhantomData<T>,
+}
+
+impl<T: DeserializeOwned> Pager<T> {
+    /// The next page, `None` after the last. An error ends the paging: the caller must treat
+    /// the collection as not read, never as complete.
+    pub async fn next_page(&mut self) -> Result<Option<Page<T>>, GraphError> {
+        if self.done {
+            return Ok(None);
+        }
+        let mut call = self.call.clone();
+        if self.started {
+            match self.next.take() {
+                Some(url) => {
+                    call.label.path = url.path().to_string();
+                    call.url = url;
+                }
+                None => {
+                    self.done = true;
+                    return Ok(None);
+                }
+            }
+        }
+        self.started = true;
+        // Any failure ends the paging for good.
+        self.done = true;
+        let resp = self.client.send(&call).await?;
+        let env: Envelope<T> = decode(&call.label, &resp.body)?;
+        if let Some(link) = env.next_link {
+            let url = Url::parse(&link).map_err(|e| GraphError::Malformed {
+                request: call.label.clone(),
+                detail: format!("@odata.nextLink invalide : {e}"),
+            })?;
+            if !self.client.same_origin(call.api, &url) {
+                return Err(GraphError::ForeignHost {
+                    request: call.label.clone(),
+                    host: url.host_str().unwrap_or("?").to_string(),
+                });
+            }
+            if url == call.url {
+                return Err(GraphError::Malformed {
+                    request: call.label.clone(),
+                    detail: "@odata.nextLink renvoie à la même page (pagination en boucle)".into(),
+                });
+            }
+            self.next = Some(url);
+            self.done = false;
+        }
+        self.pages += 1;
+        Ok(Some(Page {
+            items: env.value,
+            number: self.pages,
+            delta_link: env.delta_link,
+        }))
+    }
+
+    /// Pages read so far.
+    pub fn pages_read(&self) -> u32 {
+        self.pages
+    }
+}
