@@ -5,6 +5,7 @@
 //! Microsoft in the demo, the end-to-end tests and the benchmark. See DESIGN.md.
 
 pub mod config;
+pub mod exit;
 pub mod graph;
 pub mod queries;
 pub mod sim;

@@ -1,1 +1,183 @@
-fn main() {}
+//! The command line: parse, load the configuration, call the library, map the outcome to an
+//! exit code. Nothing else lives here.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{ArgAction, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use vigie365::exit::Outcome;
+
+const HELP_TEMPLATE: &str =
+    "{before-help}{about-with-newline}\nUtilisation : {usage}\n\n{all-args}{after-help}";
+
+/// vigie365 — audit nocturne d'un locataire Microsoft 365 du RSSS et bilan annuel de sécurité
+/// (MSSS-DIR04, orientation sur les abonnements génériques en CHSLD).
+#[derive(Parser, Debug)]
+#[command(
+    name = "vigie365",
+    version,
+    disable_help_subcommand = true,
+    subcommand_help_heading = "Commandes"
+)]
+struct Cli {
+    /// Fichier de configuration (sinon VIGIE365_CONFIG, sinon /etc/vigie365/vigie365.toml).
+    #[arg(long, short = 'c', global = true, value_name = "FICHIER")]
+    config: Option<PathBuf>,
+
+    /// Format des journaux sur la sortie d'erreur : texte (par défaut) ou json (cron, systemd).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Texte, value_name = "FORMAT",
+          hide_default_value = true, hide_possible_values = true)]
+    log_format: LogFormat,
+
+    /// Journaux détaillés (répéter pour plus de détails).
+    #[arg(long, short = 'v', global = true, action = ArgAction::Count)]
+    verbose: u8,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Texte,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// La tâche de nuit : collecte, évaluation, constats du jour.
+    Run,
+    /// Lit le locataire (Graph, Exchange) et l'enregistre dans la base.
+    Collect,
+    /// Évalue le dernier instantané de la base et met à jour les constats.
+    Evaluate,
+    /// Écrit les constats du jour (CSV, JSON Lines) et le résumé.
+    Report,
+    /// Écrit le bilan annuel de sécurité de l'information (DIR04 art. 14) à partir de la base.
+    Bilan,
+    /// Démonstration : un établissement simulé, une année simulée, un vrai bilan.
+    Demo,
+    /// Sert un locataire simulé (Graph, Exchange, jeton) sur la boucle locale.
+    Sim,
+    /// Vérifie configuration, jetons et autorisations, source par source.
+    Doctor,
+    /// Affiche les autorisations d'application et licences requises, requête par requête.
+    Permissions,
+    /// Configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum ConfigCommand {
+    /// Valide le fichier de configuration et signale chaque problème (fichier, ligne, correctif).
+    Check,
+}
+
+/// French help everywhere: the help flag, the version flag and the section headings.
+fn french(cmd: clap::Command) -> clap::Command {
+    let cmd = cmd
+        .help_template(HELP_TEMPLATE)
+        .subcommand_help_heading("Commandes")
+        .disable_help_flag(true)
+        .arg(
+            clap::Arg::new("aide")
+                .short('h')
+                .long("help")
+                .action(ArgAction::Help)
+                .help("Affiche l'aide")
+                .global(true),
+        )
+        .mut_subcommands(french);
+    if cmd.get_version().is_some() {
+        cmd.disable_version_flag(true).arg(
+            clap::Arg::new("version")
+                .short('V')
+                .long("version")
+                .action(ArgAction::Version)
+                .help("Affiche la version"),
+        )
+    } else {
+        cmd
+    }
+}
+
+fn main() -> ExitCode {
+    let matches = match french(Cli::command()).try_get_matches() {
+        Ok(m) => m,
+        Err(e) => {
+            if !matches!(
+                e.kind(),
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion
+            ) {
+                eprintln!("vigie365 : arguments invalides (voir « vigie365 --help ») :");
+            }
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitCode::SUCCESS
+                }
+                _ => Outcome::Usage.into(),
+            };
+        }
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return Outcome::Usage.into();
+        }
+    };
+    init_logs(cli.log_format, cli.verbose);
+    run(cli).into()
+}
+
+fn init_logs(format: LogFormat, verbose: u8) {
+    let default = match verbose {
+        0 => "vigie365=info,warn",
+        1 => "vigie365=debug,info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("VIGIE365_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Texte => builder.with_target(false).try_init(),
+    };
+}
+
+fn not_built(what: &str) -> Outcome {
+    eprintln!("vigie365 : la commande « {what} » n'est pas encore disponible dans cette version.");
+    Outcome::Usage
+}
+
+fn run(cli: Cli) -> Outcome {
+    match cli.command {
+        Command::Permissions => {
+            print!("{}", vigie365::queries::permission_table());
+            println!(
+                "\nÀ accorder à l'application (type « Application », puis consentement administrateur) :"
+            );
+            for (api, permission) in vigie365::queries::permissions_to_grant() {
+                let api = match api {
+                    vigie365::queries::Api::Graph => "Microsoft Graph",
+                    vigie365::queries::Api::Exchange => "Office 365 Exchange Online",
+                };
+                println!("  - {api} : {permission}");
+            }
+            Outcome::Complete
+        }
+        Command::Config(ConfigCommand::Check) => not_built("config check"),
+        Command::Run => not_built("run"),
+        Command::Collect => not_built("collect"),
+        Command::Evaluate => not_built("evaluate"),
+        Command::Report => not_built("report"),
+        Command::Bilan => not_built("bilan"),
+        Command::Demo => not_built("demo"),
+        Command::Sim => not_built("sim"),
+        Command::Doctor => not_built("doctor"),
+    }
+}
