@@ -7,5 +7,7 @@
 pub mod config;
 pub mod exit;
 pub mod graph;
+pub mod model;
 pub mod queries;
 pub mod sim;
+pub mod store;

@@ -1,0 +1,261 @@
+//! The tenant as vigie365 keeps it: the records collectors write, the store versions, and
+//! checks and reports read. Collectors translate Microsoft's wire models (`graph::models`)
+//! into these; nothing downstream ever sees Microsoft's JSON, so a change of endpoint touches
+//! one collector only. Every record has a stable key (`Record::key`) under which the store
+//! keeps its versions over time.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A kind of versioned record, and the store's name for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Account,
+    Registration,
+    CaPolicy,
+    NamedLocation,
+    GroupMember,
+    InboxRule,
+    Mailbox,
+    MailContact,
+    RemoteDomain,
+    OutboundPolicy,
+    TransportRule,
+    AcceptedDomain,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 12] = [
+        Kind::Account,
+        Kind::Registration,
+        Kind::CaPolicy,
+        Kind::NamedLocation,
+        Kind::GroupMember,
+        Kind::InboxRule,
+        Kind::Mailbox,
+        Kind::MailContact,
+        Kind::RemoteDomain,
+        Kind::OutboundPolicy,
+        Kind::TransportRule,
+        Kind::AcceptedDomain,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Account => "account",
+            Kind::Registration => "registration",
+            Kind::CaPolicy => "ca_policy",
+            Kind::NamedLocation => "named_location",
+            Kind::GroupMember => "group_member",
+            Kind::InboxRule => "inbox_rule",
+            Kind::Mailbox => "mailbox",
+            Kind::MailContact => "mail_contact",
+            Kind::RemoteDomain => "remote_domain",
+            Kind::OutboundPolicy => "outbound_policy",
+            Kind::TransportRule => "transport_rule",
+            Kind::AcceptedDomain => "accepted_domain",
+        }
+    }
+}
+
+/// A record the store versions: its kind and its stable key.
+pub trait Record: Serialize + for<'de> Deserialize<'de> {
+    const KIND: Kind;
+    fn key(&self) -> String;
+}
+
+macro_rules! record {
+    ($t:ty, $kind:expr, |$s:ident| $key:expr) => {
+        impl Record for $t {
+            const KIND: Kind = $kind;
+            fn key(&self) -> String {
+                let $s = self;
+                $key
+            }
+        }
+    };
+}
+
+/// A directory account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Account {
+    pub id: String,
+    /// Lowercase, as every finding names it.
+    pub upn: String,
+    pub display_name: String,
+    pub mail: Option<String>,
+    pub enabled: bool,
+    pub guest: bool,
+    pub employee_type: Option<String>,
+    /// `extensionAttribute1`..`15` that have a value.
+    pub extension_attributes: BTreeMap<String, String>,
+    pub created: Option<DateTime<Utc>>,
+    pub last_password_change: Option<DateTime<Utc>>,
+}
+record!(Account, Kind::Account, |s| s.id.clone());
+
+/// MFA registration of an account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Registration {
+    pub user_id: String,
+    pub upn: String,
+    pub mfa_registered: bool,
+    pub mfa_capable: bool,
+    pub methods: Vec<String>,
+}
+record!(Registration, Kind::Registration, |s| s.user_id.clone());
+
+/// A conditional access policy, reduced to what MFA coverage needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaPolicy {
+    pub id: String,
+    pub name: String,
+    /// `enabled`, `disabled`, `enabledForReportingButNotEnforced`.
+    pub state: String,
+    pub include_users: Vec<String>,
+    pub exclude_users: Vec<String>,
+    pub include_groups: Vec<String>,
+    pub exclude_groups: Vec<String>,
+    pub include_roles: Vec<String>,
+    pub exclude_roles: Vec<String>,
+    pub include_applications: Vec<String>,
+    pub built_in_controls: Vec<String>,
+    pub authentication_strength: bool,
+}
+record!(CaPolicy, Kind::CaPolicy, |s| s.id.clone());
+
+/// A named location (IP ranges, or countries).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NamedLocation {
+    pub id: String,
+    pub name: String,
+    pub trusted: bool,
+    pub cidrs: Vec<String>,
+}
+record!(NamedLocation, Kind::NamedLocation, |s| s.id.clone());
+
+/// A user that belongs (transitively) to a group named by a policy or by classification.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupMember {
+    pub group_id: String,
+    pub user_id: String,
+}
+record!(GroupMember, Kind::GroupMember, |s| format!(
+    "{}/{}",
+    s.group_id, s.user_id
+));
+
+/// Which action of an inbox rule sends the mail on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RuleAction {
+    ForwardTo,
+    ForwardAsAttachmentTo,
+    RedirectTo,
+}
+
+/// An inbox rule that forwards or redirects (rules that do neither are not kept).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InboxRule {
+    pub mailbox_user_id: String,
+    pub mailbox_upn: String,
+    pub rule_id: String,
+    pub name: String,
+    pub enabled: bool,
+    pub has_error: bool,
+    pub targets: Vec<(RuleAction, String)>,
+}
+record!(InboxRule, Kind::InboxRule, |s| format!(
+    "{}/{}",
+    s.mailbox_user_id, s.rule_id
+));
+
+/// A mailbox, with its mailbox-level forwarding.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Mailbox {
+    /// The directory id (`ExternalDirectoryObjectId`), when Exchange gives it.
+    pub user_id: Option<String>,
+    pub upn: String,
+    pub primary_smtp: String,
+    /// `UserMailbox`, `SharedMailbox`, ...
+    pub kind: String,
+    pub forwarding_smtp: Option<String>,
+    pub forwarding_address: Option<String>,
+    pub deliver_and_forward: bool,
+}
+record!(Mailbox, Kind::Mailbox, |s| s.upn.clone());
+
+/// A mail contact (the usual target of `ForwardingAddress`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MailContact {
+    pub identity: String,
+    pub name: String,
+    pub external_address: Option<String>,
+}
+record!(MailContact, Kind::MailContact, |s| s.identity.clone());
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RemoteDomain {
+    pub domain: String,
+    pub auto_forward_enabled: bool,
+}
+record!(RemoteDomain, Kind::RemoteDomain, |s| s
+    .domain
+    .to_lowercase());
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboundPolicy {
+    pub identity: String,
+    pub is_default: bool,
+    /// `Automatic`, `On` or `Off`.
+    pub auto_forwarding_mode: String,
+}
+record!(OutboundPolicy, Kind::OutboundPolicy, |s| s.identity.clone());
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TransportRule {
+    pub id: String,
+    pub name: String,
+    pub enabled: bool,
+    pub redirect_to: Vec<String>,
+    pub blind_copy_to: Vec<String>,
+    pub copy_to: Vec<String>,
+}
+record!(TransportRule, Kind::TransportRule, |s| s.id.clone());
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AcceptedDomain {
+    pub domain: String,
+    pub kind: Option<String>,
+}
+record!(AcceptedDomain, Kind::AcceptedDomain, |s| s
+    .domain
+    .to_lowercase());
+
+/// One sign-in of an account in scope (kept raw for the configured number of days).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignIn {
+    pub id: String,
+    pub created: DateTime<Utc>,
+    pub user_id: String,
+    pub upn: String,
+    pub app_id: String,
+    pub app_name: String,
+    pub ip: Option<String>,
+    pub client_app: Option<String>,
+    pub interactive: bool,
+    /// `singleFactorAuthentication`, `multiFactorAuthentication`, or unknown (v1.0).
+    pub auth_requirement: Option<String>,
+    pub error_code: i64,
+    pub os: Option<String>,
+    pub browser: Option<String>,
+}
+
+impl SignIn {
+    pub fn succeeded(&self) -> bool {
+        self.error_code == 0
+    }
+}

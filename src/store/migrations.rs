@@ -1,0 +1,81 @@
+//! Versioned schema. Each migration runs once, in order, inside a transaction; the version
+//! reached is kept in SQLite's `user_version`. Never edit a released migration: add one.
+
+pub const MIGRATIONS: &[&str] = &[
+    // 1: runs, coverage per source, versioned records, sign-ins, watermarks.
+    r#"
+    CREATE TABLE runs (
+        id            INTEGER PRIMARY KEY,
+        started_at    TEXT NOT NULL,
+        as_of         TEXT NOT NULL,
+        night         TEXT NOT NULL,
+        ended_at      TEXT,
+        status        TEXT NOT NULL CHECK (status IN ('running','complete','partial','failed','interrupted')),
+        tool_version  TEXT NOT NULL,
+        error         TEXT
+    );
+    CREATE INDEX runs_night ON runs(night);
+
+    CREATE TABLE run_sources (
+        run_id      INTEGER NOT NULL REFERENCES runs(id),
+        source      TEXT NOT NULL,
+        status      TEXT NOT NULL CHECK (status IN ('running','collected','not_collected','failed')),
+        reason      TEXT,
+        permission  TEXT,
+        records     INTEGER NOT NULL DEFAULT 0,
+        pages       INTEGER NOT NULL DEFAULT 0,
+        started_at  TEXT,
+        ended_at    TEXT,
+        PRIMARY KEY (run_id, source)
+    );
+
+    -- Every collected record, versioned: a version is true from run `valid_from` until the
+    -- run `valid_to` that saw it change or vanish (NULL: still true). `seen_run` is the last
+    -- run that read it. A killed run leaves versions that earlier runs never see.
+    CREATE TABLE versions (
+        kind        TEXT NOT NULL,
+        key         TEXT NOT NULL,
+        data        TEXT NOT NULL,
+        valid_from  INTEGER NOT NULL,
+        valid_to    INTEGER,
+        seen_run    INTEGER NOT NULL,
+        PRIMARY KEY (kind, key, valid_from)
+    ) WITHOUT ROWID;
+    CREATE INDEX versions_current ON versions(kind, key) WHERE valid_to IS NULL;
+    CREATE INDEX versions_to ON versions(valid_to) WHERE valid_to IS NOT NULL;
+
+    -- Raw sign-ins of the accounts in scope, kept as evidence for a configured number of days.
+    CREATE TABLE signins (
+        id       TEXT PRIMARY KEY,
+        user_id  TEXT NOT NULL,
+        created  TEXT NOT NULL,
+        day      TEXT NOT NULL,
+        run_id   INTEGER NOT NULL,
+        data     TEXT NOT NULL
+    );
+    CREATE INDEX signins_user_created ON signins(user_id, created);
+    CREATE INDEX signins_created ON signins(created);
+
+    -- Daily aggregates per account in scope and local day: what the year keeps.
+    CREATE TABLE signin_daily (
+        user_id          TEXT NOT NULL,
+        day              TEXT NOT NULL,
+        interactive      INTEGER NOT NULL DEFAULT 0,
+        non_interactive  INTEGER NOT NULL DEFAULT 0,
+        single_factor    INTEGER NOT NULL DEFAULT 0,
+        multi_factor     INTEGER NOT NULL DEFAULT 0,
+        failures         INTEGER NOT NULL DEFAULT 0,
+        apps             TEXT NOT NULL DEFAULT '{}',
+        ips              TEXT NOT NULL DEFAULT '{}',
+        first            TEXT NOT NULL,
+        last             TEXT NOT NULL,
+        PRIMARY KEY (user_id, day)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE watermarks (
+        name    TEXT PRIMARY KEY,
+        value   TEXT NOT NULL,
+        run_id  INTEGER NOT NULL
+    );
+    "#,
+];

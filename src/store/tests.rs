@@ -1,0 +1,295 @@
+use std::os::unix::fs::PermissionsExt;
+
+use chrono::TimeZone;
+
+use super::*;
+use crate::model::{Account, InboxRule, RuleAction};
+
+fn account(id: &str, enabled: bool) -> Account {
+    Account {
+        id: id.into(),
+        upn: format!("{id}@cisss.test"),
+        display_name: format!("Compte {id}"),
+        mail: None,
+        enabled,
+        guest: false,
+        employee_type: None,
+        extension_attributes: Default::default(),
+        created: None,
+        last_password_change: None,
+    }
+}
+
+fn night(d: u32) -> (DateTime<Utc>, NaiveDate) {
+    let as_of = Utc
+        .with_ymd_and_hms(2026, 3, d, 8, 0, 0)
+        .single()
+        .expect("date");
+    (
+        as_of,
+        NaiveDate::from_ymd_opt(2026, 3, d - 1).expect("date"),
+    )
+}
+
+fn open_tmp() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(&dir.path().join("base/vigie365.sqlite")).expect("open");
+    (dir, store)
+}
+
+#[test]
+fn versions_keep_each_night_as_it_was() {
+    let (_d, mut s) = open_tmp();
+    let (a1, n1) = night(2);
+    let r1 = s.begin_run(a1, n1).expect("run");
+    let w = s
+        .write_page(r1, &[account("a", true), account("b", true)])
+        .expect("page");
+    assert_eq!(
+        w,
+        WriteStats {
+            new: 2,
+            ..Default::default()
+        }
+    );
+    s.close_unseen(r1, Kind::Account, None).expect("close");
+    s.finish_run(r1, RunStatus::Complete, None).expect("finish");
+
+    let (a2, n2) = night(3);
+    let r2 = s.begin_run(a2, n2).expect("run");
+    let w = s
+        .write_page(r2, &[account("a", false), account("c", true)])
+        .expect("page");
+    assert_eq!(
+        w,
+        WriteStats {
+            unchanged: 0,
+            changed: 1,
+            new: 1
+        }
+    );
+    assert_eq!(
+        s.close_unseen(r2, Kind::Account, None).expect("close"),
+        1,
+        "b vanished"
+    );
+    s.finish_run(r2, RunStatus::Complete, None).expect("finish");
+
+    let before: Vec<Account> = s.as_of(r1).expect("as of r1");
+    assert_eq!(before, vec![account("a", true), account("b", true)]);
+    let after: Vec<Account> = s.as_of(r2).expect("as of r2");
+    assert_eq!(after, vec![account("a", false), account("c", true)]);
+    assert_eq!(s.current::<Account>().expect("current"), after);
+}
+
+#[test]
+fn a_killed_run_alters_no_past_night_and_the_next_run_works() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("v.sqlite");
+    let r1;
+    {
+        let mut s = Store::open(&path).expect("open");
+        let (a1, n1) = night(2);
+        r1 = s.begin_run(a1, n1).expect("run");
+        s.write_page(r1, &[account("a", true), account("b", true)])
+            .expect("page");
+        s.finish_run(r1, RunStatus::Complete, None).expect("finish");
+        // Run 2 writes one page and dies without finishing.
+        let (a2, n2) = night(3);
+        let r2 = s.begin_run(a2, n2).expect("run");
+        s.source_started(r2, "users").expect("source");
+        s.write_page(r2, &[account("a", false)]).expect("page");
+    }
+    let mut s = Store::open(&path).expect("reopen");
+    let runs = s.runs().expect("runs");
+    assert_eq!(runs[1].status, RunStatus::Interrupted);
+    assert_eq!(
+        s.sources(runs[1].id).expect("sources")[0].status,
+        SourceStatus::Failed
+    );
+    assert_eq!(
+        s.as_of::<Account>(r1).expect("r1"),
+        vec![account("a", true), account("b", true)],
+        "night 1 intact"
+    );
+    let (a3, n3) = night(4);
+    let r3 = s.begin_run(a3, n3).expect("run");
+    s.write_page(r3, &[account("a", false), account("b", true)])
+        .expect("page");
+    s.close_unseen(r3, Kind::Account, None).expect("close");
+    s.finish_run(r3, RunStatus::Complete, None).expect("finish");
+    assert_eq!(
+        s.as_of::<Account>(r3).expect("r3"),
+        vec![account("a", false), account("b", true)]
+    );
+    assert!(s.integrity_ok().expect("integrity"));
+}
+
+#[test]
+fn a_second_writer_is_refused_while_the_first_holds_the_lock() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("v.sqlite");
+    let _first = Store::open(&path).expect("open");
+    match Store::open(&path) {
+        Err(StoreError::Busy { .. }) => {}
+        Err(e) => panic!("expected Busy, got {e}"),
+        Ok(_) => panic!("expected Busy, got a second writer"),
+    }
+    let err = Store::open(&path)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(err.contains("déjà utilisée"), "{err}");
+    // Readers are not blocked.
+    assert!(Store::open_read_only(&path).is_ok());
+}
+
+#[test]
+fn store_file_and_directory_are_private() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("prive/v.sqlite");
+    let _s = Store::open(&path).expect("open");
+    let file_mode = std::fs::metadata(&path).expect("file").permissions().mode() & 0o777;
+    let dir_mode = std::fs::metadata(path.parent().expect("dir"))
+        .expect("dir")
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(file_mode, 0o600);
+    assert_eq!(dir_mode, 0o700);
+}
+
+#[test]
+fn close_unseen_with_a_prefix_touches_only_that_mailbox() {
+    let (_d, mut s) = open_tmp();
+    let rule = |mbx: &str, id: &str| InboxRule {
+        mailbox_user_id: mbx.into(),
+        mailbox_upn: format!("{mbx}@x"),
+        rule_id: id.into(),
+        name: "r".into(),
+        enabled: true,
+        has_error: false,
+        targets: vec![(RuleAction::ForwardTo, "a@gmail.com".into())],
+    };
+    let (a1, n1) = night(2);
+    let r1 = s.begin_run(a1, n1).expect("run");
+    s.write_page(r1, &[rule("m1", "x"), rule("m1", "y"), rule("m10", "z")])
+        .expect("page");
+    let (a2, n2) = night(3);
+    let r2 = s.begin_run(a2, n2).expect("run");
+    s.write_page(r2, &[rule("m1", "x")]).expect("page");
+    assert_eq!(
+        s.close_unseen(r2, Kind::InboxRule, Some("m1/"))
+            .expect("close"),
+        1,
+        "only m1/y, not m10/z"
+    );
+    let keys: Vec<String> = s
+        .current::<InboxRule>()
+        .expect("current")
+        .iter()
+        .map(|r| r.key())
+        .collect();
+    assert_eq!(keys, vec!["m1/x", "m10/z"]);
+}
+
+#[test]
+fn signins_are_deduplicated_and_aggregated_per_local_day() {
+    let (_d, mut s) = open_tmp();
+    let (a1, n1) = night(2);
+    let r = s.begin_run(a1, n1).expect("run");
+    let si = |id: &str, h: u32, app: &str, req: &str| SignIn {
+        id: id.into(),
+        created: Utc
+            .with_ymd_and_hms(2026, 3, 2, h, 0, 0)
+            .single()
+            .expect("date"),
+        user_id: "u".into(),
+        upn: "u@x".into(),
+        app_id: "app".into(),
+        app_name: app.into(),
+        ip: Some("10.0.0.1".into()),
+        client_app: None,
+        interactive: true,
+        auth_requirement: Some(req.into()),
+        error_code: 0,
+        os: None,
+        browser: None,
+    };
+    // 03:00 UTC is still March 1st in Montréal.
+    let batch = vec![
+        si("1", 3, "Microsoft Teams", "singleFactorAuthentication"),
+        si(
+            "2",
+            15,
+            "Office 365 SharePoint Online",
+            "multiFactorAuthentication",
+        ),
+    ];
+    assert_eq!(
+        s.write_signins(r, chrono_tz::America::Montreal, &batch)
+            .expect("write"),
+        2
+    );
+    assert_eq!(
+        s.write_signins(r, chrono_tz::America::Montreal, &batch)
+            .expect("again"),
+        0,
+        "overlap window re-reads"
+    );
+    let days: Vec<(String, i64, i64)> = s
+        .conn()
+        .prepare("SELECT day, single_factor, multi_factor FROM signin_daily ORDER BY day")
+        .expect("prepare")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert_eq!(
+        days,
+        vec![
+            ("2026-03-01".to_string(), 1, 0),
+            ("2026-03-02".to_string(), 0, 1)
+        ]
+    );
+    let from = Utc
+        .with_ymd_and_hms(2026, 3, 2, 0, 0, 0)
+        .single()
+        .expect("d");
+    let to = Utc
+        .with_ymd_and_hms(2026, 3, 3, 0, 0, 0)
+        .single()
+        .expect("d");
+    assert_eq!(s.signins_between(from, to).expect("read").len(), 2);
+}
+
+#[test]
+fn purge_removes_what_retention_no_longer_allows() {
+    let (_d, mut s) = open_tmp();
+    let (a1, n1) = night(2);
+    let r1 = s.begin_run(a1, n1).expect("run");
+    s.write_page(r1, &[account("a", true)]).expect("page");
+    s.finish_run(r1, RunStatus::Complete, None).expect("finish");
+    let (a2, n2) = night(3);
+    let r2 = s.begin_run(a2, n2).expect("run");
+    s.write_page(r2, &[account("a", false)]).expect("page");
+    s.finish_run(r2, RunStatus::Complete, None).expect("finish");
+    let later = a2 + chrono::Duration::days(500);
+    s.purge(
+        later,
+        Retention {
+            raw_signin_days: 90,
+            data_days: 400,
+        },
+    )
+    .expect("purge");
+    let n: i64 = s
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM versions WHERE kind = 'account'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(n, 1, "the old version is gone, the current one stays");
+}
