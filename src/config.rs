@@ -1,1 +1,0 @@
-//! The TOML configuration, its two-phase validation, and secret loading.

@@ -1,0 +1,108 @@
+//! `vigie365 config check`: everything a night would find wrong with its configuration,
+//! before the night — the static validation, then the secret read from where it lives.
+
+use std::ffi::OsString;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use super::diag::{Code, Diagnostic, Severity};
+use super::secret::{ConfigError, resolve_secret_with};
+use super::validate::load_file;
+use super::{Config, Credentials, LoadOptions};
+
+/// What `config check` found. Empty `problems` means the configuration is usable.
+#[derive(Debug, Clone)]
+pub struct CheckReport {
+    pub file: PathBuf,
+    /// Errors, in file order (secret resolution last).
+    pub problems: Vec<Diagnostic>,
+    /// Remarks that do not make the configuration invalid.
+    pub notes: Vec<Diagnostic>,
+    /// One French line: « configuration valide : … » or « configuration invalide : … ».
+    pub summary_fr: String,
+}
+
+impl CheckReport {
+    pub fn is_valid(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+impl fmt::Display for CheckReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut all: Vec<&Diagnostic> = self.problems.iter().chain(&self.notes).collect();
+        all.sort_by_key(|d| (d.line == 0 && d.is_error(), d.line, d.column));
+        for d in all {
+            writeln!(f, "{d}")?;
+        }
+        f.write_str(&self.summary_fr)
+    }
+}
+
+/// Checks the configuration file as a night would use it, secret included.
+pub fn check(path: &Path) -> CheckReport {
+    check_with(path, &LoadOptions::default(), |var| std::env::var_os(var))
+}
+
+/// [`check`] with options and the environment passed in, for tests.
+pub fn check_with(
+    path: &Path,
+    options: &LoadOptions<'_>,
+    env: impl Fn(&str) -> Option<OsString>,
+) -> CheckReport {
+    let outcome = load_file(path, options);
+    let mut problems = outcome.errors;
+    let notes = outcome.notes;
+    let config = outcome.config.filter(|_| problems.is_empty());
+    if let Some(config) = &config
+        && !matches!(config.credentials, Credentials::Certificate { .. })
+        && let Err(e) = resolve_secret_with(config, env)
+    {
+        problems.push(secret_diagnostic(config, &e));
+    }
+    let summary_fr = match (&config, problems.len()) {
+        (Some(c), 0) => summary(c),
+        (_, n) => format!(
+            "configuration invalide : {n} erreur{} dans {}",
+            if n > 1 { "s" } else { "" },
+            path.display()
+        ),
+    };
+    CheckReport {
+        file: path.to_path_buf(),
+        problems,
+        notes,
+        summary_fr,
+    }
+}
+
+fn secret_diagnostic(config: &Config, e: &ConfigError) -> Diagnostic {
+    let at = &config.credentials_at;
+    Diagnostic {
+        severity: Severity::Error,
+        code: match e {
+            ConfigError::FilePermissions { .. } => Code::SecretPermissions,
+            _ => Code::SecretUnavailable,
+        },
+        file: config.source.clone(),
+        line: at.line,
+        column: at.column,
+        key: at.key.clone(),
+        message_fr: e.to_string(),
+        fix_fr: e.fix_fr(),
+    }
+}
+
+fn summary(c: &Config) -> String {
+    let n = c.exceptions.len();
+    format!(
+        "configuration valide : locataire {} ({}), établissement « {} », identifiants : {}, \
+         {n} exception{}, fuseau {}",
+        c.tenant.domain,
+        c.tenant.tenant_id,
+        c.tenant.establishment,
+        c.credentials.describe_fr(),
+        if n > 1 { "s" } else { "" },
+        c.evaluation.timezone.name()
+    )
+}
