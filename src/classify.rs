@@ -166,37 +166,38 @@ pub struct Rules {
 }
 
 impl Rules {
-    /// The defaults: names like "Tablette 1 CHSLD de Verdun", `employeeType` "Appli",
-    /// physicians' `.med` addresses.
+    /// The defaults of the configuration: names like "Tablette 1 CHSLD de Verdun",
+    /// `employeeType` "Appli", physicians' `.med` addresses.
     pub fn defaults() -> Rules {
-        let re = |s: &str| Regex::new(s).ok();
-        Rules {
-            generic: Matcher {
-                display_name: [r"(?i)^tablette\s*\d+\b.*\bchsld\b"]
-                    .iter()
-                    .filter_map(|s| re(s))
-                    .collect(),
-                upn: Vec::new(),
-                groups: Vec::new(),
-                attribute: Some(AttributeMatcher {
-                    name: "employeeType".into(),
-                    values: vec!["Generique".into(), "Générique".into()],
-                }),
-            },
-            appli: Matcher {
-                attribute: Some(AttributeMatcher {
-                    name: "employeeType".into(),
-                    values: vec!["Appli".into()],
-                }),
-                ..Matcher::default()
-            },
-            urgence: Vec::new(),
+        // The default classification reads no register, so this cannot fail.
+        Rules::from_config(&crate::config::Classification::default()).unwrap_or_default()
+    }
+
+    /// The rules of a configuration; the register file is read now.
+    pub fn from_config(c: &crate::config::Classification) -> Result<Rules, RegisterError> {
+        let matcher = |m: &crate::config::Matchers| Matcher {
+            display_name: m.display_name.clone(),
+            upn: m.upn.clone(),
+            groups: m.groups.iter().map(|g| g.to_string()).collect(),
+            attribute: m.attribute.as_ref().map(|a| AttributeMatcher {
+                name: a.attribute.graph_name(),
+                values: a.values.clone(),
+            }),
+        };
+        Ok(Rules {
+            generic: matcher(&c.generic),
+            appli: matcher(&c.appli),
+            urgence: c.break_glass.iter().map(|u| u.to_lowercase()).collect(),
             medecin: Matcher {
-                upn: [r"(?i)\.med@"].iter().filter_map(|s| re(s)).collect(),
+                upn: c.physician_upn.clone(),
+                groups: c.physician_groups.iter().map(|g| g.to_string()).collect(),
                 ..Matcher::default()
             },
-            register: None,
-        }
+            register: match &c.register {
+                Some(r) => Some(Register::load(&r.path)?),
+                None => None,
+            },
+        })
     }
 
     /// The groups classification needs the members of.

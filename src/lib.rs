@@ -5,6 +5,7 @@
 //! Microsoft in the demo, the end-to-end tests and the benchmark. See DESIGN.md.
 
 pub mod classify;
+pub mod collect;
 pub mod config;
 pub mod exit;
 pub mod graph;

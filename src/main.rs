@@ -48,7 +48,7 @@ enum Command {
     /// La tâche de nuit : collecte, évaluation, constats du jour.
     Run,
     /// Lit le locataire (Graph, Exchange) et l'enregistre dans la base.
-    Collect,
+    Collect(CollectArgs),
     /// Évalue le dernier instantané de la base et met à jour les constats.
     Evaluate,
     /// Écrit les constats du jour (CSV, JSON Lines) et le résumé.
@@ -66,6 +66,17 @@ enum Command {
     /// Configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+}
+
+#[derive(clap::Args, Debug)]
+struct CollectArgs {
+    /// Instant de référence de la nuit (RFC 3339) ; par défaut maintenant. Sert aux essais
+    /// sur le locataire simulé.
+    #[arg(long, value_name = "INSTANT")]
+    as_of: Option<chrono::DateTime<chrono::Utc>>,
+    /// Pas de barres de progression, même sur un terminal.
+    #[arg(long)]
+    sans_progression: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -154,8 +165,92 @@ fn not_built(what: &str) -> Outcome {
     Outcome::Usage
 }
 
+/// Loads and validates the configuration; every problem is printed before anything runs.
+fn load_config(cli_path: Option<&std::path::Path>) -> Result<vigie365::config::Config, Outcome> {
+    let path = vigie365::config::resolve_path(cli_path);
+    vigie365::config::load(&path).map_err(|errors| {
+        eprintln!("{errors}");
+        Outcome::Usage
+    })
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Outcome> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("vigie365 : impossible de démarrer l'exécution asynchrone : {e}");
+            Outcome::Failed
+        })
+}
+
+fn collect(cli_config: Option<&std::path::Path>, args: &CollectArgs) -> Outcome {
+    let config = match load_config(cli_config) {
+        Ok(c) => c,
+        Err(o) => return o,
+    };
+    let as_of = args.as_of.unwrap_or_else(chrono::Utc::now);
+    let settings = match vigie365::collect::Settings::from_config(&config, as_of) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("vigie365 : {e}");
+            return Outcome::Usage;
+        }
+    };
+    let client = match vigie365::graph::GraphClient::from_config(&config) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("vigie365 : {e}");
+            return Outcome::Usage;
+        }
+    };
+    let store = match vigie365::store::Store::open(&config.storage.database) {
+        Ok(s) => std::sync::Arc::new(std::sync::Mutex::new(s)),
+        Err(e) => {
+            eprintln!("vigie365 : {e}");
+            return Outcome::Failed;
+        }
+    };
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(o) => return o,
+    };
+    let progress = if args.sans_progression {
+        vigie365::collect::Progress::hidden()
+    } else {
+        vigie365::collect::Progress::new(true)
+    };
+    match rt.block_on(vigie365::collect::collect_night(
+        client, store, settings, progress,
+    )) {
+        Ok(report) => {
+            print!("{}", vigie365::collect::summary_fr(&report));
+            match report.status {
+                vigie365::store::RunStatus::Complete => Outcome::Complete,
+                vigie365::store::RunStatus::Partial => Outcome::Partial,
+                _ => Outcome::Failed,
+            }
+        }
+        Err(e) => {
+            eprintln!("vigie365 : {e}");
+            Outcome::Failed
+        }
+    }
+}
+
+fn config_check(cli_config: Option<&std::path::Path>) -> Outcome {
+    let report = vigie365::config::check(&vigie365::config::resolve_path(cli_config));
+    println!("{report}");
+    if report.is_valid() {
+        Outcome::Complete
+    } else {
+        Outcome::Usage
+    }
+}
+
 fn run(cli: Cli) -> Outcome {
-    match cli.command {
+    let config = cli.config.as_deref();
+    match &cli.command {
         Command::Permissions => {
             print!("{}", vigie365::queries::permission_table());
             println!(
@@ -170,9 +265,9 @@ fn run(cli: Cli) -> Outcome {
             }
             Outcome::Complete
         }
-        Command::Config(ConfigCommand::Check) => not_built("config check"),
+        Command::Config(ConfigCommand::Check) => config_check(config),
+        Command::Collect(args) => collect(config, args),
         Command::Run => not_built("run"),
-        Command::Collect => not_built("collect"),
         Command::Evaluate => not_built("evaluate"),
         Command::Report => not_built("report"),
         Command::Bilan => not_built("bilan"),

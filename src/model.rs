@@ -25,10 +25,11 @@ pub enum Kind {
     OutboundPolicy,
     TransportRule,
     AcceptedDomain,
+    Activity,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 13] = [
         Kind::Account,
         Kind::Registration,
         Kind::CaPolicy,
@@ -41,6 +42,7 @@ impl Kind {
         Kind::OutboundPolicy,
         Kind::TransportRule,
         Kind::AcceptedDomain,
+        Kind::Activity,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -57,6 +59,7 @@ impl Kind {
             Kind::OutboundPolicy => "outbound_policy",
             Kind::TransportRule => "transport_rule",
             Kind::AcceptedDomain => "accepted_domain",
+            Kind::Activity => "activity",
         }
     }
 }
@@ -234,6 +237,16 @@ pub struct AcceptedDomain {
 record!(AcceptedDomain, Kind::AcceptedDomain, |s| s
     .domain
     .to_lowercase());
+
+/// Last sign-in activity of an account in scope (`signInActivity`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Activity {
+    pub user_id: String,
+    pub last_interactive: Option<DateTime<Utc>>,
+    pub last_non_interactive: Option<DateTime<Utc>>,
+    pub last_successful: Option<DateTime<Utc>>,
+}
+record!(Activity, Kind::Activity, |s| s.user_id.clone());
 
 /// One sign-in of an account in scope (kept raw for the configured number of days).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

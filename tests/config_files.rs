@@ -72,7 +72,7 @@ fn the_example_file_loads_with_its_values() {
     );
     assert!(c.exceptions.is_empty());
     assert_eq!(c.limits.directory_units_per_10s.get(), 8000);
-    assert_eq!(c.limits.max_attempts.get(), 6);
+    assert_eq!(c.limits.max_attempts.get(), 5);
     // The example's tenant id is the nil GUID: worth a remark, not an error.
     assert!(c.notes.iter().any(|n| n.key == "locataire.tenant_id"));
 }

@@ -704,7 +704,7 @@ impl Default for Limits {
             conditional_access_per_s: nz(1),
             outlook_concurrent_per_mailbox: nz(4),
             exchange_per_s: nz(5),
-            max_attempts: nz(6),
+            max_attempts: nz(5),
         }
     }
 }

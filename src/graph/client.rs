@@ -436,11 +436,8 @@ impl GraphClient {
         }
     }
 
-    /// Pages through the result of an Exchange admin cmdlet.
-    pub fn exchange_pages<T: DeserializeOwned>(
-        &self,
-        query: &Query,
-    ) -> Result<Pager<T>, GraphError> {
+    /// The call that runs an Exchange admin cmdlet of the catalogue (`InvokeCommand`).
+    pub fn exchange_call(&self, query: &Query) -> Result<Call, GraphError> {
         let url = self.exchange_url()?;
         let mut call = Call::for_query(query, Method::POST, url);
         let params: serde_json::Map<String, serde_json::Value> = query
@@ -454,7 +451,15 @@ impl GraphClient {
                 "Parameters": params,
             }
         }));
-        Ok(self.pages(call))
+        Ok(call)
+    }
+
+    /// Pages through the result of an Exchange admin cmdlet.
+    pub fn exchange_pages<T: DeserializeOwned>(
+        &self,
+        query: &Query,
+    ) -> Result<Pager<T>, GraphError> {
+        Ok(self.pages(self.exchange_call(query)?))
     }
 }
 

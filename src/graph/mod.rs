@@ -12,6 +12,7 @@ pub mod client;
 pub mod error;
 pub mod models;
 pub mod retry;
+pub mod setup;
 pub mod throttle;
 
 pub use auth::{Audience, AuthError, CertificateCredential, Credential, KeyFormat, TokenProvider};
@@ -21,4 +22,5 @@ pub use client::{
 };
 pub use error::{GraphError, Refusal, RequestLabel};
 pub use retry::RetryPolicy;
+pub use setup::SetupError;
 pub use throttle::{Limits, ThrottleClass};

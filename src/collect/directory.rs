@@ -1,0 +1,335 @@
+//! Directory sources: conditional access and named locations, group members, users (with
+//! their classification, streamed), MFA registration details, and last sign-in activity of
+//! the accounts in scope.
+
+use std::collections::HashSet;
+
+use http::Method;
+
+use super::{Close, CollectError, Ctx, Memberships, Scope, collected, paged, prefix, query};
+use crate::classify::{self, Class};
+use crate::graph::models as wire;
+use crate::model::{Account, Activity, CaPolicy, GroupMember, NamedLocation, Registration};
+
+fn account(u: wire::User) -> Option<Account> {
+    if u.removed.is_some() {
+        return None;
+    }
+    Some(Account {
+        upn: u.user_principal_name.trim().to_lowercase(),
+        display_name: u.display_name.unwrap_or_default(),
+        mail: u.mail.map(|m| m.trim().to_lowercase()),
+        // Selected explicitly: Graph returns it. Absent would mean a proxy stripped it.
+        enabled: u.account_enabled.unwrap_or(true),
+        guest: u
+            .user_type
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case("Guest")),
+        employee_type: u.employee_type,
+        extension_attributes: u
+            .on_premises_extension_attributes
+            .into_iter()
+            .filter_map(|(k, v)| v.filter(|v| !v.trim().is_empty()).map(|v| (k, v)))
+            .collect(),
+        created: u.created_date_time,
+        last_password_change: u.last_password_change_date_time,
+        id: u.id,
+    })
+}
+
+/// Conditional access policies and named locations. Returns the groups the policies name.
+pub(crate) async fn conditional_access(ctx: &Ctx) -> Result<Vec<String>, CollectError> {
+    let q = query("conditional-access-policies")?;
+    ctx.start(&q.name)?;
+    let url = ctx.client.graph_url(&q.path, &[])?;
+    let mut groups: Vec<String> = Vec::new();
+    let outcome = paged(
+        ctx,
+        q,
+        crate::graph::Call::for_query(q, Method::GET, url),
+        |p: wire::ConditionalAccessPolicy| {
+            let users = p
+                .conditions
+                .as_ref()
+                .and_then(|c| c.users.clone())
+                .unwrap_or_default();
+            let apps = p
+                .conditions
+                .as_ref()
+                .and_then(|c| c.applications.clone())
+                .unwrap_or_default();
+            let grant = p.grant_controls.clone().unwrap_or_default();
+            Some(CaPolicy {
+                id: p.id,
+                name: p.display_name,
+                state: p.state,
+                include_users: users.include_users,
+                exclude_users: users.exclude_users,
+                include_groups: users.include_groups,
+                exclude_groups: users.exclude_groups,
+                include_roles: users.include_roles,
+                exclude_roles: users.exclude_roles,
+                include_applications: apps.include_applications,
+                built_in_controls: grant.built_in_controls,
+                authentication_strength: grant
+                    .authentication_strength
+                    .is_some_and(|v| !v.is_null()),
+            })
+        },
+        Close::All,
+        |page: &[CaPolicy]| {
+            for p in page {
+                groups.extend(p.include_groups.iter().chain(&p.exclude_groups).cloned());
+            }
+        },
+    )
+    .await?;
+    ctx.finish(
+        &q.name,
+        outcome.map_or_else(|o| o, |(r, p)| collected(r, p, None)),
+    )?;
+
+    let q = query("named-locations")?;
+    ctx.start(&q.name)?;
+    let url = ctx.client.graph_url(&q.path, &[])?;
+    let outcome = paged(
+        ctx,
+        q,
+        crate::graph::Call::for_query(q, Method::GET, url),
+        |l: wire::NamedLocation| {
+            Some(NamedLocation {
+                id: l.id,
+                name: l.display_name,
+                trusted: l.is_trusted.unwrap_or(false),
+                cidrs: l
+                    .ip_ranges
+                    .into_iter()
+                    .map(|r| r.cidr_address)
+                    .filter(|c| !c.is_empty())
+                    .collect(),
+            })
+        },
+        Close::All,
+        |_| {},
+    )
+    .await?;
+    ctx.finish(
+        &q.name,
+        outcome.map_or_else(|o| o, |(r, p)| collected(r, p, None)),
+    )?;
+    groups.sort();
+    groups.dedup();
+    Ok(groups)
+}
+
+/// Transitive members of each group. Returns the memberships of the groups classification
+/// uses (the policies' groups go to the store only).
+pub(crate) async fn group_members(
+    ctx: &Ctx,
+    groups: &[String],
+) -> Result<Memberships, CollectError> {
+    let q = query("group-members")?;
+    ctx.start(&q.name)?;
+    let wanted: HashSet<String> = ctx.settings.rules.groups().into_iter().collect();
+    let mut memberships = Memberships::new();
+    let (mut records, mut pages, mut missing) = (0i64, 0i64, Vec::new());
+    for gid in groups {
+        let path = q.path.replace("{id}", gid);
+        let url = ctx.client.graph_url(
+            &path,
+            &[("$select", &q.select()), ("$top", &q.page_size.to_string())],
+        )?;
+        let outcome = paged(
+            ctx,
+            q,
+            crate::graph::Call::for_query(q, Method::GET, url),
+            |m: wire::DirectoryMember| {
+                Some(GroupMember {
+                    group_id: gid.clone(),
+                    user_id: m.id,
+                })
+            },
+            Close::Prefix(prefix(gid)),
+            |page: &[GroupMember]| {
+                if wanted.contains(gid) {
+                    for m in page {
+                        memberships
+                            .entry(m.user_id.clone())
+                            .or_default()
+                            .insert(gid.clone());
+                    }
+                }
+            },
+        )
+        .await?;
+        match outcome {
+            Ok((r, p)) => {
+                records += r;
+                pages += p;
+            }
+            Err(o) if o.reason.as_deref().is_some_and(|r| r.contains("HTTP 404")) => {
+                // A group a policy still names but that no longer exists: it has no members.
+                ctx.with_store(|s| {
+                    s.close_unseen(ctx.run, crate::model::Kind::GroupMember, Some(&prefix(gid)))
+                })?;
+                missing.push(gid.clone());
+            }
+            Err(o) => {
+                ctx.finish(&q.name, o)?;
+                return Ok(memberships);
+            }
+        }
+    }
+    let note = (!missing.is_empty()).then(|| {
+        format!(
+            "groupes introuvables (supprimés ?) : {}",
+            missing.join(", ")
+        )
+    });
+    ctx.finish(&q.name, collected(records, pages, note))?;
+    Ok(memberships)
+}
+
+/// Users, classified as they stream. `None` when the users could not be read.
+pub(crate) async fn users(
+    ctx: &Ctx,
+    memberships: &Memberships,
+) -> Result<Option<Scope>, CollectError> {
+    let q = query("users")?;
+    ctx.start(&q.name)?;
+    let url = ctx.client.graph_url(
+        &q.path,
+        &[("$select", &q.select()), ("$top", &q.page_size.to_string())],
+    )?;
+    let tracked: HashSet<String> = super::lowercase_set(&ctx.settings.tracked_upns);
+    let empty = HashSet::new();
+    let mut scope = Scope::default();
+    let outcome = paged(
+        ctx,
+        q,
+        crate::graph::Call::for_query(q, Method::GET, url),
+        account,
+        Close::All,
+        |page: &[Account]| {
+            for a in page {
+                let groups = memberships.get(&a.id).unwrap_or(&empty);
+                let c = classify::classify(a, groups, &ctx.settings.rules);
+                if matches!(c.class, Class::Generique | Class::Appli) || tracked.contains(&a.upn) {
+                    scope.in_scope.push((a.id.clone(), a.upn.clone()));
+                }
+                if !a.guest {
+                    scope.members.push(a.id.clone());
+                }
+            }
+        },
+    )
+    .await?;
+    match outcome {
+        Ok((r, p)) => {
+            ctx.finish(&q.name, collected(r, p, None))?;
+            tracing::info!(
+                in_scope = scope.in_scope.len(),
+                "comptes visés par les journaux de connexion"
+            );
+            Ok(Some(scope))
+        }
+        Err(o) => {
+            ctx.finish(&q.name, o)?;
+            Ok(None)
+        }
+    }
+}
+
+/// MFA registration details of every account.
+pub(crate) async fn registration(ctx: &Ctx) -> Result<(), CollectError> {
+    let q = query("user-registration-details")?;
+    ctx.start(&q.name)?;
+    let url = ctx.client.graph_url(&q.path, &[])?;
+    let outcome = paged(
+        ctx,
+        q,
+        crate::graph::Call::for_query(q, Method::GET, url),
+        |r: wire::RegistrationDetail| {
+            Some(Registration {
+                user_id: r.id,
+                upn: r.user_principal_name.to_lowercase(),
+                mfa_registered: r.is_mfa_registered,
+                mfa_capable: r.is_mfa_capable,
+                methods: r.methods_registered,
+            })
+        },
+        Close::All,
+        |_| {},
+    )
+    .await?;
+    ctx.finish(
+        &q.name,
+        outcome.map_or_else(|o| o, |(r, p)| collected(r, p, None)),
+    )?;
+    Ok(())
+}
+
+/// Last sign-in of the accounts in scope (10 requests a minute: never the whole tenant).
+pub(crate) async fn sign_in_activity(
+    ctx: &Ctx,
+    in_scope: &[(String, String)],
+) -> Result<(), CollectError> {
+    let q = query("users-sign-in-activity")?;
+    if !ctx.settings.sign_in_activity {
+        return Ok(());
+    }
+    ctx.start(&q.name)?;
+    let per = q.ids_per_request.unwrap_or(15).max(1);
+    let (mut records, mut pages) = (0i64, 0i64);
+    for chunk in in_scope.chunks(per) {
+        let ids: Vec<String> = chunk
+            .iter()
+            .map(|(id, _)| format!("'{}'", odata_escape(id)))
+            .collect();
+        let filter = q
+            .filter
+            .clone()
+            .unwrap_or_default()
+            .replace("{ids}", &ids.join(","));
+        let url = ctx
+            .client
+            .graph_url(&q.path, &[("$filter", &filter), ("$select", &q.select())])?;
+        let convert = |u: wire::UserActivity| {
+            let a = u.sign_in_activity.unwrap_or_default();
+            Some(Activity {
+                user_id: u.id,
+                last_interactive: a.last_sign_in_date_time,
+                last_non_interactive: a.last_non_interactive_sign_in_date_time,
+                last_successful: a.last_successful_sign_in_date_time,
+            })
+        };
+        // Records of other chunks are not closed: only what this chunk asked for.
+        match paged(
+            ctx,
+            q,
+            crate::graph::Call::for_query(q, Method::GET, url),
+            convert,
+            Close::Nothing,
+            |_| {},
+        )
+        .await?
+        {
+            Ok((r, p)) => {
+                records += r;
+                pages += p;
+            }
+            Err(o) => {
+                ctx.finish(&q.name, o)?;
+                return Ok(());
+            }
+        }
+    }
+    ctx.with_store(|s| s.close_unseen(ctx.run, crate::model::Kind::Activity, None))?;
+    ctx.finish(&q.name, collected(records, pages, None))?;
+    Ok(())
+}
+
+/// Escapes a value for an OData string literal (`'` is doubled).
+pub(crate) fn odata_escape(s: &str) -> String {
+    s.replace('\'', "''")
+}
