@@ -18,10 +18,11 @@ use vigie365::graph::error::Refused;
 use vigie365::graph::{BatchRequest, Call, GraphError, Pager, Refusal, ThrottleClass, models};
 use vigie365::queries::{self, Query};
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
-use wiremock::{Mock, Request};
+use wiremock::{Mock, Request, ResponseTemplate};
 
 use common::wiremock_graph::{
-    GRAPH_TOKEN, Harness, bearer, graph_error, graph_json, header, query,
+    DOMAIN, EXCHANGE_TOKEN, GRAPH_TOKEN, Harness, TENANT, anchor_mailbox, bearer, graph_error,
+    graph_json, header, query,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1354,4 +1355,490 @@ async fn message_rules_batch_decodes_forwards_and_isolates_an_out_of_scope_mailb
     );
     let counts = h.client.counters().get(ThrottleClass::Outlook);
     assert_eq!((counts.requests, counts.retries), (1, 0));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exchange admin API: shared helpers
+// ---------------------------------------------------------------------------------------------
+
+fn invoke_path() -> String {
+    format!("/adminapi/beta/{TENANT}/InvokeCommand")
+}
+
+/// Checks the Exchange headers and the `CmdletInput` body of a request.
+fn assert_exchange_request(r: &Request, cmdlet: &str, parameters: serde_json::Value) {
+    assert_eq!(r.method.as_str(), "POST");
+    assert_eq!(
+        bearer(r),
+        Some(format!("Bearer {EXCHANGE_TOKEN}").as_str()),
+        "Exchange requests carry the Exchange token"
+    );
+    assert_eq!(header(r, "x-responseformat"), Some("json"));
+    assert_eq!(
+        header(r, "x-anchormailbox").map(String::from),
+        Some(anchor_mailbox())
+    );
+    assert!(anchor_mailbox().ends_with(DOMAIN));
+    assert_eq!(header(r, "prefer"), Some("odata.maxpagesize=1000"));
+    assert!(header(r, "content-type").is_some_and(|v| v.starts_with("application/json")));
+    let body: serde_json::Value = r.body_json().expect("JSON body");
+    assert_eq!(
+        body,
+        serde_json::json!({"CmdletInput": {"CmdletName": cmdlet, "Parameters": parameters}})
+    );
+}
+
+async fn exchange_items<T: DeserializeOwned>(
+    h: &Harness,
+    name: &str,
+) -> Result<Vec<T>, GraphError> {
+    let q = catalogue(name);
+    let pager = h.client.exchange_pages::<T>(q).expect("Exchange URL");
+    Ok(all_pages(pager).await?.into_iter().flatten().collect())
+}
+
+async fn mount_exchange(h: &Harness, fixture: &str) {
+    Mock::given(method("POST"))
+        .and(path(invoke_path()))
+        .respond_with(graph_json(h.fixture(fixture)))
+        .mount(&h.server)
+        .await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// exchange-mailboxes
+// ---------------------------------------------------------------------------------------------
+
+const EXO_SKIPTOKEN: &str = "U3RhcnRJbmRleD0yJkJhY2tlbmQ9WVQzUFIwMU1CNTM1Nw==";
+
+#[tokio::test]
+async fn mailboxes_page_with_post_and_the_same_body_and_keep_forwarding() {
+    let h = Harness::start().await;
+    let page1 = h.fixture("exchange/mailboxes-page1.json");
+    Mock::given(method("POST"))
+        .and(path(invoke_path()))
+        .and(query_param_is_missing("$skiptoken"))
+        .respond_with(graph_json(page1.clone()))
+        .mount(&h.server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(invoke_path()))
+        .and(query_param("$skiptoken", EXO_SKIPTOKEN))
+        .respond_with(graph_json(h.fixture("exchange/mailboxes-page2.json")))
+        .mount(&h.server)
+        .await;
+
+    let q = catalogue("exchange-mailboxes");
+    let pages = all_pages(h.client.exchange_pages::<models::Mailbox>(q).expect("url"))
+        .await
+        .expect("both pages");
+    assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [2, 2]);
+
+    // Forwarding set on the physician's mailbox to a public webmail, no copy kept.
+    let physician = &pages[0][0];
+    assert_eq!(
+        physician.external_directory_object_id.as_deref(),
+        Some("7f2e9a40-6b1c-4d83-a5e7-c2d9f0b13e68")
+    );
+    assert_eq!(
+        physician.user_principal_name,
+        "jean.tremblay.med@ssss.gouv.qc.ca"
+    );
+    assert_eq!(
+        physician.primary_smtp_address,
+        "jean.tremblay.med@ssss.gouv.qc.ca"
+    );
+    assert_eq!(physician.recipient_type_details, "UserMailbox");
+    assert_eq!(
+        physician.forwarding_smtp_address.as_deref(),
+        Some("smtp:jean.tremblay.perso@gmail.com")
+    );
+    assert_eq!(physician.forwarding_address, None);
+    assert_eq!(physician.deliver_to_mailbox_and_forward, Some(false));
+
+    // The shared mailbox forwards to a mail contact, by name, and keeps a copy.
+    let shared = &pages[0][1];
+    assert_eq!(shared.recipient_type_details, "SharedMailbox");
+    assert_eq!(
+        shared.forwarding_address.as_deref(),
+        Some("Contact Clinique Partenaire")
+    );
+    assert_eq!(shared.forwarding_smtp_address, None);
+    assert_eq!(shared.deliver_to_mailbox_and_forward, Some(true));
+
+    let tablet = &pages[1][0];
+    assert_eq!(tablet.forwarding_smtp_address, None);
+    assert_eq!(tablet.forwarding_address, None);
+
+    // The discovery mailbox has no directory object: "" is None, not an id.
+    let discovery = &pages[1][1];
+    assert_eq!(discovery.recipient_type_details, "DiscoveryMailbox");
+    assert_eq!(discovery.external_directory_object_id, None);
+
+    // Both pages are POSTs with the same headers and body; the second one to the nextLink.
+    let reqs = h.received_on(&invoke_path()).await;
+    assert_eq!(reqs.len(), 2);
+    for r in &reqs {
+        assert_exchange_request(
+            r,
+            "Get-Mailbox",
+            serde_json::json!({"ResultSize": "Unlimited"}),
+        );
+    }
+    assert_eq!(reqs[0].url.query(), None);
+    assert_eq!(raw_query(&reqs[1]), link_query(&page1["@odata.nextLink"]));
+    assert_eq!(
+        reqs[0].body, reqs[1].body,
+        "the nextLink is sent the same body"
+    );
+
+    let tokens = h.token_requests().await;
+    assert_eq!(tokens.len(), 1);
+    assert!(tokens[0].contains("outlook.office365.com%2F.default"));
+    let counts = h.client.counters().get(ThrottleClass::ExchangeAdmin);
+    assert_eq!(counts.requests, 2);
+}
+
+#[tokio::test]
+async fn an_expired_exchange_page_fails_the_source_instead_of_truncating_it() {
+    let h = Harness::start().await;
+    Mock::given(method("POST"))
+        .and(path(invoke_path()))
+        .and(query_param_is_missing("$skiptoken"))
+        .respond_with(graph_json(h.fixture("exchange/mailboxes-page1.json")))
+        .mount(&h.server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(invoke_path()))
+        .and(query_param("$skiptoken", EXO_SKIPTOKEN))
+        .respond_with(graph_error(
+            400,
+            h.fixture("exchange/error-400-expired-pagination.json"),
+        ))
+        .mount(&h.server)
+        .await;
+
+    let q = catalogue("exchange-mailboxes");
+    let mut pager = h.client.exchange_pages::<models::Mailbox>(q).expect("url");
+    let first = pager.next_page().await.expect("page 1").expect("some");
+    assert_eq!(first.items.len(), 2);
+    let err = pager
+        .next_page()
+        .await
+        .expect_err("page 2 refused: an error, not the end of the list");
+    let r = refused(&err);
+    assert_eq!(r.status, 400);
+    assert_eq!(r.refusal, Refusal::BadRequest);
+    assert_eq!(r.request.path, invoke_path());
+    assert_eq!(
+        h.received_on(&invoke_path()).await.len(),
+        2,
+        "400 is not retried"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// exchange-mail-contacts
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn mail_contacts_resolve_forwarding_names_to_external_addresses() {
+    let h = Harness::start().await;
+    mount_exchange(&h, "exchange/mail-contacts.json").await;
+    let contacts: Vec<models::MailContact> = exchange_items(&h, "exchange-mail-contacts")
+        .await
+        .expect("read");
+    assert_eq!(contacts.len(), 2);
+    assert_eq!(contacts[0].identity, "Contact Clinique Partenaire");
+    assert_eq!(contacts[0].name, "Contact Clinique Partenaire");
+    assert_eq!(
+        contacts[0].external_email_address.as_deref(),
+        Some("SMTP:secretariat@cliniquepartenaire.ca")
+    );
+    assert_eq!(contacts[1].identity, "JeanTremblayPerso");
+    assert_eq!(
+        contacts[1].external_email_address.as_deref(),
+        Some("SMTP:jean.tremblay.perso@gmail.com")
+    );
+
+    let reqs = h.received_on(&invoke_path()).await;
+    assert_eq!(reqs.len(), 1);
+    assert_exchange_request(
+        &reqs[0],
+        "Get-MailContact",
+        serde_json::json!({"ResultSize": "Unlimited"}),
+    );
+}
+
+#[tokio::test]
+async fn a_non_json_exchange_403_still_names_the_role() {
+    let h = Harness::start().await;
+    // Without its Exchange role the app gets 403 with a body that is not JSON at all.
+    Mock::given(method("POST"))
+        .and(path(invoke_path()))
+        .respond_with(ResponseTemplate::new(403).set_body_bytes(vec![0u8; 512]))
+        .mount(&h.server)
+        .await;
+    let err = exchange_items::<models::MailContact>(&h, "exchange-mail-contacts")
+        .await
+        .expect_err("refused");
+    let r = refused(&err);
+    assert_eq!(r.status, 403);
+    assert_eq!(r.code, None);
+    assert_eq!(r.refusal, Refusal::Permission);
+    assert_eq!(
+        r.permissions,
+        ["Exchange.ManageAsApp", "rôle Exchange View-Only Recipients"]
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains("Exchange.ManageAsApp et rôle Exchange View-Only Recipients"),
+        "{text}"
+    );
+    assert!(!text.contains('\0'));
+}
+
+// ---------------------------------------------------------------------------------------------
+// exchange-remote-domains
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn remote_domains_read_auto_forwarding_per_domain() {
+    let h = Harness::start().await;
+    mount_exchange(&h, "exchange/remote-domains.json").await;
+    let domains: Vec<models::RemoteDomain> = exchange_items(&h, "exchange-remote-domains")
+        .await
+        .expect("read");
+    assert_eq!(
+        domains
+            .iter()
+            .map(|d| (d.domain_name.as_str(), d.auto_forward_enabled))
+            .collect::<Vec<_>>(),
+        [("*", true), ("cliniquepartenaire.ca", false)]
+    );
+    let reqs = h.received_on(&invoke_path()).await;
+    assert_eq!(reqs.len(), 1);
+    assert_exchange_request(&reqs[0], "Get-RemoteDomain", serde_json::json!({}));
+}
+
+#[tokio::test]
+async fn an_exchange_401_after_a_fresh_token_is_unauthorized() {
+    let h = Harness::start().await;
+    // Exchange.ManageAsApp not granted: every token is refused with 401.
+    Mock::given(method("POST"))
+        .and(path(invoke_path()))
+        .respond_with(ResponseTemplate::new(401).insert_header(
+            "www-authenticate",
+            "Bearer client_id=\"00000002-0000-0ff1-ce00-000000000000\", \
+             trusted_issuers=\"00000001-0000-0000-c000-000000000000@*\", \
+             token_types=\"app_asserted_user_v1 service_asserted_app_v1\", error=\"invalid_token\"",
+        ))
+        .mount(&h.server)
+        .await;
+    let err = exchange_items::<models::RemoteDomain>(&h, "exchange-remote-domains")
+        .await
+        .expect_err("401");
+    let r = refused(&err);
+    assert_eq!(r.status, 401);
+    assert_eq!(r.refusal, Refusal::Unauthorized);
+    assert_eq!(
+        h.received_on(&invoke_path()).await.len(),
+        2,
+        "one retry with a fresh token"
+    );
+    let tokens = h.token_requests().await;
+    assert_eq!(
+        tokens.len(),
+        2,
+        "the refused token was dropped and asked again"
+    );
+    assert!(tokens.iter().all(|t| t.contains("outlook.office365.com")));
+}
+
+// ---------------------------------------------------------------------------------------------
+// exchange-outbound-spam-policies
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn outbound_spam_policies_read_auto_forwarding_mode_after_a_429() {
+    let h = Harness::start().await;
+    // The admin API throttles with 429 and Retry-After (capped by the test policy to 50 ms).
+    Mock::given(method("POST"))
+        .and(path(invoke_path()))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "2")
+                .set_body_json(serde_json::json!({"error": {"code": "TooManyRequests", "message": "Too many requests"}})),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&h.server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(invoke_path()))
+        .respond_with(graph_json(
+            h.fixture("exchange/outbound-spam-policies.json"),
+        ))
+        .with_priority(2)
+        .mount(&h.server)
+        .await;
+
+    let policies: Vec<models::OutboundSpamPolicy> =
+        exchange_items(&h, "exchange-outbound-spam-policies")
+            .await
+            .expect("read after the retry");
+    assert_eq!(policies.len(), 2);
+    assert_eq!(policies[0].identity, "Default");
+    assert_eq!(policies[0].is_default, Some(true));
+    assert_eq!(policies[0].auto_forwarding_mode, "Automatic");
+    assert_eq!(policies[1].identity, "Redirection autorisée - DSI");
+    assert_eq!(policies[1].is_default, Some(false));
+    assert_eq!(policies[1].auto_forwarding_mode, "On");
+
+    let reqs = h.received_on(&invoke_path()).await;
+    assert_eq!(reqs.len(), 2);
+    for r in &reqs {
+        assert_exchange_request(
+            r,
+            "Get-HostedOutboundSpamFilterPolicy",
+            serde_json::json!({}),
+        );
+    }
+    let counts = h.client.counters().get(ThrottleClass::ExchangeAdmin);
+    assert_eq!((counts.throttled, counts.retries), (1, 1));
+}
+
+// ---------------------------------------------------------------------------------------------
+// exchange-transport-rules
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn transport_rules_keep_redirect_copy_and_blind_copy_recipients() {
+    let h = Harness::start().await;
+    mount_exchange(&h, "exchange/transport-rules.json").await;
+    let rules: Vec<models::TransportRule> = exchange_items(&h, "exchange-transport-rules")
+        .await
+        .expect("read");
+    assert_eq!(rules.len(), 3);
+
+    let bcc = &rules[0];
+    assert_eq!(bcc.name, "Copie cachée vers l'archivage externe");
+    assert_eq!(
+        bcc.guid.as_deref(),
+        Some("b1d3f5a7-c9e1-4b3d-a5f7-c9e1b3d5f7a9")
+    );
+    assert_eq!(bcc.state, "Enabled");
+    assert_eq!(bcc.blind_copy_to.0, ["journal@archivage-fournisseur.com"]);
+    assert!(bcc.redirect_message_to.0.is_empty(), "null is empty");
+    assert!(bcc.copy_to.0.is_empty());
+
+    let redirect = &rules[1];
+    assert_eq!(redirect.state, "Disabled");
+    assert_eq!(
+        redirect.redirect_message_to.0,
+        ["ancien.secretariat.verdun@hotmail.com"]
+    );
+    assert_eq!(
+        redirect.copy_to.0,
+        [
+            "secretariat.chsldverdun@ssss.gouv.qc.ca",
+            "direction@cliniquepartenaire.ca"
+        ]
+    );
+
+    let warning = &rules[2];
+    assert!(
+        warning.redirect_message_to.0.is_empty()
+            && warning.blind_copy_to.0.is_empty()
+            && warning.copy_to.0.is_empty()
+    );
+
+    let reqs = h.received_on(&invoke_path()).await;
+    assert_eq!(reqs.len(), 1);
+    assert_exchange_request(
+        &reqs[0],
+        "Get-TransportRule",
+        serde_json::json!({"ResultSize": "Unlimited"}),
+    );
+}
+
+#[tokio::test]
+async fn an_exchange_next_link_to_another_host_is_refused_and_gets_no_token() {
+    let h = Harness::start().await;
+    // Exchange writes links on the host it was reached on; a link to another host, even a
+    // Microsoft one, is not followed: the token only goes to the configured host.
+    let mut body = h.fixture("exchange/transport-rules.json");
+    body["@odata.nextLink"] = serde_json::json!(format!(
+        "https://outlook.office.com/adminapi/beta/{TENANT}/InvokeCommand?$skiptoken=U3RhcnRJbmRleD0z"
+    ));
+    Mock::given(method("POST"))
+        .and(path(invoke_path()))
+        .respond_with(graph_json(body))
+        .mount(&h.server)
+        .await;
+    let err = exchange_items::<models::TransportRule>(&h, "exchange-transport-rules")
+        .await
+        .expect_err("foreign host");
+    match &err {
+        GraphError::ForeignHost { request, host } => {
+            assert_eq!(host, "outlook.office.com");
+            assert_eq!(request.query, "exchange-transport-rules");
+        }
+        other => panic!("expected ForeignHost, got {other:?}"),
+    }
+    assert_eq!(h.received_on(&invoke_path()).await.len(), 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// exchange-accepted-domains
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn accepted_domains_are_read_with_their_type() {
+    let h = Harness::start().await;
+    mount_exchange(&h, "exchange/accepted-domains.json").await;
+    let domains: Vec<models::AcceptedDomain> = exchange_items(&h, "exchange-accepted-domains")
+        .await
+        .expect("read");
+    assert_eq!(
+        domains
+            .iter()
+            .map(|d| (d.domain_name.as_str(), d.domain_type.as_deref()))
+            .collect::<Vec<_>>(),
+        [
+            ("ssss.gouv.qc.ca", Some("Authoritative")),
+            ("cisssexemple.onmicrosoft.com", Some("Authoritative")),
+            ("cisssexemple.mail.onmicrosoft.com", Some("InternalRelay")),
+        ]
+    );
+    let reqs = h.received_on(&invoke_path()).await;
+    assert_eq!(reqs.len(), 1);
+    assert_exchange_request(&reqs[0], "Get-AcceptedDomain", serde_json::json!({}));
+}
+
+#[tokio::test]
+async fn accepted_domains_unavailable_is_an_error_after_the_retries_never_an_empty_list() {
+    let h = Harness::start().await;
+    Mock::given(method("POST"))
+        .and(path(invoke_path()))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&h.server)
+        .await;
+    let err = exchange_items::<models::AcceptedDomain>(&h, "exchange-accepted-domains")
+        .await
+        .expect_err("an empty list would make every domain look external");
+    match &err {
+        GraphError::Exhausted {
+            request,
+            attempts,
+            last,
+            ..
+        } => {
+            assert_eq!(*attempts, 4);
+            assert_eq!(last, "HTTP 503");
+            assert_eq!(request.query, "exchange-accepted-domains");
+        }
+        other => panic!("expected Exhausted, got {other:?}"),
+    }
+    assert_eq!(h.received_on(&invoke_path()).await.len(), 4);
 }
