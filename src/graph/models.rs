@@ -362,7 +362,8 @@ pub struct MessageRules {
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(rename_all = "PascalCase")]
 pub struct Mailbox {
-    #[serde(default)]
+    /// `""` on mailboxes with no directory object (the discovery search mailbox): `None`.
+    #[serde(default, deserialize_with = "opt_nonempty")]
     pub external_directory_object_id: Option<String>,
     #[serde(default)]
     pub user_principal_name: String,
@@ -498,6 +499,16 @@ mod tests {
         assert_eq!(r.blind_copy_to.0, vec!["archive@partenaire.ca".to_string()]);
         assert_eq!(r.copy_to.0.len(), 2);
         assert!(r.redirect_message_to.0.is_empty());
+    }
+
+    #[test]
+    fn a_mailbox_without_directory_object_has_no_id() {
+        let m: Mailbox = serde_json::from_str(
+            r#"{"UserPrincipalName":"DiscoverySearchMailbox{D919BA05-46A6-415f-80AD-7E09334BB852}@x.onmicrosoft.com",
+                "RecipientTypeDetails":"DiscoveryMailbox","ExternalDirectoryObjectId":"","ForwardingSmtpAddress":null}"#,
+        )
+        .expect("mailbox");
+        assert_eq!(m.external_directory_object_id, None);
     }
 
     #[test]
