@@ -4,6 +4,7 @@
 //! The pipeline is `graph` → `collect` → `store` → `checks` → `report`; `sim` stands in for
 //! Microsoft in the demo, the end-to-end tests and the benchmark. See DESIGN.md.
 
+pub mod checks;
 pub mod classify;
 pub mod collect;
 pub mod config;

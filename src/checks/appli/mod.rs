@@ -1,0 +1,1 @@
+//! « Appli » service accounts — orientation, MFA recommendation: the type is reserved for applications.

@@ -1,0 +1,148 @@
+//! A finding: what to fix, why, and under which directive article.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::classify::Population;
+use crate::config::Config;
+
+/// Severities of RULES.md, from the most to the least severe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Critique,
+    Elevee,
+    Moyenne,
+    Faible,
+    Info,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Critique,
+        Severity::Elevee,
+        Severity::Moyenne,
+        Severity::Faible,
+        Severity::Info,
+    ];
+
+    /// As shown to users: `critique`, `élevée`, `moyenne`, `faible`, `info`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Critique => "critique",
+            Severity::Elevee => "élevée",
+            Severity::Moyenne => "moyenne",
+            Severity::Faible => "faible",
+            Severity::Info => "info",
+        }
+    }
+
+    /// One step less severe (a forwarding the tenant's controls would block).
+    pub fn lower(self) -> Severity {
+        match self {
+            Severity::Critique => Severity::Elevee,
+            Severity::Elevee => Severity::Moyenne,
+            Severity::Moyenne => Severity::Faible,
+            Severity::Faible | Severity::Info => Severity::Info,
+        }
+    }
+
+    /// Parses a label, with or without accents (`elevee`, `élevée`).
+    pub fn parse(s: &str) -> Option<Severity> {
+        let s = s.trim().to_lowercase().replace('é', "e");
+        Severity::ALL
+            .into_iter()
+            .find(|x| x.label().replace('é', "e") == s)
+    }
+}
+
+/// An exception of the configuration that covers a finding (an accepted risk: still listed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Accepted {
+    pub justification: String,
+    pub owner: String,
+    pub expires: NaiveDate,
+}
+
+/// One thing an administrator must act on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Check id (RULES.md), stable once released.
+    pub check: &'static str,
+    /// What the finding is about; with the check id, its identity across nights:
+    /// an account's lowercase UPN, `{upn}#regle:{rule id}>{target}`, `{upn}#boite>{target}`,
+    /// `transport:{rule name}>{target}`, or `locataire`.
+    pub subject: String,
+    pub severity: Severity,
+    pub population: Population,
+    /// French, one line: the fields and values that triggered it.
+    pub evidence: String,
+    /// For forwarding: whether the tenant's controls would block it now.
+    pub blocked_by_tenant: Option<bool>,
+    /// The exception in force that covers it, if any.
+    pub accepted: Option<Accepted>,
+    /// An exception that covered it and expired (the finding says so).
+    pub exception_expired: Option<NaiveDate>,
+}
+
+impl Finding {
+    pub fn new(
+        check: &'static str,
+        subject: impl Into<String>,
+        severity: Severity,
+        population: Population,
+        evidence: impl Into<String>,
+    ) -> Self {
+        Finding {
+            check,
+            subject: subject.into(),
+            severity,
+            population,
+            evidence: evidence.into(),
+            blocked_by_tenant: None,
+            accepted: None,
+            exception_expired: None,
+        }
+    }
+
+    pub fn is_accepted(&self) -> bool {
+        self.accepted.is_some()
+    }
+}
+
+/// Marks a finding covered by an exception of the configuration: accepted while the
+/// exception is in force, "exception expired" from its expiry date on (an exception stops
+/// applying on its expiry date).
+pub fn apply_exceptions(f: &mut Finding, config: &Config, night: NaiveDate) {
+    let matching = config
+        .exceptions
+        .iter()
+        .filter(|e| e.check_id == f.check && e.subject.trim().eq_ignore_ascii_case(&f.subject));
+    for e in matching {
+        if night < e.expires {
+            f.accepted = Some(Accepted {
+                justification: e.justification.clone(),
+                owner: e.owner.clone(),
+                expires: e.expires,
+            });
+            f.exception_expired = None;
+            return;
+        }
+        f.exception_expired = Some(f.exception_expired.map_or(e.expires, |d| d.max(e.expires)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn severities_order_and_lower() {
+        assert!(Severity::Critique < Severity::Info);
+        assert_eq!(Severity::Critique.lower(), Severity::Elevee);
+        assert_eq!(Severity::Info.lower(), Severity::Info);
+        assert_eq!(Severity::parse("élevée"), Some(Severity::Elevee));
+        assert_eq!(Severity::parse("ELEVEE"), Some(Severity::Elevee));
+        assert_eq!(Severity::parse("grave"), None);
+    }
+}
