@@ -78,4 +78,48 @@ pub const MIGRATIONS: &[&str] = &[
         run_id  INTEGER NOT NULL
     );
     "#,
+    // 2: evaluations, findings and their lifecycle, posture figures per night.
+    r#"
+    CREATE TABLE evaluations (
+        run_id         INTEGER PRIMARY KEY REFERENCES runs(id),
+        night          TEXT NOT NULL,
+        as_of          TEXT NOT NULL,
+        evaluated_at   TEXT NOT NULL,
+        not_evaluated  TEXT NOT NULL DEFAULT '[]'
+    );
+
+    -- What each evaluated night found: the findings open that night, as they were.
+    CREATE TABLE finding_nights (
+        run_id      INTEGER NOT NULL REFERENCES runs(id),
+        check_id    TEXT NOT NULL,
+        subject     TEXT NOT NULL,
+        severity    TEXT NOT NULL,
+        population  TEXT NOT NULL,
+        accepted    INTEGER NOT NULL,
+        data        TEXT NOT NULL,
+        PRIMARY KEY (run_id, check_id, subject)
+    ) WITHOUT ROWID;
+
+    -- Lifecycle events: new, resolved, reopened. The current state of a finding is its
+    -- latest event; "as of" a date, its latest event up to that date.
+    CREATE TABLE finding_events (
+        run_id    INTEGER NOT NULL REFERENCES runs(id),
+        night     TEXT NOT NULL,
+        check_id  TEXT NOT NULL,
+        subject   TEXT NOT NULL,
+        event     TEXT NOT NULL CHECK (event IN ('new','resolved','reopened')),
+        PRIMARY KEY (run_id, check_id, subject)
+    ) WITHOUT ROWID;
+    CREATE INDEX finding_events_subject ON finding_events(check_id, subject, run_id);
+
+    CREATE TABLE posture (
+        run_id      INTEGER NOT NULL REFERENCES runs(id),
+        night       TEXT NOT NULL,
+        population  TEXT NOT NULL,
+        class       TEXT NOT NULL,
+        metric      TEXT NOT NULL,
+        value       INTEGER NOT NULL,
+        PRIMARY KEY (run_id, population, class, metric)
+    ) WITHOUT ROWID;
+    "#,
 ];

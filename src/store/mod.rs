@@ -10,7 +10,10 @@
 //!   [`StoreError::Busy`].
 //! - The file and its directory are created private (0600 / 0700): they hold personal data.
 
+mod findings;
 mod migrations;
+
+pub use findings::{Lifecycle, LifecycleDelta, PostureFigure, StoredFinding};
 
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};

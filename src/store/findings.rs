@@ -1,0 +1,390 @@
+//! Findings over time: what each night found, and the lifecycle of each finding (identity =
+//! check id + subject): new, still open, resolved the night it disappears, reopened when it
+//! comes back, history kept. A check that could not be evaluated on a night resolves
+//! nothing: not seeing is not "fixed".
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::params;
+use serde::Serialize;
+
+use super::{RunId, Store, StoreError};
+
+/// A finding as a night stored it (the lifecycle needs only identity and the JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredFinding {
+    pub check: String,
+    pub subject: String,
+    pub severity: String,
+    pub population: String,
+    pub accepted: bool,
+    /// The whole finding, as JSON.
+    pub data: String,
+}
+
+/// What a night changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LifecycleDelta {
+    pub new: Vec<(String, String)>,
+    pub reopened: Vec<(String, String)>,
+    pub resolved: Vec<(String, String)>,
+    pub still_open: usize,
+}
+
+/// Lifecycle of one finding, as of a night.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Lifecycle {
+    pub check: String,
+    pub subject: String,
+    pub first_seen: NaiveDate,
+    pub last_event: String,
+    pub last_event_night: NaiveDate,
+    pub reopened: u32,
+}
+
+/// One posture figure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PostureFigure {
+    pub population: String,
+    pub class: String,
+    pub metric: String,
+    pub value: i64,
+}
+
+impl Store {
+    /// Records the evaluation of run `run`: its findings, the checks not evaluated, the
+    /// posture, and the lifecycle events against the nights before it. Evaluating the same
+    /// run again replaces what it recorded.
+    pub fn record_evaluation(
+        &mut self,
+        run: RunId,
+        night: NaiveDate,
+        as_of: DateTime<Utc>,
+        findings: &[StoredFinding],
+        not_evaluated: &[String],
+        posture: &[PostureFigure],
+    ) -> Result<LifecycleDelta, StoreError> {
+        let path = self.path.clone();
+        let sql = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(sql)?;
+        for table in ["finding_events", "finding_nights", "posture", "evaluations"] {
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE run_id = ?1"),
+                params![run],
+            )
+            .map_err(sql)?;
+        }
+        // State before this run: the latest event of each finding.
+        let mut open: BTreeSet<(String, String)> = BTreeSet::new();
+        let mut known: BTreeSet<(String, String)> = BTreeSet::new();
+        {
+            let mut stmt = tx
+                .prepare(
+                    "SELECT check_id, subject, event FROM finding_events e WHERE run_id < ?1 AND run_id = (
+                        SELECT MAX(run_id) FROM finding_events x WHERE x.check_id = e.check_id AND x.subject = e.subject AND x.run_id < ?1)",
+                )
+                .map_err(sql)?;
+            let rows = stmt
+                .query_map(params![run], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
+                })
+                .map_err(sql)?;
+            for row in rows {
+                let (c, s, e) = row.map_err(sql)?;
+                if e != "resolved" {
+                    open.insert((c.clone(), s.clone()));
+                }
+                known.insert((c, s));
+            }
+        }
+        let skipped: BTreeSet<&str> = not_evaluated.iter().map(String::as_str).collect();
+        let mut delta = LifecycleDelta::default();
+        let night_s = night.to_string();
+        {
+            let mut ins_night = tx
+                .prepare(
+                    "INSERT INTO finding_nights (run_id, check_id, subject, severity, population, accepted, data)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )
+                .map_err(sql)?;
+            let mut ins_event = tx
+                .prepare("INSERT INTO finding_events (run_id, night, check_id, subject, event) VALUES (?1, ?2, ?3, ?4, ?5)")
+                .map_err(sql)?;
+            let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
+            for f in findings {
+                let id = (f.check.clone(), f.subject.clone());
+                if !seen.insert(id.clone()) {
+                    continue;
+                }
+                ins_night
+                    .execute(params![
+                        run,
+                        f.check,
+                        f.subject,
+                        f.severity,
+                        f.population,
+                        f.accepted as i64,
+                        f.data
+                    ])
+                    .map_err(sql)?;
+                if open.contains(&id) {
+                    delta.still_open += 1;
+                } else if known.contains(&id) {
+                    ins_event
+                        .execute(params![run, night_s, f.check, f.subject, "reopened"])
+                        .map_err(sql)?;
+                    delta.reopened.push(id);
+                } else {
+                    ins_event
+                        .execute(params![run, night_s, f.check, f.subject, "new"])
+                        .map_err(sql)?;
+                    delta.new.push(id);
+                }
+            }
+            for id in &open {
+                if !seen.contains(id) && !skipped.contains(id.0.as_str()) {
+                    ins_event
+                        .execute(params![run, night_s, id.0, id.1, "resolved"])
+                        .map_err(sql)?;
+                    delta.resolved.push(id.clone());
+                }
+            }
+            let mut ins_posture = tx
+                .prepare("INSERT INTO posture (run_id, night, population, class, metric, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+                .map_err(sql)?;
+            for p in posture {
+                ins_posture
+                    .execute(params![
+                        run,
+                        night_s,
+                        p.population,
+                        p.class,
+                        p.metric,
+                        p.value
+                    ])
+                    .map_err(sql)?;
+            }
+        }
+        let skipped_json = serde_json::to_string(not_evaluated).unwrap_or_else(|_| "[]".into());
+        tx.execute(
+            "INSERT INTO evaluations (run_id, night, as_of, evaluated_at, not_evaluated) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![run, night_s, as_of.to_rfc3339(), Utc::now().to_rfc3339(), skipped_json],
+        )
+        .map_err(sql)?;
+        tx.commit().map_err(sql)?;
+        Ok(delta)
+    }
+
+    /// The findings recorded for a run (empty when it was not evaluated).
+    pub fn findings_of(&self, run: RunId) -> Result<Vec<StoredFinding>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT check_id, subject, severity, population, accepted, data FROM finding_nights
+                 WHERE run_id = ?1 ORDER BY check_id, subject",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map(params![run], |r| {
+                Ok(StoredFinding {
+                    check: r.get(0)?,
+                    subject: r.get(1)?,
+                    severity: r.get(2)?,
+                    population: r.get(3)?,
+                    accepted: r.get::<_, i64>(4)? != 0,
+                    data: r.get(5)?,
+                })
+            })
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+    }
+
+    /// The lifecycle of every finding ever seen, as of the end of night `night`.
+    pub fn lifecycles_as_of(&self, night: NaiveDate) -> Result<Vec<Lifecycle>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT check_id, subject, night, event FROM finding_events WHERE night <= ?1 ORDER BY check_id, subject, run_id")
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map(params![night.to_string()], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })
+            .map_err(|e| self.sql(e))?;
+        let mut out: BTreeMap<(String, String), Lifecycle> = BTreeMap::new();
+        for row in rows {
+            let (c, s, n, e) = row.map_err(|e| self.sql(e))?;
+            let n: NaiveDate = n
+                .parse()
+                .map_err(|e: chrono::ParseError| StoreError::Corrupt {
+                    kind: "finding_event".into(),
+                    key: format!("{c} {s}"),
+                    detail: e.to_string(),
+                })?;
+            let entry = out.entry((c.clone(), s.clone())).or_insert(Lifecycle {
+                check: c,
+                subject: s,
+                first_seen: n,
+                last_event: e.clone(),
+                last_event_night: n,
+                reopened: 0,
+            });
+            if e == "reopened" {
+                entry.reopened += 1;
+            }
+            entry.last_event = e;
+            entry.last_event_night = n;
+        }
+        Ok(out.into_values().collect())
+    }
+
+    /// Posture figures of every evaluated night in `[from, to]`.
+    pub fn posture_between(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<(NaiveDate, PostureFigure)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT night, population, class, metric, value FROM posture WHERE night >= ?1 AND night <= ?2
+                 ORDER BY night, population, class, metric",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map(params![from.to_string(), to.to_string()], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    PostureFigure {
+                        population: r.get(1)?,
+                        class: r.get(2)?,
+                        metric: r.get(3)?,
+                        value: r.get(4)?,
+                    },
+                ))
+            })
+            .map_err(|e| self.sql(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (n, p) = row.map_err(|e| self.sql(e))?;
+            if let Ok(d) = n.parse() {
+                out.push((d, p));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The latest run that can be evaluated (complete or partial) at or before `run` if given.
+    pub fn latest_evaluable_run(&self) -> Result<Option<super::RunRow>, StoreError> {
+        Ok(self.runs()?.into_iter().rev().find(|r| {
+            matches!(
+                r.status,
+                super::RunStatus::Complete | super::RunStatus::Partial
+            )
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn f(check: &str, subject: &str) -> StoredFinding {
+        StoredFinding {
+            check: check.into(),
+            subject: subject.into(),
+            severity: "critique".into(),
+            population: "personnel".into(),
+            accepted: false,
+            data: "{}".into(),
+        }
+    }
+
+    fn night(d: u32) -> (DateTime<Utc>, NaiveDate) {
+        (
+            Utc.with_ymd_and_hms(2026, 4, d + 1, 7, 0, 0)
+                .single()
+                .unwrap_or_default(),
+            NaiveDate::from_ymd_opt(2026, 4, d).unwrap_or_default(),
+        )
+    }
+
+    #[test]
+    fn new_still_open_resolved_reopened_with_history() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut s = Store::open(&dir.path().join("v.sqlite")).expect("open");
+        let eval = |s: &mut Store, d: u32, fs: &[StoredFinding], skipped: &[&str]| {
+            let (a, n) = night(d);
+            let r = s.begin_run(a, n).expect("run");
+            let skipped: Vec<String> = skipped.iter().map(|x| x.to_string()).collect();
+            s.record_evaluation(r, n, a, fs, &skipped, &[])
+                .expect("record")
+        };
+        let d1 = eval(
+            &mut s,
+            1,
+            &[f("GEN-MFA-01", "a"), f("FWD-PUB-01", "b")],
+            &[],
+        );
+        assert_eq!(d1.new.len(), 2);
+        let d2 = eval(&mut s, 2, &[f("GEN-MFA-01", "a")], &[]);
+        assert_eq!((d2.still_open, d2.resolved.len()), (1, 1));
+        // FWD-PUB-01 not evaluated on night 3: its findings are not resolved by that.
+        let d3 = eval(&mut s, 3, &[], &["GEN-MFA-01"]);
+        assert!(d3.resolved.is_empty(), "not seeing is not fixed");
+        let d4 = eval(
+            &mut s,
+            4,
+            &[f("GEN-MFA-01", "a"), f("FWD-PUB-01", "b")],
+            &[],
+        );
+        assert_eq!(
+            d4.reopened,
+            vec![("FWD-PUB-01".to_string(), "b".to_string())]
+        );
+        assert_eq!(d4.still_open, 1);
+        let lc = s.lifecycles_as_of(night(4).1).expect("lifecycles");
+        let b = lc.iter().find(|l| l.subject == "b").expect("b");
+        assert_eq!(
+            (b.first_seen, b.reopened, b.last_event.as_str()),
+            (night(1).1, 1, "reopened")
+        );
+        // As of night 2, b was resolved.
+        let lc2 = s.lifecycles_as_of(night(2).1).expect("lifecycles");
+        assert_eq!(
+            lc2.iter()
+                .find(|l| l.subject == "b")
+                .map(|l| l.last_event.as_str()),
+            Some("resolved")
+        );
+    }
+
+    #[test]
+    fn evaluating_a_run_twice_gives_the_same_record() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut s = Store::open(&dir.path().join("v.sqlite")).expect("open");
+        let (a, n) = night(1);
+        let r = s.begin_run(a, n).expect("run");
+        let one = s
+            .record_evaluation(r, n, a, &[f("GEN-MFA-01", "a")], &[], &[])
+            .expect("first");
+        let two = s
+            .record_evaluation(r, n, a, &[f("GEN-MFA-01", "a")], &[], &[])
+            .expect("second");
+        assert_eq!(one, two);
+        assert_eq!(s.findings_of(r).expect("findings").len(), 1);
+    }
+}
