@@ -238,6 +238,38 @@ fn collect(cli_config: Option<&std::path::Path>, args: &CollectArgs) -> Outcome 
     }
 }
 
+fn doctor(cli_config: Option<&std::path::Path>) -> Outcome {
+    let report = vigie365::config::check(&vigie365::config::resolve_path(cli_config));
+    println!("{report}\n");
+    if !report.is_valid() {
+        return Outcome::Usage;
+    }
+    let config = match load_config(cli_config) {
+        Ok(c) => c,
+        Err(o) => return o,
+    };
+    let client = match vigie365::graph::GraphClient::from_config(&config) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("vigie365 : {e}");
+            return Outcome::Usage;
+        }
+    };
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(o) => return o,
+    };
+    let report = rt.block_on(vigie365::collect::doctor::run(&client));
+    print!("{}", report.to_text());
+    if report.all_ok() {
+        Outcome::Complete
+    } else if report.graph_token.is_err() && report.exchange_token.is_err() {
+        Outcome::Failed
+    } else {
+        Outcome::Partial
+    }
+}
+
 fn config_check(cli_config: Option<&std::path::Path>) -> Outcome {
     let report = vigie365::config::check(&vigie365::config::resolve_path(cli_config));
     println!("{report}");
@@ -273,6 +305,6 @@ fn run(cli: Cli) -> Outcome {
         Command::Bilan => not_built("bilan"),
         Command::Demo => not_built("demo"),
         Command::Sim => not_built("sim"),
-        Command::Doctor => not_built("doctor"),
+        Command::Doctor => doctor(config),
     }
 }

@@ -15,6 +15,7 @@
 //! for a source that was not read.
 
 mod directory;
+pub mod doctor;
 mod exchange;
 mod mailboxes;
 mod progress;

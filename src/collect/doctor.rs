@@ -1,0 +1,217 @@
+//! `vigie365 doctor`: the configuration, both tokens, and the cheapest request of each
+//! query family, with a French verdict per source (what is missing and how to grant it).
+
+use http::Method;
+use serde::Serialize;
+
+use crate::graph::models as wire;
+use crate::graph::{Audience, Call, GraphClient, GraphError, Refusal};
+use crate::queries::{self, Api, Query};
+
+/// The verdict on one source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    pub source: String,
+    pub title: String,
+    pub permission: String,
+    pub licence: String,
+    pub ok: bool,
+    /// What is missing and how to fix it, when not ok.
+    pub detail: String,
+}
+
+/// The doctor's report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub graph_token: Result<(), String>,
+    pub exchange_token: Result<(), String>,
+    pub verdicts: Vec<Verdict>,
+}
+
+impl Report {
+    pub fn all_ok(&self) -> bool {
+        self.graph_token.is_ok()
+            && self.exchange_token.is_ok()
+            && self.verdicts.iter().all(|v| v.ok)
+    }
+
+    /// The French table printed by `vigie365 doctor`.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        let token = |name: &str, r: &Result<(), String>| match r {
+            Ok(()) => format!("jeton {name} : obtenu\n"),
+            Err(e) => format!("jeton {name} : ÉCHEC\n  {e}\n"),
+        };
+        out.push_str(&token("Microsoft Graph", &self.graph_token));
+        out.push_str(&token("Exchange Online", &self.exchange_token));
+        out.push('\n');
+        out.push_str(&format!(
+            "{:<44} {:<6} {}\n",
+            "source", "état", "autorisation / licence"
+        ));
+        for v in &self.verdicts {
+            let licence = if v.licence.is_empty() {
+                String::new()
+            } else {
+                format!(" ; licence : {}", v.licence)
+            };
+            out.push_str(&format!(
+                "{:<44} {:<6} {}{}\n",
+                v.title,
+                if v.ok { "OK" } else { "MANQUE" },
+                v.permission,
+                licence
+            ));
+            if !v.ok {
+                out.push_str(&format!("    → {}\n", v.detail));
+            }
+        }
+        out
+    }
+}
+
+fn verdict(q: &Query, result: Result<(), GraphError>) -> Verdict {
+    let (ok, detail) = match result {
+        Ok(()) => (true, String::new()),
+        Err(e) => {
+            let fix = match e.refusal() {
+                Some(Refusal::Permission) => format!(
+                    "autorisation manquante : accordez {} à l'application (type Application) puis le consentement administrateur",
+                    q.permissions.join(" et ")
+                ),
+                Some(Refusal::Licence) => {
+                    format!("licence manquante dans le locataire : {}", q.licence)
+                }
+                _ => e.to_string(),
+            };
+            (false, fix)
+        }
+    };
+    Verdict {
+        source: q.name.clone(),
+        title: q.title.clone(),
+        permission: q.permissions.join(", "),
+        licence: q.licence.clone(),
+        ok,
+        detail,
+    }
+}
+
+async fn first_page<T: serde::de::DeserializeOwned>(
+    client: &GraphClient,
+    call: Call,
+) -> Result<Vec<T>, GraphError> {
+    Ok(client
+        .pages::<T>(call)
+        .next_page()
+        .await?
+        .map(|p| p.items)
+        .unwrap_or_default())
+}
+
+/// Probes every query family with its cheapest request.
+pub async fn run(client: &GraphClient) -> Report {
+    let graph_token = client
+        .tokens()
+        .bearer(Audience::Graph)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string());
+    let exchange_token = client
+        .tokens()
+        .bearer(Audience::Exchange)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string());
+    let mut verdicts = Vec::new();
+    let mut some_user: Vec<String> = Vec::new();
+    for q in queries::all() {
+        let result: Result<(), GraphError> = async {
+            match (q.api, q.name.as_str()) {
+                (Api::Exchange, _) => {
+                    let mut call = client.exchange_call(q)?;
+                    if let Some(body) = call.body.as_mut()
+                        && q.parameters.contains_key("ResultSize")
+                    {
+                        body["CmdletInput"]["Parameters"]["ResultSize"] = serde_json::json!(1);
+                    }
+                    first_page::<serde_json::Value>(client, call)
+                        .await
+                        .map(|_| ())
+                }
+                (_, "users") => {
+                    let url = client.graph_url(&q.path, &[("$select", "id"), ("$top", "5")])?;
+                    let users: Vec<wire::DirectoryMember> =
+                        first_page(client, Call::for_query(q, Method::GET, url)).await?;
+                    some_user = users.into_iter().map(|u| u.id).collect();
+                    Ok(())
+                }
+                (_, "users-sign-in-activity") => {
+                    let url = client
+                        .graph_url(&q.path, &[("$select", "id,signInActivity"), ("$top", "1")])?;
+                    first_page::<serde_json::Value>(client, Call::for_query(q, Method::GET, url))
+                        .await
+                        .map(|_| ())
+                }
+                (_, "group-members") => {
+                    let groups_url =
+                        client.graph_url("/v1.0/groups", &[("$select", "id"), ("$top", "1")])?;
+                    let groups: Vec<wire::DirectoryMember> =
+                        first_page(client, Call::for_query(q, Method::GET, groups_url)).await?;
+                    match groups.first() {
+                        Some(g) => {
+                            let url = client.graph_url(
+                                &q.path.replace("{id}", &g.id),
+                                &[("$select", "id"), ("$top", "1")],
+                            )?;
+                            first_page::<serde_json::Value>(
+                                client,
+                                Call::for_query(q, Method::GET, url),
+                            )
+                            .await
+                            .map(|_| ())
+                        }
+                        None => Ok(()),
+                    }
+                }
+                (_, "message-rules") => {
+                    // A user without a mailbox answers 404: try the first few.
+                    let mut last = Ok(());
+                    for id in &some_user {
+                        let url = client.graph_url(&q.path.replace("{id}", id), &[])?;
+                        last = first_page::<serde_json::Value>(
+                            client,
+                            Call::for_query(q, Method::GET, url),
+                        )
+                        .await
+                        .map(|_| ());
+                        match &last {
+                            Err(e) if e.refusal() == Some(Refusal::NotFound) => continue,
+                            _ => break,
+                        }
+                    }
+                    last
+                }
+                (_, "sign-ins") => {
+                    let url = client.graph_url(&q.path, &[("$top", "1")])?;
+                    first_page::<serde_json::Value>(client, Call::for_query(q, Method::GET, url))
+                        .await
+                        .map(|_| ())
+                }
+                _ => {
+                    let url = client.graph_url(&q.path, &[])?;
+                    let mut pager =
+                        client.pages::<serde_json::Value>(Call::for_query(q, Method::GET, url));
+                    pager.next_page().await.map(|_| ())
+                }
+            }
+        }
+        .await;
+        verdicts.push(verdict(q, result));
+    }
+    Report {
+        graph_token,
+        exchange_token,
+        verdicts,
+    }
+}
