@@ -11,6 +11,7 @@ pub mod config;
 pub mod exit;
 pub mod graph;
 pub mod model;
+pub mod night;
 pub mod queries;
 pub mod sim;
 pub mod store;

@@ -270,6 +270,34 @@ fn doctor(cli_config: Option<&std::path::Path>) -> Outcome {
     }
 }
 
+fn evaluate(cli_config: Option<&std::path::Path>) -> Outcome {
+    let config = match load_config(cli_config) {
+        Ok(c) => c,
+        Err(o) => return o,
+    };
+    let mut store = match vigie365::store::Store::open(&config.storage.database) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("vigie365 : {e}");
+            return Outcome::Failed;
+        }
+    };
+    match vigie365::night::evaluate_latest(&mut store, &config) {
+        Ok((summary, _)) => {
+            print!("{}", vigie365::night::summary_fr(&summary));
+            if summary.not_evaluated.is_empty() {
+                Outcome::Complete
+            } else {
+                Outcome::Partial
+            }
+        }
+        Err(e) => {
+            eprintln!("vigie365 : {e}");
+            Outcome::Failed
+        }
+    }
+}
+
 fn config_check(cli_config: Option<&std::path::Path>) -> Outcome {
     let report = vigie365::config::check(&vigie365::config::resolve_path(cli_config));
     println!("{report}");
@@ -300,7 +328,7 @@ fn run(cli: Cli) -> Outcome {
         Command::Config(ConfigCommand::Check) => config_check(config),
         Command::Collect(args) => collect(config, args),
         Command::Run => not_built("run"),
-        Command::Evaluate => not_built("evaluate"),
+        Command::Evaluate => evaluate(config),
         Command::Report => not_built("report"),
         Command::Bilan => not_built("bilan"),
         Command::Demo => not_built("demo"),

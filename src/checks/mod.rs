@@ -14,6 +14,7 @@ pub mod appli;
 pub mod finding;
 pub mod forwarding;
 pub mod generic;
+pub mod posture;
 pub mod registry;
 pub mod snapshot;
 #[cfg(test)]
