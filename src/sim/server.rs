@@ -2114,8 +2114,8 @@ fn exchange_cmd(
             }
         }
     }
-    let (day, pos, remaining) = match &tok {
-        Some(w) if w.len() >= 5 => {
+    let (day, pos, remaining, token_page) = match &tok {
+        Some(w) if w.len() >= 6 => {
             if cmdlet.is_some_and(|c| c as i64 != w[1]) {
                 return exo_error(
                     400,
@@ -2124,9 +2124,9 @@ fn exchange_cmd(
                 );
             }
             cmdlet = Some(w[1] as usize);
-            (w[2] as i32, w[3] as u32, w[4])
+            (w[2] as i32, w[3] as u32, w[4], Some(w[5] as usize))
         }
-        _ => (st.day(), 0, result_size),
+        _ => (st.day(), 0, result_size, None),
     };
     let cmd = match cmdlet {
         Some(c) => c,
@@ -2140,6 +2140,7 @@ fn exchange_cmd(
         .filter_map(|p| p.trim().strip_prefix("odata.maxpagesize="))
         .filter_map(|n| n.trim().parse::<usize>().ok())
         .next()
+        .or(token_page)
         .unwrap_or(1000)
         .clamp(1, 1000);
     let limit = if remaining > 0 {
@@ -2204,7 +2205,10 @@ fn exchange_cmd(
     );
     out.insert("adminapi.warnings".into(), json!([]));
     if let Some(p) = next {
-        let t = page_token(st, &[7, cmd as i64, day as i64, p as i64, left]);
+        let t = page_token(
+            st,
+            &[7, cmd as i64, day as i64, p as i64, left, page as i64],
+        );
         out.insert(
             "@odata.nextLink".into(),
             json!(format!(
