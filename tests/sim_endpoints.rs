@@ -209,8 +209,8 @@ async fn sign_ins_filter_by_window_and_user_group() {
                 && s.get("isInteractive").is_none())
     );
     // Unsupported filters are refused like Graph.
-    let bad =
-        format!("/v1.0/auditLogs/signIns?$filter=signInEventTypes/any(t: t eq 'interactiveUser')");
+    let bad = "/v1.0/auditLogs/signIns?$filter=signInEventTypes/any(t: t eq 'interactiveUser')"
+        .to_string();
     assert_eq!(c.get(&bad).await.0, StatusCode::BAD_REQUEST);
     assert_eq!(
         c.get("/beta/auditLogs/signIns?$filter=contains(appDisplayName,'x')")

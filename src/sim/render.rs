@@ -356,7 +356,7 @@ pub(crate) fn sign_in(sc: &Scenario, acc: &Account, s: &SignIn, beta: bool) -> V
     m.insert(
         "deviceDetail".into(),
         json!({
-            "deviceId": if managed { hash::guid(h(sc.seed, &[8, s.user as u64]), 3) } else { String::new() },
+            "deviceId": if managed { hash::guid(h(sc.seed, &[8, s.user as u64]), h(sc.seed, &[9, s.user as u64])) } else { String::new() },
             "displayName": if managed { format!("IPAD-{}", s.user) } else { String::new() },
             "operatingSystem": os,
             "browser": if s.browser { browser_name } else { "" },
