@@ -182,9 +182,18 @@ pub struct SimHandle {
     limits: ThrottleLimits,
 }
 
+/// Last day a simulator serves (ten years).
+pub const MAX_DAY: u32 = 3650;
+
 fn validate(opts: &SimOptions) -> Result<(), SimError> {
     if !(MIN_ACCOUNTS..=MAX_ACCOUNTS).contains(&opts.accounts) {
         return Err(SimError::Accounts(opts.accounts));
+    }
+    if opts.day > MAX_DAY {
+        return Err(SimError::Option {
+            option: "--day",
+            message: format!("jour entre 0 et {MAX_DAY} attendu"),
+        });
     }
     if !(opts.time_scale.is_finite() && opts.time_scale > 0.0) {
         return Err(SimError::Option {
@@ -343,6 +352,7 @@ impl SetupWriter {
     }
 
     fn write(&self, dir: &Path, day: u32) -> Result<SetupFiles, SimError> {
+        let day = day.min(MAX_DAY);
         std::fs::create_dir_all(dir).map_err(|source| SimError::Write {
             path: dir.to_path_buf(),
             source,
@@ -398,6 +408,7 @@ impl SimHandle {
     }
     /// Changes the day served (like `POST /_sim/day/{d}`).
     pub fn set_day(&self, day: u32) {
+        let day = day.min(MAX_DAY);
         self.shared.day.store(day as i32, Ordering::Relaxed);
         if let Some(cb) = &self.shared.on_day_change {
             cb(day as i32);
@@ -408,10 +419,12 @@ impl SimHandle {
     }
     /// Date of a day (day 0 = start date).
     pub fn date(&self, day: u32) -> NaiveDate {
+        let day = day.min(MAX_DAY);
         self.shared.sc.date(day as i32)
     }
     /// Instant of the nightly run of a day (day + 1, 03:00 America/Montreal), RFC 3339.
     pub fn as_of(&self, day: u32) -> String {
+        let day = day.min(MAX_DAY);
         self.shared
             .sc
             .as_of(day as i32)
@@ -423,10 +436,11 @@ impl SimHandle {
     }
     /// What a correct audit of `day` must find.
     pub fn ground_truth(&self, day: u32) -> GroundTruth {
-        truth::compute(&self.shared.sc, &self.shared.cfg, day)
+        truth::compute(&self.shared.sc, &self.shared.cfg, day.min(MAX_DAY))
     }
     /// Counts of the scenario on a day, as the endpoints serve them.
     pub fn counts(&self, day: u32) -> ScenarioCounts {
+        let day = day.min(MAX_DAY);
         let sc = &self.shared.sc;
         let d = day as i32;
         let mut c = ScenarioCounts::default();
@@ -446,6 +460,7 @@ impl SimHandle {
     }
     /// The register CSV of a day.
     pub fn register_csv(&self, day: u32) -> String {
+        let day = day.min(MAX_DAY);
         truth::register_csv(&self.shared.sc, day as i32)
     }
     /// Writes `vigie365.toml` (mode 0600, inline secret), `registre-generiques.csv` and

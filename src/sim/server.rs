@@ -415,7 +415,7 @@ fn sim_endpoint(st: &Arc<Shared>, method: &Method, path: &str) -> Response<SimBo
         }
         (&Method::GET, ["_sim", "day"]) => Resp::json(200, json!({"day": st.day()})),
         (&Method::POST, ["_sim", "day", d]) => match d.parse::<u32>() {
-            Ok(d) if d <= 3650 => {
+            Ok(d) if d <= super::MAX_DAY => {
                 st.day.store(d as i32, Ordering::Relaxed);
                 if let Some(cb) = &st.on_day_change {
                     cb(d as i32);
@@ -2175,9 +2175,9 @@ fn exchange_cmd(
         }
         other => {
             let all = render::exchange_small(sc, other, day).unwrap_or_default();
-            let start = pos as usize;
+            let start = (pos as usize).min(all.len());
             let end = (start + limit).min(all.len());
-            value.extend(all[start.min(all.len())..end].iter().cloned());
+            value.extend(all[start..end].iter().cloned());
             if end < all.len() {
                 next = Some(end as u32);
             }

@@ -436,18 +436,13 @@ impl Ctx<'_> {
 /// Sign-ins of an account with `createdDateTime` in `[from, to)`.
 pub(crate) fn sign_ins_between(
     sc: &Scenario,
-    policies: &[super::scenario::Policy],
     i: u32,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Vec<SignIn> {
     let mut out = Vec::new();
-    for k in sc.day_of(from)..=sc.day_of(to) {
-        let pol = if k == sc.day_of(to) {
-            policies.to_vec()
-        } else {
-            sc.policies(k)
-        };
+    for k in sc.day_of(from)..=sc.day_of(to - Duration::seconds(1)) {
+        let pol = sc.policies(k);
         out.extend(
             sc.sign_ins(i, k, &pol)
                 .into_iter()
@@ -540,7 +535,7 @@ pub(crate) fn compute(sc: &Scenario, cfg: &PrintedConfig, day: u32) -> GroundTru
         if acc.enabled && !acc.guest {
             let in_scope = matches!(class, Class::Generique | Class::Appli);
             let signins = if in_scope {
-                sign_ins_between(sc, &policies, i, window_from, as_of)
+                sign_ins_between(sc, i, window_from, as_of)
             } else {
                 vec![]
             };
