@@ -386,4 +386,16 @@ async fn printed_config_and_register_have_the_expected_format() {
     assert!(reg.lines().skip(1).all(|l| l.split(';').count() == 5));
     assert!(reg.contains("tablette9.verdun@"));
     h.shutdown().await;
+    // A large tenant has every site, including names with an apostrophe (Val-d'Or).
+    let mut o = opts(6);
+    o.accounts = 40_000;
+    let big = start(o).await;
+    let text = big.config_text(dir.path());
+    let v: toml::Value = toml::from_str(&text).expect("valid TOML with 60 sites");
+    let sites = v["generiques"]["sites"].as_array().expect("sites");
+    assert!(sites.len() > 40, "{} configured sites", sites.len());
+    for s in sites {
+        assert!(regex::Regex::new(s["motif"].as_str().unwrap_or("(")).is_ok());
+    }
+    big.shutdown().await;
 }

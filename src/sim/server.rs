@@ -799,7 +799,7 @@ fn token_endpoint(st: &Shared, rq: Rq, tenant: &str, body: &[u8]) -> Resp {
             return aad_error(
                 st,
                 rq,
-                401,
+                400,
                 "invalid_client",
                 7000215,
                 &format!(
@@ -822,13 +822,13 @@ fn token_endpoint(st: &Shared, rq: Rq, tenant: &str, body: &[u8]) -> Resp {
             );
         }
         if let Err(msg) = check_assertion(st, tenant, assertion) {
-            return aad_error(st, rq, 401, "invalid_client", msg.0, &msg.1);
+            return aad_error(st, rq, 400, "invalid_client", msg.0, &msg.1);
         }
     } else {
         return aad_error(
             st,
             rq,
-            401,
+            400,
             "invalid_client",
             7000218,
             "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",

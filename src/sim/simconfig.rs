@@ -238,7 +238,7 @@ pub(crate) fn render(
     let _ = writeln!(t, "age_max_mot_de_passe_jours = {}", cfg.age_max_jours);
     for (motif, plages) in &cfg.sites {
         let _ = writeln!(t, "\n[[generiques.sites]]");
-        let _ = writeln!(t, "motif = {}", lit(motif));
+        let _ = writeln!(t, "motif = {}", q(motif));
         let _ = writeln!(t, "plages_ip = {}", list(plages, q));
     }
     let _ = writeln!(t, "\n[appli]");
