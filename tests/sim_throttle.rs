@@ -148,9 +148,9 @@ async fn time_scale_shrinks_windows() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch_requests_count_in_their_own_class_and_carry_their_own_retry_after() {
-    // Latency keeps four requests in flight per mailbox for 100 ms (sim) = 1 s real at 0.1:
+    // Latency keeps four requests in flight per mailbox for 100 ms (sim) = 2 s real at 0.05:
     // more than four concurrent requests to one mailbox get 429 inside the batch.
-    let mut o = strict(35, 0.1);
+    let mut o = strict(35, 0.05);
     o.latency = vigie365::sim::Latency {
         min_ms: 100,
         max_ms: 100,

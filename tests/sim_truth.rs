@@ -399,3 +399,40 @@ async fn printed_config_and_register_have_the_expected_format() {
     }
     big.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn posting_a_day_switches_the_tenant_and_rewrites_the_setup() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut o = opts(7);
+    o.setup_dir = Some(dir.path().to_path_buf());
+    let h = start(o).await;
+    let http = http();
+    let r = http
+        .post(format!("{}/_sim/day/12", h.base_url()))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    assert_eq!(h.day(), 12);
+    let truth = dir.path().join("verite-terrain-j012.json");
+    let text = std::fs::read_to_string(&truth).expect("truth of day 12 written");
+    assert_eq!(text, h.ground_truth(12).to_json());
+    assert!(dir.path().join("vigie365.toml").exists());
+    let stats: serde_json::Value = http
+        .get(format!("{}/_sim/stats", h.base_url()))
+        .send()
+        .await
+        .expect("stats")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(stats["day"], serde_json::json!(12));
+    assert!(stats["classes"]["identity_reports"]["limit"].is_u64());
+    let bad = http
+        .post(format!("{}/_sim/day/abc", h.base_url()))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(bad.status(), reqwest::StatusCode::BAD_REQUEST);
+    h.shutdown().await;
+}
