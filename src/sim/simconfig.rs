@@ -1,0 +1,297 @@
+//! The configuration the simulator prints (same format as `vigie365.exemple.toml`) and the
+//! values the ground truth evaluates with. One struct feeds both, so they cannot disagree.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use chrono::NaiveDate;
+
+use super::scenario::{self, S, Scenario, TENANT_DOMAIN};
+
+/// An accepted risk of the printed config.
+#[derive(Clone, Debug)]
+pub(crate) struct Exception {
+    pub controle: &'static str,
+    pub sujet: String,
+    pub justification: &'static str,
+    pub responsable: &'static str,
+    pub expiration: NaiveDate,
+}
+
+/// The evaluation settings of the printed config.
+#[derive(Clone, Debug)]
+pub(crate) struct PrintedConfig {
+    pub generique_nom: Vec<&'static str>,
+    pub generique_upn: Vec<&'static str>,
+    pub generique_valeurs: Vec<&'static str>,
+    pub appli_nom: Vec<&'static str>,
+    pub appli_upn: Vec<&'static str>,
+    pub appli_valeurs: Vec<&'static str>,
+    pub urgence: Vec<String>,
+    pub medecin_upn: Vec<&'static str>,
+    pub applications_permises: Vec<&'static str>,
+    pub plages_ip: Vec<String>,
+    pub age_max_jours: i64,
+    /// `[[generiques.sites]]`: (motif, plages).
+    pub sites: Vec<(String, Vec<String>)>,
+    /// `[appli] clients_permis`: (UPN, clients).
+    pub clients_permis: Vec<(String, Vec<&'static str>)>,
+    pub internes: Vec<&'static str>,
+    pub partenaires: Vec<&'static str>,
+    pub exceptions: Vec<Exception>,
+    pub fenetre_jours: i64,
+}
+
+/// Limits printed in `[limites]` (already multiplied by the time scale).
+#[derive(Clone, Debug)]
+pub(crate) struct PrintedLimits {
+    pub annuaire_unites_par_10s: u64,
+    pub activite_connexion_par_minute: u64,
+    pub rapports_par_10s: u64,
+    pub acces_conditionnel_par_s: u64,
+    pub outlook_simultanees_par_boite: u64,
+    pub exchange_par_s: u64,
+}
+
+impl PrintedConfig {
+    pub(crate) fn new(sc: &Scenario) -> Self {
+        let upn = |k: S| {
+            sc.account(scenario::idx(k), 400)
+                .map(|a| a.upn.to_lowercase())
+                .unwrap_or_default()
+        };
+        let sites = sc
+            .sites
+            .iter()
+            .filter(|s| s.configured)
+            .map(|s| {
+                (
+                    format!("(?i)CHSLD de {}", regex::escape(s.name)),
+                    vec![s.cidr.clone()],
+                )
+            })
+            .collect();
+        let start = sc.start;
+        let nath_rule = sc
+            .account(scenario::idx(S::NathalieOuellet), 0)
+            .map(|a| {
+                let rules = sc.inbox_rules(&a, 0);
+                format!(
+                    "{}#regle:{}>n.ouellet@consultants-sante.com",
+                    a.upn.to_lowercase(),
+                    rules.first().map(|r| r.id.clone()).unwrap_or_default()
+                )
+            })
+            .unwrap_or_default();
+        PrintedConfig {
+            generique_nom: vec![r"(?i)^tablette\s*\d+\b.*\bchsld\b"],
+            generique_upn: vec![r"(?i)^tablette"],
+            generique_valeurs: vec!["Generique", "Générique"],
+            appli_nom: vec![r"(?i)^appli\b", r"(?i)\bappli$"],
+            appli_upn: vec![r"(?i)^(svc|appli)[-_.]"],
+            appli_valeurs: vec!["Appli"],
+            urgence: vec![upn(S::Urgence01), upn(S::Urgence02)],
+            medecin_upn: vec![r"(?i)\.med@"],
+            applications_permises: super::names::GENERIC_ALLOWED.to_vec(),
+            plages_ip: vec![],
+            age_max_jours: 365,
+            sites,
+            clients_permis: vec![
+                (upn(S::SvcTelesante2), vec!["Microsoft Teams"]),
+                (upn(S::SvcBilletterie), vec!["Billetterie Octopus"]),
+            ],
+            internes: vec!["*.gouv.qc.ca"],
+            partenaires: vec![scenario::PARTNER_DOMAIN],
+            exceptions: vec![
+                Exception {
+                    controle: "GEN-MFA-01",
+                    sujet: upn(S::TabVerdun3),
+                    justification: "Tablette en remplacement, MFA prévue au déploiement MDM",
+                    responsable: "RSI, J. Tremblay",
+                    expiration: start + chrono::Duration::days(10),
+                },
+                Exception {
+                    controle: "APP-MFA-01",
+                    sujet: upn(S::JulieGagnon),
+                    justification: "Médecin-conseil sans téléphone professionnel, jeton matériel commandé",
+                    responsable: "Direction des ressources informationnelles, M. Gagné",
+                    expiration: start + chrono::Duration::days(454),
+                },
+                Exception {
+                    controle: "FWD-EXT-01",
+                    sujet: nath_rule,
+                    justification: "Mandat d'évaluation externe encadré par une entente de confidentialité",
+                    responsable: "Commissaire aux plaintes, N. Ouellet",
+                    expiration: start + chrono::Duration::days(364),
+                },
+            ],
+            fenetre_jours: 7,
+        }
+    }
+}
+
+fn q(s: &str) -> String {
+    // TOML basic string.
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn lit(s: &str) -> String {
+    // TOML literal string (regexes), as in the example file.
+    format!("'{}'", s)
+}
+
+fn list<T: AsRef<str>>(items: &[T], f: fn(&str) -> String) -> String {
+    let v: Vec<String> = items.iter().map(|s| f(s.as_ref())).collect();
+    format!("[{}]", v.join(", "))
+}
+
+/// Everything the printed config needs besides the evaluation settings.
+pub(crate) struct ConfigPaths<'a> {
+    pub base_url: &'a str,
+    pub secret: &'a str,
+    pub dir: &'a Path,
+}
+
+/// Renders the configuration file.
+pub(crate) fn render(
+    sc: &Scenario,
+    cfg: &PrintedConfig,
+    limits: &PrintedLimits,
+    paths: &ConfigPaths<'_>,
+) -> String {
+    let dir = paths.dir.display().to_string();
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "# vigie365 — configuration écrite par « vigie365 sim » (locataire simulé, graine {}, {} comptes).",
+        sc.seed, sc.accounts
+    );
+    let _ = writeln!(
+        t,
+        "# Contient le secret du simulateur en clair : fichier en mode 0600.\n"
+    );
+    let _ = writeln!(t, "[locataire]");
+    let _ = writeln!(t, "tenant_id = {}", q(&sc.tenant_id));
+    let _ = writeln!(t, "domaine = {}", q(TENANT_DOMAIN));
+    let _ = writeln!(t, "client_id = {}", q(&sc.client_id));
+    let _ = writeln!(t, "etablissement = {}\n", q(scenario::ESTABLISHMENT));
+    let _ = writeln!(t, "[identifiants]");
+    let _ = writeln!(t, "secret = {}\n", q(paths.secret));
+    let _ = writeln!(t, "[points_de_terminaison]");
+    let _ = writeln!(t, "autorite = {}", q(paths.base_url));
+    let _ = writeln!(t, "graph = {}", q(paths.base_url));
+    let _ = writeln!(t, "exchange = {}\n", q(paths.base_url));
+    let _ = writeln!(t, "[stockage]");
+    let _ = writeln!(t, "base = {}", q(&format!("{}/vigie365.sqlite", dir)));
+    let _ = writeln!(t, "sorties = {}\n", q(&format!("{}/sorties", dir)));
+    let _ = writeln!(t, "[conservation]");
+    let _ = writeln!(t, "connexions_brutes_jours = 90");
+    let _ = writeln!(t, "donnees_jours = 400\n");
+    let _ = writeln!(t, "[collecte]");
+    let _ = writeln!(t, "historique_premiere_nuit_jours = 30");
+    let _ = writeln!(t, "chevauchement_minutes = 120");
+    let _ = writeln!(t, "lots_simultanes = 8");
+    let _ = writeln!(t, "activite_connexion = \"visés\"");
+    let _ = writeln!(t, "comptes_suivis = []\n");
+    let _ = writeln!(t, "[classification]");
+    let _ = writeln!(t, "generique_nom = {}", list(&cfg.generique_nom, lit));
+    let _ = writeln!(t, "generique_upn = {}", list(&cfg.generique_upn, lit));
+    let _ = writeln!(t, "generique_groupes = []");
+    let _ = writeln!(
+        t,
+        "generique_attribut = {{ nom = \"employeeType\", valeurs = {} }}",
+        list(&cfg.generique_valeurs, q)
+    );
+    let _ = writeln!(t, "appli_nom = {}", list(&cfg.appli_nom, lit));
+    let _ = writeln!(t, "appli_upn = {}", list(&cfg.appli_upn, lit));
+    let _ = writeln!(t, "appli_groupes = []");
+    let _ = writeln!(
+        t,
+        "appli_attribut = {{ nom = \"employeeType\", valeurs = {} }}",
+        list(&cfg.appli_valeurs, q)
+    );
+    let _ = writeln!(t, "urgence = {}", list(&cfg.urgence, q));
+    let _ = writeln!(t, "medecin_upn = {}", list(&cfg.medecin_upn, lit));
+    let _ = writeln!(t, "medecin_groupes = []");
+    let _ = writeln!(
+        t,
+        "registre = {}\n",
+        q(&format!("{}/registre-generiques.csv", dir))
+    );
+    let _ = writeln!(t, "[generiques]");
+    let _ = writeln!(
+        t,
+        "applications_permises = {}",
+        list(&cfg.applications_permises, q)
+    );
+    let _ = writeln!(t, "plages_ip = {}", list(&cfg.plages_ip, q));
+    let _ = writeln!(t, "age_max_mot_de_passe_jours = {}", cfg.age_max_jours);
+    for (motif, plages) in &cfg.sites {
+        let _ = writeln!(t, "\n[[generiques.sites]]");
+        let _ = writeln!(t, "motif = {}", q(motif));
+        let _ = writeln!(t, "plages_ip = {}", list(plages, q));
+    }
+    let _ = writeln!(t, "\n[appli]");
+    let clients: Vec<String> = cfg
+        .clients_permis
+        .iter()
+        .map(|(u, c)| format!("{} = {}", q(u), list(c, q)))
+        .collect();
+    let _ = writeln!(t, "clients_permis = {{ {} }}\n", clients.join(", "));
+    let _ = writeln!(t, "[evaluation]");
+    let _ = writeln!(t, "fenetre_connexions_jours = {}", cfg.fenetre_jours);
+    let _ = writeln!(t, "fuseau = \"America/Montreal\"\n");
+    let _ = writeln!(t, "[domaines]");
+    let _ = writeln!(t, "internes = {}", list(&cfg.internes, q));
+    let _ = writeln!(t, "partenaires = {}", list(&cfg.partenaires, q));
+    let _ = writeln!(t, "publics_ajout = []");
+    let _ = writeln!(t, "publics_retrait = []");
+    for e in &cfg.exceptions {
+        let _ = writeln!(t, "\n[[exceptions]]");
+        let _ = writeln!(t, "controle = {}", q(e.controle));
+        let _ = writeln!(t, "sujet = {}", q(&e.sujet));
+        let _ = writeln!(t, "justification = {}", q(e.justification));
+        let _ = writeln!(t, "responsable = {}", q(e.responsable));
+        let _ = writeln!(t, "expiration = {}", e.expiration.format("%Y-%m-%d"));
+    }
+    let _ = writeln!(t, "\n[limites]");
+    let _ = writeln!(
+        t,
+        "# Limites publiées (GRAPH-NOTES), multipliées par le facteur d'accélération du simulateur."
+    );
+    let _ = writeln!(
+        t,
+        "annuaire_unites_par_10s = {}",
+        limits.annuaire_unites_par_10s
+    );
+    let _ = writeln!(
+        t,
+        "activite_connexion_par_minute = {}",
+        limits.activite_connexion_par_minute
+    );
+    let _ = writeln!(t, "rapports_par_10s = {}", limits.rapports_par_10s);
+    let _ = writeln!(
+        t,
+        "acces_conditionnel_par_s = {}",
+        limits.acces_conditionnel_par_s
+    );
+    let _ = writeln!(
+        t,
+        "outlook_simultanees_par_boite = {}",
+        limits.outlook_simultanees_par_boite
+    );
+    let _ = writeln!(t, "exchange_par_s = {}", limits.exchange_par_s);
+    let _ = writeln!(t, "tentatives_max = 6\n");
+    let _ = writeln!(t, "[rapport]");
+    t
+}

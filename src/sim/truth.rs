@@ -1,0 +1,775 @@
+//! Ground truth: the findings a correct audit must produce for day D, when the nightly run
+//! happens at `as_of` = day D+1 03:00 America/Montreal, under the configuration the
+//! simulator prints. Computed from the scenario model (not from the JSON it serves).
+//!
+//! # Conventions (the checks follow them exactly)
+//!
+//! **Subjects.** Account checks: the UPN in lowercase. Inbox-rule forwarding:
+//! `{upn}#regle:{rule id}>{target}`. Mailbox forwarding: `{upn}#boite>{target}`. Transport
+//! rule: `transport:{rule Name}>{target}` (Name verbatim). Tenant level (FWD-ORG-01):
+//! `locataire`. GEN-REG-01 for a register row naming an account that does not exist: the
+//! register's `compte` in lowercase. Targets: lowercased, trimmed, `smtp:` removed, the
+//! domain of an IDN in ASCII (punycode). One finding per (rule or mailbox, target): the
+//! same target in `forwardTo` and `redirectTo` of one rule is one finding.
+//!
+//! **Windows.** Sign-in based checks (GEN-MFA-02 single-factor part, GEN-APP-01, GEN-IP-01,
+//! APP-INT-01) use successful sign-ins (`status.errorCode` 0) with `createdDateTime` in
+//! `[as_of − 7 × 24 h, as_of)`, interactive and non-interactive alike except APP-INT-01
+//! (interactive only). The simulator never generates a sign-in within an hour of 03:00
+//! local, so reading the window as 7 local days gives the same set.
+//!
+//! **Classes.** One per account, by the printed `[classification]`: regexes on
+//! `displayName` / UPN and `employeeType` values; priority urgence > generique > appli >
+//! nominatif. An account both generic and « Appli » is `generique` and fires APP-GEN-01
+//! (plus the generic checks, not APP-INT-01). Disabled accounts and guests are left out of
+//! every account check (GEN-*, APP-*). Forwarding checks (FWD-*) apply to every mailbox:
+//! disabled accounts and shared mailboxes included. Every register row names an account
+//! that the regexes/attribute already classify as generic, so using the register as a
+//! classification matcher changes nothing.
+//!
+//! **MFA coverage.** A conditional access policy requires MFA when `state` is `enabled`
+//! (report-only does not count), `grantControls.builtInControls` contains `mfa` or
+//! `grantControls.authenticationStrength` is set, and `includeApplications` contains `All`
+//! or `Office365`. It applies to a user included (`includeUsers` All or the id, or a group
+//! of `includeGroups` containing the user transitively) and not excluded (`excludeUsers`,
+//! `excludeGroups` transitively). Other conditions (client app types, locations) are
+//! ignored. GEN-MFA-02: enabled generic account to which no MFA-requiring policy applies,
+//! or with a successful `singleFactorAuthentication` sign-in in the window. APP-MFA-01:
+//! enabled member of class `nominatif` named in the exclusions (user or group) of at least
+//! one MFA-requiring policy, and to which none applies.
+//!
+//! **Other account checks.** GEN-MFA-01: enabled generic account whose registration row
+//! says `isMfaRegistered` false (no row = unknown, no finding). APP-GEN-01: enabled
+//! account both generic and « Appli ». GEN-APP-01: a sign-in in the window whose
+//! `appDisplayName` and `appId` are both absent from `applications_permises`. GEN-IP-01:
+//! ranges that apply = `[[generiques.sites]]` whose `motif` matches the display name or
+//! UPN, global `plages_ip`, and the `ipRanges` of trusted `ipNamedLocation`s; none → one
+//! `info` finding whatever the sign-ins; else `moyenne` when a sign-in in the window comes
+//! from outside all of them. GEN-PWD-01: `lastPasswordChangeDateTime` before 00:00
+//! America/Montreal of the latest `depart` of the account in the register, or
+//! `as_of − lastPasswordChangeDateTime` strictly more than `age_max_mot_de_passe_jours`
+//! days (the simulator changes passwords between 10:00 and 16:00 local, never within a
+//! day of a departure). GEN-REG-01: enabled generic account without a register row (UPN
+//! compared case-insensitively), or a register row whose account does not exist.
+//! APP-INT-01: « Appli » account with a successful interactive sign-in in the window to an
+//! application (name or appId) not in its `clients_permis`.
+//!
+//! **Forwarding.** Target classes: `public` (patterns of `queries/public-webmail.txt`, `*`
+//! = exactly one label; checked first), `interne` (accepted domains and their subdomains,
+//! `domaines.internes` patterns where `*.x` matches any depth of subdomain of x), else
+//! external: `partenaire` when listed in `domaines.partenaires` (exact domain), `externe`
+//! otherwise. FWD-PUB-01 (critique): enabled inbox rule or mailbox forwarding to public.
+//! FWD-EXT-01 (élevée): to external non-partner. FWD-DIS-01 (faible): disabled inbox rule
+//! to public or external non-partner. Those three drop one severity step (critique →
+//! élevée → moyenne → faible → info) when the tenant would currently block the target:
+//! the default outbound spam policy (`IsDefault`) has `AutoForwardingMode` other than `On`,
+//! or the remote domain that applies to the target's domain (exact `DomainName`, else `*`)
+//! has `AutoForwardEnabled` false. FWD-TRN-01 (élevée, no drop): transport rule with
+//! `State` Enabled whose `RedirectMessageTo`, `CopyTo` or `BlindCopyTo` names a public or
+//! external address (partners count as external here). FWD-ORG-01 (`locataire`): élevée
+//! when the default outbound policy is `On` and some remote domain has
+//! `AutoForwardEnabled` true; moyenne when exactly one of these two layers allows; none
+//! otherwise. Non-default outbound policies are ignored.
+//!
+//! **Exceptions.** A finding whose check and subject (case-insensitive) match an
+//! `[[exceptions]]` entry stays in the truth with `accepted: true` while the local date of
+//! `as_of` is before `expiration`; from the expiry date on, `accepted: false`.
+//!
+//! **Population.** `medecin` when the UPN (or register `compte`) matches `medecin_upn`,
+//! else `personnel`; transport and tenant findings: `tous`.
+//!
+//! **Posture.** Per class, over member (non-guest) accounts that exist on day D:
+//! `accounts`, `enabled`, and among enabled ones `mfa_registered`, `mfa_capable`,
+//! `mfa_unknown` (no registration row) and `excluded_from_mfa` (no MFA-requiring policy
+//! applies). `guests`: guest accounts. `forwarding_targets`: distinct (source, target)
+//! pairs of enabled inbox rules, mailbox forwarding and enabled transport rules, by target
+//! class. `sign_ins`: sign-ins (any status) of enabled generic and « Appli » accounts with
+//! `createdDateTime` in `[as_of − 24 h, as_of)`, by `authenticationRequirement`.
+//!
+//! # Which scripted accounts exercise which case
+//!
+//! | check | fires | must not fire |
+//! |---|---|---|
+//! | GEN-MFA-01 | tablette3.verdun (days 0–14; accepted by an exception on days 0–8, expired from day 9), tablette3.lachine | tablette2.lachine (disabled), tablette5.verdun on day 10 (no row yet), tablette1.verdun |
+//! | GEN-MFA-02 | tablette1.saintlaurent (nested group), tablette4.saintlaurent (direct exclusion), tablette3.lachine, tablette2.verdun (days 12–24, group), tablette2.lasalle (single-factor sign-ins days 5–12) | tablette3.saintlaurent (excluded from CA001 but CA002 applies), failed single-factor sign-ins of tablette2.lasalle after day 18 |
+//! | GEN-APP-01 | tablette4.lachine (OfficeHome / Exchange, days 2–20) | tablette1.verdun (failed OfficeHome sign-ins only) |
+//! | GEN-IP-01 | tablette2.verdun (outside address days 3–9), LaSalle tablets `info` before day 20 | tablette1.verdun (site range), tablette2.verdun's failed sign-ins from outside, LaSalle after day 20 (trusted location) |
+//! | GEN-PWD-01 | tablette1.lachine (departure day 8, change day 14), tablette2.saintlaurent (until day 44), tablette3.lasalle (age, until day 59) | tablette1.verdun (changed after the departure), tablette4.lachine (no register row, recent password) |
+//! | GEN-REG-01 | tablette4.lachine (no row), tablette5.verdun (days 10–15), tablette9.verdun (row, no account) | ipad.dorval, tablette1.verdun (register spells the UPN with capitals) |
+//! | APP-GEN-01 | tablette3.lachine (employeeType Appli) | svc-billetterie |
+//! | APP-INT-01 | svc-telesante1 (Teams on iPad), svc-archivage (Azure Portal, days 20–26) | svc-billetterie (non-interactive), svc-telesante2 (Teams is a permitted client), appli.pharmacie (failed interactive only) |
+//! | APP-MFA-01 | julie.gagnon-lapierre (direct, accepted by exception), luc.bouchard-hamel (group, days 0–40) | sophie.roy-castonguay (CA007 applies), marc.pelletier-dion (disabled), urgence01/02 (break-glass), the guest, svc-* (Appli) |
+//! | FWD-PUB-01 | isabelle.morin-giguere, francois.caron-blais.med (medecin), pierre.gauthier-roy (HOTMAIL.COM, always blocked), genevieve.belanger-roy (disabled), stephane.cote-neron (days 5–19), melanie.poirier-hudon (one finding for two spellings), daniel.michaud-sauve, tablette2.lachine#boite (disabled generic), accueil.verdun#boite (shared), sylvie.tremblay-houde.med#boite (from day 15) | chantal.girard-moreau (internal, subdomain, *.gouv.qc.ca), martine.dube-pilon#boite (internal) |
+//! | FWD-EXT-01 | nathalie.ouellet-fortin (accepted by exception), dossiers.lachine#boite (mail contact, IDN domain) | eric.lavoie-poulin and robert.gagne-allard (partner) |
+//! | FWD-DIS-01 | alain.fortin-lemay (disabled rule to gmail) | karine.leblanc-vigneault (rules without forwarding) |
+//! | FWD-TRN-01 | « Copie cachée du comité vers le consultant », « Copie de la direction… » (days 40–79) | disabled journal rule, internal archive redirection |
+//! | FWD-ORG-01 | moyenne days 0–9 and 45–149, élevée days 10–44 | none from day 150 |
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::IpAddr;
+
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::America::Montreal;
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+use super::scenario::{Account, Scenario, SignIn};
+use super::simconfig::PrintedConfig;
+
+/// The shipped list of public webmail patterns.
+pub(crate) const PUBLIC_WEBMAIL: &str = include_str!("../../queries/public-webmail.txt");
+
+/// One expected finding.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Finding {
+    pub check: String,
+    pub subject: String,
+    pub severity: String,
+    pub population: String,
+    pub accepted: bool,
+}
+
+/// Posture figures of one account class.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClassPosture {
+    pub accounts: u64,
+    pub enabled: u64,
+    pub mfa_registered: u64,
+    pub mfa_capable: u64,
+    pub mfa_unknown: u64,
+    pub excluded_from_mfa: u64,
+}
+
+/// Tenant posture of the night.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Posture {
+    pub classes: BTreeMap<String, ClassPosture>,
+    pub guests: u64,
+    pub forwarding_targets: BTreeMap<String, u64>,
+    pub sign_ins: BTreeMap<String, u64>,
+}
+
+/// What a correct audit of day D must find.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroundTruth {
+    pub seed: u64,
+    pub accounts: u32,
+    pub day: u32,
+    pub date: String,
+    pub as_of: String,
+    pub findings: Vec<Finding>,
+    pub not_evaluated: Vec<String>,
+    pub posture: Posture,
+}
+
+impl GroundTruth {
+    /// Stable, pretty JSON (byte-identical for the same seed and day).
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+
+    /// Findings of one check.
+    pub fn of(&self, check: &str) -> Vec<&Finding> {
+        self.findings.iter().filter(|f| f.check == check).collect()
+    }
+}
+
+/// Account classes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Class {
+    Urgence,
+    Generique,
+    Appli,
+    Nominatif,
+}
+
+impl Class {
+    fn name(self) -> &'static str {
+        match self {
+            Class::Urgence => "urgence",
+            Class::Generique => "generique",
+            Class::Appli => "appli",
+            Class::Nominatif => "nominatif",
+        }
+    }
+}
+
+/// Compiled evaluation settings.
+pub(crate) struct Rules {
+    gen_nom: Vec<Regex>,
+    gen_upn: Vec<Regex>,
+    gen_vals: Vec<&'static str>,
+    app_nom: Vec<Regex>,
+    app_upn: Vec<Regex>,
+    app_vals: Vec<&'static str>,
+    urgence: BTreeSet<String>,
+    medecin: Vec<Regex>,
+    sites: Vec<(Regex, Vec<String>)>,
+    public: Vec<Vec<String>>,
+}
+
+fn compile(v: &[&str]) -> Vec<Regex> {
+    v.iter().filter_map(|p| Regex::new(p).ok()).collect()
+}
+
+impl Rules {
+    pub(crate) fn new(cfg: &PrintedConfig) -> Self {
+        Rules {
+            gen_nom: compile(&cfg.generique_nom),
+            gen_upn: compile(&cfg.generique_upn),
+            gen_vals: cfg.generique_valeurs.clone(),
+            app_nom: compile(&cfg.appli_nom),
+            app_upn: compile(&cfg.appli_upn),
+            app_vals: cfg.appli_valeurs.clone(),
+            urgence: cfg.urgence.iter().map(|u| u.to_lowercase()).collect(),
+            medecin: compile(&cfg.medecin_upn),
+            sites: cfg
+                .sites
+                .iter()
+                .filter_map(|(m, r)| Regex::new(m).ok().map(|re| (re, r.clone())))
+                .collect(),
+            public: PUBLIC_WEBMAIL
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(|l| l.to_lowercase().split('.').map(str::to_string).collect())
+                .collect(),
+        }
+    }
+
+    /// (class, also « Appli » while generic).
+    pub(crate) fn classify(&self, a: &Account) -> (Class, bool) {
+        let any = |res: &[Regex], s: &str| res.iter().any(|r| r.is_match(s));
+        let et = a.employee_type.unwrap_or("");
+        let generic = any(&self.gen_nom, &a.display_name)
+            || any(&self.gen_upn, &a.upn)
+            || self.gen_vals.contains(&et);
+        let appli = any(&self.app_nom, &a.display_name)
+            || any(&self.app_upn, &a.upn)
+            || self.app_vals.contains(&et);
+        if self.urgence.contains(&a.upn.to_lowercase()) {
+            (Class::Urgence, false)
+        } else if generic {
+            (Class::Generique, appli)
+        } else if appli {
+            (Class::Appli, false)
+        } else {
+            (Class::Nominatif, false)
+        }
+    }
+
+    fn population(&self, upn: &str) -> &'static str {
+        if self.medecin.iter().any(|r| r.is_match(upn)) {
+            "medecin"
+        } else {
+            "personnel"
+        }
+    }
+
+    pub(crate) fn is_public(&self, domain: &str) -> bool {
+        let labels: Vec<&str> = domain.split('.').collect();
+        self.public.iter().any(|p| {
+            p.len() == labels.len() && p.iter().zip(&labels).all(|(a, b)| a == "*" || a == b)
+        })
+    }
+}
+
+/// Normalises a forwarding target: trimmed, lowercased, `smtp:` removed, IDN in ASCII.
+pub(crate) fn normalize_target(raw: &str) -> String {
+    let s = raw.trim().to_lowercase();
+    let s = s.strip_prefix("smtp:").unwrap_or(&s).trim().to_string();
+    match s.rsplit_once('@') {
+        Some((local, domain)) => {
+            let ascii = idna::domain_to_ascii(domain).unwrap_or_else(|_| domain.to_string());
+            format!("{}@{}", local, ascii)
+        }
+        None => s,
+    }
+}
+
+fn domain_of(target: &str) -> &str {
+    target.rsplit_once('@').map(|(_, d)| d).unwrap_or(target)
+}
+
+/// Target classes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Target {
+    Public,
+    Internal,
+    Partner,
+    External,
+}
+
+impl Target {
+    fn name(self) -> &'static str {
+        match self {
+            Target::Public => "public",
+            Target::Internal => "interne",
+            Target::Partner => "partenaire",
+            Target::External => "externe",
+        }
+    }
+}
+
+fn pattern_matches(pattern: &str, domain: &str) -> bool {
+    let p = pattern.trim().to_lowercase();
+    match p.strip_prefix("*.") {
+        Some(base) => domain.ends_with(&format!(".{}", base)),
+        None => domain == p,
+    }
+}
+
+const SEVERITIES: [&str; 5] = ["critique", "élevée", "moyenne", "faible", "info"];
+
+fn drop_one(sev: &str) -> &'static str {
+    let i = SEVERITIES.iter().position(|s| *s == sev).unwrap_or(4);
+    SEVERITIES[(i + 1).min(4)]
+}
+
+fn in_cidr(ip: &str, cidr: &str) -> bool {
+    let (net, bits) = match cidr.split_once('/') {
+        Some((n, b)) => (n, b.parse::<u32>().unwrap_or(128)),
+        None => (cidr, 128),
+    };
+    match (ip.parse::<IpAddr>(), net.parse::<IpAddr>()) {
+        (Ok(IpAddr::V4(a)), Ok(IpAddr::V4(n))) => {
+            let bits = bits.min(32);
+            let mask = if bits == 0 {
+                0
+            } else {
+                u32::MAX << (32 - bits)
+            };
+            u32::from(a) & mask == u32::from(n) & mask
+        }
+        (Ok(IpAddr::V6(a)), Ok(IpAddr::V6(n))) => {
+            let bits = bits.min(128);
+            let mask = if bits == 0 {
+                0
+            } else {
+                u128::MAX << (128 - bits)
+            };
+            u128::from(a) & mask == u128::from(n) & mask
+        }
+        _ => false,
+    }
+}
+
+struct Ctx<'a> {
+    sc: &'a Scenario,
+    cfg: &'a PrintedConfig,
+    rules: Rules,
+    day: i32,
+    as_of: DateTime<Utc>,
+    accepted_domains: Vec<String>,
+    out: Vec<Finding>,
+}
+
+impl Ctx<'_> {
+    fn classify_target(&self, target: &str) -> Target {
+        let dom = domain_of(target);
+        if self.rules.is_public(dom) {
+            Target::Public
+        } else if self
+            .accepted_domains
+            .iter()
+            .any(|a| dom == a || dom.ends_with(&format!(".{}", a)))
+            || self.cfg.internes.iter().any(|p| pattern_matches(p, dom))
+        {
+            Target::Internal
+        } else if self.cfg.partenaires.iter().any(|p| p.to_lowercase() == dom) {
+            Target::Partner
+        } else {
+            Target::External
+        }
+    }
+
+    fn blocked(&self, target: &str) -> bool {
+        let dom = domain_of(target);
+        let default_on = self
+            .sc
+            .outbound_policies(self.day)
+            .iter()
+            .any(|p| p.is_default && p.mode == "On");
+        let remotes = self.sc.remote_domains(self.day);
+        let rd = remotes
+            .iter()
+            .find(|r| r.domain.to_lowercase() == dom)
+            .or_else(|| remotes.iter().find(|r| r.domain == "*"));
+        !default_on || rd.map(|r| !r.auto_forward).unwrap_or(false)
+    }
+
+    fn push(&mut self, check: &str, subject: String, severity: &str, population: &str) {
+        let local_date = self.as_of.with_timezone(&Montreal).date_naive();
+        let accepted = self.cfg.exceptions.iter().any(|e| {
+            e.controle == check
+                && e.sujet.to_lowercase() == subject.to_lowercase()
+                && local_date < e.expiration
+        });
+        self.out.push(Finding {
+            check: check.to_string(),
+            subject,
+            severity: severity.to_string(),
+            population: population.to_string(),
+            accepted,
+        });
+    }
+
+    /// Forwarding finding of an inbox rule or a mailbox.
+    fn forward(&mut self, subject: String, target: &str, enabled: bool, population: &str) {
+        let (check, sev) = match (self.classify_target(target), enabled) {
+            (Target::Public, true) => ("FWD-PUB-01", "critique"),
+            (Target::External, true) => ("FWD-EXT-01", "élevée"),
+            (Target::Public | Target::External, false) => ("FWD-DIS-01", "faible"),
+            _ => return,
+        };
+        let sev = if self.blocked(target) {
+            drop_one(sev)
+        } else {
+            sev
+        };
+        self.push(check, subject, sev, population);
+    }
+}
+
+/// Sign-ins of an account with `createdDateTime` in `[from, to)`.
+pub(crate) fn sign_ins_between(
+    sc: &Scenario,
+    i: u32,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Vec<SignIn> {
+    let mut out = Vec::new();
+    for k in sc.day_of(from)..=sc.day_of(to - Duration::seconds(1)) {
+        let pol = sc.policies(k);
+        out.extend(
+            sc.sign_ins(i, k, &pol)
+                .into_iter()
+                .filter(|s| s.time >= from && s.time < to),
+        );
+    }
+    out
+}
+
+fn allowed(list: &[&str], s: &SignIn) -> bool {
+    list.iter()
+        .any(|a| a.eq_ignore_ascii_case(s.app.name) || a.eq_ignore_ascii_case(s.app.id))
+}
+
+/// Computes the ground truth of a day.
+pub(crate) fn compute(sc: &Scenario, cfg: &PrintedConfig, day: u32) -> GroundTruth {
+    let d = day as i32;
+    let as_of = sc.as_of(d);
+    let mut cx = Ctx {
+        sc,
+        cfg,
+        rules: Rules::new(cfg),
+        day: d,
+        as_of,
+        accepted_domains: sc
+            .accepted_domains()
+            .iter()
+            .map(|a| a.domain.to_lowercase())
+            .collect(),
+        out: Vec::new(),
+    };
+    let policies = sc.policies(d);
+    let mfa_policies: Vec<_> = policies.iter().filter(|p| p.requires_mfa()).collect();
+    let window_from = as_of - Duration::days(cfg.fenetre_jours);
+    let day_from = as_of - Duration::hours(24);
+    let trusted: Vec<String> = sc
+        .named_locations(d)
+        .into_iter()
+        .filter(|l| l.trusted)
+        .flat_map(|l| l.ranges)
+        .collect();
+    let register = sc.register(d);
+    let mut reg: HashMap<String, Vec<&super::scenario::RegisterRow>> = HashMap::new();
+    for r in &register {
+        reg.entry(r.compte.to_lowercase()).or_default().push(r);
+    }
+    let mut existing: BTreeSet<String> = BTreeSet::new();
+    let mut posture = Posture::default();
+    for c in ["urgence", "generique", "appli", "nominatif"] {
+        posture
+            .classes
+            .insert(c.to_string(), ClassPosture::default());
+    }
+    for c in ["public", "interne", "partenaire", "externe"] {
+        posture.forwarding_targets.insert(c.to_string(), 0);
+    }
+    for c in ["singleFactorAuthentication", "multiFactorAuthentication"] {
+        posture.sign_ins.insert(c.to_string(), 0);
+    }
+
+    for i in 0..sc.accounts {
+        let acc = match sc.account(i, d) {
+            Some(a) => a,
+            None => continue,
+        };
+        let upn = acc.upn.to_lowercase();
+        existing.insert(upn.clone());
+        let pop = cx.rules.population(&acc.upn);
+        let (class, also_appli) = cx.rules.classify(&acc);
+        let covered = mfa_policies.iter().any(|p| sc.policy_applies(p, i, d));
+        let registration = sc.registration(&acc, d);
+        if acc.guest {
+            posture.guests += 1;
+        } else if let Some(cp) = posture.classes.get_mut(class.name()) {
+            cp.accounts += 1;
+            if acc.enabled {
+                cp.enabled += 1;
+                match &registration {
+                    Some(r) => {
+                        cp.mfa_registered += r.registered as u64;
+                        cp.mfa_capable += r.capable as u64;
+                    }
+                    None => cp.mfa_unknown += 1,
+                }
+                cp.excluded_from_mfa += (!covered) as u64;
+            }
+        }
+
+        // Account checks: enabled members only.
+        if acc.enabled && !acc.guest {
+            let in_scope = matches!(class, Class::Generique | Class::Appli);
+            let signins = if in_scope {
+                sign_ins_between(sc, i, window_from, as_of)
+            } else {
+                vec![]
+            };
+            if in_scope {
+                for s in signins.iter().filter(|s| s.time >= day_from) {
+                    let k = if s.single_factor {
+                        "singleFactorAuthentication"
+                    } else {
+                        "multiFactorAuthentication"
+                    };
+                    *posture.sign_ins.entry(k.to_string()).or_default() += 1;
+                }
+            }
+            let ok: Vec<&SignIn> = signins.iter().filter(|s| s.success()).collect();
+            match class {
+                Class::Generique => {
+                    if also_appli {
+                        cx.push("APP-GEN-01", upn.clone(), "critique", pop);
+                    }
+                    if registration.as_ref().is_some_and(|r| !r.registered) {
+                        cx.push("GEN-MFA-01", upn.clone(), "critique", pop);
+                    }
+                    if !covered || ok.iter().any(|s| s.single_factor) {
+                        cx.push("GEN-MFA-02", upn.clone(), "élevée", pop);
+                    }
+                    if ok.iter().any(|s| !allowed(&cfg.applications_permises, s)) {
+                        cx.push("GEN-APP-01", upn.clone(), "moyenne", pop);
+                    }
+                    let mut ranges: Vec<&String> = cx
+                        .rules
+                        .sites
+                        .iter()
+                        .filter(|(re, _)| re.is_match(&acc.display_name) || re.is_match(&acc.upn))
+                        .flat_map(|(_, r)| r.iter())
+                        .collect();
+                    ranges.extend(cfg.plages_ip.iter());
+                    ranges.extend(trusted.iter());
+                    if ranges.is_empty() {
+                        cx.push("GEN-IP-01", upn.clone(), "info", pop);
+                    } else if ok.iter().any(|s| !ranges.iter().any(|r| in_cidr(&s.ip, r))) {
+                        cx.push("GEN-IP-01", upn.clone(), "moyenne", pop);
+                    }
+                    let rows = reg.get(&upn);
+                    let last_dep = rows.into_iter().flatten().filter_map(|r| r.depart).max();
+                    let pwd = acc.last_password_change;
+                    let before_dep = last_dep.is_some_and(|dep| {
+                        let dep_start = sc.at((dep - sc.start).num_days() as i32, 0);
+                        pwd < dep_start
+                    });
+                    let too_old = as_of - pwd > Duration::days(cfg.age_max_jours);
+                    if before_dep || too_old {
+                        cx.push("GEN-PWD-01", upn.clone(), "moyenne", pop);
+                    }
+                    if rows.is_none() {
+                        cx.push("GEN-REG-01", upn.clone(), "faible", pop);
+                    }
+                }
+                Class::Appli => {
+                    let permitted: Vec<&str> = cfg
+                        .clients_permis
+                        .iter()
+                        .filter(|(u, _)| u.to_lowercase() == upn)
+                        .flat_map(|(_, c)| c.iter().copied())
+                        .collect();
+                    if ok.iter().any(|s| s.interactive && !allowed(&permitted, s)) {
+                        cx.push("APP-INT-01", upn.clone(), "élevée", pop);
+                    }
+                }
+                Class::Nominatif => {
+                    let named = mfa_policies.iter().any(|p| sc.policy_excludes(p, i, d));
+                    if named && !covered {
+                        cx.push("APP-MFA-01", upn.clone(), "moyenne", pop);
+                    }
+                }
+                Class::Urgence => {}
+            }
+        }
+
+        // Forwarding: every mailbox.
+        if acc.has_mailbox() {
+            for rule in sc.inbox_rules(&acc, d) {
+                let targets: BTreeSet<String> = rule
+                    .targets()
+                    .map(|r| normalize_target(&r.address))
+                    .collect();
+                for t in targets {
+                    if rule.enabled {
+                        let c = cx.classify_target(&t);
+                        *posture
+                            .forwarding_targets
+                            .entry(c.name().to_string())
+                            .or_default() += 1;
+                    }
+                    cx.forward(
+                        format!("{}#regle:{}>{}", upn, rule.id, t),
+                        &t,
+                        rule.enabled,
+                        pop,
+                    );
+                }
+            }
+            let fwd = sc.mailbox_forwarding(&acc, d);
+            let mut targets = BTreeSet::new();
+            if let Some(s) = &fwd.smtp {
+                targets.insert(normalize_target(s));
+            }
+            if let Some(c) = fwd.contact.and_then(|c| sc.contact(c)) {
+                targets.insert(normalize_target(&c.external));
+            }
+            for t in targets {
+                let c = cx.classify_target(&t);
+                *posture
+                    .forwarding_targets
+                    .entry(c.name().to_string())
+                    .or_default() += 1;
+                cx.forward(format!("{}#boite>{}", upn, t), &t, true, pop);
+            }
+        }
+    }
+
+    // Register rows naming accounts that do not exist.
+    let missing: BTreeSet<&String> = reg.keys().filter(|k| !existing.contains(*k)).collect();
+    for m in missing {
+        let pop = cx.rules.population(m);
+        cx.push("GEN-REG-01", m.clone(), "faible", pop);
+    }
+
+    // Transport rules.
+    for tr in sc.transport_rules(d) {
+        if !tr.enabled {
+            continue;
+        }
+        let targets: BTreeSet<String> = tr
+            .redirect
+            .iter()
+            .chain(&tr.copy)
+            .chain(&tr.bcc)
+            .map(|a| normalize_target(a))
+            .collect();
+        for t in targets {
+            let c = cx.classify_target(&t);
+            *posture
+                .forwarding_targets
+                .entry(c.name().to_string())
+                .or_default() += 1;
+            if matches!(c, Target::Public | Target::External | Target::Partner) {
+                cx.push(
+                    "FWD-TRN-01",
+                    format!("transport:{}>{}", tr.name, t),
+                    "élevée",
+                    "tous",
+                );
+            }
+        }
+    }
+
+    // Tenant-level forwarding controls.
+    let policy_on = sc
+        .outbound_policies(d)
+        .iter()
+        .any(|p| p.is_default && p.mode == "On");
+    let remote_on = sc.remote_domains(d).iter().any(|r| r.auto_forward);
+    match (policy_on, remote_on) {
+        (true, true) => cx.push("FWD-ORG-01", "locataire".into(), "élevée", "tous"),
+        (true, false) | (false, true) => {
+            cx.push("FWD-ORG-01", "locataire".into(), "moyenne", "tous")
+        }
+        _ => {}
+    }
+
+    let mut findings = std::mem::take(&mut cx.out);
+    findings.sort();
+    findings.dedup();
+    GroundTruth {
+        seed: sc.seed,
+        accounts: sc.accounts,
+        day,
+        date: sc.date(d).format("%Y-%m-%d").to_string(),
+        as_of: as_of.with_timezone(&Montreal).to_rfc3339(),
+        findings,
+        not_evaluated: vec![],
+        posture,
+    }
+}
+
+/// The register CSV (`;`, UTF-8, header `compte;site;utilisateur;arrivee;depart`).
+pub(crate) fn register_csv(sc: &Scenario, day: i32) -> String {
+    let mut s = String::from("compte;site;utilisateur;arrivee;depart\n");
+    for r in sc.register(day) {
+        s.push_str(&format!(
+            "{};{};{};{};{}\n",
+            r.compte,
+            r.site,
+            r.utilisateur,
+            r.arrivee.format("%Y-%m-%d"),
+            r.depart
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default()
+        ));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_normalise() {
+        assert_eq!(normalize_target(" SMTP:Dr.X@Yahoo.CA "), "dr.x@yahoo.ca");
+        assert_eq!(
+            normalize_target("SMTP:dr.externe@clinique-étoile.ca"),
+            "dr.externe@xn--clinique-toile-jkb.ca"
+        );
+        assert!(in_cidr("100.64.3.20", "100.64.3.0/24"));
+        assert!(!in_cidr("100.64.4.20", "100.64.3.0/24"));
+        assert!(in_cidr("2001:db8:3a::1", "2001:db8:3a::/48"));
+        assert!(pattern_matches("*.gouv.qc.ca", "ti.msss.gouv.qc.ca"));
+        assert!(!pattern_matches("*.gouv.qc.ca", "gouv.qc.ca"));
+        assert_eq!(drop_one("critique"), "élevée");
+        assert_eq!(drop_one("info"), "info");
+    }
+
+    #[test]
+    fn public_patterns_take_one_label() {
+        let sc = Scenario::new(
+            1,
+            300,
+            chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default(),
+        );
+        let r = Rules::new(&PrintedConfig::new(&sc));
+        assert!(r.is_public("hotmail.fr"));
+        assert!(r.is_public("gmail.com"));
+        assert!(!r.is_public("hotmail.co.uk"));
+        assert!(!r.is_public("consultants-sante.com"));
+    }
+}

@@ -1,0 +1,438 @@
+//! Ground truth sanity: every check of RULES.md fires on some day of the first 30, the
+//! documented must-not-fire cases hold, and the output is stable.
+
+mod sim_support;
+
+use std::collections::BTreeSet;
+
+use sim_support::*;
+use vigie365::sim::GroundTruth;
+
+const CHECKS: &[&str] = &[
+    "GEN-MFA-01",
+    "GEN-MFA-02",
+    "GEN-APP-01",
+    "GEN-IP-01",
+    "GEN-PWD-01",
+    "GEN-REG-01",
+    "APP-GEN-01",
+    "APP-INT-01",
+    "APP-MFA-01",
+    "FWD-PUB-01",
+    "FWD-EXT-01",
+    "FWD-TRN-01",
+    "FWD-ORG-01",
+    "FWD-DIS-01",
+];
+
+fn has(gt: &GroundTruth, check: &str, subject_prefix: &str) -> bool {
+    gt.findings
+        .iter()
+        .any(|f| f.check == check && f.subject.starts_with(subject_prefix))
+}
+
+fn sev(gt: &GroundTruth, check: &str, subject_prefix: &str) -> Option<String> {
+    gt.findings
+        .iter()
+        .find(|f| f.check == check && f.subject.starts_with(subject_prefix))
+        .map(|f| f.severity.clone())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_check_fires_in_the_first_30_days() {
+    let h = start(opts(1)).await;
+    let mut seen = BTreeSet::new();
+    for d in 0..30 {
+        for f in h.ground_truth(d).findings {
+            seen.insert(f.check);
+        }
+    }
+    for c in CHECKS {
+        assert!(seen.contains(*c), "{c} never fires in 30 days");
+    }
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scripted_cases_fire_and_do_not_fire() {
+    let h = start(opts(3)).await;
+    let d0 = h.ground_truth(0);
+    let d5 = h.ground_truth(5);
+    let d10 = h.ground_truth(10);
+    let d12 = h.ground_truth(12);
+    let d15 = h.ground_truth(15);
+    let d22 = h.ground_truth(22);
+    let d30 = h.ground_truth(30);
+    // GEN-MFA-01: fires with an exception that expires on day 9 (as_of date 2026-01-11).
+    let f = d0
+        .findings
+        .iter()
+        .find(|f| f.check == "GEN-MFA-01" && f.subject.starts_with("tablette3.verdun@"))
+        .expect("GEN-MFA-01");
+    assert!(f.accepted);
+    let f = d10
+        .findings
+        .iter()
+        .find(|f| f.check == "GEN-MFA-01" && f.subject.starts_with("tablette3.verdun@"))
+        .expect("GEN-MFA-01 day 10");
+    assert!(!f.accepted, "exception expired");
+    assert!(
+        !has(&d15, "GEN-MFA-01", "tablette3.verdun@"),
+        "registered on day 15"
+    );
+    assert!(!has(&d0, "GEN-MFA-01", "tablette2.lachine@"), "disabled");
+    assert!(
+        !has(&d10, "GEN-MFA-01", "tablette5.verdun@"),
+        "no registration row yet"
+    );
+    assert!(!has(&d0, "GEN-MFA-01", "tablette1.verdun@"));
+    // GEN-MFA-02.
+    assert!(
+        has(&d0, "GEN-MFA-02", "tablette1.saintlaurent@"),
+        "nested group"
+    );
+    assert!(
+        has(&d0, "GEN-MFA-02", "tablette4.saintlaurent@"),
+        "direct exclusion"
+    );
+    assert!(
+        !has(&d0, "GEN-MFA-02", "tablette3.saintlaurent@"),
+        "CA002 still applies"
+    );
+    assert!(
+        has(&d12, "GEN-MFA-02", "tablette2.verdun@")
+            && !has(&d5, "GEN-MFA-02", "tablette2.verdun@")
+    );
+    assert!(
+        has(&d5, "GEN-MFA-02", "tablette2.lasalle@")
+            && !has(&d22, "GEN-MFA-02", "tablette2.lasalle@")
+    );
+    // GEN-APP-01.
+    assert!(has(&d5, "GEN-APP-01", "tablette4.lachine@"));
+    assert!(
+        !has(&d5, "GEN-APP-01", "tablette1.verdun@"),
+        "failed sign-ins do not count"
+    );
+    // GEN-IP-01.
+    assert_eq!(
+        sev(&d5, "GEN-IP-01", "tablette2.verdun@").as_deref(),
+        Some("moyenne")
+    );
+    assert_eq!(
+        sev(&d0, "GEN-IP-01", "tablette1.lasalle@").as_deref(),
+        Some("info")
+    );
+    assert!(
+        !has(&d22, "GEN-IP-01", "tablette1.lasalle@"),
+        "trusted location from day 20"
+    );
+    assert!(!has(&d0, "GEN-IP-01", "tablette1.verdun@"));
+    assert!(!has(&d22, "GEN-IP-01", "tablette2.verdun@"));
+    // GEN-PWD-01.
+    assert!(has(&h.ground_truth(8), "GEN-PWD-01", "tablette1.lachine@"));
+    assert!(!has(&h.ground_truth(7), "GEN-PWD-01", "tablette1.lachine@"));
+    assert!(!has(
+        &h.ground_truth(14),
+        "GEN-PWD-01",
+        "tablette1.lachine@"
+    ));
+    assert!(has(&d0, "GEN-PWD-01", "tablette2.saintlaurent@"));
+    assert!(has(&d0, "GEN-PWD-01", "tablette3.lasalle@"));
+    assert!(!has(&d0, "GEN-PWD-01", "tablette1.verdun@"));
+    assert!(!has(&d0, "GEN-PWD-01", "tablette4.lachine@"));
+    // GEN-REG-01.
+    assert!(has(&d0, "GEN-REG-01", "tablette4.lachine@"));
+    assert!(has(&d0, "GEN-REG-01", "tablette9.verdun@"));
+    assert!(
+        has(&d10, "GEN-REG-01", "tablette5.verdun@")
+            && !has(&h.ground_truth(16), "GEN-REG-01", "tablette5.verdun@")
+    );
+    assert!(
+        !has(&d0, "GEN-REG-01", "tablette1.verdun@") && !has(&d0, "GEN-REG-01", "ipad.dorval@")
+    );
+    // « Appli ».
+    assert!(has(&d0, "APP-GEN-01", "tablette3.lachine@"));
+    assert!(
+        !has(&d0, "APP-INT-01", "tablette3.lachine@"),
+        "generic class, not appli"
+    );
+    assert!(has(&d0, "APP-INT-01", "svc-telesante1@"));
+    assert!(!has(&d0, "APP-INT-01", "svc-telesante2@"));
+    assert!(!has(&d0, "APP-INT-01", "svc-billetterie@"));
+    assert!(!has(&d0, "APP-INT-01", "appli.pharmacie@"));
+    assert!(has(&d22, "APP-INT-01", "svc-archivage@") && !has(&d0, "APP-INT-01", "svc-archivage@"));
+    // APP-MFA-01.
+    let julie = d0
+        .findings
+        .iter()
+        .find(|f| f.check == "APP-MFA-01" && f.subject.starts_with("julie.gagnon-lapierre@"))
+        .expect("julie");
+    assert!(julie.accepted);
+    assert!(
+        has(&d0, "APP-MFA-01", "luc.bouchard-hamel@")
+            && !has(&h.ground_truth(41), "APP-MFA-01", "luc.bouchard-hamel@")
+    );
+    for no in [
+        "sophie.roy-castonguay@",
+        "marc.pelletier-dion@",
+        "urgence01@",
+        "svc-billetterie@",
+        "yves.lamarre",
+    ] {
+        assert!(!has(&d0, "APP-MFA-01", no), "{no}");
+    }
+    // Forwarding.
+    assert_eq!(
+        sev(&d0, "FWD-PUB-01", "isabelle.morin-giguere@").as_deref(),
+        Some("élevée"),
+        "blocked: Automatic"
+    );
+    assert_eq!(
+        sev(&d12, "FWD-PUB-01", "isabelle.morin-giguere@").as_deref(),
+        Some("critique")
+    );
+    assert_eq!(
+        sev(&d12, "FWD-PUB-01", "pierre.gauthier-roy@").as_deref(),
+        Some("élevée"),
+        "hotmail.com remote domain blocks"
+    );
+    let caron = d12
+        .findings
+        .iter()
+        .find(|f| f.subject.starts_with("francois.caron-blais.med@"))
+        .expect("caron");
+    assert_eq!(caron.population, "medecin");
+    assert!(caron.subject.ends_with(">dr.caron@yahoo.ca"));
+    assert!(
+        has(&d12, "FWD-PUB-01", "genevieve.belanger-roy@"),
+        "disabled accounts count"
+    );
+    assert!(
+        has(&d12, "FWD-PUB-01", "stephane.cote-neron@")
+            && !has(&d22, "FWD-PUB-01", "stephane.cote-neron@")
+    );
+    assert_eq!(
+        d12.findings
+            .iter()
+            .filter(|f| f.subject.starts_with("melanie.poirier-hudon@"))
+            .count(),
+        1
+    );
+    assert!(has(
+        &d12,
+        "FWD-PUB-01",
+        "tablette2.lachine@cisss-troisrives.onmicrosoft.com#boite>tablette2.lachine@gmail.com"
+    ));
+    assert!(has(
+        &d12,
+        "FWD-PUB-01",
+        "accueil.verdun@cisss-troisrives.onmicrosoft.com#boite>accueil.verdun@videotron.ca"
+    ));
+    assert!(
+        has(&d15, "FWD-PUB-01", "sylvie.tremblay-houde.med@")
+            && !has(&d12, "FWD-PUB-01", "sylvie.tremblay-houde.med@")
+    );
+    assert!(
+        !d12.findings
+            .iter()
+            .any(|f| f.subject.starts_with("chantal.girard-moreau@")),
+        "internal targets"
+    );
+    assert!(
+        !d12.findings
+            .iter()
+            .any(|f| f.subject.starts_with("martine.dube-pilon@"))
+    );
+    let nath = d12
+        .findings
+        .iter()
+        .find(|f| f.check == "FWD-EXT-01" && f.subject.starts_with("nathalie.ouellet-fortin@"))
+        .expect("nathalie");
+    assert!(nath.accepted);
+    assert!(has(
+        &d12,
+        "FWD-EXT-01",
+        "dossiers.lachine@cisss-troisrives.onmicrosoft.com#boite>dr.externe@xn--clinique-toile-jkb.ca"
+    ));
+    assert!(
+        !d12.findings
+            .iter()
+            .any(|f| f.subject.starts_with("eric.lavoie-poulin@")
+                || f.subject.starts_with("robert.gagne-allard@")),
+        "partners"
+    );
+    assert_eq!(
+        sev(&d12, "FWD-DIS-01", "alain.fortin-lemay@").as_deref(),
+        Some("faible")
+    );
+    assert_eq!(
+        sev(&d0, "FWD-DIS-01", "alain.fortin-lemay@").as_deref(),
+        Some("info")
+    );
+    assert!(
+        !d12.findings
+            .iter()
+            .any(|f| f.subject.starts_with("karine.leblanc-vigneault@"))
+    );
+    assert!(has(
+        &d0,
+        "FWD-TRN-01",
+        "transport:Copie cachée du comité vers le consultant>audit@consultants-sante.com"
+    ));
+    assert!(!has(&d0, "FWD-TRN-01", "transport:Journalisation externe"));
+    assert!(!has(
+        &d0,
+        "FWD-TRN-01",
+        "transport:Redirection vers l'archivage interne"
+    ));
+    assert!(has(
+        &h.ground_truth(45),
+        "FWD-TRN-01",
+        "transport:Copie de la direction vers une messagerie personnelle>direction.adjointe@gmail.com"
+    ));
+    assert_eq!(
+        sev(&d0, "FWD-ORG-01", "locataire").as_deref(),
+        Some("moyenne")
+    );
+    assert_eq!(
+        sev(&d12, "FWD-ORG-01", "locataire").as_deref(),
+        Some("élevée")
+    );
+    assert!(!has(&h.ground_truth(160), "FWD-ORG-01", "locataire"));
+    // Posture is filled in.
+    assert!(d30.posture.classes["generique"].accounts >= 16);
+    assert!(d30.posture.sign_ins.values().sum::<u64>() > 0);
+    assert!(d30.posture.forwarding_targets["public"] > 0);
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn truth_is_byte_identical_for_a_seed_and_differs_across_seeds() {
+    let a = start(opts(21)).await;
+    let b = start(opts(21)).await;
+    let c = start(opts(22)).await;
+    for d in [0, 9, 45] {
+        assert_eq!(a.ground_truth(d).to_json(), b.ground_truth(d).to_json());
+        assert_eq!(a.register_csv(d), b.register_csv(d));
+    }
+    assert_ne!(a.ground_truth(3).to_json(), c.ground_truth(3).to_json());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = a.write_setup(dir.path(), 4).expect("setup");
+    let text = std::fs::read_to_string(&files.truth).expect("truth file");
+    assert_eq!(text, a.ground_truth(4).to_json());
+    let gt: GroundTruth = serde_json::from_str(&text).expect("parse");
+    assert_eq!(gt.day, 4);
+    assert!(gt.findings.windows(2).all(|w| w[0] <= w[1]), "sorted");
+    a.shutdown().await;
+    b.shutdown().await;
+    c.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn printed_config_and_register_have_the_expected_format() {
+    let h = start(opts(5)).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = h.write_setup(dir.path(), 0).expect("setup");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&files.config)
+            .expect("meta")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let text = std::fs::read_to_string(&files.config).expect("config");
+    let v: toml::Value = toml::from_str(&text).expect("valid TOML");
+    let example: toml::Value =
+        toml::from_str(include_str!("../vigie365.exemple.toml")).expect("example");
+    // Same sections and keys as the shipped example (plus registre, secret, sites, exceptions).
+    for (section, table) in example.as_table().expect("table") {
+        let mine = v
+            .get(section)
+            .unwrap_or_else(|| panic!("missing [{section}]"));
+        if let (Some(t), Some(m)) = (table.as_table(), mine.as_table()) {
+            for k in t.keys() {
+                if k == "secret_env" {
+                    continue;
+                }
+                assert!(m.contains_key(k), "missing {section}.{k}");
+            }
+            for k in m.keys() {
+                let allowed = t.contains_key(k)
+                    || matches!(
+                        k.as_str(),
+                        "secret" | "registre" | "sites" | "clients_permis"
+                    );
+                assert!(allowed, "unexpected key {section}.{k}");
+            }
+        }
+    }
+    assert_eq!(
+        v["points_de_terminaison"]["graph"].as_str(),
+        Some(h.base_url().as_str())
+    );
+    assert_eq!(
+        v["identifiants"]["secret"].as_str(),
+        Some(h.client_secret().as_str())
+    );
+    assert_eq!(v["exceptions"].as_array().map(Vec::len), Some(3));
+    assert_eq!(
+        v["domaines"]["partenaires"][0].as_str(),
+        Some("hopitalpartenaire.org")
+    );
+    let reg = std::fs::read_to_string(&files.register).expect("register");
+    assert!(reg.starts_with("compte;site;utilisateur;arrivee;depart\n"));
+    assert!(reg.lines().skip(1).all(|l| l.split(';').count() == 5));
+    assert!(reg.contains("tablette9.verdun@"));
+    h.shutdown().await;
+    // A large tenant has every site, including names with an apostrophe (Val-d'Or).
+    let mut o = opts(6);
+    o.accounts = 40_000;
+    let big = start(o).await;
+    let text = big.config_text(dir.path());
+    let v: toml::Value = toml::from_str(&text).expect("valid TOML with 60 sites");
+    let sites = v["generiques"]["sites"].as_array().expect("sites");
+    assert!(sites.len() > 40, "{} configured sites", sites.len());
+    for s in sites {
+        assert!(regex::Regex::new(s["motif"].as_str().unwrap_or("(")).is_ok());
+    }
+    big.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn posting_a_day_switches_the_tenant_and_rewrites_the_setup() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut o = opts(7);
+    o.setup_dir = Some(dir.path().to_path_buf());
+    let h = start(o).await;
+    let http = http();
+    let r = http
+        .post(format!("{}/_sim/day/12", h.base_url()))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    assert_eq!(h.day(), 12);
+    let truth = dir.path().join("verite-terrain-j012.json");
+    let text = std::fs::read_to_string(&truth).expect("truth of day 12 written");
+    assert_eq!(text, h.ground_truth(12).to_json());
+    assert!(dir.path().join("vigie365.toml").exists());
+    let stats: serde_json::Value = http
+        .get(format!("{}/_sim/stats", h.base_url()))
+        .send()
+        .await
+        .expect("stats")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(stats["day"], serde_json::json!(12));
+    assert!(stats["classes"]["identity_reports"]["limit"].is_u64());
+    let bad = http
+        .post(format!("{}/_sim/day/abc", h.base_url()))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(bad.status(), reqwest::StatusCode::BAD_REQUEST);
+    h.shutdown().await;
+}
