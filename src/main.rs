@@ -58,7 +58,7 @@ enum Command {
     /// Démonstration : un établissement simulé, une année simulée, un vrai bilan.
     Demo,
     /// Sert un locataire simulé (Graph, Exchange, jeton) sur la boucle locale.
-    Sim,
+    Sim(vigie365::sim::SimArgs),
     /// Vérifie configuration, jetons et autorisations, source par source.
     Doctor,
     /// Affiche les autorisations d'application et licences requises, requête par requête.
@@ -298,6 +298,20 @@ fn evaluate(cli_config: Option<&std::path::Path>) -> Outcome {
     }
 }
 
+fn sim(args: vigie365::sim::SimArgs) -> Outcome {
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(o) => return o,
+    };
+    match rt.block_on(vigie365::sim::serve_cli(args)) {
+        Ok(()) => Outcome::Complete,
+        Err(e) => {
+            eprintln!("vigie365 : {e}");
+            Outcome::Usage
+        }
+    }
+}
+
 fn config_check(cli_config: Option<&std::path::Path>) -> Outcome {
     let report = vigie365::config::check(&vigie365::config::resolve_path(cli_config));
     println!("{report}");
@@ -332,7 +346,7 @@ fn run(cli: Cli) -> Outcome {
         Command::Report => not_built("report"),
         Command::Bilan => not_built("bilan"),
         Command::Demo => not_built("demo"),
-        Command::Sim => not_built("sim"),
+        Command::Sim(args) => sim(args.clone()),
         Command::Doctor => doctor(config),
     }
 }

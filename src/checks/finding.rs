@@ -112,14 +112,14 @@ impl Finding {
 
 /// Marks a finding covered by an exception of the configuration: accepted while the
 /// exception is in force, "exception expired" from its expiry date on (an exception stops
-/// applying on its expiry date).
-pub fn apply_exceptions(f: &mut Finding, config: &Config, night: NaiveDate) {
+/// applying on its expiry date). `today` is the local date of the evaluation's "as of".
+pub fn apply_exceptions(f: &mut Finding, config: &Config, today: NaiveDate) {
     let matching = config
         .exceptions
         .iter()
         .filter(|e| e.check_id == f.check && e.subject.trim().eq_ignore_ascii_case(&f.subject));
     for e in matching {
-        if night < e.expires {
+        if today < e.expires {
             f.accepted = Some(Accepted {
                 justification: e.justification.clone(),
                 owner: e.owner.clone(),

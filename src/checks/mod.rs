@@ -63,8 +63,12 @@ pub fn evaluate(snapshot: &Snapshot, config: &Config) -> Evaluation {
             continue;
         }
         let mut findings = (info.run)(snapshot, config);
+        let today = snapshot
+            .as_of
+            .with_timezone(&config.evaluation.timezone)
+            .date_naive();
         for f in &mut findings {
-            finding::apply_exceptions(f, config, snapshot.night);
+            finding::apply_exceptions(f, config, today);
         }
         out.findings.extend(findings);
     }
