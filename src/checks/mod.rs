@@ -11,9 +11,12 @@
 //! is `snapshot.as_of`.
 
 pub mod appli;
+pub mod common;
+pub mod domains;
 pub mod finding;
 pub mod forwarding;
 pub mod generic;
+pub mod mfa;
 pub mod registry;
 pub mod snapshot;
 #[cfg(test)]
