@@ -14,6 +14,7 @@
 //! Microsoft leaves disabled users out of the report); an exception in force (then the
 //! finding is still listed, as accepted).
 
+use crate::checks::common::subject_upn;
 use crate::checks::{Finding, Severity, Snapshot};
 use crate::classify::Class;
 use crate::config::Config;
@@ -34,7 +35,7 @@ pub fn run(s: &Snapshot, _config: &Config) -> Vec<Finding> {
                 };
                 Finding::new(
                     ID,
-                    a.upn.clone(),
+                    subject_upn(&a.upn),
                     SEVERITY,
                     c.population,
                     format!(
