@@ -1,7 +1,7 @@
 //! The registry: every check once, with what it needs. It drives evaluation, the README's
 //! table and `vigie365 checks`.
 
-use super::{Finding, Severity, Snapshot, appli, generic};
+use super::{Finding, Severity, Snapshot, appli, forwarding, generic};
 use crate::config::Config;
 
 /// A check of the catalogue.
@@ -26,6 +26,20 @@ impl std::fmt::Debug for CheckInfo {
         f.debug_struct("CheckInfo").field("id", &self.id).finish()
     }
 }
+
+/// The directive article every forwarding check enforces (RULES.md).
+const FORWARDING: &str = "MSSS-DIR04, art. 6 4° et 5°";
+
+/// What the inbox-rule and mailbox forwarding checks cannot do without. The tenant's
+/// controls (remote domains, outbound spam policies) only lower the severity: without them
+/// the checks still run and say the blocking is unknown.
+const FORWARDS: &[&str] = &[
+    "users",
+    "message-rules",
+    "exchange-mailboxes",
+    "exchange-mail-contacts",
+    "exchange-accepted-domains",
+];
 
 /// Every check, in catalogue order.
 pub static REGISTRY: &[CheckInfo] = &[
@@ -61,7 +75,7 @@ pub static REGISTRY: &[CheckInfo] = &[
         severity: generic::gen_app_01::SEVERITY,
         title_fr: "Compte générique utilisé hors consultation virtuelle",
         reference: "Orientation abonnements génériques CHSLD, recommandations techniques \
-                    (consultations virtuelles seulement) ; MSSS-DIR05",
+                    (consultations virtuelles seulement)",
         doc: "Compte générique actif connecté avec succès, dans la fenêtre, à une application absente de \
               generiques.applications_permises (nom ou appId). Ne vise pas les connexions échouées ni les \
               applications permises (par défaut : Teams et ses dépendances de connexion).",
@@ -137,6 +151,66 @@ pub static REGISTRY: &[CheckInfo] = &[
               comme accepté.",
         needs: &["users", "conditional-access-policies", "group-members"],
         run: appli::app_mfa_01::run,
+    },
+    CheckInfo {
+        id: forwarding::fwd_pub_01::ID,
+        severity: forwarding::fwd_pub_01::SEVERITY,
+        title_fr: "Redirection automatique vers une messagerie publique",
+        reference: FORWARDING,
+        doc: "Règle de boîte de réception activée ou redirection de boîte (ForwardingSmtpAddress, \
+              ForwardingAddress vers un contact) vers une messagerie publique (liste livrée, ajustée par \
+              [domaines]). Comptes désactivés et boîtes partagées compris ; gravité abaissée d'un cran si le \
+              locataire bloquerait la redirection.",
+        needs: FORWARDS,
+        run: forwarding::fwd_pub_01::run,
+    },
+    CheckInfo {
+        id: forwarding::fwd_ext_01::ID,
+        severity: forwarding::fwd_ext_01::SEVERITY,
+        title_fr: "Redirection automatique vers un domaine externe",
+        reference: FORWARDING,
+        doc: "Même chose vers un domaine externe qui n'est ni interne, ni public, ni partenaire permis ; \
+              une cible illisible y est signalée comme invalide. Gravité abaissée d'un cran si le locataire \
+              bloquerait la redirection.",
+        needs: FORWARDS,
+        run: forwarding::fwd_ext_01::run,
+    },
+    CheckInfo {
+        id: forwarding::fwd_trn_01::ID,
+        severity: forwarding::fwd_trn_01::SEVERITY,
+        title_fr: "Règle de transport redirigeant vers l'externe",
+        reference: FORWARDING,
+        doc: "Règle de transport activée qui redirige, copie ou copie cachée vers un domaine public ou \
+              externe non partenaire. Les contrôles de redirection du locataire ne s'y appliquent pas : la \
+              gravité n'est pas abaissée.",
+        needs: &[
+            "exchange-transport-rules",
+            "exchange-accepted-domains",
+            "exchange-mail-contacts",
+        ],
+        run: forwarding::fwd_trn_01::run,
+    },
+    CheckInfo {
+        id: forwarding::fwd_org_01::ID,
+        severity: forwarding::fwd_org_01::SEVERITY,
+        title_fr: "Le locataire permet la redirection externe automatique",
+        reference: FORWARDING,
+        doc: "Les deux couches (stratégie sortante par défaut avec AutoForwardingMode = On, domaine distant \
+              avec AutoForwardEnabled = true) autorisent la redirection externe : élevée ; une seule : \
+              moyenne ; aucune : pas de constat.",
+        needs: &["exchange-outbound-spam-policies", "exchange-remote-domains"],
+        run: forwarding::fwd_org_01::run,
+    },
+    CheckInfo {
+        id: forwarding::fwd_dis_01::ID,
+        severity: forwarding::fwd_dis_01::SEVERITY,
+        title_fr: "Règle de redirection désactivée vers l'externe",
+        reference: FORWARDING,
+        doc: "Règle de boîte de réception désactivée qui redirigerait vers un domaine public ou externe non \
+              partenaire : elle peut être réactivée à tout moment. Gravité abaissée d'un cran si le locataire \
+              bloquerait la redirection.",
+        needs: &["users", "message-rules", "exchange-accepted-domains"],
+        run: forwarding::fwd_dis_01::run,
     },
 ];
 

@@ -17,8 +17,8 @@
 //! « Appli », break-glass and generic accounts; disabled accounts; guests. Role exclusions are
 //! not resolved (see [`crate::checks::mfa`]).
 
-use crate::checks::common::{bounded, list_sep, subject_upn};
-use crate::checks::mfa::{self, Miss};
+use crate::checks::common::{bounded, subject_upn};
+use crate::checks::mfa;
 use crate::checks::{Finding, Severity, Snapshot};
 use crate::classify::Class;
 use crate::config::Config;
@@ -34,24 +34,15 @@ pub fn run(s: &Snapshot, _config: &Config) -> Vec<Finding> {
             if coverage.is_covered() || !coverage.is_excluded_somewhere() {
                 return None;
             }
-            let exclusions: Vec<String> = coverage
-                .exclusions()
-                .map(|(p, m)| match m {
-                    Miss::ExcludedGroup(g) => format!("« {} » par le groupe {g}", p.name),
-                    _ => format!("« {} » directement (excludeUsers)", p.name),
-                })
-                .collect();
             Some(Finding::new(
                 ID,
                 subject_upn(&a.upn),
                 SEVERITY,
                 c.population,
                 bounded(format!(
-                    "« {} » ({}) : exclu de {} ; aucune autre stratégie exigeant la MFA ne \
-                     s'applique ({}){}",
+                    "« {} » ({}) exempté de la MFA : {}{}",
                     a.display_name,
                     c.class.label_fr(),
-                    list_sep(&exclusions, " ; "),
                     coverage.describe(),
                     coverage.role_note()
                 )),
@@ -79,8 +70,12 @@ mod tests {
         let f = run(&s, &config());
         assert_eq!(f.len(), 2);
         assert_eq!(f[0].severity, Severity::Moyenne);
-        assert!(f[0].evidence.contains("directement"), "{}", f[0].evidence);
-        assert!(f[1].evidence.contains("par le groupe g-sans-mfa"));
+        assert!(
+            f[0].evidence.contains("exclu directement"),
+            "{}",
+            f[0].evidence
+        );
+        assert!(f[1].evidence.contains("exclu par le groupe g-sans-mfa"));
     }
 
     #[test]
