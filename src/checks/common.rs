@@ -133,15 +133,22 @@ pub fn population(
     };
     match by_id.or_else(by_upn) {
         Some(c) => c.population,
-        None if config
-            .classification
-            .physician_upn
-            .iter()
-            .any(|r| r.is_match(upn)) =>
-        {
-            Population::Medecin
-        }
-        None => Population::Personnel,
+        None => population_of_upn(config, upn),
+    }
+}
+
+/// The population a UPN alone tells (physicians' UPN patterns), for a subject with no
+/// account in the tenant.
+pub fn population_of_upn(config: &Config, upn: &str) -> Population {
+    if config
+        .classification
+        .physician_upn
+        .iter()
+        .any(|r| r.is_match(upn))
+    {
+        Population::Medecin
+    } else {
+        Population::Personnel
     }
 }
 

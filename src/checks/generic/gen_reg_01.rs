@@ -78,10 +78,10 @@ pub fn run(s: &Snapshot, config: &Config) -> Vec<Finding> {
             ID,
             subject_upn(&upn),
             SEVERITY,
-            common::population(s, config, None, &upn),
+            common::population_of_upn(config, &upn),
             bounded(format!(
                 "le répertoire nomme « {upn} » (ligne(s) {}) mais aucun compte de ce nom \
-                 n'existe dans le locataire",
+                 n'existe dans le locataire : retirez la ligne ou corrigez l'UPN",
                 common::list(&lines)
             )),
         ));
