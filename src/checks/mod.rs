@@ -6,6 +6,10 @@
 //! reference, the sources it needs) and drives evaluation, `vigie365 checks`, the README's
 //! table and the uniqueness test.
 //!
+//! Shared pieces: [`common`] (subjects, the sign-in window, bounded evidence), [`mfa`]
+//! (which conditional access policies require MFA and apply to an account) and [`domains`]
+//! (forwarding targets: reading, classes, the tenant's blocking).
+//!
 //! What a check may touch is its signature: a [`Snapshot`] (read from the store) and the
 //! validated [`Config`]. No check calls Graph, writes the store, or reads the clock: "now"
 //! is `snapshot.as_of`.

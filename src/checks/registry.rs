@@ -169,9 +169,10 @@ pub static REGISTRY: &[CheckInfo] = &[
         severity: forwarding::fwd_ext_01::SEVERITY,
         title_fr: "Redirection automatique vers un domaine externe",
         reference: FORWARDING,
-        doc: "Même chose vers un domaine externe qui n'est ni interne, ni public, ni partenaire permis ; \
-              une cible illisible y est signalée comme invalide. Gravité abaissée d'un cran si le locataire \
-              bloquerait la redirection.",
+        doc: "Règle de boîte de réception activée ou redirection de boîte vers un domaine externe qui n'est \
+              ni interne, ni public, ni partenaire permis ; une cible illisible y est signalée comme \
+              invalide. Comptes désactivés et boîtes partagées compris ; gravité abaissée d'un cran si le \
+              locataire bloquerait la redirection.",
         needs: FORWARDS,
         run: forwarding::fwd_ext_01::run,
     },
