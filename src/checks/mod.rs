@@ -6,14 +6,21 @@
 //! reference, the sources it needs) and drives evaluation, `vigie365 checks`, the README's
 //! table and the uniqueness test.
 //!
+//! Shared pieces: [`common`] (subjects, the sign-in window, bounded evidence), [`mfa`]
+//! (which conditional access policies require MFA and apply to an account) and [`domains`]
+//! (forwarding targets: reading, classes, the tenant's blocking).
+//!
 //! What a check may touch is its signature: a [`Snapshot`] (read from the store) and the
 //! validated [`Config`]. No check calls Graph, writes the store, or reads the clock: "now"
 //! is `snapshot.as_of`.
 
 pub mod appli;
+pub mod common;
+pub mod domains;
 pub mod finding;
 pub mod forwarding;
 pub mod generic;
+pub mod mfa;
 pub mod posture;
 pub mod registry;
 pub mod snapshot;
@@ -75,4 +82,102 @@ pub fn evaluate(snapshot: &Snapshot, config: &Config) -> Evaluation {
     out.findings
         .sort_by(|a, b| (a.check, &a.subject).cmp(&(b.check, &b.subject)));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::*;
+    use super::*;
+
+    #[test]
+    fn every_check_of_the_catalogue_is_registered() {
+        let mut ids: Vec<&str> = REGISTRY.iter().map(|c| c.id).collect();
+        let mut known = crate::config::KNOWN_CHECK_IDS.to_vec();
+        ids.sort();
+        known.sort();
+        assert_eq!(ids, known);
+    }
+
+    #[test]
+    fn a_source_not_collected_leaves_exactly_its_checks_not_evaluated() {
+        for q in crate::queries::all() {
+            let mut s = snapshot(vec![tablet("t1")]);
+            if let Some(row) = s.sources.get_mut(&q.name) {
+                row.status = crate::store::SourceStatus::NotCollected;
+                row.reason = Some("permission manquante".into());
+            }
+            let e = evaluate(&s, &config());
+            let mut got: Vec<&str> = e.not_evaluated.iter().map(|n| n.check).collect();
+            let mut want: Vec<&str> = REGISTRY
+                .iter()
+                .filter(|c| c.needs.contains(&q.name.as_str()))
+                .map(|c| c.id)
+                .collect();
+            got.sort();
+            want.sort();
+            assert_eq!(got, want, "source {}", q.name);
+            for n in &e.not_evaluated {
+                assert!(n.reason.contains(&q.name), "{}", n.reason);
+                assert!(n.reason.contains("permission manquante"), "{}", n.reason);
+                assert!(
+                    e.findings.iter().all(|f| f.check != n.check),
+                    "{} not evaluated yet has findings",
+                    n.check
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_source_missing_from_the_run_counts_as_not_collected() {
+        let mut s = snapshot(vec![tablet("t1")]);
+        s.sources.remove("sign-ins");
+        let e = evaluate(&s, &config());
+        let mut got: Vec<&str> = e.not_evaluated.iter().map(|n| n.check).collect();
+        got.sort();
+        assert_eq!(got, ["APP-INT-01", "GEN-APP-01", "GEN-IP-01", "GEN-MFA-02"]);
+    }
+
+    #[test]
+    fn tenant_controls_not_collected_keep_the_forwarding_checks_running() {
+        let mut s = snapshot(vec![account("jean", "Jean Tremblay")]);
+        mail_tenant(&mut s);
+        s.sources.remove("exchange-remote-domains");
+        s.inbox_rules = vec![inbox_rule("jean", "r1", &["x@gmail.com"])];
+        let e = evaluate(&s, &config());
+        let ids: Vec<&str> = e.not_evaluated.iter().map(|n| n.check).collect();
+        assert_eq!(ids, ["FWD-ORG-01"]);
+        let f: Vec<&Finding> = e
+            .findings
+            .iter()
+            .filter(|f| f.check == "FWD-PUB-01")
+            .collect();
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].blocked_by_tenant, None);
+        assert_eq!(f[0].severity, Severity::Critique);
+    }
+
+    #[test]
+    fn findings_are_sorted_and_every_one_has_a_subject_and_bounded_evidence() {
+        let mut s = snapshot(vec![tablet("t1"), account("jean", "Jean Tremblay")]);
+        mail_tenant(&mut s);
+        s.inbox_rules = vec![inbox_rule("jean", "r1", &["x@gmail.com", "y@clinique.ca"])];
+        s.signins = vec![signin("s1", "t1", "Outlook Mobile", 2)];
+        let e = evaluate(&s, &config());
+        assert!(e.not_evaluated.is_empty());
+        assert!(e.findings.len() >= 5, "{:#?}", e.findings);
+        let keys: Vec<(&str, &str)> = e
+            .findings
+            .iter()
+            .map(|f| (f.check, f.subject.as_str()))
+            .collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        assert_eq!(keys, sorted);
+        for f in &e.findings {
+            assert!(!f.subject.is_empty() && !f.evidence.is_empty(), "{f:?}");
+            assert!(f.evidence.chars().count() <= common::EVIDENCE_MAX);
+            assert!(!f.evidence.contains('\n'), "{f:?}");
+        }
+    }
 }

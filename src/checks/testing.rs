@@ -5,8 +5,11 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
 use super::Snapshot;
 use crate::classify::Rules;
-use crate::config::Config;
-use crate::model::{Account, Registration, SignIn};
+use crate::config::{Config, Exception};
+use crate::model::{
+    AcceptedDomain, Account, CaPolicy, InboxRule, MailContact, Mailbox, OutboundPolicy,
+    Registration, RemoteDomain, RuleAction, SignIn, TransportRule,
+};
 
 /// The night of 2026-03-09, evaluated on 2026-03-10 at 03:00 in Montréal.
 pub fn as_of() -> DateTime<Utc> {
@@ -87,4 +90,132 @@ pub fn reclassify(s: &mut Snapshot, config: &Config) {
 
 pub fn config() -> Config {
     Config::for_tests()
+}
+
+/// An enabled policy requiring MFA for every user on every application.
+pub fn mfa_policy(id: &str, name: &str) -> CaPolicy {
+    CaPolicy {
+        id: id.into(),
+        name: name.into(),
+        state: "enabled".into(),
+        include_users: vec!["All".into()],
+        exclude_users: vec![],
+        include_groups: vec![],
+        exclude_groups: vec![],
+        include_roles: vec![],
+        exclude_roles: vec![],
+        include_applications: vec!["All".into()],
+        built_in_controls: vec!["mfa".into()],
+        authentication_strength: false,
+    }
+}
+
+/// Adds (transitive) members to a group.
+pub fn add_members(s: &mut Snapshot, group: &str, users: &[&str]) {
+    s.group_members
+        .entry(group.into())
+        .or_default()
+        .extend(users.iter().map(|u| u.to_string()));
+}
+
+/// The default outbound spam policy with this `AutoForwardingMode`.
+pub fn outbound(mode: &str) -> OutboundPolicy {
+    OutboundPolicy {
+        identity: "Default".into(),
+        is_default: true,
+        auto_forwarding_mode: mode.into(),
+    }
+}
+
+pub fn remote(domain: &str, auto_forward: bool) -> RemoteDomain {
+    RemoteDomain {
+        domain: domain.into(),
+        auto_forward_enabled: auto_forward,
+    }
+}
+
+/// `cisss-test.ca` as the tenant's accepted domain, and forwarding allowed by both layers.
+pub fn mail_tenant(s: &mut Snapshot) {
+    s.accepted_domains = vec![AcceptedDomain {
+        domain: "cisss-test.ca".into(),
+        kind: Some("Authoritative".into()),
+    }];
+    s.outbound_policies = vec![outbound("On")];
+    s.remote_domains = vec![remote("*", true)];
+}
+
+/// A user mailbox of account `id`, without forwarding.
+pub fn mailbox(id: &str) -> Mailbox {
+    Mailbox {
+        user_id: Some(id.into()),
+        upn: format!("{id}@cisss-test.ca"),
+        primary_smtp: format!("{id}@cisss-test.ca"),
+        kind: "UserMailbox".into(),
+        forwarding_smtp: None,
+        forwarding_address: None,
+        deliver_and_forward: false,
+    }
+}
+
+/// An enabled inbox rule of account `user` that forwards to `targets`.
+pub fn inbox_rule(user: &str, rule_id: &str, targets: &[&str]) -> InboxRule {
+    InboxRule {
+        mailbox_user_id: user.into(),
+        mailbox_upn: String::new(),
+        rule_id: rule_id.into(),
+        name: format!("Règle {rule_id}"),
+        enabled: true,
+        has_error: false,
+        targets: targets
+            .iter()
+            .map(|t| (RuleAction::ForwardTo, t.to_string()))
+            .collect(),
+    }
+}
+
+pub fn contact(identity: &str, external: &str) -> MailContact {
+    MailContact {
+        identity: identity.into(),
+        name: identity.into(),
+        external_address: Some(external.into()),
+    }
+}
+
+/// An enabled transport rule.
+pub fn transport(name: &str) -> TransportRule {
+    TransportRule {
+        id: format!("guid-{name}"),
+        name: name.into(),
+        enabled: true,
+        redirect_to: vec![],
+        blind_copy_to: vec![],
+        copy_to: vec![],
+    }
+}
+
+/// A configuration with one exception of `check` for `subject` expiring on `expires`.
+pub fn config_with_exception(check: &str, subject: &str, expires: NaiveDate) -> Config {
+    let mut c = config();
+    c.exceptions.push(Exception {
+        check_id: check.into(),
+        subject: subject.into(),
+        justification: "Risque accepté par le RSI".into(),
+        owner: "RSI".into(),
+        expires,
+    });
+    c
+}
+
+/// A date of the test calendar.
+pub fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+}
+
+/// The findings of `check` after a full evaluation (exceptions applied).
+pub fn evaluated(s: &Snapshot, config: &Config, check: &str) -> Vec<super::Finding> {
+    super::evaluate(s, config)
+        .findings
+        .into_iter()
+        .filter(|f| f.check == check)
+        .collect()
 }

@@ -1,1 +1,337 @@
-//! Mail forwarding — MSSS-DIR04 art. 6 4° and 5°: no automatic forwarding outside the corporate mail system.
+//! Mail forwarding — MSSS-DIR04 art. 6 4° and 5°: no automatic forwarding outside the
+//! corporate mail system, and no public webmail.
+//!
+//! Every forwarding mechanism counts: inbox rules (`forwardTo`, `forwardAsAttachmentTo`,
+//! `redirectTo`), mailbox forwarding (`ForwardingSmtpAddress`, and `ForwardingAddress` resolved
+//! through the mail contacts), transport rules. Forwarding is not "active use": a disabled
+//! account's mailbox still receives mail and its rules still run, so these checks look at
+//! every mailbox, disabled accounts and shared mailboxes included.
+//!
+//! This module enumerates the forwards of inbox rules and mailboxes once, classified
+//! ([`Forward`]); FWD-PUB-01, FWD-EXT-01 and FWD-DIS-01 each keep the ones they are about.
+//! One forward per (rule or mailbox, target), whatever the number of actions naming it.
+
+pub mod fwd_dis_01;
+pub mod fwd_ext_01;
+pub mod fwd_org_01;
+pub mod fwd_pub_01;
+pub mod fwd_trn_01;
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::common::{bounded, list, population, subject_upn};
+use super::domains::{Blocking, Classified, Classifier, Target, TargetClass};
+use super::{Finding, Severity, Snapshot};
+use crate::classify::Population;
+use crate::config::Config;
+use crate::model::{Account, Mailbox, RuleAction};
+
+/// What sends the mail on.
+#[derive(Debug, Clone)]
+pub enum Origin {
+    /// An inbox rule: its name, whether it has an error.
+    Rule { name: String, has_error: bool },
+    /// Mailbox-level forwarding: whether a copy stays in the mailbox.
+    Mailbox { deliver_and_forward: bool },
+}
+
+/// One forward of one rule or mailbox to one target, classified.
+#[derive(Debug, Clone)]
+pub struct Forward {
+    /// `{upn}#regle:{rule id}>{target}` or `{upn}#boite>{target}`.
+    pub subject: String,
+    pub origin: Origin,
+    /// The mailbox's UPN (lower case).
+    pub upn: String,
+    /// `UserMailbox`, `SharedMailbox`, ... when known.
+    pub mailbox_kind: Option<String>,
+    /// The mailbox's account is disabled.
+    pub account_disabled: bool,
+    pub target: Target,
+    pub classified: Classified,
+    /// A disabled inbox rule is `false`; mailbox forwarding is always on.
+    pub enabled: bool,
+    /// French: the actions or fields that name the target.
+    pub how: Vec<String>,
+    pub population: Population,
+    /// `None` when the tenant's controls were not collected.
+    pub blocking: Option<Blocking>,
+}
+
+impl Forward {
+    /// Public, external non-partner, or unreadable (treated as external): what the checks
+    /// report.
+    pub fn goes_outside(&self) -> bool {
+        match self.classified.class {
+            TargetClass::Public | TargetClass::Invalid => true,
+            TargetClass::External => !self.classified.partner,
+            TargetClass::Internal => false,
+        }
+    }
+
+    /// The finding of check `id` at `base` severity, one step lower when the tenant blocks.
+    pub fn finding(&self, id: &'static str, base: Severity) -> Finding {
+        let blocked = self.blocking.as_ref().map(|b| b.blocked);
+        let severity = if blocked == Some(true) {
+            base.lower()
+        } else {
+            base
+        };
+        let mut mailbox = vec![format!("boîte {}", self.upn)];
+        if let Some(k) = &self.mailbox_kind {
+            mailbox.push(format!("type {k}"));
+        }
+        if self.account_disabled {
+            mailbox.push("compte désactivé".into());
+        }
+        let what = match &self.origin {
+            Origin::Rule { name, has_error } => format!(
+                "règle de boîte de réception « {name} » ({}{}) de la {}",
+                if self.enabled {
+                    "activée"
+                } else {
+                    "désactivée"
+                },
+                if *has_error { ", en erreur" } else { "" },
+                mailbox.join(", ")
+            ),
+            Origin::Mailbox {
+                deliver_and_forward,
+            } => format!(
+                "redirection de la {} (copie conservée dans la boîte : {})",
+                mailbox.join(", "),
+                if *deliver_and_forward { "oui" } else { "non" }
+            ),
+        };
+        let target = match self.classified.class {
+            TargetClass::Invalid => format!(
+                "« {} » : pas une adresse lisible, classe invalide, traitée comme externe — \
+                 vérifiez la cible",
+                self.target.raw.trim()
+            ),
+            _ => format!("{} ({})", self.target.address, self.classified.label_fr()),
+        };
+        let mut f = Finding::new(
+            id,
+            self.subject.clone(),
+            severity,
+            self.population,
+            bounded(format!(
+                "{what} : {} vers {target} ; {}",
+                list(&self.how),
+                blocking_fr(self.blocking.as_ref(), base, severity)
+            )),
+        );
+        f.blocked_by_tenant = blocked;
+        f
+    }
+}
+
+/// French: whether the tenant blocks, why, and what it did to the severity.
+fn blocking_fr(b: Option<&Blocking>, base: Severity, severity: Severity) -> String {
+    match b {
+        Some(b) if b.blocked => format!(
+            "bloquée actuellement par le locataire ({}) : gravité abaissée d'un cran ({} → {})",
+            b.why,
+            base.label(),
+            severity.label()
+        ),
+        Some(b) => format!("non bloquée par le locataire ({})", b.why),
+        None => "blocage par le locataire inconnu (domaines distants ou stratégies sortantes non \
+                 collectés)"
+            .into(),
+    }
+}
+
+fn action_fr(a: RuleAction) -> &'static str {
+    match a {
+        RuleAction::ForwardTo => "forwardTo",
+        RuleAction::ForwardAsAttachmentTo => "forwardAsAttachmentTo",
+        RuleAction::RedirectTo => "redirectTo",
+    }
+}
+
+/// A recipient named by identity (mailbox `ForwardingAddress`, transport rules): a mail
+/// contact (by identity or name) gives its external address; else a value that looks like an
+/// address is read as one (unreadable if malformed); else it names an internal recipient
+/// (`None`).
+pub fn resolve_recipient(s: &Snapshot, value: &str) -> Option<(Target, Option<String>)> {
+    let v = value.trim();
+    let same = |a: &str| {
+        let a = a.trim();
+        !a.is_empty()
+            && (a.eq_ignore_ascii_case(v)
+                || a.to_lowercase()
+                    .ends_with(&format!("/{}", v.to_lowercase()))
+                || v.to_lowercase()
+                    .ends_with(&format!("/{}", a.to_lowercase())))
+    };
+    if let Some(c) = s
+        .mail_contacts
+        .iter()
+        .find(|c| same(&c.identity) || same(&c.name))
+    {
+        let ext = c.external_address.clone().unwrap_or_default();
+        return Some((
+            Target::parse(&ext),
+            Some(format!(
+                "contact de messagerie « {} » → « {} »",
+                c.name,
+                ext.trim()
+            )),
+        ));
+    }
+    let t = Target::parse(v);
+    (t.domain.is_some() || t.legacy_dn || v.contains('@')).then_some((t, None))
+}
+
+/// Every forward of the inbox rules and mailboxes, classified, by subject.
+pub fn forwards(s: &Snapshot, config: &Config) -> Vec<Forward> {
+    let classifier = Classifier::new(s, config);
+    let accounts: HashMap<&str, &Account> = s.accounts.iter().map(|a| (a.id.as_str(), a)).collect();
+    let by_upn: HashMap<String, &Account> = s
+        .accounts
+        .iter()
+        .map(|a| (subject_upn(&a.upn), a))
+        .collect();
+    let mailbox_of: HashMap<&str, &Mailbox> = s
+        .mailboxes
+        .iter()
+        .filter_map(|m| m.user_id.as_deref().map(|id| (id, m)))
+        .collect();
+    let mut out: BTreeMap<String, Forward> = BTreeMap::new();
+    let mut add = |subject: String, how: String, make: &dyn Fn() -> Forward| {
+        let fwd = out.entry(subject).or_insert_with(make);
+        if !fwd.how.contains(&how) {
+            fwd.how.push(how);
+        }
+    };
+
+    for r in &s.inbox_rules {
+        let account = accounts.get(r.mailbox_user_id.as_str()).copied();
+        let mailbox = mailbox_of.get(r.mailbox_user_id.as_str()).copied();
+        let upn = if !r.mailbox_upn.trim().is_empty() {
+            subject_upn(&r.mailbox_upn)
+        } else if let Some(a) = account {
+            subject_upn(&a.upn)
+        } else if let Some(m) = mailbox {
+            subject_upn(&m.upn)
+        } else {
+            subject_upn(&r.mailbox_user_id)
+        };
+        for (action, raw) in &r.targets {
+            let target = Target::parse(raw);
+            let subject = format!("{upn}#regle:{}>{}", r.rule_id, target.address);
+            let make = || Forward {
+                subject: subject.clone(),
+                origin: Origin::Rule {
+                    name: r.name.clone(),
+                    has_error: r.has_error,
+                },
+                upn: upn.clone(),
+                mailbox_kind: mailbox.map(|m| m.kind.clone()),
+                account_disabled: account.is_some_and(|a| !a.enabled),
+                classified: classifier.classify(&target),
+                blocking: classifier.blocking(&target),
+                target: target.clone(),
+                enabled: r.enabled,
+                how: Vec::new(),
+                population: population(s, config, Some(&r.mailbox_user_id), &upn),
+            };
+            add(subject.clone(), action_fr(*action).to_string(), &make);
+        }
+    }
+
+    for m in &s.mailboxes {
+        let upn = subject_upn(&m.upn);
+        let account = m
+            .user_id
+            .as_deref()
+            .and_then(|id| accounts.get(id).copied())
+            .or_else(|| by_upn.get(&upn).copied());
+        let mut targets: Vec<(Target, String)> = Vec::new();
+        if let Some(v) = m
+            .forwarding_smtp
+            .as_deref()
+            .filter(|v| !v.trim().is_empty())
+        {
+            targets.push((
+                Target::parse(v),
+                format!("ForwardingSmtpAddress = « {} »", v.trim()),
+            ));
+        }
+        if let Some(v) = m
+            .forwarding_address
+            .as_deref()
+            .filter(|v| !v.trim().is_empty())
+            && let Some((t, contact)) = resolve_recipient(s, v)
+        {
+            let how = match contact {
+                Some(c) => format!("ForwardingAddress = « {} » ({c})", v.trim()),
+                None => format!("ForwardingAddress = « {} »", v.trim()),
+            };
+            targets.push((t, how));
+        }
+        for (target, how) in targets {
+            let subject = format!("{upn}#boite>{}", target.address);
+            let make = || Forward {
+                subject: subject.clone(),
+                origin: Origin::Mailbox {
+                    deliver_and_forward: m.deliver_and_forward,
+                },
+                upn: upn.clone(),
+                mailbox_kind: Some(m.kind.clone()),
+                account_disabled: account.is_some_and(|a| !a.enabled),
+                classified: classifier.classify(&target),
+                blocking: classifier.blocking(&target),
+                target: target.clone(),
+                enabled: true,
+                how: Vec::new(),
+                population: population(
+                    s,
+                    config,
+                    account.map(|a| a.id.as_str()).or(m.user_id.as_deref()),
+                    &upn,
+                ),
+            };
+            add(subject.clone(), how, &make);
+        }
+    }
+    out.into_values().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::*;
+
+    #[test]
+    fn one_forward_per_rule_and_target_whatever_the_actions() {
+        let mut s = snapshot(vec![account("jean", "Jean Tremblay")]);
+        mail_tenant(&mut s);
+        let mut r = inbox_rule("jean", "r1", &["x@gmail.com", " smtp:X@GMAIL.com "]);
+        r.targets
+            .push((RuleAction::RedirectTo, "x@gmail.com".into()));
+        s.inbox_rules = vec![r];
+        let f = forwards(&s, &config());
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].subject, "jean@cisss-test.ca#regle:r1>x@gmail.com");
+        assert_eq!(f[0].how, ["forwardTo", "redirectTo"]);
+    }
+
+    #[test]
+    fn forwarding_address_resolves_through_contacts_or_is_internal() {
+        let mut s = snapshot(vec![account("jean", "Jean Tremblay")]);
+        mail_tenant(&mut s);
+        s.mail_contacts = vec![contact("Jean perso", "SMTP:Jean@Yahoo.ca")];
+        let mut by_contact = mailbox("jean");
+        by_contact.forwarding_address = Some("jean perso".into());
+        let mut internal = mailbox("marie");
+        internal.forwarding_address = Some("Paul Gagnon".into());
+        s.mailboxes = vec![by_contact, internal];
+        let f = forwards(&s, &config());
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].subject, "jean@cisss-test.ca#boite>jean@yahoo.ca");
+        assert!(f[0].how[0].contains("contact de messagerie « Jean perso »"));
+    }
+}

@@ -14,6 +14,7 @@
 //! Microsoft leaves disabled users out of the report); an exception in force (then the
 //! finding is still listed, as accepted).
 
+use crate::checks::common::subject_upn;
 use crate::checks::{Finding, Severity, Snapshot};
 use crate::classify::Class;
 use crate::config::Config;
@@ -34,7 +35,7 @@ pub fn run(s: &Snapshot, _config: &Config) -> Vec<Finding> {
                 };
                 Finding::new(
                     ID,
-                    a.upn.clone(),
+                    subject_upn(&a.upn),
                     SEVERITY,
                     c.population,
                     format!(
@@ -79,5 +80,20 @@ mod tests {
             s.registrations.insert(id.into(), registration(id, false));
         }
         assert!(run(&s, &config()).is_empty());
+    }
+
+    #[test]
+    fn exception_in_force_keeps_it_listed_as_accepted_not_open() {
+        let mut s = snapshot(vec![tablet("t1")]);
+        s.registrations
+            .insert("t1".into(), registration("t1", false));
+        let c = config_with_exception(ID, "t1@cisss-test.ca", date(2027, 3, 31));
+        let f = evaluated(&s, &c, ID);
+        assert_eq!(f.len(), 1);
+        assert!(f[0].is_accepted());
+        let c = config_with_exception(ID, "t1@cisss-test.ca", date(2026, 3, 8));
+        let f = evaluated(&s, &c, ID);
+        assert!(!f[0].is_accepted());
+        assert_eq!(f[0].exception_expired, Some(date(2026, 3, 8)));
     }
 }

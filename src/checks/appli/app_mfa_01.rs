@@ -1,0 +1,147 @@
+//! APP-MFA-01 — Exemption de MFA non justifiée.
+//!
+//! ### What it does
+//! Flags every enabled member account of class `nominatif` that appears in the exclusions
+//! (user, or a group it belongs to, transitively) of at least one enabled conditional access
+//! policy requiring MFA, and to which no such policy applies.
+//!
+//! ### Why
+//! The orientation lets the « Appli » type, and only it, be used without MFA, and only for
+//! applications; break-glass accounts are excluded on purpose. Any other exclusion of a named
+//! person from MFA must be justified — by an exception in the configuration, which keeps the
+//! finding listed as accepted.
+//!
+//! ### Must not fire
+//! Accounts still covered by another MFA policy; accounts never excluded (only never included:
+//! GEN-MFA-02 covers generic accounts, and a tenant without any policy is not an exemption);
+//! « Appli », break-glass and generic accounts; disabled accounts; guests. Role exclusions are
+//! not resolved (see [`crate::checks::mfa`]).
+
+use crate::checks::common::{bounded, subject_upn};
+use crate::checks::mfa;
+use crate::checks::{Finding, Severity, Snapshot};
+use crate::classify::Class;
+use crate::config::Config;
+
+pub const ID: &str = "APP-MFA-01";
+pub const SEVERITY: Severity = Severity::Moyenne;
+
+pub fn run(s: &Snapshot, _config: &Config) -> Vec<Finding> {
+    s.classified()
+        .filter(|(_, c)| c.class == Class::Nominatif && c.active_member())
+        .filter_map(|(a, c)| {
+            let coverage = mfa::coverage(s, &a.id);
+            if coverage.is_covered() || !coverage.is_excluded_somewhere() {
+                return None;
+            }
+            Some(Finding::new(
+                ID,
+                subject_upn(&a.upn),
+                SEVERITY,
+                c.population,
+                bounded(format!(
+                    "« {} » ({}) exempté de la MFA : {}{}",
+                    a.display_name,
+                    c.class.label_fr(),
+                    coverage.describe(),
+                    coverage.role_note()
+                )),
+            ))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::*;
+
+    #[test]
+    fn fires_for_a_named_account_excluded_everywhere() {
+        let mut s = snapshot(vec![
+            account("jean", "Jean Tremblay"),
+            account("marie", "Marie Roy"),
+        ]);
+        let mut p = mfa_policy("p1", "MFA pour tous");
+        p.exclude_users = vec!["jean".into()];
+        p.exclude_groups = vec!["g-sans-mfa".into()];
+        s.ca_policies = vec![p];
+        add_members(&mut s, "g-sans-mfa", &["marie"]);
+        let f = run(&s, &config());
+        assert_eq!(f.len(), 2);
+        assert_eq!(f[0].severity, Severity::Moyenne);
+        assert!(
+            f[0].evidence.contains("exclu directement"),
+            "{}",
+            f[0].evidence
+        );
+        assert!(f[1].evidence.contains("exclu par le groupe g-sans-mfa"));
+    }
+
+    #[test]
+    fn does_not_fire_when_another_policy_applies_or_never_excluded() {
+        let mut s = snapshot(vec![
+            account("jean", "Jean Tremblay"),
+            account("paul", "Paul"),
+        ]);
+        let mut p1 = mfa_policy("p1", "MFA pour tous");
+        p1.exclude_users = vec!["jean".into()];
+        p1.include_users = vec!["jean".into()];
+        let mut p2 = mfa_policy("p2", "MFA Office");
+        p2.include_users = vec!["jean".into()];
+        p2.include_applications = vec!["Office365".into()];
+        s.ca_policies = vec![p1, p2];
+        // jean is excluded from p1 but covered by p2; paul is in no policy at all.
+        assert!(run(&s, &config()).is_empty());
+    }
+
+    #[test]
+    fn does_not_fire_for_appli_break_glass_generic_disabled_or_guest() {
+        let mut c = config();
+        c.classification.break_glass = vec!["urgence01@cisss-test.ca".into()];
+        let mut service = account("svc1", "Billetterie");
+        service.employee_type = Some("Appli".into());
+        let mut disabled = account("ancien", "Ancien employé");
+        disabled.enabled = false;
+        let mut guest = account("invite", "Invité");
+        guest.guest = true;
+        let mut s = snapshot(vec![
+            service,
+            account("urgence01", "Urgence 01"),
+            tablet("t1"),
+            disabled,
+            guest,
+        ]);
+        reclassify(&mut s, &c);
+        let mut p = mfa_policy("p1", "MFA pour tous");
+        p.exclude_users = ["svc1", "urgence01", "t1", "ancien", "invite"]
+            .iter()
+            .map(|u| u.to_string())
+            .collect();
+        s.ca_policies = vec![p];
+        assert!(run(&s, &c).is_empty());
+    }
+
+    #[test]
+    fn report_only_policy_exclusions_do_not_count() {
+        let mut s = snapshot(vec![account("jean", "Jean Tremblay")]);
+        let mut p = mfa_policy("p1", "MFA (rapport seulement)");
+        p.state = "enabledForReportingButNotEnforced".into();
+        p.exclude_users = vec!["jean".into()];
+        s.ca_policies = vec![p];
+        assert!(run(&s, &config()).is_empty());
+    }
+
+    #[test]
+    fn expired_exception_is_said() {
+        let mut s = snapshot(vec![account("jean", "Jean Tremblay")]);
+        let mut p = mfa_policy("p1", "MFA pour tous");
+        p.exclude_users = vec!["jean".into()];
+        s.ca_policies = vec![p];
+        let c = config_with_exception(ID, "jean@cisss-test.ca", date(2026, 2, 28));
+        let f = evaluated(&s, &c, ID);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].accepted, None);
+        assert_eq!(f[0].exception_expired, Some(date(2026, 2, 28)));
+    }
+}

@@ -1,0 +1,85 @@
+//! FWD-DIS-01 — Règle de redirection désactivée vers l'externe.
+//!
+//! ### What it does
+//! Flags every disabled inbox rule that would forward to a public or external non-partner
+//! domain (or to an unreadable target) if it were switched on. The severity drops one step
+//! when the tenant's controls would block the forward.
+//!
+//! ### Why
+//! DIR04 art. 6 5°: a disabled rule can be switched on at any time by its owner; it records
+//! the intent to bypass the corporate mail system.
+//!
+//! ### Must not fire
+//! Enabled rules (FWD-PUB-01 / FWD-EXT-01 report them); internal and partner targets; mailbox
+//! forwarding (it has no disabled state).
+
+use super::{Origin, forwards};
+use crate::checks::{Finding, Severity, Snapshot};
+use crate::config::Config;
+
+pub const ID: &str = "FWD-DIS-01";
+pub const SEVERITY: Severity = Severity::Faible;
+
+pub fn run(s: &Snapshot, config: &Config) -> Vec<Finding> {
+    forwards(s, config)
+        .iter()
+        .filter(|f| matches!(f.origin, Origin::Rule { .. }) && !f.enabled && f.goes_outside())
+        .map(|f| f.finding(ID, SEVERITY))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::*;
+    use crate::config::DomainPattern;
+
+    fn disabled_rule(targets: &[&str]) -> crate::model::InboxRule {
+        let mut r = inbox_rule("jean", "r9", targets);
+        r.enabled = false;
+        r
+    }
+
+    #[test]
+    fn fires_for_a_disabled_rule_to_public_or_external_only() {
+        let mut s = snapshot(vec![account("jean", "Jean Tremblay")]);
+        mail_tenant(&mut s);
+        s.inbox_rules = vec![disabled_rule(&["x@gmail.com", "y@clinique.ca"])];
+        let f = run(&s, &config());
+        assert_eq!(f.len(), 2);
+        assert!(f.iter().all(|f| f.severity == Severity::Faible));
+        assert!(f[0].evidence.contains("désactivée"), "{}", f[0].evidence);
+        // The enabled-rule checks stay silent about it.
+        assert!(super::super::fwd_pub_01::run(&s, &config()).is_empty());
+        assert!(super::super::fwd_ext_01::run(&s, &config()).is_empty());
+    }
+
+    #[test]
+    fn blocked_drops_to_info() {
+        let mut s = snapshot(vec![account("jean", "Jean Tremblay")]);
+        mail_tenant(&mut s);
+        s.outbound_policies = vec![outbound("Off")];
+        s.inbox_rules = vec![disabled_rule(&["x@gmail.com"])];
+        let f = run(&s, &config());
+        assert_eq!(
+            (f[0].severity, f[0].blocked_by_tenant),
+            (Severity::Info, Some(true))
+        );
+    }
+
+    #[test]
+    fn does_not_fire_for_enabled_internal_or_partner() {
+        let mut c = config();
+        c.domains.partners = vec![DomainPattern::Exact("clinique.ca".into())];
+        let mut s = snapshot(vec![account("jean", "Jean Tremblay")]);
+        mail_tenant(&mut s);
+        s.inbox_rules = vec![
+            disabled_rule(&["a@cisss-test.ca", "b@clinique.ca"]),
+            inbox_rule("jean", "r1", &["x@gmail.com"]),
+        ];
+        let mut m = mailbox("jean");
+        m.forwarding_smtp = Some("smtp:x@gmail.com".into());
+        s.mailboxes = vec![m];
+        assert!(run(&s, &c).is_empty());
+    }
+}

@@ -1,0 +1,164 @@
+//! FWD-TRN-01 — Règle de transport redirigeant vers l'externe.
+//!
+//! ### What it does
+//! Flags every enabled transport rule that redirects (`RedirectMessageTo`), copies (`CopyTo`)
+//! or blind-copies (`BlindCopyTo`) messages to a public or external non-partner domain. A
+//! recipient given by name is resolved through the mail contacts; one that is neither a
+//! contact nor an address names an internal recipient. One finding per (rule, target), with
+//! subject `transport:{rule name}>{target}`.
+//!
+//! ### Why
+//! DIR04 art. 6 5°: a transport rule is a tenant-wide mechanism that sends mail outside the
+//! corporate system without anyone's mailbox showing it. The tenant's automatic forwarding
+//! controls (outbound spam policy, remote domains) do not apply to transport rules, so the
+//! severity never drops.
+//!
+//! ### Must not fire
+//! Disabled rules; internal targets; partner domains (a copy to an allowed partner is a
+//! sanctioned flow, as for FWD-EXT-01).
+
+use std::collections::BTreeMap;
+
+use super::resolve_recipient;
+use crate::checks::common::{bounded, list};
+use crate::checks::domains::{Classifier, TargetClass};
+use crate::checks::{Finding, Severity, Snapshot};
+use crate::classify::Population;
+use crate::config::Config;
+
+pub const ID: &str = "FWD-TRN-01";
+pub const SEVERITY: Severity = Severity::Elevee;
+
+/// One (rule, target) pair: the rule's name, the target as the evidence names it, and the
+/// actions that send there.
+struct Hit {
+    rule: String,
+    target: String,
+    how: Vec<String>,
+}
+
+pub fn run(s: &Snapshot, config: &Config) -> Vec<Finding> {
+    let classifier = Classifier::new(s, config);
+    let mut out: BTreeMap<String, Hit> = BTreeMap::new();
+    for r in s.transport_rules.iter().filter(|r| r.enabled) {
+        let actions = [
+            ("RedirectMessageTo", &r.redirect_to),
+            ("CopyTo", &r.copy_to),
+            ("BlindCopyTo", &r.blind_copy_to),
+        ];
+        for (action, recipients) in actions {
+            for raw in recipients {
+                let Some((target, contact)) = resolve_recipient(s, raw) else {
+                    continue; // an internal recipient named by identity
+                };
+                let c = classifier.classify(&target);
+                let outside = match c.class {
+                    TargetClass::Public | TargetClass::Invalid => true,
+                    TargetClass::External => !c.partner,
+                    TargetClass::Internal => false,
+                };
+                if !outside {
+                    continue;
+                }
+                let subject = format!("transport:{}>{}", r.name.trim(), target.address);
+                let hit = out.entry(subject).or_insert_with(|| Hit {
+                    rule: r.name.trim().to_string(),
+                    target: match c.class {
+                        TargetClass::Invalid => format!(
+                            "« {} » (pas une adresse lisible, classe invalide, traitée comme \
+                             externe)",
+                            raw.trim()
+                        ),
+                        _ => format!("{} ({})", target.address, c.label_fr()),
+                    },
+                    how: Vec::new(),
+                });
+                let how = match contact {
+                    Some(contact) => format!("{action} ({contact})"),
+                    None => action.to_string(),
+                };
+                if !hit.how.contains(&how) {
+                    hit.how.push(how);
+                }
+            }
+        }
+    }
+    out.into_iter()
+        .map(|(subject, hit)| {
+            let mut f = Finding::new(
+                ID,
+                subject,
+                SEVERITY,
+                Population::Tous,
+                bounded(format!(
+                    "règle de transport « {} » (activée) : {} vers {} ; les contrôles de \
+                     redirection automatique du locataire (stratégie sortante, domaines \
+                     distants) ne s'appliquent pas aux règles de transport",
+                    hit.rule,
+                    list(&hit.how),
+                    hit.target
+                )),
+            );
+            f.blocked_by_tenant = Some(false);
+            f
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::*;
+    use crate::config::DomainPattern;
+
+    #[test]
+    fn fires_for_redirect_copy_and_blind_copy_outside() {
+        let mut s = snapshot(vec![]);
+        mail_tenant(&mut s);
+        s.outbound_policies = vec![outbound("Off")];
+        s.mail_contacts = vec![contact("Archives perso", "smtp:archives@GMAIL.com")];
+        let mut r = transport("Copie direction");
+        r.redirect_to = vec!["x@clinique.ca".into()];
+        r.copy_to = vec!["Archives perso".into(), "collegue@cisss-test.ca".into()];
+        r.blind_copy_to = vec!["archives@gmail.com".into()];
+        s.transport_rules = vec![r];
+        let f = run(&s, &config());
+        let subjects: Vec<&str> = f.iter().map(|f| f.subject.as_str()).collect();
+        assert_eq!(
+            subjects,
+            [
+                "transport:Copie direction>archives@gmail.com",
+                "transport:Copie direction>x@clinique.ca",
+            ]
+        );
+        // Tenant controls do not apply: no drop, even with forwarding Off.
+        assert!(f.iter().all(|f| f.severity == Severity::Elevee));
+        assert!(f.iter().all(|f| f.population == Population::Tous));
+        assert!(
+            f[0].evidence
+                .contains("CopyTo (contact de messagerie « Archives perso »"),
+            "{}",
+            f[0].evidence
+        );
+        assert!(f[0].evidence.contains("BlindCopyTo"));
+    }
+
+    #[test]
+    fn does_not_fire_for_disabled_internal_partner_or_named_internal_recipient() {
+        let mut c = config();
+        c.domains.partners = vec![DomainPattern::Exact("labo-partenaire.ca".into())];
+        let mut s = snapshot(vec![]);
+        mail_tenant(&mut s);
+        let mut off = transport("Ancienne règle");
+        off.enabled = false;
+        off.redirect_to = vec!["x@gmail.com".into()];
+        let mut on = transport("Copie labo");
+        on.copy_to = vec![
+            "resultats@labo-partenaire.ca".into(),
+            "Service des archives".into(),
+            "a@sub.cisss-test.ca".into(),
+        ];
+        s.transport_rules = vec![off, on];
+        assert!(run(&s, &c).is_empty());
+    }
+}

@@ -1,0 +1,197 @@
+//! GEN-MFA-02 — Compte générique exempté de la MFA.
+//!
+//! ### What it does
+//! Flags every enabled generic account to which no enabled conditional access policy
+//! requiring MFA applies (excluded directly or through a group, or never included), or which
+//! signed in successfully with a single factor (`authenticationRequirement` =
+//! `singleFactorAuthentication`) in the evaluation window.
+//!
+//! ### Why
+//! The orientation asks to enable MFA on generic accounts; being registered for MFA (GEN-MFA-01)
+//! is worth nothing if no policy ever asks for it, and a single-factor sign-in is the proof.
+//!
+//! ### Must not fire
+//! A policy still requires MFA for the account and no single-factor sign-in happened;
+//! report-only or disabled policies do not count as requiring it; disabled accounts; guests.
+//! Roles are not resolved (see [`crate::checks::mfa`]): the evidence names policies that use
+//! them.
+
+use crate::checks::common::{self, app_label, bounded, subject_upn, window_signins};
+use crate::checks::{Finding, Severity, Snapshot, mfa};
+use crate::classify::Class;
+use crate::config::Config;
+
+pub const ID: &str = "GEN-MFA-02";
+pub const SEVERITY: Severity = Severity::Elevee;
+
+/// The single-factor requirement as the beta sign-in log spells it.
+const SINGLE_FACTOR: &str = "singleFactorAuthentication";
+
+pub fn run(s: &Snapshot, config: &Config) -> Vec<Finding> {
+    s.classified()
+        .filter(|(_, c)| c.class == Class::Generique && c.active_member())
+        .filter_map(|(a, c)| {
+            let coverage = mfa::coverage(s, &a.id);
+            let single: Vec<_> = window_signins(s, config, &a.id)
+                .into_iter()
+                .filter(|x| {
+                    x.auth_requirement
+                        .as_deref()
+                        .is_some_and(|r| r.trim().eq_ignore_ascii_case(SINGLE_FACTOR))
+                })
+                .collect();
+            if coverage.is_covered() && single.is_empty() {
+                return None;
+            }
+            let mut parts = Vec::new();
+            if !coverage.is_covered() {
+                parts.push(format!(
+                    "aucune stratégie exigeant la MFA ne s'applique ({})",
+                    coverage.describe()
+                ));
+            }
+            if !single.is_empty() {
+                parts.push(format!(
+                    "{} connexion(s) réussie(s) à facteur unique {} : {}",
+                    single.len(),
+                    common::span(&single, config),
+                    common::counts(single.iter().map(|x| app_label(x)))
+                ));
+            }
+            Some(Finding::new(
+                ID,
+                subject_upn(&a.upn),
+                SEVERITY,
+                c.population,
+                bounded(format!(
+                    "« {} » : {}{}",
+                    a.display_name,
+                    parts.join(" ; "),
+                    coverage.role_note()
+                )),
+            ))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::*;
+
+    fn single_factor(id: &str, user: &str) -> crate::model::SignIn {
+        let mut x = signin(id, user, "Microsoft Teams", 5);
+        x.auth_requirement = Some("singleFactorAuthentication".into());
+        x
+    }
+
+    #[test]
+    fn fires_when_excluded_directly_or_by_nested_group() {
+        let mut s = snapshot(vec![tablet("t1"), tablet("t22"), tablet("t333")]);
+        let mut p = mfa_policy("p1", "MFA pour tous");
+        p.exclude_users = vec!["t1".into()];
+        p.exclude_groups = vec!["g-exclus".into()];
+        s.ca_policies = vec![p];
+        // t22 is in a group nested in g-exclus: group_members is transitive.
+        add_members(&mut s, "g-exclus", &["t22"]);
+        let f = run(&s, &config());
+        let subjects: Vec<&str> = f.iter().map(|f| f.subject.as_str()).collect();
+        assert_eq!(subjects, ["t1@cisss-test.ca", "t22@cisss-test.ca"]);
+        assert_eq!(f[0].severity, Severity::Elevee);
+        assert!(
+            f[0].evidence.contains("exclu directement"),
+            "{}",
+            f[0].evidence
+        );
+        assert!(f[1].evidence.contains("exclu par le groupe g-exclus"));
+    }
+
+    #[test]
+    fn fires_on_a_single_factor_sign_in_even_when_covered() {
+        let mut s = snapshot(vec![tablet("t1")]);
+        s.ca_policies = vec![mfa_policy("p1", "MFA pour tous")];
+        s.signins = vec![
+            single_factor("s1", "t1"),
+            signin("s2", "t1", "Microsoft Teams", 3),
+        ];
+        let f = run(&s, &config());
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].evidence
+                .contains("1 connexion(s) réussie(s) à facteur unique")
+        );
+        assert!(f[0].evidence.contains("Microsoft Teams ×1"));
+    }
+
+    #[test]
+    fn report_only_policy_does_not_cover() {
+        let mut s = snapshot(vec![tablet("t1")]);
+        let mut p = mfa_policy("p1", "MFA (rapport)");
+        p.state = "enabledForReportingButNotEnforced".into();
+        s.ca_policies = vec![p];
+        let f = run(&s, &config());
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].evidence
+                .contains("aucune stratégie d'accès conditionnel active")
+        );
+    }
+
+    #[test]
+    fn does_not_fire_when_a_policy_applies() {
+        let mut s = snapshot(vec![tablet("t1"), account("jean", "Jean Tremblay")]);
+        let mut excluding = mfa_policy("p1", "MFA sauf tablettes");
+        excluding.exclude_users = vec!["t1".into(), "jean".into()];
+        let mut by_group = mfa_policy("p2", "MFA tablettes");
+        by_group.include_users.clear();
+        by_group.include_groups = vec!["g-tablettes".into()];
+        s.ca_policies = vec![excluding, by_group];
+        add_members(&mut s, "g-tablettes", &["t1"]);
+        // A failed single-factor attempt and a successful MFA sign-in are not findings.
+        let mut failed = single_factor("s1", "t1");
+        failed.error_code = 50126;
+        s.signins = vec![failed, signin("s2", "t1", "Microsoft Teams", 2)];
+        assert!(run(&s, &config()).is_empty());
+    }
+
+    #[test]
+    fn role_inclusion_does_not_apply_and_is_named() {
+        let mut s = snapshot(vec![tablet("t1")]);
+        let mut p = mfa_policy("p1", "MFA administrateurs");
+        p.include_users.clear();
+        p.include_roles = vec!["62e90394-69f5-4237-9190-012177145e10".into()];
+        s.ca_policies = vec![p];
+        let f = run(&s, &config());
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].evidence.contains("rôles non résolus"),
+            "{}",
+            f[0].evidence
+        );
+    }
+
+    #[test]
+    fn does_not_fire_for_disabled_or_guest_accounts() {
+        let mut disabled = tablet("t1");
+        disabled.enabled = false;
+        let mut guest = tablet("t22");
+        guest.guest = true;
+        let mut s = snapshot(vec![disabled, guest]);
+        s.signins = vec![single_factor("s1", "t1"), single_factor("s2", "t22")];
+        assert!(run(&s, &config()).is_empty());
+    }
+
+    #[test]
+    fn exception_in_force_is_listed_as_accepted_and_expired_one_is_said() {
+        let mut s = snapshot(vec![tablet("t1")]);
+        s.ca_policies = vec![];
+        let c = config_with_exception(ID, "T1@cisss-test.ca", date(2026, 12, 31));
+        let f = evaluated(&s, &c, ID);
+        assert_eq!(f.len(), 1);
+        assert!(f[0].accepted.is_some());
+        let c = config_with_exception(ID, "t1@cisss-test.ca", date(2026, 3, 1));
+        let f = evaluated(&s, &c, ID);
+        assert_eq!(f[0].accepted, None);
+        assert_eq!(f[0].exception_expired, Some(date(2026, 3, 1)));
+    }
+}
