@@ -1,0 +1,150 @@
+//! The checks against the simulated tenant's ground truth: a real night collected over HTTP,
+//! evaluated, and compared finding by finding (check, subject, severity, population,
+//! accepted). Precision and recall are printed per check and must both be 1.0.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+
+use vigie365::collect::{Progress, Settings, collect_night};
+use vigie365::graph::GraphClient;
+use vigie365::sim::{Sim, SimOptions};
+use vigie365::store::Store;
+
+type Key = (String, String, String, String, bool);
+
+async fn night(seed: u64, accounts: u32, day: u32) -> (BTreeSet<Key>, BTreeSet<Key>, Vec<String>) {
+    let sim = Sim::start(SimOptions {
+        seed,
+        accounts,
+        day,
+        time_scale: 200.0,
+        ..SimOptions::default()
+    })
+    .await
+    .expect("sim");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = sim.write_setup(dir.path(), day).expect("setup");
+    let config = vigie365::config::load(&files.config).expect("config");
+    let as_of = chrono::DateTime::parse_from_rfc3339(&sim.as_of(day))
+        .expect("as_of")
+        .with_timezone(&chrono::Utc);
+    let store = Arc::new(Mutex::new(
+        Store::open(&config.storage.database).expect("store"),
+    ));
+    let report = collect_night(
+        GraphClient::from_config(&config).expect("client"),
+        store.clone(),
+        Settings::from_config(&config, as_of).expect("settings"),
+        Progress::hidden(),
+    )
+    .await
+    .expect("collect");
+    assert_eq!(
+        report.status,
+        vigie365::store::RunStatus::Complete,
+        "{:?}",
+        report.sources
+    );
+    let (_, evaluation) = {
+        let mut s = store.lock().expect("store");
+        vigie365::night::evaluate_latest(&mut s, &config).expect("evaluate")
+    };
+    let ours: BTreeSet<Key> = evaluation
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.check.to_string(),
+                f.subject.clone(),
+                f.severity.label().to_string(),
+                f.population.as_str().to_string(),
+                f.is_accepted(),
+            )
+        })
+        .collect();
+    let truth = sim.ground_truth(day);
+    let expected: BTreeSet<Key> = truth
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.check.clone(),
+                f.subject.clone(),
+                f.severity.clone(),
+                f.population.clone(),
+                f.accepted,
+            )
+        })
+        .collect();
+    let not_evaluated = evaluation
+        .not_evaluated
+        .iter()
+        .map(|n| format!("{}: {}", n.check, n.reason))
+        .collect();
+    sim.shutdown().await;
+    (ours, expected, not_evaluated)
+}
+
+fn score(label: &str, ours: &BTreeSet<Key>, expected: &BTreeSet<Key>) -> bool {
+    let mut per_check: BTreeMap<&str, (usize, usize, usize)> = BTreeMap::new();
+    for k in ours.union(expected) {
+        let e = per_check.entry(k.0.as_str()).or_default();
+        match (ours.contains(k), expected.contains(k)) {
+            (true, true) => e.0 += 1,
+            (true, false) => e.1 += 1,
+            (false, true) => e.2 += 1,
+            _ => {}
+        }
+    }
+    let mut perfect = true;
+    for (check, (tp, fp, fn_)) in &per_check {
+        let precision = if tp + fp == 0 {
+            1.0
+        } else {
+            *tp as f64 / (tp + fp) as f64
+        };
+        let recall = if tp + fn_ == 0 {
+            1.0
+        } else {
+            *tp as f64 / (tp + fn_) as f64
+        };
+        println!(
+            "{label} {check:<11} précision {precision:.3} rappel {recall:.3} ({tp} justes, {fp} en trop, {fn_} manquants)"
+        );
+        perfect &= *fp == 0 && *fn_ == 0;
+    }
+    if !perfect {
+        for k in ours.difference(expected).take(20) {
+            println!("  en trop   : {k:?}");
+        }
+        for k in expected.difference(ours).take(20) {
+            println!("  manquant  : {k:?}");
+        }
+    }
+    perfect
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn findings_equal_the_ground_truth_for_three_seeds_and_two_days() {
+    let mut all_perfect = true;
+    let mut checks_seen: BTreeSet<String> = BTreeSet::new();
+    for seed in [1u64, 7, 23] {
+        for day in [4u32, 40] {
+            let (ours, expected, not_evaluated) = night(seed, 400, day).await;
+            assert!(
+                not_evaluated.is_empty(),
+                "every check evaluated: {not_evaluated:?}"
+            );
+            checks_seen.extend(expected.iter().map(|k| k.0.clone()));
+            all_perfect &= score(&format!("graine {seed} jour {day}"), &ours, &expected);
+        }
+    }
+    assert!(
+        all_perfect,
+        "precision and recall must be 1.0 for every check (see the lines above)"
+    );
+    assert!(
+        checks_seen.len() >= 12,
+        "the scenarios exercise the catalogue: {checks_seen:?}"
+    );
+}
