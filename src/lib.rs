@@ -8,6 +8,7 @@ pub mod checks;
 pub mod classify;
 pub mod collect;
 pub mod config;
+pub mod demo;
 pub mod exit;
 pub mod graph;
 pub mod model;

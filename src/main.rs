@@ -56,7 +56,7 @@ enum Command {
     /// Écrit le bilan annuel de sécurité de l'information (DIR04 art. 14) à partir de la base.
     Bilan,
     /// Démonstration : un établissement simulé, une année simulée, un vrai bilan.
-    Demo,
+    Demo(DemoArgs),
     /// Sert un locataire simulé (Graph, Exchange, jeton) sur la boucle locale.
     Sim(vigie365::sim::SimArgs),
     /// Vérifie configuration, jetons et autorisations, source par source.
@@ -77,6 +77,22 @@ struct CollectArgs {
     /// Pas de barres de progression, même sur un terminal.
     #[arg(long)]
     sans_progression: bool,
+}
+
+#[derive(clap::Args, Debug)]
+struct DemoArgs {
+    /// Nombre de comptes de l'établissement simulé.
+    #[arg(long, default_value_t = 400)]
+    accounts: u32,
+    /// Nombre de nuits simulées.
+    #[arg(long, default_value_t = 365)]
+    days: u32,
+    /// Graine du scénario (même graine, même année).
+    #[arg(long, default_value_t = 2025)]
+    seed: u64,
+    /// Répertoire de la démonstration (configuration, base, sorties).
+    #[arg(long, default_value = "vigie365-demo")]
+    dir: PathBuf,
 }
 
 #[derive(Subcommand, Debug)]
@@ -139,12 +155,15 @@ fn main() -> ExitCode {
             return Outcome::Usage.into();
         }
     };
-    init_logs(cli.log_format, cli.verbose);
+    // The demo prints its own progress; its nightly logs would drown it.
+    let quiet = matches!(cli.command, Command::Demo(_));
+    init_logs(cli.log_format, cli.verbose, quiet);
     run(cli).into()
 }
 
-fn init_logs(format: LogFormat, verbose: u8) {
+fn init_logs(format: LogFormat, verbose: u8, quiet: bool) {
     let default = match verbose {
+        0 if quiet => "warn",
         0 => "vigie365=info,warn",
         1 => "vigie365=debug,info",
         _ => "debug",
@@ -312,6 +331,54 @@ fn sim(args: vigie365::sim::SimArgs) -> Outcome {
     }
 }
 
+fn demo(args: &DemoArgs) -> Outcome {
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(o) => return o,
+    };
+    let opts = vigie365::demo::DemoOptions {
+        accounts: args.accounts,
+        days: args.days,
+        seed: args.seed,
+        dir: args.dir.clone(),
+        ..vigie365::demo::DemoOptions::default()
+    };
+    eprintln!(
+        "vigie365 : démonstration — {} comptes simulés, {} nuits, graine {} (répertoire {})",
+        opts.accounts,
+        opts.days,
+        opts.seed,
+        opts.dir.display()
+    );
+    let started = std::time::Instant::now();
+    let result = rt.block_on(vigie365::demo::simulate(&opts, |day, _| {
+        if (day + 1) % 30 == 0 {
+            eprintln!("  nuit {} / {}", day + 1, opts.days);
+        }
+    }));
+    match result {
+        Ok(o) => {
+            println!(
+                "Année simulée : {} nuits ({} complètes) en {:.0} s ; {} constats la dernière nuit.",
+                o.nights,
+                o.complete_nights,
+                started.elapsed().as_secs_f64(),
+                o.last_findings
+            );
+            println!(
+                "Configuration : {}\nBase : {}",
+                o.config.display(),
+                o.store.display()
+            );
+            Outcome::Complete
+        }
+        Err(e) => {
+            eprintln!("vigie365 : {e}");
+            Outcome::Failed
+        }
+    }
+}
+
 fn config_check(cli_config: Option<&std::path::Path>) -> Outcome {
     let report = vigie365::config::check(&vigie365::config::resolve_path(cli_config));
     println!("{report}");
@@ -345,7 +412,7 @@ fn run(cli: Cli) -> Outcome {
         Command::Evaluate => evaluate(config),
         Command::Report => not_built("report"),
         Command::Bilan => not_built("bilan"),
-        Command::Demo => not_built("demo"),
+        Command::Demo(args) => demo(args),
         Command::Sim(args) => sim(args.clone()),
         Command::Doctor => doctor(config),
     }
