@@ -147,3 +147,57 @@ async fn the_next_night_reads_only_new_sign_ins_and_keeps_the_first() {
     assert_eq!(runs.len(), 2);
     assert!(s.integrity_ok().expect("integrity"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_403_on_registration_details_leaves_every_other_source_collected() {
+    let opts = SimOptions {
+        seed: 5,
+        accounts: 300,
+        day: 2,
+        time_scale: 200.0,
+        deny: vec!["registration".into()],
+        ..SimOptions::default()
+    };
+    let sim = Sim::start(opts).await.expect("sim");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = sim.write_setup(dir.path(), 2).expect("setup");
+    let n = Night {
+        _dir: dir,
+        sim,
+        config: vigie365::config::load(&files.config).expect("config"),
+    };
+    let (store, report) = collect(&n, 2).await;
+    assert_eq!(report.status, RunStatus::Partial);
+    for s in &report.sources {
+        if s.source == "user-registration-details" {
+            assert_eq!(s.outcome.status, SourceStatus::NotCollected);
+            assert_eq!(s.outcome.permission.as_deref(), Some("AuditLog.Read.All"));
+            assert!(
+                s.outcome
+                    .reason
+                    .as_deref()
+                    .unwrap_or("")
+                    .contains("Authorization_RequestDenied")
+            );
+        } else {
+            assert_eq!(s.outcome.status, SourceStatus::Collected, "{}", s.source);
+        }
+    }
+    // The run row says it, and the checks that need the source say "not evaluated".
+    let mut s = store.lock().expect("store");
+    let run = s.runs().expect("runs").pop().expect("a run");
+    assert_eq!(run.status, RunStatus::Partial);
+    let sources = s.sources(run.id).expect("sources");
+    let reg = sources
+        .iter()
+        .find(|x| x.source == "user-registration-details")
+        .expect("row");
+    assert_eq!(reg.permission.as_deref(), Some("AuditLog.Read.All"));
+    let (summary, _) = vigie365::night::evaluate_latest(&mut s, &n.config).expect("evaluate");
+    let skipped: Vec<&str> = summary.not_evaluated.iter().map(|x| x.check).collect();
+    assert_eq!(
+        skipped,
+        vec!["GEN-MFA-01"],
+        "only the check that needs registration details"
+    );
+}

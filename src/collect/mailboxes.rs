@@ -122,6 +122,7 @@ pub(crate) async fn inbox_rules(ctx: &Ctx, mailboxes: Vec<String>) -> Result<(),
                 }
             }
             tally.lock().unwrap_or_else(|p| p.into_inner()).batches += 1;
+            tracing::debug!(source = %q.name, mailboxes = chunk.len(), "page écrite");
             ctx.progress.advance(&q.name, chunk.len() as u64);
         }
     };

@@ -290,6 +290,7 @@ where
                 ctx.with_store(|s| s.write_page(ctx.run, &items))?;
                 records += items.len() as i64;
                 pages += 1;
+                tracing::debug!(source = %query.name, page = pages, records = items.len(), "page écrite");
                 ctx.progress.advance(&query.name, items.len() as u64);
             }
             Ok(None) => break,

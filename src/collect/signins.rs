@@ -132,6 +132,7 @@ async fn read_chunk(
                 ctx.with_store(|s| s.write_signins(ctx.run, ctx.settings.tz, &items))?;
                 records += n as i64;
                 pages += 1;
+                tracing::debug!(source = %q.name, page = pages, records = n, "page écrite");
                 ctx.progress.advance(&q.name, n as u64);
             }
             Ok(None) => return Ok(Ok((records, pages))),

@@ -106,6 +106,10 @@ pub struct SimOptions {
     pub port: u16,
     /// When set, `POST /_sim/day/{d}` rewrites the setup files of that day there.
     pub setup_dir: Option<PathBuf>,
+    /// Sources answered 403 `Authorization_RequestDenied`, as if the app lacked their
+    /// permission: `users`, `registration`, `signins`, `conditional-access`, `groups`,
+    /// `rules`, `exchange`.
+    pub deny: Vec<String>,
 }
 
 impl Default for SimOptions {
@@ -122,6 +126,7 @@ impl Default for SimOptions {
             limits: ThrottleLimits::default(),
             port: 0,
             setup_dir: None,
+            deny: Vec::new(),
         }
     }
 }
@@ -275,6 +280,7 @@ impl Sim {
             base_url,
             counters: server::Counters::default(),
             on_day_change,
+            deny: opts.deny.clone(),
         });
         let (tx, rx) = watch::channel(false);
         let task = tokio::spawn(server::serve(listener, shared.clone(), rx));
@@ -521,6 +527,10 @@ pub struct SimArgs {
     /// Répertoire où écrire la configuration (mode 0600), le registre et la vérité terrain.
     #[arg(long, default_value = "vigie365-sim")]
     pub setup_dir: PathBuf,
+    /// Sources refusées (403), comme si l'autorisation manquait : users, registration,
+    /// signins, conditional-access, groups, rules, exchange (séparées par des virgules).
+    #[arg(long, value_delimiter = ',', value_name = "SOURCES")]
+    pub refuser: Vec<String>,
 }
 
 /// Parses `MIN-MAX` milliseconds.
@@ -601,6 +611,12 @@ impl SimArgs {
             limits: ThrottleLimits::default(),
             port: self.port,
             setup_dir: Some(self.setup_dir.clone()),
+            deny: self
+                .refuser
+                .iter()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
         })
     }
 }

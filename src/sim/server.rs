@@ -49,6 +49,22 @@ pub(crate) struct Shared {
     pub base_url: String,
     pub counters: Counters,
     pub on_day_change: Option<Box<dyn Fn(i32) + Send + Sync>>,
+    /// Sources answered 403, as if the app lacked their permission (see `SimOptions::deny`).
+    pub deny: Vec<String>,
+}
+
+/// The name `--refuser` uses for a route, when it can be refused.
+fn deny_key(r: &Route) -> Option<&'static str> {
+    Some(match r {
+        Route::Users(_) | Route::User(..) | Route::UsersDelta(_) => "users",
+        Route::Registration(_) => "registration",
+        Route::SignIns(_) => "signins",
+        Route::Policies(_) | Route::Locations(_) => "conditional-access",
+        Route::Members { .. } => "groups",
+        Route::Rules(..) => "rules",
+        Route::Exchange { .. } => "exchange",
+        _ => return None,
+    })
 }
 
 #[derive(Default)]
@@ -389,6 +405,19 @@ async fn handle(
             st.counters.truncate.fetch_add(1, Ordering::Relaxed);
         }
         Fault::None => {}
+    }
+    if let Some(key) = deny_key(&route(&path))
+        && st.deny.iter().any(|d| d == key)
+    {
+        sleep(lat).await;
+        let r = graph_error(
+            &st,
+            rq,
+            403,
+            "Authorization_RequestDenied",
+            "Insufficient privileges to complete the operation.",
+        );
+        return to_http(&st, r, rq, false, graph);
     }
     let target = match parts.uri.query() {
         Some(q) => format!("{}?{}", path, q),

@@ -1,0 +1,246 @@
+//! The real binary against the simulated tenant: exit codes, the lock, and SIGKILL in the
+//! middle of a night (the store stays sound, no past night changes, the next run completes
+//! and matches a run that was never interrupted).
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use vigie365::model::{Account, InboxRule, Mailbox, Registration};
+use vigie365::sim::{Sim, SimHandle, SimOptions};
+use vigie365::store::{RunStatus, Store};
+
+const BIN: &str = env!("CARGO_BIN_EXE_vigie365");
+
+async fn sim(opts: SimOptions) -> (SimHandle, tempfile::TempDir, std::path::PathBuf) {
+    let day = opts.day;
+    let sim = Sim::start(opts).await.expect("sim");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = sim.write_setup(dir.path(), day).expect("setup");
+    (sim, dir, files.config)
+}
+
+fn collect_cmd(config: &Path, as_of: &str) -> Command {
+    let mut c = Command::new(BIN);
+    c.args(["collect", "--sans-progression", "--config"])
+        .arg(config)
+        .args(["--as-of", as_of]);
+    c
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn collect_exits_3_when_a_permission_is_missing() {
+    let (sim, _dir, config) = sim(SimOptions {
+        seed: 3,
+        accounts: 300,
+        day: 1,
+        time_scale: 200.0,
+        deny: vec!["signins".into()],
+        ..SimOptions::default()
+    })
+    .await;
+    let as_of = sim.as_of(1);
+    let out = tokio::task::spawn_blocking(move || collect_cmd(&config, &as_of).output())
+        .await
+        .expect("join")
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "stdout: {stdout}\nstderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("NON COLLECTÉE"), "{stdout}");
+    assert!(
+        stdout.contains("AuditLog.Read.All et Directory.Read.All"),
+        "names the permission: {stdout}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_run_is_refused_while_the_first_holds_the_store() {
+    let (sim, _dir, config) = sim(SimOptions {
+        seed: 3,
+        accounts: 300,
+        day: 1,
+        time_scale: 200.0,
+        ..SimOptions::default()
+    })
+    .await;
+    let cfg = vigie365::config::load(&config).expect("config");
+    let _held = Store::open(&cfg.storage.database).expect("first holder");
+    let as_of = sim.as_of(1);
+    let out = tokio::task::spawn_blocking(move || collect_cmd(&config, &as_of).output())
+        .await
+        .expect("join")
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("déjà utilisée par une autre exécution"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_configuration_exits_2_and_names_the_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("v.toml");
+    std::fs::write(&path, "[locataire]\ntenant_id = \"pas-un-guid\"\n").expect("write");
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(BIN)
+            .args(["collect", "--config"])
+            .arg(&path)
+            .output()
+    })
+    .await
+    .expect("join")
+    .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("v.toml:2:"), "{err}");
+}
+
+/// Everything a night stores, in comparable form.
+fn contents(
+    path: &Path,
+) -> (
+    Vec<Account>,
+    Vec<Registration>,
+    Vec<Mailbox>,
+    Vec<InboxRule>,
+    i64,
+) {
+    let s = Store::open_read_only(path).expect("store");
+    let signins: i64 = s
+        .conn()
+        .query_row("SELECT count(*) FROM signins", [], |r| r.get(0))
+        .expect("count");
+    (
+        s.current().expect("a"),
+        s.current().expect("r"),
+        s.current().expect("m"),
+        s.current().expect("i"),
+        signins,
+    )
+}
+
+/// Runs `collect` and kills it with SIGKILL after the `kill_after`-th page written.
+/// Returns whether it was killed (false: it finished first).
+fn collect_killed_after(config: &Path, as_of: &str, kill_after: usize) -> bool {
+    let mut child = collect_cmd(config, as_of)
+        .args(["--log-format", "json", "-v"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut pages = 0;
+    for line in BufReader::new(stderr).lines() {
+        let Ok(line) = line else { break };
+        if line.contains("page écrite") {
+            pages += 1;
+            if pages == kill_after {
+                let _ = child.kill(); // SIGKILL
+                let _ = child.wait();
+                return true;
+            }
+        }
+    }
+    let _ = child.wait();
+    false
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_mid_night_loses_nothing_and_the_next_run_matches_an_uninterrupted_one() {
+    let (sim, dir, config) = sim(SimOptions {
+        seed: 9,
+        accounts: 2000,
+        day: 3,
+        time_scale: 20.0,
+        latency: vigie365::sim::Latency {
+            min_ms: 10,
+            max_ms: 40,
+        },
+        ..SimOptions::default()
+    })
+    .await;
+    let cfg = vigie365::config::load(&config).expect("config");
+    let as_of = sim.as_of(3);
+
+    // The reference: one uninterrupted night in a store of its own.
+    let reference_db = dir.path().join("reference.sqlite");
+    let ref_config = dir.path().join("reference.toml");
+    let text = std::fs::read_to_string(&config)
+        .expect("config text")
+        .replace(
+            &cfg.storage.database.display().to_string(),
+            &reference_db.display().to_string(),
+        );
+    std::fs::write(&ref_config, text).expect("write");
+    let perms = std::fs::metadata(&config).expect("meta").permissions();
+    std::fs::set_permissions(&ref_config, perms).expect("chmod");
+    let (rc, a) = (ref_config.clone(), as_of.clone());
+    let out = tokio::task::spawn_blocking(move || collect_cmd(&rc, &a).output())
+        .await
+        .expect("join")
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reference = contents(&reference_db);
+
+    let mut killed = 0;
+    for kill_after in [1usize, 4, 9, 20, 45] {
+        let (c, a) = (config.clone(), as_of.clone());
+        if tokio::task::spawn_blocking(move || collect_killed_after(&c, &a, kill_after))
+            .await
+            .expect("join")
+        {
+            killed += 1;
+        }
+        // After each kill the store is sound, the dead run is marked, earlier nights intact.
+        let s = Store::open(&cfg.storage.database).expect("reopens after SIGKILL");
+        assert!(
+            s.integrity_ok().expect("integrity check"),
+            "integrity after kill at page {kill_after}"
+        );
+        let runs = s.runs().expect("runs");
+        assert!(
+            runs.iter().all(|r| r.status != RunStatus::Running),
+            "no run left running"
+        );
+    }
+    assert!(
+        killed >= 3,
+        "the child was killed mid-run at least three times ({killed})"
+    );
+
+    // The next run completes and stores what the uninterrupted run stored.
+    let (c, a) = (config.clone(), as_of.clone());
+    let out = tokio::task::spawn_blocking(move || collect_cmd(&c, &a).output())
+        .await
+        .expect("join")
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = contents(&cfg.storage.database);
+    assert_eq!(after.0, reference.0, "accounts");
+    assert_eq!(after.1, reference.1, "registrations");
+    assert_eq!(after.2, reference.2, "mailboxes");
+    assert_eq!(after.3, reference.3, "inbox rules");
+    assert_eq!(after.4, reference.4, "sign-ins");
+    let s = Store::open(&cfg.storage.database).expect("store");
+    let runs = s.runs().expect("runs");
+    assert_eq!(runs.last().map(|r| r.status), Some(RunStatus::Complete));
+    assert!(
+        runs.iter()
+            .filter(|r| r.status == RunStatus::Interrupted)
+            .count()
+            >= 3
+    );
+}
