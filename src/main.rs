@@ -50,7 +50,9 @@ enum Command {
     /// Lit le locataire (Graph, Exchange) et l'enregistre dans la base.
     Collect(CollectArgs),
     /// Évalue le dernier instantané de la base et met à jour les constats.
-    Evaluate,
+    Evaluate(EvaluateArgs),
+    /// Liste les contrôles du catalogue (ou en explique un).
+    Checks(ChecksArgs),
     /// Écrit les constats du jour (CSV, JSON Lines) et le résumé.
     Report,
     /// Écrit le bilan annuel de sécurité de l'information (DIR04 art. 14) à partir de la base.
@@ -77,6 +79,19 @@ struct CollectArgs {
     /// Pas de barres de progression, même sur un terminal.
     #[arg(long)]
     sans_progression: bool,
+}
+
+#[derive(clap::Args, Debug)]
+struct EvaluateArgs {
+    /// Explique la classe d'un compte et ce que chaque contrôle en a conclu (sans rien écrire).
+    #[arg(long, value_name = "UPN")]
+    explain: Option<String>,
+}
+
+#[derive(clap::Args, Debug)]
+struct ChecksArgs {
+    /// Identifiant d'un contrôle à expliquer (ex. GEN-MFA-01).
+    id: Option<String>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -379,6 +394,59 @@ fn demo(args: &DemoArgs) -> Outcome {
     }
 }
 
+fn explain(cli_config: Option<&std::path::Path>, upn: &str) -> Outcome {
+    let config = match load_config(cli_config) {
+        Ok(c) => c,
+        Err(o) => return o,
+    };
+    let store = match vigie365::store::Store::open_read_only(&config.storage.database) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("vigie365 : {e}");
+            return Outcome::Failed;
+        }
+    };
+    match vigie365::night::explain(&store, &config, upn) {
+        Ok(text) => {
+            print!("{text}");
+            Outcome::Complete
+        }
+        Err(e) => {
+            eprintln!("vigie365 : {e}");
+            Outcome::Failed
+        }
+    }
+}
+
+fn checks(id: Option<&str>) -> Outcome {
+    match id {
+        None => {
+            print!("{}", vigie365::checks::registry::table_fr());
+            Outcome::Complete
+        }
+        Some(id) => match vigie365::checks::registry::get(&id.trim().to_uppercase()) {
+            Some(c) => {
+                println!(
+                    "{} — {} (sévérité {})\n{}\nRéférence : {}\nSources : {}",
+                    c.id,
+                    c.title_fr,
+                    c.severity.label(),
+                    c.doc,
+                    c.reference,
+                    c.needs.join(", ")
+                );
+                Outcome::Complete
+            }
+            None => {
+                eprintln!(
+                    "vigie365 : contrôle inconnu « {id} » ; `vigie365 checks` les liste tous"
+                );
+                Outcome::Usage
+            }
+        },
+    }
+}
+
 fn config_check(cli_config: Option<&std::path::Path>) -> Outcome {
     let report = vigie365::config::check(&vigie365::config::resolve_path(cli_config));
     println!("{report}");
@@ -409,7 +477,11 @@ fn run(cli: Cli) -> Outcome {
         Command::Config(ConfigCommand::Check) => config_check(config),
         Command::Collect(args) => collect(config, args),
         Command::Run => not_built("run"),
-        Command::Evaluate => evaluate(config),
+        Command::Evaluate(args) => match &args.explain {
+            Some(upn) => explain(config, upn),
+            None => evaluate(config),
+        },
+        Command::Checks(args) => checks(args.id.as_deref()),
         Command::Report => not_built("report"),
         Command::Bilan => not_built("bilan"),
         Command::Demo(args) => demo(args),

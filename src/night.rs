@@ -113,3 +113,102 @@ pub fn summary_fr(s: &EvaluationSummary) -> String {
     }
     out
 }
+
+/// `vigie365 evaluate --explain <upn>`: why an account got its class, and what each check
+/// made of it on the latest collected night.
+pub fn explain(store: &Store, config: &Config, upn: &str) -> Result<String, NightError> {
+    let run = store
+        .latest_evaluable_run()?
+        .ok_or_else(|| NightError::NothingCollected(store.path().display().to_string()))?;
+    let snap = Snapshot::load(store, run.id, config)?;
+    let wanted = upn.trim().to_lowercase();
+    let Some((account, class)) = snap.classified().find(|(a, _)| a.upn == wanted) else {
+        return Ok(format!(
+            "Aucun compte « {wanted} » dans la collecte n° {} (nuit du {}) : vérifiez l'UPN.\n",
+            run.id, run.night
+        ));
+    };
+    let mut out = String::new();
+    out.push_str(&format!(
+        "Compte {} (« {} »), collecte n° {} de la nuit du {}\n",
+        account.upn, account.display_name, run.id, run.night
+    ));
+    out.push_str(&format!(
+        "  classe : {}{} — {}\n",
+        class.class.label_fr(),
+        if class.also_appli {
+            " et de type « Appli »"
+        } else {
+            ""
+        },
+        class.reason
+    ));
+    out.push_str(&format!(
+        "  population : {} ; actif : {} ; invité : {}\n",
+        class.population.as_str(),
+        if class.enabled {
+            "oui"
+        } else {
+            "non (écarté des contrôles d'usage)"
+        },
+        if class.guest {
+            "oui (écarté des contrôles de compte)"
+        } else {
+            "non"
+        }
+    ));
+    match snap.registrations.get(&account.id) {
+        Some(r) => out.push_str(&format!(
+            "  MFA : enregistrée {} ; capable {} ; méthodes : {}\n",
+            if r.mfa_registered { "oui" } else { "non" },
+            if r.mfa_capable { "oui" } else { "non" },
+            if r.methods.is_empty() {
+                "aucune".to_string()
+            } else {
+                r.methods.join(", ")
+            }
+        )),
+        None => out.push_str("  MFA : inconnue (aucune ligne d'inscription)\n"),
+    }
+    out.push_str(&format!(
+        "  accès conditionnel : {}\n",
+        checks::mfa::coverage(&snap, &account.id).describe()
+    ));
+    let signins = snap
+        .signins
+        .iter()
+        .filter(|s| s.user_id == account.id)
+        .count();
+    out.push_str(&format!(
+        "  connexions lues dans la fenêtre d'évaluation : {signins}\n"
+    ));
+    let evaluation = checks::evaluate(&snap, config);
+    out.push_str("  contrôles :\n");
+    for info in checks::REGISTRY {
+        if let Some(n) = evaluation.not_evaluated.iter().find(|n| n.check == info.id) {
+            out.push_str(&format!("    {:<11} non évalué — {}\n", info.id, n.reason));
+            continue;
+        }
+        let mine: Vec<&checks::Finding> = evaluation
+            .findings
+            .iter()
+            .filter(|f| {
+                f.check == info.id
+                    && (f.subject == account.upn
+                        || f.subject.starts_with(&format!("{}#", account.upn)))
+            })
+            .collect();
+        if mine.is_empty() {
+            out.push_str(&format!("    {:<11} aucun constat\n", info.id));
+        }
+        for f in mine {
+            out.push_str(&format!(
+                "    {:<11} CONSTAT {} — {}\n",
+                info.id,
+                f.severity.label(),
+                f.evidence
+            ));
+        }
+    }
+    Ok(out)
+}

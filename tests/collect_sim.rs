@@ -201,3 +201,25 @@ async fn a_403_on_registration_details_leaves_every_other_source_collected() {
         "only the check that needs registration details"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explain_says_why_an_account_is_generic_and_what_the_checks_found() {
+    let n = start(300, 2, 4, 200.0).await;
+    let (store, _) = collect(&n, 4).await;
+    let s = store.lock().expect("store");
+    let accounts: Vec<Account> = s.current().expect("accounts");
+    let tablet = accounts
+        .iter()
+        .find(|a| a.display_name.starts_with("Tablette"))
+        .expect("a tablet account");
+    let text =
+        vigie365::night::explain(&s, &n.config, &tablet.upn.to_uppercase()).expect("explain");
+    assert!(text.contains("classe : compte générique"), "{text}");
+    assert!(
+        text.contains("nom d'affichage"),
+        "the rule that decided it: {text}"
+    );
+    assert!(text.contains("GEN-MFA-01"), "{text}");
+    let unknown = vigie365::night::explain(&s, &n.config, "personne@nulle.part").expect("explain");
+    assert!(unknown.contains("Aucun compte"), "{unknown}");
+}

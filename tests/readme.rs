@@ -53,3 +53,14 @@ fn readme_names_the_test_command_that_ci_runs() {
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/run")).expect(".ci/run");
     assert!(ci.contains("cargo test"));
 }
+
+#[test]
+fn check_table_matches_the_registry() {
+    let text = readme();
+    let table = between(&text, "<!-- controles:debut -->", "<!-- controles:fin -->");
+    assert_eq!(
+        table,
+        vigie365::checks::registry::table_fr(),
+        "paste the output of `vigie365 checks`"
+    );
+}

@@ -215,6 +215,22 @@ pub static REGISTRY: &[CheckInfo] = &[
     },
 ];
 
+/// The catalogue as a Markdown table (printed by `vigie365 checks`, pasted in the README
+/// between markers; a test keeps both equal).
+pub fn table_fr() -> String {
+    let mut out = String::from("| contrôle | sévérité | titre | référence |\n|---|---|---|---|\n");
+    for c in REGISTRY {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            c.id,
+            c.severity.label(),
+            c.title_fr,
+            c.reference
+        ));
+    }
+    out
+}
+
 /// The check of that id.
 pub fn get(id: &str) -> Option<&'static CheckInfo> {
     REGISTRY.iter().find(|c| c.id == id)
