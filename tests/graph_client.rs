@@ -888,3 +888,59 @@ async fn a_redirect_is_followed_on_the_same_host_only() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn batch_inner_401_renews_the_token_once_and_retries() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(ResponseTemplate::new(200).set_body_json(token_body("vieux", 3599)))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(ResponseTemplate::new(200).set_body_json(token_body("neuf", 3599)))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1.0/$batch"))
+        .respond_with(|req: &Request| {
+            let fresh = req.headers.get("authorization").and_then(|v| v.to_str().ok()) == Some("Bearer neuf");
+            let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
+            let responses: Vec<Value> = body["requests"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .iter()
+                .map(|r| {
+                    let id = r["id"].as_str().unwrap_or("");
+                    if fresh || id != "1" {
+                        json!({"id": id, "status": 200, "body": {"value": []}})
+                    } else {
+                        json!({"id": id, "status": 401, "body": {"error": {"code": "InvalidAuthenticationToken", "message": "Lifetime validation failed, the token is expired."}}})
+                    }
+                })
+                .collect();
+            ResponseTemplate::new(200).set_body_json(json!({"responses": responses}))
+        })
+        .mount(&server)
+        .await;
+    let client = client_for(&server, Credential::secret(SECRET), fast_retry(5));
+    let q = queries::get("message-rules").expect("query");
+    let reqs = (0..3)
+        .map(|i| BatchRequest {
+            id: i.to_string(),
+            url: format!("/users/u{i}/mailFolders/inbox/messageRules"),
+        })
+        .collect();
+    let out = client.batch(q, reqs).await.expect("batch");
+    assert!(out.iter().all(|r| r.result.is_ok()), "{out:?}");
+    let reqs = server.received_requests().await.expect("recorded");
+    assert_eq!(
+        reqs.iter().filter(|r| r.url.path() == TOKEN_PATH).count(),
+        2,
+        "renewed once"
+    );
+}

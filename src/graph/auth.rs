@@ -310,6 +310,13 @@ pub struct Bearer {
     generation: u64,
 }
 
+impl Bearer {
+    /// Which fetch of the token this is (to drop exactly this one on a 401).
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+}
+
 impl std::fmt::Debug for Bearer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Bearer(<masqué>, génération {})", self.generation)
@@ -416,11 +423,14 @@ impl TokenProvider {
 
     /// Forgets the token that got a 401, unless it was already replaced.
     pub async fn invalidate(&self, audience: Audience, stale: &Bearer) {
+        self.invalidate_generation(audience, stale.generation).await;
+    }
+
+    /// Forgets the token of that generation (see [`Bearer::generation`]), unless it was
+    /// already replaced: concurrent requests that all got a 401 renew it once.
+    pub async fn invalidate_generation(&self, audience: Audience, generation: u64) {
         let mut slot = self.cache[audience.index()].lock().await;
-        if slot
-            .as_ref()
-            .is_some_and(|c| c.generation == stale.generation)
-        {
+        if slot.as_ref().is_some_and(|c| c.generation == generation) {
             *slot = None;
         }
     }

@@ -75,6 +75,8 @@ impl GraphClient {
         let mut done: HashMap<String, Result<serde_json::Value, GraphError>> = HashMap::new();
         let policy = self.settings().retry.clone();
         let mut attempt = 0u32;
+        // Inner requests that got a 401 and were sent again with a fresh token.
+        let mut renewed: std::collections::HashSet<String> = std::collections::HashSet::new();
         while !pending.is_empty() {
             attempt += 1;
             let mut call = Call::for_query(query, Method::POST, url.clone());
@@ -92,6 +94,7 @@ impl GraphClient {
                 .collect();
             let mut retry: Vec<BatchRequest> = Vec::new();
             let mut wait = Duration::ZERO;
+            let mut stale_token = false;
             for req in pending.drain(..) {
                 let inner_label = RequestLabel {
                     query: query.name.clone(),
@@ -100,6 +103,12 @@ impl GraphClient {
                 match by_id.remove(&req.id) {
                     Some(r) if (200..300).contains(&r.status) => {
                         done.insert(req.id.clone(), Ok(r.body));
+                    }
+                    Some(r) if r.status == 401 && renewed.insert(req.id.clone()) => {
+                        // The token died early (Graph checks it per inner request too):
+                        // renew it once for this request.
+                        stale_token = true;
+                        retry.push(req);
                     }
                     Some(r) if is_transient(r.status) => {
                         if r.status == 429 {
@@ -159,6 +168,11 @@ impl GraphClient {
                         }
                     }
                 }
+            }
+            if stale_token {
+                self.tokens()
+                    .invalidate_generation(crate::graph::Audience::Graph, resp.token_generation)
+                    .await;
             }
             if !retry.is_empty() {
                 tracing::info!(query = %query.name, pending = retry.len(), wait_ms = wait.as_millis() as u64, "lot $batch : nouvel essai des requêtes limitées");

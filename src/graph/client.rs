@@ -172,6 +172,8 @@ pub struct Response {
     pub status: u16,
     pub headers: HeaderMap,
     pub body: Bytes,
+    /// The generation of the token it was sent with (see `TokenProvider::invalidate_generation`).
+    pub token_generation: u64,
 }
 
 struct Inner {
@@ -328,6 +330,7 @@ impl GraphClient {
                                     status,
                                     headers,
                                     body,
+                                    token_generation: bearer.generation(),
                                 });
                             }
                             Err(ReadError::TooLarge) => {
