@@ -46,7 +46,7 @@ enum LogFormat {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// La tâche de nuit : collecte, évaluation, constats du jour.
-    Run,
+    Run(RunArgs),
     /// Lit le locataire (Graph, Exchange) et l'enregistre dans la base.
     Collect(CollectArgs),
     /// Évalue le dernier instantané de la base et met à jour les constats.
@@ -79,6 +79,31 @@ struct CollectArgs {
     /// Pas de barres de progression, même sur un terminal.
     #[arg(long)]
     sans_progression: bool,
+}
+
+#[derive(clap::Args, Debug)]
+struct RunArgs {
+    /// Sortir avec le code 4 si un constat non accepté atteint cette sévérité
+    /// (critique, élevée, moyenne, faible, info).
+    #[arg(long, value_name = "SÉVÉRITÉ", value_parser = parse_severity)]
+    fail_on: Option<SeverityArg>,
+    /// Instant de référence de la nuit (RFC 3339) ; par défaut maintenant.
+    #[arg(long, value_name = "INSTANT")]
+    as_of: Option<chrono::DateTime<chrono::Utc>>,
+    /// Pas de barres de progression, même sur un terminal.
+    #[arg(long)]
+    sans_progression: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct SeverityArg(vigie365::checks::Severity);
+
+fn parse_severity(s: &str) -> Result<SeverityArg, String> {
+    vigie365::checks::Severity::parse(s)
+        .map(SeverityArg)
+        .ok_or_else(|| {
+            format!("sévérité inconnue « {s} » : critique, élevée, moyenne, faible ou info")
+        })
 }
 
 #[derive(clap::Args, Debug)]
@@ -218,58 +243,92 @@ fn runtime() -> Result<tokio::runtime::Runtime, Outcome> {
         })
 }
 
-fn collect(cli_config: Option<&std::path::Path>, args: &CollectArgs) -> Outcome {
-    let config = match load_config(cli_config) {
-        Ok(c) => c,
-        Err(o) => return o,
-    };
-    let as_of = args.as_of.unwrap_or_else(chrono::Utc::now);
-    let settings = match vigie365::collect::Settings::from_config(&config, as_of) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("vigie365 : {e}");
-            return Outcome::Usage;
-        }
-    };
-    let client = match vigie365::graph::GraphClient::from_config(&config) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("vigie365 : {e}");
-            return Outcome::Usage;
-        }
-    };
-    let store = match vigie365::store::Store::open(&config.storage.database) {
-        Ok(s) => std::sync::Arc::new(std::sync::Mutex::new(s)),
-        Err(e) => {
-            eprintln!("vigie365 : {e}");
-            return Outcome::Failed;
-        }
-    };
-    let rt = match runtime() {
-        Ok(rt) => rt,
-        Err(o) => return o,
-    };
-    let progress = if args.sans_progression {
-        vigie365::collect::Progress::hidden()
-    } else {
+/// Prints the error and gives the outcome to exit with.
+fn fail<E: std::fmt::Display>(outcome: Outcome) -> impl FnOnce(E) -> Outcome {
+    move |e| {
+        eprintln!("vigie365 : {e}");
+        outcome
+    }
+}
+
+/// Collects one night: prints the per-source summary and returns the night's report.
+fn collect_night(
+    config: &vigie365::config::Config,
+    as_of: chrono::DateTime<chrono::Utc>,
+    progress: bool,
+) -> Result<vigie365::collect::NightReport, Outcome> {
+    let settings =
+        vigie365::collect::Settings::from_config(config, as_of).map_err(fail(Outcome::Usage))?;
+    let client = vigie365::graph::GraphClient::from_config(config).map_err(fail(Outcome::Usage))?;
+    let store =
+        vigie365::store::Store::open(&config.storage.database).map_err(fail(Outcome::Failed))?;
+    let store = std::sync::Arc::new(std::sync::Mutex::new(store));
+    let progress = if progress {
         vigie365::collect::Progress::new(true)
+    } else {
+        vigie365::collect::Progress::hidden()
     };
-    match rt.block_on(vigie365::collect::collect_night(
-        client, store, settings, progress,
-    )) {
-        Ok(report) => {
-            print!("{}", vigie365::collect::summary_fr(&report));
-            match report.status {
-                vigie365::store::RunStatus::Complete => Outcome::Complete,
-                vigie365::store::RunStatus::Partial => Outcome::Partial,
-                _ => Outcome::Failed,
+    let report = runtime()?
+        .block_on(vigie365::collect::collect_night(
+            client, store, settings, progress,
+        ))
+        .map_err(fail(Outcome::Failed))?;
+    print!("{}", vigie365::collect::summary_fr(&report));
+    Ok(report)
+}
+
+fn collection_outcome(report: &vigie365::collect::NightReport) -> Outcome {
+    match report.status {
+        vigie365::store::RunStatus::Complete => Outcome::Complete,
+        vigie365::store::RunStatus::Partial => Outcome::Partial,
+        _ => Outcome::Failed,
+    }
+}
+
+fn collect(cli_config: Option<&std::path::Path>, args: &CollectArgs) -> Outcome {
+    let result = load_config(cli_config).and_then(|config| {
+        collect_night(
+            &config,
+            args.as_of.unwrap_or_else(chrono::Utc::now),
+            !args.sans_progression,
+        )
+    });
+    match result {
+        Ok(report) => collection_outcome(&report),
+        Err(o) => o,
+    }
+}
+
+/// The nightly job: collect, evaluate, nightly outputs. Exit code: 1 if the night failed,
+/// else 4 if findings reach `--fail-on`, else 3 if a source could not be read, else 0.
+fn nightly(cli_config: Option<&std::path::Path>, args: &RunArgs) -> Outcome {
+    let inner = || -> Result<Outcome, Outcome> {
+        let config = load_config(cli_config)?;
+        let report = collect_night(
+            &config,
+            args.as_of.unwrap_or_else(chrono::Utc::now),
+            !args.sans_progression,
+        )?;
+        if report.status == vigie365::store::RunStatus::Failed {
+            return Ok(Outcome::Failed);
+        }
+        let mut store = vigie365::store::Store::open(&config.storage.database)
+            .map_err(fail(Outcome::Failed))?;
+        let (summary, evaluation) =
+            vigie365::night::evaluate_latest(&mut store, &config).map_err(fail(Outcome::Failed))?;
+        print!("{}", vigie365::night::summary_fr(&summary));
+        if let Some(threshold) = args.fail_on {
+            let hit = evaluation
+                .findings
+                .iter()
+                .any(|f| !f.is_accepted() && f.severity <= threshold.0);
+            if hit {
+                return Ok(Outcome::Findings);
             }
         }
-        Err(e) => {
-            eprintln!("vigie365 : {e}");
-            Outcome::Failed
-        }
-    }
+        Ok(collection_outcome(&report))
+    };
+    inner().unwrap_or_else(|o| o)
 }
 
 fn doctor(cli_config: Option<&std::path::Path>) -> Outcome {
@@ -476,7 +535,7 @@ fn run(cli: Cli) -> Outcome {
         }
         Command::Config(ConfigCommand::Check) => config_check(config),
         Command::Collect(args) => collect(config, args),
-        Command::Run => not_built("run"),
+        Command::Run(args) => nightly(config, args),
         Command::Evaluate(args) => match &args.explain {
             Some(upn) => explain(config, upn),
             None => evaluate(config),

@@ -244,3 +244,67 @@ async fn sigkill_mid_night_loses_nothing_and_the_next_run_matches_an_uninterrupt
             >= 3
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_collects_evaluates_and_exits_4_on_findings_at_fail_on() {
+    let (sim, _dir, config) = sim(SimOptions {
+        seed: 4,
+        accounts: 300,
+        day: 2,
+        time_scale: 200.0,
+        ..SimOptions::default()
+    })
+    .await;
+    let as_of = sim.as_of(2);
+    let (c, a) = (config.clone(), as_of.clone());
+    let plain = tokio::task::spawn_blocking(move || {
+        Command::new(BIN)
+            .args(["run", "--sans-progression", "--config"])
+            .arg(&c)
+            .args(["--as-of", &a])
+            .output()
+    })
+    .await
+    .expect("join")
+    .expect("run");
+    let stdout = String::from_utf8_lossy(&plain.stdout);
+    assert_eq!(
+        plain.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&plain.stderr)
+    );
+    assert!(stdout.contains("Évaluation de la nuit"), "{stdout}");
+    let (c, a) = (config.clone(), as_of.clone());
+    let strict = tokio::task::spawn_blocking(move || {
+        Command::new(BIN)
+            .args([
+                "run",
+                "--sans-progression",
+                "--fail-on",
+                "critique",
+                "--config",
+            ])
+            .arg(&c)
+            .args(["--as-of", &a])
+            .output()
+    })
+    .await
+    .expect("join")
+    .expect("run");
+    assert_eq!(
+        strict.status.code(),
+        Some(4),
+        "the simulated tenant has critical findings"
+    );
+    let bad = tokio::task::spawn_blocking(move || {
+        Command::new(BIN)
+            .args(["run", "--fail-on", "grave", "--config"])
+            .arg(&config)
+            .output()
+    })
+    .await
+    .expect("join")
+    .expect("run");
+    assert_eq!(bad.status.code(), Some(2));
+}
