@@ -75,6 +75,9 @@ pub struct Latency {
 /// Fault rates (probability per request, from a seeded draw on the request's number).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct FaultRates {
+    /// 429 Too Many Requests with a fractional `Retry-After`, outside the throttle model.
+    #[serde(default)]
+    pub http429: f64,
     /// 503 Service Unavailable (half of them with a `Retry-After`).
     pub http503: f64,
     /// 504 Gateway Timeout.
@@ -134,6 +137,8 @@ impl Default for SimOptions {
 /// Injected faults so far.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FaultStats {
+    #[serde(default)]
+    pub http429: u64,
     pub http503: u64,
     pub http504: u64,
     pub reset: u64,
@@ -213,7 +218,7 @@ fn validate(opts: &SimOptions) -> Result<(), SimError> {
         });
     }
     let f = &opts.faults;
-    let rates = [f.http503, f.http504, f.reset, f.truncate];
+    let rates = [f.http429, f.http503, f.http504, f.reset, f.truncate];
     if rates.iter().any(|r| !(0.0..=1.0).contains(r)) || rates.iter().sum::<f64>() > 1.0 {
         return Err(SimError::Option {
             option: "--faults",
@@ -571,6 +576,7 @@ pub fn parse_faults(s: &str) -> Result<FaultRates, SimError> {
             }
         };
         match k.trim() {
+            "429" => f.http429 = rate()?,
             "503" => f.http503 = rate()?,
             "504" => f.http504 = rate()?,
             "reset" => f.reset = rate()?,
@@ -588,7 +594,7 @@ pub fn parse_faults(s: &str) -> Result<FaultRates, SimError> {
             }
             _ => {
                 return Err(bad(
-                    "type inconnu (503, 504, reset, truncate ou token attendu)",
+                    "type inconnu (429, 503, 504, reset, truncate ou token attendu)",
                 ));
             }
         }

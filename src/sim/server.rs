@@ -70,6 +70,7 @@ fn deny_key(r: &Route) -> Option<&'static str> {
 #[derive(Default)]
 pub(crate) struct Counters {
     pub requests: AtomicU64,
+    pub f429: AtomicU64,
     pub f503: AtomicU64,
     pub f504: AtomicU64,
     pub reset: AtomicU64,
@@ -91,6 +92,7 @@ impl Shared {
             requests: l(&c.requests),
             classes: self.throttle.stats(),
             faults: FaultStats {
+                http429: l(&c.f429),
                 http503: l(&c.f503),
                 http504: l(&c.f504),
                 reset: l(&c.reset),
@@ -306,6 +308,7 @@ async fn connection(
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Fault {
     None,
+    F429,
     F503,
     F504,
     Reset,
@@ -317,6 +320,7 @@ fn fault_for(st: &Shared, n: u64) -> Fault {
     let u = unit(h(st.sc.seed, &[tag::FAULT, n]));
     let mut acc = 0.0;
     for (rate, kind) in [
+        (f.http429, Fault::F429),
         (f.http503, Fault::F503),
         (f.http504, Fault::F504),
         (f.reset, Fault::Reset),
@@ -383,6 +387,15 @@ async fn handle(
             let _ = kill.send(()).await;
             std::future::pending::<()>().await;
             return Response::new(SimBody::full(Bytes::new()));
+        }
+        Fault::F429 => {
+            st.counters.f429.fetch_add(1, Ordering::Relaxed);
+            sleep(lat).await;
+            let x = h(st.sc.seed, &[tag::FAULT, n, 2]);
+            let secs = (0.2 + unit(x) * 2.0) / st.scale;
+            let r = graph_error(&st, rq, 429, "TooManyRequests", "Too many requests")
+                .header("Retry-After", retry_after_value(secs));
+            return to_http(&st, r, rq, false, graph);
         }
         Fault::F503 => {
             st.counters.f503.fetch_add(1, Ordering::Relaxed);
