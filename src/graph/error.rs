@@ -208,6 +208,8 @@ pub(crate) struct ErrorBody {
     pub message: Option<String>,
     #[serde(default, alias = "innererror", rename = "innerError")]
     pub inner_error: Option<serde_json::Value>,
+    #[serde(default)]
+    pub details: Vec<serde_json::Value>,
 }
 
 impl ErrorBody {
@@ -222,11 +224,29 @@ impl ErrorBody {
 }
 
 /// Graph's error code, message and request id, read from a body whatever it holds.
+/// Exchange's admin API answers a generic "Invalid Operation" and puts the real reason in
+/// `details[].message` or `innererror.internalexception.message`: that reason is appended.
 pub(crate) fn parse_error_body(body: &[u8]) -> (Option<String>, Option<String>, Option<String>) {
     match serde_json::from_slice::<ErrorEnvelope>(body) {
         Ok(ErrorEnvelope { error: Some(e) }) => {
             let id = e.request_id();
-            (e.code, e.message, id)
+            let detail = e
+                .details
+                .iter()
+                .find_map(|d| d.get("message").and_then(|m| m.as_str()))
+                .or_else(|| {
+                    e.inner_error
+                        .as_ref()
+                        .and_then(|i| i.get("internalexception"))
+                        .and_then(|x| x.get("message"))
+                        .and_then(|m| m.as_str())
+                })
+                .map(String::from);
+            let message = match (e.message, detail) {
+                (Some(m), Some(d)) if !m.contains(d.as_str()) => Some(format!("{m} — {d}")),
+                (m, d) => m.or(d),
+            };
+            (e.code, message, id)
         }
         _ => (None, None, None),
     }
@@ -276,6 +296,19 @@ mod tests {
             assert_eq!(e.code.as_deref(), Some("Authorization_RequestDenied"));
             assert_eq!(e.request_id().as_deref(), Some("abc"));
         }
+    }
+
+    #[test]
+    fn exchange_invalid_operation_carries_its_real_reason() {
+        let body = br#"{"error":{"code":"InternalServerError","message":"Invalid Operation","details":[{"code":"Context","target":"","message":"The role assigned to application 0f0e isn't supported in this scenario."}],"innererror":{"message":"x","internalexception":{"message":"role"}}}}"#;
+        let (code, message, _) = parse_error_body(body);
+        assert_eq!(code.as_deref(), Some("InternalServerError"));
+        assert_eq!(
+            message.as_deref(),
+            Some(
+                "Invalid Operation — The role assigned to application 0f0e isn't supported in this scenario."
+            )
+        );
     }
 
     #[test]

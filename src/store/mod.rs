@@ -580,8 +580,7 @@ impl Store {
         }
         .map_err(|e| self.sql(e))?;
         let mut out = Vec::with_capacity(rows.len());
-        for row in rows.into_iter().map(Ok::<_, rusqlite::Error>) {
-            let (key, data) = row.map_err(|e| self.sql(e))?;
+        for (key, data) in rows {
             let item = serde_json::from_str(&data).map_err(|e| StoreError::Corrupt {
                 kind: kind.into(),
                 key,
