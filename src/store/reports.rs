@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use rusqlite::params;
 use serde::Serialize;
 
-use super::{RunId, Store, StoreError};
+use super::{PostureFigure, RunId, Store, StoreError};
 
 /// An evaluated run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -70,6 +70,28 @@ impl Store {
             });
         }
         Ok(out)
+    }
+
+    /// The posture figures recorded by run `run` (empty when it was not evaluated).
+    pub fn posture_of(&self, run: RunId) -> Result<Vec<PostureFigure>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT population, class, metric, value FROM posture WHERE run_id = ?1
+                 ORDER BY population, class, metric",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map(params![run], |r| {
+                Ok(PostureFigure {
+                    population: r.get(0)?,
+                    class: r.get(1)?,
+                    metric: r.get(2)?,
+                    value: r.get(3)?,
+                })
+            })
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
     }
 
     /// Every lifecycle event with a night at or before `until`, in run order.
@@ -138,13 +160,22 @@ mod tests {
                 .single()
                 .expect("instant");
             let run = s.begin_run(as_of, night).expect("run");
-            s.record_evaluation(run, night, as_of, &fs, &skipped, &[])
+            let posture = [PostureFigure {
+                population: "tous".into(),
+                class: "generique".into(),
+                metric: "comptes".into(),
+                value: i64::from(d),
+            }];
+            s.record_evaluation(run, night, as_of, &fs, &skipped, &posture)
                 .expect("record");
         }
         let until = NaiveDate::from_ymd_opt(2026, 4, 2).expect("date");
         let e = s.evaluations_until(until).expect("evaluations");
         assert_eq!(e.len(), 2);
         assert_eq!(e[1].not_evaluated, ["FWD-PUB-01"]);
+        let p = s.posture_of(e[1].run).expect("posture");
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].value, 2);
         let ev = s.finding_events_until(until).expect("events");
         let kinds: Vec<&str> = ev.iter().map(|x| x.event.as_str()).collect();
         assert_eq!(kinds, ["new", "resolved"]);
