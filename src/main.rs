@@ -457,13 +457,11 @@ fn demo_bilan(
     opts: &vigie365::demo::DemoOptions,
 ) -> Result<(vigie365::report::bilan::Bilan, Vec<PathBuf>), String> {
     let config = vigie365::config::load(&outcome.config).map_err(|e| e.to_string())?;
-    let store =
-        vigie365::store::Store::open_read_only(&outcome.store).map_err(|e| e.to_string())?;
-    let period =
-        vigie365::report::bilan::Period::demo(opts.start, opts.days).map_err(|e| e.to_string())?;
-    let ctx = vigie365::report::bilan::Context::from_config(&config);
-    vigie365::report::bilan::produce(&store, &period, &ctx, &config.storage.outputs)
-        .map_err(|e| e.to_string())
+    let (b, _, rendered) = vigie365::report::bilan::of_simulation(&config, opts.start, opts.days)
+        .map_err(|e| e.to_string())?;
+    let files = vigie365::report::bilan::write(&rendered, &config.storage.outputs)
+        .map_err(|e| e.to_string())?;
+    Ok((b, files))
 }
 
 fn sim(args: vigie365::sim::SimArgs) -> Outcome {

@@ -137,10 +137,16 @@ fn inline_md(out: &mut String, line: &Line, in_table: bool) {
                 }
                 let run = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
                 let fence = "`".repeat(run + 1);
+                // A space pads the content only where a backtick would touch the fence.
+                let pad = if s.starts_with('`') || s.ends_with('`') {
+                    " "
+                } else {
+                    ""
+                };
                 out.push_str(&fence);
-                out.push(' ');
+                out.push_str(pad);
                 out.push_str(&s);
-                out.push(' ');
+                out.push_str(pad);
                 out.push_str(&fence);
             }
             Inline::Badge(_, s) => out.push_str(&escape::md(s)),
@@ -371,7 +377,7 @@ mod tests {
             }
         }
         assert!(m.contains(r"\<script\>alert(1)\</script\>"));
-        assert!(m.contains(r"| a \| b | `` x`y\|z `` |"), "{m}");
+        assert!(m.contains(r"| a \| b | ``x`y\|z`` |"), "{m}");
         assert!(m.contains("|---|---:|"));
         assert!(m.contains(r"\[lien\](javascript:x)"));
         assert!(m.contains("- - élément suite"));

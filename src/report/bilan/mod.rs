@@ -345,6 +345,21 @@ pub fn produce(
     Ok((b, write(&r, dir)?))
 }
 
+/// The bilan of a simulated year (`vigie365 demo`): `days` nights from `start`, from the
+/// store and with the configuration the demo wrote. Rendered, not written.
+pub fn of_simulation(
+    config: &crate::config::Config,
+    start: NaiveDate,
+    days: u32,
+) -> Result<(Bilan, Period, Rendered), ReportError> {
+    let store = Store::open_read_only(&config.storage.database)?;
+    let period = Period::demo(start, days)?;
+    let ctx = Context::from_config(config);
+    let b = compute(&store, &period, &ctx.establishment, &ctx.tenant)?;
+    let r = render(&b, &period, &ctx)?;
+    Ok((b, period, r))
+}
+
 /// A short French account of a bilan for stdout.
 pub fn summary_fr(b: &Bilan, files: &[PathBuf]) -> String {
     let c = &b.couverture;

@@ -23,6 +23,11 @@ fn n(x: u32) -> String {
     fr::int(i64::from(x))
 }
 
+/// « 1 compte », « 3 comptes », « 0 compte ».
+fn count(x: u32, one: &str, many: &str) -> String {
+    fr::plural(i64::from(x), one, many)
+}
+
 fn opt(x: Option<i64>) -> String {
     x.map(fr::int).unwrap_or_else(|| "—".into())
 }
@@ -304,26 +309,34 @@ fn attention(b: &Bilan) -> Vec<Line> {
     };
     if open("GEN-MFA-01") > 0 {
         out.push(text(format!(
-            "{} compte(s) générique(s) sans MFA enregistrée au {end} (orientation, recommandations techniques).",
-            n(open("GEN-MFA-01"))
+            "{} sans MFA enregistrée au {end} (orientation, recommandations techniques).",
+            count(open("GEN-MFA-01"), "compte générique", "comptes génériques")
         )));
     }
     if open("APP-GEN-01") > 0 {
         out.push(text(format!(
-            "{} compte(s) générique(s) de type « Appli » au {end} : le contournement de la MFA que l'orientation nomme.",
-            n(open("APP-GEN-01"))
+            "{} de type « Appli » au {end} : le contournement de la MFA que l'orientation nomme.",
+            count(open("APP-GEN-01"), "compte générique", "comptes génériques")
         )));
     }
     if open("FWD-PUB-01") > 0 {
         out.push(text(format!(
-            "{} redirection(s) automatique(s) vers une messagerie publique toujours active(s) au {end} (MSSS-DIR04, art. 6 4° et 5°).",
-            n(open("FWD-PUB-01"))
+            "{} vers une messagerie publique au {end} (MSSS-DIR04, art. 6 4° et 5°).",
+            count(
+                open("FWD-PUB-01"),
+                "redirection automatique toujours active",
+                "redirections automatiques toujours actives"
+            )
         )));
     }
     if open("FWD-EXT-01") + open("FWD-TRN-01") > 0 {
         out.push(text(format!(
-            "{} redirection(s) automatique(s) vers un domaine externe toujours active(s) au {end} (MSSS-DIR04, art. 6 5°).",
-            n(open("FWD-EXT-01") + open("FWD-TRN-01"))
+            "{} vers un domaine externe au {end} (MSSS-DIR04, art. 6 5°).",
+            count(
+                open("FWD-EXT-01") + open("FWD-TRN-01"),
+                "redirection automatique toujours active",
+                "redirections automatiques toujours actives"
+            )
         )));
     }
     match b.redirections.locataire.last() {
@@ -356,15 +369,15 @@ fn attention(b: &Bilan) -> Vec<Line> {
         .count();
     if expired > 0 {
         out.push(text(format!(
-            "{} exception(s) expirée(s) dont le constat est toujours ouvert : à corriger ou à renouveler.",
-            n(expired as u32)
+            "{} dont le constat est toujours ouvert : à corriger ou à renouveler.",
+            count(expired as u32, "exception expirée", "exceptions expirées")
         )));
     }
     let c = &b.couverture;
     if c.nuits_completes < c.nuits_periode {
         out.push(text(format!(
-            "{} nuit(s) sans collecte complète sur {} : voir la section « Couverture de la collecte ».",
-            n(c.nuits_periode - c.nuits_completes),
+            "{} sans collecte complète sur {} : voir la section « Couverture de la collecte et limites ».",
+            count(c.nuits_periode - c.nuits_completes, "nuit", "nuits"),
             n(c.nuits_periode)
         )));
     }
@@ -816,6 +829,9 @@ pub fn exceptions(b: &Bilan) -> Vec<Block> {
             text(match e.etat_fin {
                 "en_vigueur" => "en vigueur".to_string(),
                 "expiree" => format!("expirée le {} ; constat toujours ouvert", d(e.expiration)),
+                _ if e.expiration <= b.periode.fin => {
+                    format!("constat corrigé (exception expirée le {})", d(e.expiration))
+                }
                 _ => "constat corrigé".to_string(),
             }),
         ]);
@@ -871,10 +887,10 @@ pub fn populations(b: &Bilan) -> Vec<Block> {
         let cell = |x: &super::data::PopulationBilan| {
             let c = x.par_controle.get(id).cloned().unwrap_or_default();
             format!(
-                "{} relevées ; {} corrigées ; {} ouvertes",
-                n(c.releves),
-                n(c.corriges),
-                n(c.ouverts_fin)
+                "{} ; {} ; {}",
+                count(c.releves, "relevée", "relevées"),
+                count(c.corriges, "corrigée", "corrigées"),
+                count(c.ouverts_fin, "ouverte", "ouvertes")
             )
         };
         t.row(vec![text(label), text(cell(m)), text(cell(p))]);
@@ -1006,8 +1022,12 @@ pub fn couverture(b: &Bilan) -> Vec<Block> {
     }
     if c.nuits_absentes + c.nuits_echouees + c.nuits_non_evaluees > 0 {
         limits.push(text(format!(
-            "{} nuit(s) sans évaluation : les constats de ces nuits sont inconnus ; un constat n'est jamais tenu pour corrigé faute d'avoir été vu.",
-            n(c.nuits_absentes + c.nuits_echouees + c.nuits_non_evaluees)
+            "{} sans évaluation : les constats de ces nuits sont inconnus ; un constat n'est jamais tenu pour corrigé faute d'avoir été vu.",
+            count(
+                c.nuits_absentes + c.nuits_echouees + c.nuits_non_evaluees,
+                "nuit",
+                "nuits"
+            )
         )));
     }
     if limits.is_empty() {
