@@ -199,6 +199,12 @@ fn the_bilan_json_equals_the_ground_truth_figure_by_figure() {
             "generic posture on {}",
             day.date
         );
+        assert_eq!(
+            g["exclue_mfa"].as_u64(),
+            Some(p.excluded_from_mfa),
+            "generic accounts excluded from MFA on {}",
+            day.date
+        );
     }
     assert_eq!(compared, DAYS as usize * vigie365::checks::REGISTRY.len());
     let last = t.last();
@@ -209,6 +215,10 @@ fn the_bilan_json_equals_the_ground_truth_figure_by_figure() {
     assert_eq!(
         j["appli"]["comptes_fin"].as_u64(),
         Some(last.posture.classes["appli"].accounts)
+    );
+    assert_eq!(
+        j["appli"]["exclue_mfa_fin"].as_u64(),
+        Some(last.posture.classes["appli"].excluded_from_mfa)
     );
 
     // Per check: found, new, fixed, open at the end, accepted, time to fix, populations.

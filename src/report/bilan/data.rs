@@ -124,6 +124,9 @@ pub struct PointPosture {
     pub mfa_enregistree: i64,
     pub mfa_capable: i64,
     pub mfa_inconnue: i64,
+    /// Enabled accounts no MFA-requiring policy applies to; `null` when the policies were
+    /// not read that night.
+    pub exclue_mfa: Option<i64>,
 }
 
 /// Posture figures of a night: population → class → metric → value.
@@ -181,6 +184,7 @@ pub struct Generiques {
     pub actifs_fin: Option<i64>,
     pub mfa_enregistree_fin: Option<i64>,
     pub mfa_capable_fin: Option<i64>,
+    pub exclue_mfa_fin: Option<i64>,
     /// Every evaluated night of the period (class `generique`, all populations).
     pub serie: Vec<PointPosture>,
 }
@@ -190,6 +194,7 @@ pub struct Appli {
     pub comptes_debut: Option<i64>,
     pub comptes_fin: Option<i64>,
     pub actifs_fin: Option<i64>,
+    pub exclue_mfa_fin: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -656,6 +661,7 @@ pub fn compute(
                 mfa_enregistree: g("mfa_enregistree").unwrap_or(0),
                 mfa_capable: g("mfa_capable").unwrap_or(0),
                 mfa_inconnue: g("mfa_inconnue").unwrap_or(0),
+                exclue_mfa: g("exclue_mfa"),
             });
         }
         if !f.is_empty() {
@@ -1000,12 +1006,14 @@ pub fn compute(
             actifs_fin: last("generique", "actifs"),
             mfa_enregistree_fin: last("generique", "mfa_enregistree"),
             mfa_capable_fin: last("generique", "mfa_capable"),
+            exclue_mfa_fin: last("generique", "exclue_mfa"),
             serie: generic_series,
         },
         appli: Appli {
             comptes_debut: first("appli", "comptes"),
             comptes_fin: last("appli", "comptes"),
             actifs_fin: last("appli", "actifs"),
+            exclue_mfa_fin: last("appli", "exclue_mfa"),
         },
         controles,
         redirections,

@@ -406,12 +406,13 @@ pub fn generiques(b: &Bilan) -> Vec<Block> {
         _ => "—".into(),
     };
     out.push(Block::Para(text(format!(
-        "Au {} : {} comptes génériques, dont {} actifs ; {} des comptes actifs ont une MFA enregistrée ({} comptes). Au début de la période : {} comptes génériques.",
+        "Au {} : {} comptes génériques, dont {} actifs ; {} des comptes actifs ont une MFA enregistrée ({} comptes) et {} actifs ne sont visés par aucune stratégie d'accès conditionnel exigeant la MFA. Au début de la période : {} comptes génériques.",
         fin(b),
         opt(g.comptes_fin),
         opt(g.actifs_fin),
         pct,
         opt(g.mfa_enregistree_fin),
+        opt(g.exclue_mfa_fin),
         opt(g.comptes_debut)
     ))));
     let x: Vec<NaiveDate> = g.serie.iter().map(|p| p.nuit).collect();
@@ -438,6 +439,16 @@ pub fn generiques(b: &Bilan) -> Vec<Block> {
             values: g.serie.iter().map(|p| Some(p.mfa_capable as f64)).collect(),
             dashed: false,
         },
+        Series {
+            name: "exclus de la MFA".into(),
+            colour: PALETTE[1],
+            values: g
+                .serie
+                .iter()
+                .map(|p| p.exclue_mfa.map(|x| x as f64))
+                .collect(),
+            dashed: false,
+        },
     ];
     out.push(Block::Chart {
         svg: chart::lines(
@@ -446,7 +457,7 @@ pub fn generiques(b: &Bilan) -> Vec<Block> {
             &series,
             "comptes",
         ),
-        caption: "Comptes génériques actifs, avec une MFA enregistrée, et avec une MFA utilisable, chaque nuit évaluée.".into(),
+        caption: "Comptes génériques actifs, avec une MFA enregistrée, avec une MFA utilisable, et exclus de toute stratégie d'accès conditionnel exigeant la MFA, chaque nuit évaluée.".into(),
     });
     let mut t = Table::new(
         &[
@@ -455,8 +466,9 @@ pub fn generiques(b: &Bilan) -> Vec<Block> {
             "Actifs",
             "MFA enregistrée",
             "Couverture MFA",
+            "Exclus de la MFA",
         ],
-        &[false, true, true, true, true],
+        &[false, true, true, true, true, true],
     )
     .caption("Couverture MFA des comptes génériques, mois par mois");
     for m in &b.posture_mensuelle {
@@ -476,6 +488,7 @@ pub fn generiques(b: &Bilan) -> Vec<Block> {
                 (Some(a), Some(b)) => fr::percent(a, b),
                 _ => "—".into(),
             }),
+            text(opt(get("exclue_mfa"))),
         ]);
     }
     out.push(Block::Table(t));
@@ -560,10 +573,11 @@ fn open_table(b: &Bilan, details: &[&Detail], empty: &str) -> Table {
 pub fn appli(b: &Bilan) -> Vec<Block> {
     let a = &b.appli;
     let mut out = vec![Block::Para(text(format!(
-        "Au {} : {} comptes « Appli » (comptes de service), dont {} actifs ; {} au début de la période. L'orientation réserve ce type de compte aux applications (par exemple les systèmes de billetterie) : il ne doit ni servir à une personne, ni servir à éviter la MFA d'un compte générique.",
+        "Au {} : {} comptes « Appli » (comptes de service), dont {} actifs et {} exclus de la MFA ; {} au début de la période. L'orientation réserve ce type de compte aux applications (par exemple les systèmes de billetterie) : il ne doit ni servir à une personne, ni servir à éviter la MFA d'un compte générique.",
         fin(b),
         opt(a.comptes_fin),
         opt(a.actifs_fin),
+        opt(a.exclue_mfa_fin),
         opt(a.comptes_debut)
     )))];
     out.push(Block::Table(check_table(
@@ -613,7 +627,7 @@ pub fn redirections(b: &Bilan) -> Vec<Block> {
     let cats: Vec<String> = r
         .par_mois
         .iter()
-        .map(|m| month_label(&m.mois, r.par_mois.len() > 12))
+        .map(|m| month_label(&m.mois, r.par_mois.len() > 4))
         .collect();
     let val = |f: &dyn Fn(&super::data::RedirectionsMois) -> u32| -> Vec<Option<f64>> {
         r.par_mois.iter().map(|m| Some(f64::from(f(m)))).collect()
@@ -806,9 +820,10 @@ pub fn exceptions(b: &Bilan) -> Vec<Block> {
             "Responsable",
             "Expiration",
             "Nuits acceptées",
+            "Première et dernière nuit acceptée",
             &format!("État au {}", fin(b)),
         ],
-        &[false, false, false, false, false, true, false],
+        &[false, false, false, false, false, true, false, false],
     )
     .empty("Aucune exception pendant la période.");
     for e in &b.exceptions {
@@ -822,9 +837,10 @@ pub fn exceptions(b: &Bilan) -> Vec<Block> {
             }),
             text(&e.responsable),
             text(d(e.expiration)),
+            text(n(e.nuits_acceptees)),
             text(match (e.premiere_nuit, e.derniere_nuit) {
-                (Some(a), Some(z)) => format!("{} (du {} au {})", n(e.nuits_acceptees), d(a), d(z)),
-                _ => "0".into(),
+                (Some(a), Some(z)) => format!("du {} au {}", d(a), d(z)),
+                _ => "—".into(),
             }),
             text(match e.etat_fin {
                 "en_vigueur" => "en vigueur".to_string(),
