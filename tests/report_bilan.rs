@@ -164,14 +164,20 @@ fn the_bilan_json_equals_the_ground_truth_figure_by_figure() {
             compared += 1;
         }
         // Findings to fix that night, by severity (accepted ones left out).
-        for sev in ["critique", "élevée", "moyenne", "faible", "info"] {
+        for (sev, id) in [
+            ("critique", "critique"),
+            ("élevée", "elevee"),
+            ("moyenne", "moyenne"),
+            ("faible", "faible"),
+            ("info", "info"),
+        ] {
             let want = day
                 .findings
                 .iter()
                 .filter(|f| f.severity == sev && !f.accepted)
                 .count() as u64;
             assert_eq!(
-                u(&j["constats_par_nuit"]["a_corriger_par_gravite"][sev][i]),
+                u(&j["constats_par_nuit"]["a_corriger_par_gravite"][id][i]),
                 want,
                 "{sev} on {}",
                 day.date

@@ -71,7 +71,7 @@ pub struct Sommaire {
     pub corriges: u32,
     pub ouverts_fin: u32,
     pub acceptes_fin: u32,
-    /// Open at the end and not accepted, by severity label.
+    /// Open at the end and not accepted, by severity id.
     pub a_corriger_fin_par_gravite: BTreeMap<String, u32>,
 }
 
@@ -89,6 +89,7 @@ pub struct Controle {
     pub id: &'static str,
     pub titre: &'static str,
     pub reference: &'static str,
+    /// Default severity id (`critique`, `elevee`, ...).
     pub gravite: &'static str,
     pub famille: &'static str,
     pub releves: u32,
@@ -111,7 +112,7 @@ pub struct Controle {
 pub struct ParNuit {
     pub nuits: Vec<NaiveDate>,
     pub par_controle: BTreeMap<String, Vec<Option<u32>>>,
-    /// Findings present that night, not accepted, by severity label.
+    /// Findings present that night, not accepted, by severity id.
     pub a_corriger_par_gravite: BTreeMap<String, Vec<Option<u32>>>,
 }
 
@@ -378,6 +379,25 @@ pub fn family(id: &str) -> &'static str {
     }
 }
 
+/// A severity's id in the JSON document: ASCII, as in the configuration (`critique`,
+/// `elevee`, `moyenne`, `faible`, `info`); the French label is for people.
+pub fn severity_id(s: Severity) -> &'static str {
+    match s {
+        Severity::Critique => "critique",
+        Severity::Elevee => "elevee",
+        Severity::Moyenne => "moyenne",
+        Severity::Faible => "faible",
+        Severity::Info => "info",
+    }
+}
+
+/// The id of a stored severity label (unknown labels are kept as they are).
+fn severity_key(label: &str) -> String {
+    Severity::parse(label)
+        .map(|s| severity_id(s).to_string())
+        .unwrap_or_else(|| label.to_string())
+}
+
 /// Forwarding to public or external domains (the « trouvées / corrigées » figures).
 pub const OUTSIDE: [&str; 3] = ["FWD-PUB-01", "FWD-EXT-01", "FWD-TRN-01"];
 /// Checks whose findings say whether the tenant would block them.
@@ -512,7 +532,7 @@ pub fn compute(
         .collect();
     let mut per_severity: BTreeMap<String, Vec<Option<u32>>> = Severity::ALL
         .iter()
-        .map(|s| (s.label().to_string(), Vec::new()))
+        .map(|s| (severity_id(*s).to_string(), Vec::new()))
         .collect();
     let mut not_evaluated_nights: BTreeMap<String, u32> = BTreeMap::new();
     let mut seen: HashMap<(String, String), Seen> = HashMap::new();
@@ -601,7 +621,7 @@ pub fn compute(
             *counts.entry(f.check.clone()).or_insert(0) += 1;
             let data = FindingData::parse(&f)?;
             if !f.accepted {
-                *sev_counts.entry(f.severity.clone()).or_insert(0) += 1;
+                *sev_counts.entry(severity_key(&f.severity)).or_insert(0) += 1;
             }
             if f.check == "FWD-ORG-01" {
                 org_state = match Severity::parse(&f.severity) {
@@ -681,7 +701,7 @@ pub fn compute(
             id: c.id,
             titre: c.title_fr,
             reference: c.reference,
-            gravite: c.severity.label(),
+            gravite: severity_id(c.severity),
             famille: family(c.id),
             releves: 0,
             nouveaux: 0,
@@ -708,7 +728,7 @@ pub fn compute(
         acceptes_fin: 0,
         a_corriger_fin_par_gravite: Severity::ALL
             .iter()
-            .map(|s| (s.label().to_string(), 0))
+            .map(|s| (severity_id(*s).to_string(), 0))
             .collect(),
     };
     let mut redirections = Redirections {
@@ -780,7 +800,7 @@ pub fn compute(
         {
             *sommaire
                 .a_corriger_fin_par_gravite
-                .entry(s.finding.severity.clone())
+                .entry(severity_key(&s.finding.severity))
                 .or_insert(0) += 1;
         }
         if OUTSIDE.contains(&check.as_str()) {

@@ -6,7 +6,7 @@
 
 use chrono::NaiveDate;
 
-use super::data::{Bilan, Controle, Detail, OUTSIDE, family};
+use super::data::{Bilan, Controle, Detail, OUTSIDE, family, severity_id};
 use crate::checks::Severity;
 use crate::report::chart::{self, PALETTE, Series};
 use crate::report::doc::{Block, Inline, Line, Table, plain, strong, text};
@@ -44,7 +44,8 @@ fn severity_badge(label: &str) -> Inline {
         Some(Severity::Faible) => "faible",
         _ => "info",
     };
-    Inline::Badge(class, label.to_string())
+    let shown = Severity::parse(label).map(Severity::label).unwrap_or(label);
+    Inline::Badge(class, shown.to_string())
 }
 
 pub fn population_fr(p: &str) -> &'static str {
@@ -268,7 +269,7 @@ pub fn sommaire(b: &Bilan) -> Vec<Block> {
             colour: [PALETTE[1], PALETTE[3], PALETTE[0], PALETTE[2]][i],
             values: x
                 .a_corriger_par_gravite
-                .get(sev.label())
+                .get(severity_id(*sev))
                 .map(|v| v.iter().map(|o| o.map(f64::from)).collect())
                 .unwrap_or_default(),
             dashed: false,
@@ -289,7 +290,7 @@ pub fn sommaire(b: &Bilan) -> Vec<Block> {
     );
     for (sev, k) in Severity::ALL
         .iter()
-        .map(|s| (s.label(), s.label()))
+        .map(|sv| (sv.label(), severity_id(*sv)))
         .map(|(l, k)| (l, s.a_corriger_fin_par_gravite.get(k).copied().unwrap_or(0)))
     {
         t.row(vec![vec![severity_badge(sev)], text(n(k))]);
