@@ -209,8 +209,24 @@ pub fn sommaire(b: &Bilan) -> Vec<Block> {
         (Some(m), Some(a)) => fr::percent(m, a),
         _ => "—".into(),
     };
+    let in_force = b
+        .exceptions
+        .iter()
+        .filter(|e| e.etat_fin == "en_vigueur")
+        .count() as u32;
     out.push(Block::Figures(vec![
-        (n(to_fix), format!("constats à corriger au {}", fin(b))),
+        (
+            n(to_fix),
+            format!(
+                "{} au {}",
+                if to_fix >= 2 {
+                    "constats à corriger"
+                } else {
+                    "constat à corriger"
+                },
+                fin(b)
+            ),
+        ),
         (
             opt(g.comptes_fin),
             format!("comptes génériques ; {mfa} des actifs ont une MFA enregistrée"),
@@ -227,11 +243,13 @@ pub fn sommaire(b: &Bilan) -> Vec<Block> {
             "délai médian de correction d'une redirection".into(),
         ),
         (
-            n(b.exceptions
-                .iter()
-                .filter(|e| e.etat_fin == "en_vigueur")
-                .count() as u32),
-            "exceptions en vigueur (risques acceptés)".into(),
+            n(in_force),
+            if in_force >= 2 {
+                "exceptions en vigueur (risques acceptés)"
+            } else {
+                "exception en vigueur (risque accepté)"
+            }
+            .into(),
         ),
         (
             format!("{}/{}", n(c.nuits_completes), n(c.nuits_periode)),
