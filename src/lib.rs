@@ -14,5 +14,6 @@ pub mod graph;
 pub mod model;
 pub mod night;
 pub mod queries;
+pub mod report;
 pub mod sim;
 pub mod store;

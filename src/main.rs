@@ -53,10 +53,10 @@ enum Command {
     Evaluate(EvaluateArgs),
     /// Liste les contrôles du catalogue (ou en explique un).
     Checks(ChecksArgs),
-    /// Écrit les constats du jour (CSV, JSON Lines) et le résumé.
-    Report,
+    /// Écrit les constats d'une nuit évaluée (CSV, JSON Lines) et leur résumé.
+    Report(ReportArgs),
     /// Écrit le bilan annuel de sécurité de l'information (DIR04 art. 14) à partir de la base.
-    Bilan,
+    Bilan(BilanArgs),
     /// Démonstration : un établissement simulé, une année simulée, un vrai bilan.
     Demo(DemoArgs),
     /// Sert un locataire simulé (Graph, Exchange, jeton) sur la boucle locale.
@@ -117,6 +117,40 @@ struct EvaluateArgs {
 struct ChecksArgs {
     /// Identifiant d'un contrôle à expliquer (ex. GEN-MFA-01).
     id: Option<String>,
+}
+
+#[derive(clap::Args, Debug)]
+struct ReportArgs {
+    /// Nuit à rapporter ; par défaut la dernière nuit évaluée.
+    #[arg(long, value_name = "AAAA-MM-JJ")]
+    nuit: Option<chrono::NaiveDate>,
+    /// Répertoire des sorties ; par défaut [stockage].sorties.
+    #[arg(long, value_name = "RÉPERTOIRE")]
+    sortie: Option<PathBuf>,
+}
+
+#[derive(clap::Args, Debug)]
+struct BilanArgs {
+    /// Année civile : du 1er janvier au 31 décembre (par défaut, l'année de la date d'arrêté).
+    #[arg(long, value_name = "AAAA", conflicts_with_all = ["exercice", "du", "au"])]
+    annee: Option<i32>,
+    /// Exercice financier : du 1er avril AAAA au 31 mars AAAA+1.
+    #[arg(long, value_name = "AAAA", conflicts_with_all = ["du", "au"])]
+    exercice: Option<i32>,
+    /// Début d'une période libre (avec --au).
+    #[arg(long, value_name = "AAAA-MM-JJ", requires = "au")]
+    du: Option<chrono::NaiveDate>,
+    /// Fin d'une période libre (avec --du).
+    #[arg(long, value_name = "AAAA-MM-JJ", requires = "du")]
+    au: Option<chrono::NaiveDate>,
+    /// Date d'arrêté : les chiffres tels qu'ils étaient après l'évaluation de la nuit de cette
+    /// date (seules les collectes, constats et figures jusqu'à cette nuit sont lus). Par défaut
+    /// la veille, ou la fin de la période si elle est passée.
+    #[arg(long = "arrete-au", visible_alias = "as-of", value_name = "AAAA-MM-JJ")]
+    arrete_au: Option<chrono::NaiveDate>,
+    /// Répertoire des sorties ; par défaut [stockage].sorties.
+    #[arg(long, value_name = "RÉPERTOIRE")]
+    sortie: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -219,11 +253,6 @@ fn init_logs(format: LogFormat, verbose: u8, quiet: bool) {
     };
 }
 
-fn not_built(what: &str) -> Outcome {
-    eprintln!("vigie365 : la commande « {what} » n'est pas encore disponible dans cette version.");
-    Outcome::Usage
-}
-
 /// Loads and validates the configuration; every problem is printed before anything runs.
 fn load_config(cli_path: Option<&std::path::Path>) -> Result<vigie365::config::Config, Outcome> {
     let path = vigie365::config::resolve_path(cli_path);
@@ -299,7 +328,7 @@ fn collect(cli_config: Option<&std::path::Path>, args: &CollectArgs) -> Outcome 
     }
 }
 
-/// The nightly job: collect, evaluate, nightly outputs. Exit code: 1 if the night failed,
+/// The nightly job: collect, evaluate, nightly outputs (`constats-AAAA-MM-JJ.csv` and `.jsonl`). Exit code: 1 if the night failed,
 /// else 4 if findings reach `--fail-on`, else 3 if a source could not be read, else 0.
 fn nightly(cli_config: Option<&std::path::Path>, args: &RunArgs) -> Outcome {
     let inner = || -> Result<Outcome, Outcome> {
@@ -316,7 +345,18 @@ fn nightly(cli_config: Option<&std::path::Path>, args: &RunArgs) -> Outcome {
             .map_err(fail(Outcome::Failed))?;
         let (summary, evaluation) =
             vigie365::night::evaluate_latest(&mut store, &config).map_err(fail(Outcome::Failed))?;
-        print!("{}", vigie365::night::summary_fr(&summary));
+        let night = vigie365::report::nightly::build(
+            &store,
+            Some(summary.night),
+            &config.tenant.establishment,
+        )
+        .map_err(fail(Outcome::Failed))?;
+        let files = vigie365::report::nightly::write(&night, &config.storage.outputs)
+            .map_err(fail(Outcome::Failed))?;
+        let text =
+            vigie365::report::nightly::summary(&night, &files, config.report.templates.as_deref())
+                .map_err(fail(Outcome::Failed))?;
+        print!("{text}");
         if let Some(threshold) = args.fail_on {
             let hit = evaluation
                 .findings
@@ -391,6 +431,119 @@ fn evaluate(cli_config: Option<&std::path::Path>) -> Outcome {
     }
 }
 
+fn open_read_only(config: &vigie365::config::Config) -> Result<vigie365::store::Store, Outcome> {
+    vigie365::store::Store::open_read_only(&config.storage.database).map_err(|e| {
+        eprintln!("vigie365 : {e}");
+        Outcome::Failed
+    })
+}
+
+fn report(cli_config: Option<&std::path::Path>, args: &ReportArgs) -> Outcome {
+    let config = match load_config(cli_config) {
+        Ok(c) => c,
+        Err(o) => return o,
+    };
+    let store = match open_read_only(&config) {
+        Ok(s) => s,
+        Err(o) => return o,
+    };
+    let dir = args
+        .sortie
+        .clone()
+        .unwrap_or_else(|| config.storage.outputs.clone());
+    let result = vigie365::report::nightly::build(&store, args.nuit, &config.tenant.establishment)
+        .and_then(|n| {
+            let files = vigie365::report::nightly::write(&n, &dir)?;
+            let text =
+                vigie365::report::nightly::summary(&n, &files, config.report.templates.as_deref())?;
+            Ok((n, text))
+        });
+    match result {
+        Ok((n, text)) => {
+            print!("{text}");
+            if n.is_partial() {
+                Outcome::Partial
+            } else {
+                Outcome::Complete
+            }
+        }
+        Err(e) => {
+            eprintln!("vigie365 : {e}");
+            Outcome::Failed
+        }
+    }
+}
+
+/// The period the flags ask for; `yesterday` is the default as-of night.
+fn bilan_period(
+    args: &BilanArgs,
+    yesterday: chrono::NaiveDate,
+) -> Result<vigie365::report::bilan::Period, vigie365::report::ReportError> {
+    use chrono::Datelike;
+    use vigie365::report::bilan::Period;
+    let period = match (args.annee, args.exercice, args.du, args.au) {
+        (Some(y), _, _, _) => Period::year(y)?,
+        (_, Some(y), _, _) => Period::fiscal(y)?,
+        (_, _, Some(du), Some(au)) => Period::between(du, au)?,
+        _ => Period::year(args.arrete_au.unwrap_or(yesterday).year())?,
+    };
+    let as_of = args.arrete_au.unwrap_or_else(|| period.au.min(yesterday));
+    Ok(period.as_of(as_of))
+}
+
+fn bilan(cli_config: Option<&std::path::Path>, args: &BilanArgs) -> Outcome {
+    let config = match load_config(cli_config) {
+        Ok(c) => c,
+        Err(o) => return o,
+    };
+    let today = chrono::Utc::now()
+        .with_timezone(&config.evaluation.timezone)
+        .date_naive();
+    let period = match bilan_period(args, today.pred_opt().unwrap_or(today)) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("vigie365 : {e}");
+            return Outcome::Usage;
+        }
+    };
+    let store = match open_read_only(&config) {
+        Ok(s) => s,
+        Err(o) => return o,
+    };
+    let dir = args
+        .sortie
+        .clone()
+        .unwrap_or_else(|| config.storage.outputs.clone());
+    let ctx = vigie365::report::bilan::Context::from_config(&config);
+    match vigie365::report::bilan::produce(&store, &period, &ctx, &dir) {
+        Ok((b, files)) => {
+            print!("{}", vigie365::report::bilan::summary_fr(&b, &files));
+            Outcome::Complete
+        }
+        Err(e @ vigie365::report::ReportError::Period(_)) => {
+            eprintln!("vigie365 : {e}");
+            Outcome::Usage
+        }
+        Err(e) => {
+            eprintln!("vigie365 : {e}");
+            Outcome::Failed
+        }
+    }
+}
+
+/// The bilan of the simulated year, into the demo's output directory.
+fn demo_bilan(
+    outcome: &vigie365::demo::DemoOutcome,
+    opts: &vigie365::demo::DemoOptions,
+) -> Result<(vigie365::report::bilan::Bilan, Vec<PathBuf>), String> {
+    let config = vigie365::config::load(&outcome.config).map_err(|e| e.to_string())?;
+    let (b, _, rendered) = vigie365::report::bilan::of_simulation(&config, opts.start, opts.days)
+        .map_err(|e| e.to_string())?;
+    let files = vigie365::report::bilan::write(&rendered, &config.storage.outputs)
+        .map_err(|e| e.to_string())?;
+    Ok((b, files))
+}
+
 fn sim(args: vigie365::sim::SimArgs) -> Outcome {
     let rt = match runtime() {
         Ok(rt) => rt,
@@ -444,7 +597,25 @@ fn demo(args: &DemoArgs) -> Outcome {
                 o.config.display(),
                 o.store.display()
             );
-            Outcome::Complete
+            let bilan_started = std::time::Instant::now();
+            match demo_bilan(&o, &opts) {
+                Ok((b, files)) => {
+                    println!(
+                        "Bilan de l'année simulée ({} constats relevés, {} corrigés) écrit en {:.1} s :",
+                        b.sommaire.releves,
+                        b.sommaire.corriges,
+                        bilan_started.elapsed().as_secs_f64()
+                    );
+                    for f in files {
+                        println!("  {}", f.display());
+                    }
+                    Outcome::Complete
+                }
+                Err(e) => {
+                    eprintln!("vigie365 : bilan de la démonstration : {e}");
+                    Outcome::Failed
+                }
+            }
         }
         Err(e) => {
             eprintln!("vigie365 : {e}");
@@ -541,8 +712,8 @@ fn run(cli: Cli) -> Outcome {
             None => evaluate(config),
         },
         Command::Checks(args) => checks(args.id.as_deref()),
-        Command::Report => not_built("report"),
-        Command::Bilan => not_built("bilan"),
+        Command::Report(args) => report(config, args),
+        Command::Bilan(args) => bilan(config, args),
         Command::Demo(args) => demo(args),
         Command::Sim(args) => sim(args.clone()),
         Command::Doctor => doctor(config),

@@ -274,7 +274,17 @@ async fn run_collects_evaluates_and_exits_4_on_findings_at_fail_on() {
         "{stdout}{}",
         String::from_utf8_lossy(&plain.stderr)
     );
-    assert!(stdout.contains("Évaluation de la nuit"), "{stdout}");
+    assert!(stdout.contains("Constats de la nuit du"), "{stdout}");
+    let cfg = vigie365::config::load(&config).expect("config");
+    let csv: Vec<_> = std::fs::read_dir(&cfg.storage.outputs)
+        .expect("outputs")
+        .flatten()
+        .filter(|e| {
+            e.file_name().to_string_lossy().starts_with("constats-")
+                && e.file_name().to_string_lossy().ends_with(".csv")
+        })
+        .collect();
+    assert_eq!(csv.len(), 1, "the nightly CSV is written");
     let (c, a) = (config.clone(), as_of.clone());
     let strict = tokio::task::spawn_blocking(move || {
         Command::new(BIN)

@@ -1,26 +1,37 @@
 //! Posture figures of a night, per population and account class (RULES.md, "Posture figures
-//! for the bilan"): accounts, enabled, MFA registered, MFA capable, MFA unknown. The bilan
-//! draws them as monthly trends. Computed from the snapshot only, like the checks.
+//! for the bilan"): accounts, enabled, MFA registered, MFA capable, MFA unknown, and excluded
+//! from MFA (enabled accounts to which no MFA-requiring conditional access policy applies). The
+//! bilan draws them as monthly trends. Computed from the snapshot only, like the checks.
+//!
+//! `exclue_mfa` is only recorded when the conditional access policies and the group members
+//! were collected that night: without them every account would look excluded.
 
 use std::collections::BTreeMap;
 
-use super::Snapshot;
+use super::{Snapshot, mfa};
 use crate::classify::{Class, Population};
-use crate::store::PostureFigure;
+use crate::store::{PostureFigure, SourceStatus};
 
 /// The posture figures of a night.
 pub fn compute(s: &Snapshot) -> Vec<PostureFigure> {
     let mut figures: BTreeMap<(Population, Class, &'static str), i64> = BTreeMap::new();
+    let policies_known = ["conditional-access-policies", "group-members"]
+        .iter()
+        .all(|q| s.source_status(q) == Some(SourceStatus::Collected));
     for (a, c) in s.classified() {
         if c.guest {
             continue;
         }
+        let excluded = policies_known && c.enabled && !mfa::coverage(s, &a.id).is_covered();
         for pop in [c.population, Population::Tous] {
             let mut add = |metric: &'static str, yes: bool| {
                 *figures.entry((pop, c.class, metric)).or_insert(0) += i64::from(yes);
             };
             add("comptes", true);
             add("actifs", c.enabled);
+            if policies_known {
+                add("exclue_mfa", excluded);
+            }
             match s.registrations.get(&a.id) {
                 Some(r) => {
                     add("mfa_enregistree", c.enabled && r.mfa_registered);
@@ -79,5 +90,28 @@ mod tests {
             "julie.med@ is a physician address"
         );
         assert_eq!(get("personnel", "nominatif", "comptes"), Some(1));
+        // No MFA policy at all: every enabled account is excluded; the disabled one is not.
+        assert_eq!(get("tous", "generique", "exclue_mfa"), Some(1));
+        assert_eq!(get("tous", "nominatif", "exclue_mfa"), Some(2));
+    }
+
+    #[test]
+    fn excluded_from_mfa_follows_the_policies_and_is_unknown_without_them() {
+        let mut s = snapshot(vec![tablet("t1"), tablet("t2"), account("jean", "Jean")]);
+        let mut p = mfa_policy("ca1", "MFA pour tous");
+        p.exclude_users = vec!["t2".into()];
+        s.ca_policies = vec![p];
+        let f = compute(&s);
+        let get = |f: &[PostureFigure], class: &str| {
+            f.iter()
+                .find(|x| x.population == "tous" && x.class == class && x.metric == "exclue_mfa")
+                .map(|x| x.value)
+        };
+        assert_eq!(get(&f, "generique"), Some(1), "t2 is excluded, t1 covered");
+        assert_eq!(get(&f, "nominatif"), Some(0));
+        if let Some(row) = s.sources.get_mut("conditional-access-policies") {
+            row.status = SourceStatus::NotCollected;
+        }
+        assert_eq!(get(&compute(&s), "generique"), None, "unknown, not zero");
     }
 }

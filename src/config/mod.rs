@@ -668,7 +668,7 @@ pub struct Exception {
     pub justification: String,
     /// `responsable`
     pub owner: String,
-    /// `expiration`: the last day the exception applies.
+    /// `expiration`: the date the exception stops applying (in force the day before, not on it).
     pub expires: NaiveDate,
 }
 

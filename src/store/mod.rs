@@ -12,8 +12,10 @@
 
 mod findings;
 mod migrations;
+mod reports;
 
 pub use findings::{Lifecycle, LifecycleDelta, PostureFigure, StoredFinding};
+pub use reports::{EvaluationRow, FindingEvent};
 
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};

@@ -1,0 +1,578 @@
+//! The nightly outputs of one evaluated night: `constats-AAAA-MM-JJ.csv` (UTF-8 with BOM,
+//! `;`, French headers: opens as is in Excel fr-CA; formula-like cells neutralised), the
+//! same rows as JSON Lines, and a French summary for stdout and the cron mail.
+//!
+//! Each row is one finding open that night: subject, check id and French title, severity,
+//! population, evidence, directive reference, first seen, status (nouveau, ouvert, rouvert,
+//! accepté with its justification, owner and expiry, or exception expirée), and for
+//! forwarding whether the tenant's controls would block it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::{ReportError, escape, output, template::Template};
+use crate::checks::{Accepted, Severity, registry};
+use crate::store::{RunRow, RunStatus, SourceRow, SourceStatus, Store, StoredFinding};
+
+/// Checks whose findings say whether the tenant would block the forwarding.
+const BLOCKABLE: [&str; 3] = ["FWD-PUB-01", "FWD-EXT-01", "FWD-DIS-01"];
+
+/// The parts of a stored finding's JSON the reports read (`checks::Finding`, owned).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct FindingData {
+    #[serde(default)]
+    pub evidence: String,
+    #[serde(default)]
+    pub blocked_by_tenant: Option<bool>,
+    #[serde(default)]
+    pub accepted: Option<Accepted>,
+    #[serde(default)]
+    pub exception_expired: Option<NaiveDate>,
+}
+
+impl FindingData {
+    pub fn parse(f: &StoredFinding) -> Result<FindingData, ReportError> {
+        serde_json::from_str(&f.data).map_err(|e| ReportError::Corrupt {
+            what: format!("constat {} {}", f.check, f.subject),
+            detail: e.to_string(),
+        })
+    }
+}
+
+/// An exception in force, as a row shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExceptionInfo {
+    pub justification: String,
+    pub responsable: String,
+    pub expiration: NaiveDate,
+}
+
+/// One finding of the night (a CSV row, a JSON line).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Row {
+    pub nuit: NaiveDate,
+    pub statut: &'static str,
+    pub gravite: String,
+    pub controle: String,
+    pub titre: String,
+    pub sujet: String,
+    pub population: String,
+    pub preuve: String,
+    pub reference: String,
+    pub premiere_detection: Option<NaiveDate>,
+    pub exception: Option<ExceptionInfo>,
+    pub exception_expiree: Option<NaiveDate>,
+    /// Forwarding only: `Some(true)` when the tenant's controls would block it, `None`
+    /// when unknown or not applicable.
+    pub bloquee_par_locataire: Option<bool>,
+}
+
+/// A check left out that night, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotEvaluated {
+    pub check: String,
+    pub reason: String,
+}
+
+/// Everything the nightly outputs say about one night.
+#[derive(Debug, Clone)]
+pub struct Nightly {
+    pub establishment: String,
+    pub run: RunRow,
+    pub rows: Vec<Row>,
+    pub new: usize,
+    pub reopened: usize,
+    pub still_open: usize,
+    pub accepted: usize,
+    pub expired: usize,
+    /// Findings resolved that night: (check, subject).
+    pub resolved: Vec<(String, String)>,
+    /// Open, not accepted, by severity.
+    pub open_by_severity: BTreeMap<Severity, usize>,
+    pub not_evaluated: Vec<NotEvaluated>,
+    pub sources_not_collected: Vec<SourceRow>,
+}
+
+impl Nightly {
+    /// Some source or check was left out: the night is not whole.
+    pub fn is_partial(&self) -> bool {
+        !self.not_evaluated.is_empty()
+            || !self.sources_not_collected.is_empty()
+            || self.run.status != RunStatus::Complete
+    }
+
+    /// `constats-AAAA-MM-JJ`
+    pub fn stem(&self) -> String {
+        format!("constats-{}", self.run.night)
+    }
+}
+
+/// Population as shown to people.
+pub fn population_fr(p: &str) -> &'static str {
+    match p {
+        "medecin" => "médecin",
+        "personnel" => "personnel",
+        "tous" => "locataire",
+        _ => "inconnue",
+    }
+}
+
+/// Reads the night `night` (default: the latest evaluated night) from the store.
+pub fn build(
+    store: &Store,
+    night: Option<NaiveDate>,
+    establishment: &str,
+) -> Result<Nightly, ReportError> {
+    // Dates are compared as ISO text in the store: stay within four-digit years.
+    let far = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default();
+    let until = night.unwrap_or(far);
+    let evaluations = store.evaluations_until(until)?;
+    let evaluation = match night {
+        Some(n) => evaluations.iter().rev().find(|e| e.night == n),
+        None => evaluations.last(),
+    };
+    let Some(evaluation) = evaluation.cloned() else {
+        return Err(match night {
+            None => ReportError::NothingEvaluated(store.path().display().to_string()),
+            Some(n) => {
+                let all = store.evaluations_until(far)?;
+                let before = all.iter().rev().find(|e| e.night < n).map(|e| e.night);
+                let after = all.iter().find(|e| e.night > n).map(|e| e.night);
+                let known: Vec<String> = [before, after]
+                    .into_iter()
+                    .flatten()
+                    .map(|d| d.to_string())
+                    .collect();
+                ReportError::NoSuchNight {
+                    night: n,
+                    known: known.join(", "),
+                }
+            }
+        });
+    };
+    let run = store
+        .runs()?
+        .into_iter()
+        .find(|r| r.id == evaluation.run)
+        .ok_or_else(|| ReportError::Corrupt {
+            what: format!("évaluation de la collecte n° {}", evaluation.run),
+            detail: "collecte introuvable".into(),
+        })?;
+    let sources = store.sources(run.id)?;
+    let events = store.finding_events_until(run.night)?;
+    let mut first_seen: HashMap<(&str, &str), NaiveDate> = HashMap::new();
+    let mut tonight: HashMap<(&str, &str), &str> = HashMap::new();
+    for e in &events {
+        first_seen
+            .entry((e.check.as_str(), e.subject.as_str()))
+            .or_insert(e.night);
+        if e.run == run.id {
+            tonight.insert((e.check.as_str(), e.subject.as_str()), e.event.as_str());
+        }
+    }
+    let mut out = Nightly {
+        establishment: establishment.to_string(),
+        run: run.clone(),
+        rows: Vec::new(),
+        new: 0,
+        reopened: 0,
+        still_open: 0,
+        accepted: 0,
+        expired: 0,
+        resolved: events
+            .iter()
+            .filter(|e| e.run == run.id && e.event == "resolved")
+            .map(|e| (e.check.clone(), e.subject.clone()))
+            .collect(),
+        open_by_severity: BTreeMap::new(),
+        not_evaluated: not_evaluated(&evaluation.not_evaluated, &sources),
+        sources_not_collected: sources
+            .iter()
+            .filter(|s| s.status != SourceStatus::Collected)
+            .cloned()
+            .collect(),
+    };
+    for f in store.findings_of(run.id)? {
+        let data = FindingData::parse(&f)?;
+        let key = (f.check.as_str(), f.subject.as_str());
+        let event = tonight.get(&key).copied();
+        match event {
+            Some("new") => out.new += 1,
+            Some("reopened") => out.reopened += 1,
+            _ => out.still_open += 1,
+        }
+        let statut = if data.accepted.is_some() {
+            out.accepted += 1;
+            "accepté"
+        } else if data.exception_expired.is_some() {
+            out.expired += 1;
+            "exception expirée"
+        } else {
+            match event {
+                Some("new") => "nouveau",
+                Some("reopened") => "rouvert",
+                _ => "ouvert",
+            }
+        };
+        if data.accepted.is_none()
+            && let Some(sev) = Severity::parse(&f.severity)
+        {
+            *out.open_by_severity.entry(sev).or_insert(0) += 1;
+        }
+        let info = registry::get(&f.check);
+        out.rows.push(Row {
+            nuit: run.night,
+            statut,
+            gravite: f.severity.clone(),
+            titre: info.map(|i| i.title_fr.to_string()).unwrap_or_default(),
+            reference: info.map(|i| i.reference.to_string()).unwrap_or_default(),
+            premiere_detection: first_seen.get(&key).copied(),
+            sujet: f.subject.clone(),
+            population: population_fr(&f.population).to_string(),
+            preuve: data.evidence,
+            exception: data.accepted.map(|a| ExceptionInfo {
+                justification: a.justification,
+                responsable: a.owner,
+                expiration: a.expires,
+            }),
+            exception_expiree: data.exception_expired,
+            bloquee_par_locataire: data.blocked_by_tenant,
+            controle: f.check,
+        });
+    }
+    out.rows.sort_by(|a, b| {
+        let rank = |r: &Row| Severity::parse(&r.gravite).unwrap_or(Severity::Info);
+        (rank(a), &a.controle, &a.sujet).cmp(&(rank(b), &b.controle, &b.sujet))
+    });
+    Ok(out)
+}
+
+/// The checks left out and why (the sources they need that were not collected).
+fn not_evaluated(ids: &[String], sources: &[SourceRow]) -> Vec<NotEvaluated> {
+    ids.iter()
+        .map(|id| {
+            let reasons: Vec<String> = registry::get(id)
+                .map(|c| c.needs)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|need| {
+                    let row = sources.iter().find(|s| s.source == *need);
+                    match row {
+                        Some(s) if s.status == SourceStatus::Collected => None,
+                        Some(s) => Some(match &s.reason {
+                            Some(r) => format!("source « {need} » non collectée : {r}"),
+                            None => format!("source « {need} » non collectée"),
+                        }),
+                        None => Some(format!("source « {need} » absente de la collecte")),
+                    }
+                })
+                .collect();
+            NotEvaluated {
+                check: id.clone(),
+                reason: if reasons.is_empty() {
+                    "non évalué".into()
+                } else {
+                    reasons.join(" ; ")
+                },
+            }
+        })
+        .collect()
+}
+
+fn blocked_fr(r: &Row) -> &'static str {
+    match r.bloquee_par_locataire {
+        Some(true) => "oui",
+        Some(false) => "non",
+        None if BLOCKABLE.contains(&r.controle.as_str()) => "inconnu",
+        None => "",
+    }
+}
+
+/// The CSV: UTF-8 with BOM, `;`, CRLF, French headers, formula-like cells neutralised.
+pub fn csv_bytes(rows: &[Row]) -> Result<Vec<u8>, ReportError> {
+    let head = [
+        "Nuit",
+        "Statut",
+        "Gravité",
+        "Contrôle",
+        "Titre",
+        "Sujet",
+        "Population",
+        "Preuve",
+        "Référence",
+        "Première détection",
+        "Justification de l'exception",
+        "Responsable de l'exception",
+        "Expiration de l'exception",
+        "Exception expirée le",
+        "Bloquée par le locataire",
+    ];
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+        let cells = [
+            r.nuit.to_string(),
+            r.statut.to_string(),
+            r.gravite.clone(),
+            r.controle.clone(),
+            r.titre.clone(),
+            r.sujet.clone(),
+            r.population.clone(),
+            r.preuve.clone(),
+            r.reference.clone(),
+            date(r.premiere_detection),
+            r.exception
+                .as_ref()
+                .map(|e| e.justification.clone())
+                .unwrap_or_default(),
+            r.exception
+                .as_ref()
+                .map(|e| e.responsable.clone())
+                .unwrap_or_default(),
+            date(r.exception.as_ref().map(|e| e.expiration)),
+            date(r.exception_expiree),
+            blocked_fr(r).to_string(),
+        ];
+        out.push(cells.to_vec());
+    }
+    output::csv_bytes(&head, out)
+}
+
+/// The JSON Lines: one row per line, raw values (JSON is data, not a spreadsheet).
+pub fn jsonl_bytes(rows: &[Row]) -> Result<Vec<u8>, ReportError> {
+    let mut out = Vec::new();
+    for r in rows {
+        let line = serde_json::to_string(r).map_err(|e| ReportError::Corrupt {
+            what: "JSON Lines".into(),
+            detail: e.to_string(),
+        })?;
+        out.extend_from_slice(line.as_bytes());
+        out.push(b'\n');
+    }
+    Ok(out)
+}
+
+/// Writes the CSV and the JSON Lines into `dir` (created 0700). Returns their paths.
+pub fn write(n: &Nightly, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
+    output::private_dir(dir)?;
+    let stem = n.stem();
+    Ok(vec![
+        output::write_atomic(dir, &format!("{stem}.csv"), &csv_bytes(&n.rows)?)?,
+        output::write_atomic(dir, &format!("{stem}.jsonl"), &jsonl_bytes(&n.rows)?)?,
+    ])
+}
+
+const LIST_MAX: usize = 40;
+
+fn status_fr(s: RunStatus) -> &'static str {
+    match s {
+        RunStatus::Complete => "complète",
+        RunStatus::Partial => "partielle",
+        RunStatus::Failed => "échouée",
+        RunStatus::Interrupted => "interrompue",
+        RunStatus::Running => "en cours",
+    }
+}
+
+/// The French summary (template `resume-nuit.txt`), terminal-safe.
+pub fn summary(
+    n: &Nightly,
+    files: &[PathBuf],
+    templates: Option<&Path>,
+) -> Result<String, ReportError> {
+    let t = |s: &str| escape::terminal(s).into_owned();
+    let mut v: BTreeMap<&str, String> = BTreeMap::new();
+    v.insert("nuit", n.run.night.to_string());
+    v.insert("etablissement", t(&n.establishment));
+    v.insert("collecte", n.run.id.to_string());
+    v.insert("etat_collecte", status_fr(n.run.status).to_string());
+    v.insert(
+        "totaux",
+        format!(
+            "{} constat(s) : {} nouveau(x), {} rouvert(s), {} toujours ouvert(s) ; {} accepté(s) (exception en vigueur), {} exception(s) expirée(s) ; {} résolu(s) cette nuit.",
+            n.rows.len(),
+            n.new,
+            n.reopened,
+            n.still_open,
+            n.accepted,
+            n.expired,
+            n.resolved.len()
+        ),
+    );
+    v.insert(
+        "par_gravite",
+        format!(
+            "À corriger, par gravité : {}.",
+            Severity::ALL
+                .iter()
+                .map(|s| format!(
+                    "{} {}",
+                    s.label(),
+                    n.open_by_severity.get(s).copied().unwrap_or(0)
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    );
+    let lines = |title: &str, items: Vec<String>| -> String {
+        if items.is_empty() {
+            return String::new();
+        }
+        let mut s = format!("{title} ({}) :\n", items.len());
+        for i in items.iter().take(LIST_MAX) {
+            s.push_str("  ");
+            s.push_str(&t(i));
+            s.push('\n');
+        }
+        if items.len() > LIST_MAX {
+            s.push_str(&format!(
+                "  … et {} autre(s) : voir le fichier CSV.\n",
+                items.len() - LIST_MAX
+            ));
+        }
+        s
+    };
+    let fresh: Vec<String> = n
+        .rows
+        .iter()
+        .filter(|r| r.statut == "nouveau" || r.statut == "rouvert")
+        .map(|r| {
+            format!(
+                "[{}] {} {} — {} ({})",
+                r.gravite, r.controle, r.titre, r.sujet, r.statut
+            )
+        })
+        .collect();
+    v.insert("nouveaux", lines("Nouveaux et rouverts", fresh));
+    let expired: Vec<String> = n
+        .rows
+        .iter()
+        .filter(|r| r.exception_expiree.is_some())
+        .map(|r| {
+            format!(
+                "{} — {} (exception expirée le {})",
+                r.controle,
+                r.sujet,
+                r.exception_expiree
+                    .map(|d| d.to_string())
+                    .unwrap_or_default()
+            )
+        })
+        .collect();
+    v.insert("expirees", lines("Exceptions expirées", expired));
+    let resolved: Vec<String> = n
+        .resolved
+        .iter()
+        .map(|(c, s)| format!("{c} — {s}"))
+        .collect();
+    v.insert("resolus", lines("Résolus cette nuit", resolved));
+    let skipped: Vec<String> = n
+        .not_evaluated
+        .iter()
+        .map(|x| format!("{} — {}", x.check, x.reason))
+        .collect();
+    v.insert(
+        "non_evalues",
+        lines(
+            "NON ÉVALUÉS (leur absence ne veut pas dire conforme)",
+            skipped,
+        ),
+    );
+    let sources: Vec<String> = n
+        .sources_not_collected
+        .iter()
+        .map(|s| {
+            let mut l = format!(
+                "{} — {}",
+                s.source,
+                match s.status {
+                    SourceStatus::NotCollected => "non collectée",
+                    SourceStatus::Failed => "échec",
+                    _ => "incomplète",
+                }
+            );
+            if let Some(r) = &s.reason {
+                l.push_str(&format!(" : {r}"));
+            }
+            if let Some(p) = &s.permission {
+                l.push_str(&format!(" (autorisation : {p})"));
+            }
+            l
+        })
+        .collect();
+    v.insert("sources", lines("Sources non collectées", sources));
+    let written: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    v.insert("fichiers", lines("Fichiers écrits", written));
+    let text = Template::load("resume-nuit.txt", templates)?.render(&v)?;
+    // Empty blocks leave empty lines: drop them.
+    let mut out: String = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join("\n");
+    out.push('\n');
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(subject: &str, evidence: &str) -> Row {
+        Row {
+            nuit: NaiveDate::from_ymd_opt(2026, 3, 9).unwrap_or_default(),
+            statut: "nouveau",
+            gravite: "critique".into(),
+            controle: "FWD-PUB-01".into(),
+            titre: "Redirection automatique vers une messagerie publique".into(),
+            sujet: subject.into(),
+            population: "médecin".into(),
+            preuve: evidence.into(),
+            reference: "MSSS-DIR04, art. 6 4° et 5°".into(),
+            premiere_detection: NaiveDate::from_ymd_opt(2026, 3, 1),
+            exception: None,
+            exception_expiree: None,
+            bloquee_par_locataire: None,
+        }
+    }
+
+    #[test]
+    fn csv_has_a_bom_semicolons_crlf_and_inert_cells() {
+        let rows = vec![row(
+            "=HYPERLINK(\"http://x\",\"y\")",
+            "-1+2; « x »\n<script>",
+        )];
+        let bytes = csv_bytes(&rows).expect("csv");
+        assert!(bytes.starts_with("\u{feff}Nuit;Statut;Gravité".as_bytes()));
+        let text = String::from_utf8(bytes).expect("utf8");
+        assert!(text.contains("\r\n"));
+        let mut r = csv::ReaderBuilder::new()
+            .delimiter(b';')
+            .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        let rec = r.records().next().expect("row").expect("parse");
+        assert_eq!(&rec[5], "'=HYPERLINK(\"http://x\",\"y\")");
+        assert_eq!(&rec[7], "'-1+2; « x »\n<script>");
+        assert_eq!(&rec[14], "inconnu", "forwarding with unknown blocking");
+        for cell in rec.iter() {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{cell:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn jsonl_keeps_raw_values_one_line_each() {
+        let rows = vec![row("=x", "a\nb"), row("y", "z")];
+        let text = String::from_utf8(jsonl_bytes(&rows).expect("jsonl")).expect("utf8");
+        assert_eq!(text.lines().count(), 2);
+        let v: serde_json::Value =
+            serde_json::from_str(text.lines().next().unwrap_or("")).expect("json");
+        assert_eq!(v["sujet"], "=x");
+        assert_eq!(v["preuve"], "a\nb");
+        assert_eq!(v["premiere_detection"], "2026-03-01");
+    }
+}

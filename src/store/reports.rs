@@ -1,0 +1,187 @@
+//! Read-only queries of the reports (nightly outputs, annual bilan): which runs were
+//! evaluated and which checks each left out, and the full history of lifecycle events.
+//!
+//! The bilan needs both to tell a night evaluated with no finding from a night collected but
+//! never evaluated, and to measure every open → resolved episode of a finding (a finding
+//! reopened twice has three episodes), "as of" any date.
+
+use chrono::NaiveDate;
+use rusqlite::params;
+use serde::Serialize;
+
+use super::{PostureFigure, RunId, Store, StoreError};
+
+/// An evaluated run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EvaluationRow {
+    pub run: RunId,
+    pub night: NaiveDate,
+    /// Checks not evaluated that night (a source they need was not collected).
+    pub not_evaluated: Vec<String>,
+}
+
+/// One lifecycle event of a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FindingEvent {
+    pub run: RunId,
+    pub night: NaiveDate,
+    pub check: String,
+    pub subject: String,
+    /// `new`, `resolved` or `reopened`.
+    pub event: String,
+}
+
+fn corrupt(kind: &str, key: String, detail: String) -> StoreError {
+    StoreError::Corrupt {
+        kind: kind.into(),
+        key,
+        detail,
+    }
+}
+
+impl Store {
+    /// Every evaluated run with a night at or before `until`, in run order.
+    pub fn evaluations_until(&self, until: NaiveDate) -> Result<Vec<EvaluationRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT run_id, night, not_evaluated FROM evaluations WHERE night <= ?1 ORDER BY run_id",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map(params![until.to_string()], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })
+            .map_err(|e| self.sql(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (run, night, skipped) = row.map_err(|e| self.sql(e))?;
+            out.push(EvaluationRow {
+                run,
+                night: night.parse().map_err(|e: chrono::ParseError| {
+                    corrupt("evaluation", run.to_string(), e.to_string())
+                })?,
+                not_evaluated: serde_json::from_str(&skipped)
+                    .map_err(|e| corrupt("evaluation", run.to_string(), e.to_string()))?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The posture figures recorded by run `run` (empty when it was not evaluated).
+    pub fn posture_of(&self, run: RunId) -> Result<Vec<PostureFigure>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT population, class, metric, value FROM posture WHERE run_id = ?1
+                 ORDER BY population, class, metric",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map(params![run], |r| {
+                Ok(PostureFigure {
+                    population: r.get(0)?,
+                    class: r.get(1)?,
+                    metric: r.get(2)?,
+                    value: r.get(3)?,
+                })
+            })
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+    }
+
+    /// Every lifecycle event with a night at or before `until`, in run order.
+    pub fn finding_events_until(&self, until: NaiveDate) -> Result<Vec<FindingEvent>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT run_id, night, check_id, subject, event FROM finding_events WHERE night <= ?1
+                 ORDER BY run_id, check_id, subject",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map(params![until.to_string()], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })
+            .map_err(|e| self.sql(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (run, night, check, subject, event) = row.map_err(|e| self.sql(e))?;
+            out.push(FindingEvent {
+                run,
+                night: night.parse().map_err(|e: chrono::ParseError| {
+                    corrupt("finding_event", format!("{check} {subject}"), e.to_string())
+                })?,
+                check,
+                subject,
+                event,
+            });
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::StoredFinding;
+    use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn evaluations_and_events_up_to_a_night() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut s = Store::open(&dir.path().join("v.sqlite")).expect("open");
+        let f = StoredFinding {
+            check: "GEN-MFA-01".into(),
+            subject: "a".into(),
+            severity: "critique".into(),
+            population: "personnel".into(),
+            accepted: false,
+            data: "{}".into(),
+        };
+        for (d, fs, skipped) in [
+            (1, vec![f.clone()], vec![]),
+            (2, vec![], vec!["FWD-PUB-01".to_string()]),
+            (3, vec![f.clone()], vec![]),
+        ] {
+            let night = NaiveDate::from_ymd_opt(2026, 4, d).expect("date");
+            let as_of = Utc
+                .with_ymd_and_hms(2026, 4, d + 1, 7, 0, 0)
+                .single()
+                .expect("instant");
+            let run = s.begin_run(as_of, night).expect("run");
+            let posture = [PostureFigure {
+                population: "tous".into(),
+                class: "generique".into(),
+                metric: "comptes".into(),
+                value: i64::from(d),
+            }];
+            s.record_evaluation(run, night, as_of, &fs, &skipped, &posture)
+                .expect("record");
+        }
+        let until = NaiveDate::from_ymd_opt(2026, 4, 2).expect("date");
+        let e = s.evaluations_until(until).expect("evaluations");
+        assert_eq!(e.len(), 2);
+        assert_eq!(e[1].not_evaluated, ["FWD-PUB-01"]);
+        let p = s.posture_of(e[1].run).expect("posture");
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].value, 2);
+        let ev = s.finding_events_until(until).expect("events");
+        let kinds: Vec<&str> = ev.iter().map(|x| x.event.as_str()).collect();
+        assert_eq!(kinds, ["new", "resolved"]);
+        let all = s
+            .finding_events_until(NaiveDate::from_ymd_opt(2026, 4, 30).expect("date"))
+            .expect("events");
+        assert_eq!(all.last().map(|x| x.event.as_str()), Some("reopened"));
+    }
+}
