@@ -44,7 +44,7 @@ pub fn evaluate_latest(
         .ok_or_else(|| NightError::NothingCollected(store.path().display().to_string()))?;
     let snapshot = Snapshot::load(store, run.id, config)?;
     let evaluation = checks::evaluate(&snapshot, config);
-    let posture = checks::posture::compute(&snapshot);
+    let posture = checks::posture::compute(&snapshot, config);
     let stored: Vec<StoredFinding> = evaluation
         .findings
         .iter()

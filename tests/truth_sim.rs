@@ -12,6 +12,39 @@ use vigie365::store::Store;
 
 type Key = (String, String, String, String, bool);
 
+/// Posture figures as `(class, metric) -> value` for the whole tenant.
+type Figures = BTreeMap<(String, String), i64>;
+
+fn truth_figures(p: &vigie365::sim::Posture) -> Figures {
+    let mut out = Figures::new();
+    for (class, c) in &p.classes {
+        for (metric, v) in [
+            ("comptes", c.accounts),
+            ("actifs", c.enabled),
+            ("mfa_enregistree", c.mfa_registered),
+            ("mfa_capable", c.mfa_capable),
+            ("mfa_inconnue", c.mfa_unknown),
+            ("exclue_mfa", c.excluded_from_mfa),
+        ] {
+            if c.accounts > 0 {
+                out.insert((class.clone(), metric.to_string()), v as i64);
+            }
+        }
+    }
+    for (k, v) in &p.forwarding_targets {
+        out.insert(("redirection".into(), k.clone()), *v as i64);
+    }
+    for (k, v) in &p.sign_ins {
+        let key = if k == "singleFactorAuthentication" {
+            "facteur_unique"
+        } else {
+            "multifacteur"
+        };
+        out.insert(("connexions".into(), key.into()), *v as i64);
+    }
+    out
+}
+
 async fn night(seed: u64, accounts: u32, day: u32) -> (BTreeSet<Key>, BTreeSet<Key>, Vec<String>) {
     let sim = Sim::start(SimOptions {
         seed,
@@ -45,10 +78,19 @@ async fn night(seed: u64, accounts: u32, day: u32) -> (BTreeSet<Key>, BTreeSet<K
         "{:?}",
         report.sources
     );
-    let (_, evaluation) = {
+    let (summary, evaluation, posture) = {
         let mut s = store.lock().expect("store");
-        vigie365::night::evaluate_latest(&mut s, &config).expect("evaluate")
+        let (summary, evaluation) =
+            vigie365::night::evaluate_latest(&mut s, &config).expect("evaluate");
+        let posture = s.posture_of(summary.run).expect("posture");
+        (summary, evaluation, posture)
     };
+    let _ = summary;
+    let ours_posture: Figures = posture
+        .iter()
+        .filter(|p| p.population == "tous")
+        .map(|p| ((p.class.clone(), p.metric.clone()), p.value))
+        .collect();
     let ours: BTreeSet<Key> = evaluation
         .findings
         .iter()
@@ -81,6 +123,11 @@ async fn night(seed: u64, accounts: u32, day: u32) -> (BTreeSet<Key>, BTreeSet<K
         .iter()
         .map(|n| format!("{}: {}", n.check, n.reason))
         .collect();
+    assert_eq!(
+        ours_posture,
+        truth_figures(&truth.posture),
+        "posture figures of seed {seed} day {day}"
+    );
     sim.shutdown().await;
     (ours, expected, not_evaluated)
 }

@@ -8,12 +8,99 @@
 
 use std::collections::BTreeMap;
 
-use super::{Snapshot, mfa};
+use super::domains::{Classified, Classifier, Target, TargetClass};
+use super::{Snapshot, forwarding, mfa};
 use crate::classify::{Class, Population};
+use crate::config::Config;
 use crate::store::{PostureFigure, SourceStatus};
 
+/// The target class as the posture names it.
+fn target_key(c: &Classified) -> &'static str {
+    match c.class {
+        TargetClass::Internal => "interne",
+        TargetClass::Public => "public",
+        TargetClass::External if c.partner => "partenaire",
+        TargetClass::External | TargetClass::Invalid => "externe",
+    }
+}
+
+/// Forwarding and sign-in figures, in the class columns `redirection` and `connexions`:
+/// distinct (source, target) pairs of enabled inbox rules, mailbox forwarding and enabled
+/// transport rules by target class; sign-ins of the last 24 hours of enabled generic and
+/// « Appli » accounts by authentication requirement. Recorded only when their sources were
+/// collected.
+fn activity(
+    s: &Snapshot,
+    config: &Config,
+    figures: &mut BTreeMap<(Population, &'static str, &'static str), i64>,
+) {
+    let collected = |q: &str| s.source_status(q) == Some(SourceStatus::Collected);
+    if collected("message-rules")
+        && collected("exchange-mailboxes")
+        && collected("exchange-transport-rules")
+    {
+        for key in ["public", "externe", "partenaire", "interne"] {
+            figures
+                .entry((Population::Tous, "redirection", key))
+                .or_insert(0);
+        }
+        for f in forwarding::forwards(s, config).iter().filter(|f| f.enabled) {
+            let key = target_key(&f.classified);
+            for pop in [f.population, Population::Tous] {
+                *figures.entry((pop, "redirection", key)).or_insert(0) += 1;
+            }
+        }
+        let classifier = Classifier::new(s, config);
+        for rule in s.transport_rules.iter().filter(|r| r.enabled) {
+            let mut targets: Vec<String> = rule
+                .redirect_to
+                .iter()
+                .chain(&rule.copy_to)
+                .chain(&rule.blind_copy_to)
+                .map(|a| Target::parse(a).address)
+                .collect();
+            targets.sort();
+            targets.dedup();
+            for t in targets {
+                let key = target_key(&classifier.classify(&Target::parse(&t)));
+                *figures
+                    .entry((Population::Tous, "redirection", key))
+                    .or_insert(0) += 1;
+            }
+        }
+    }
+    if collected("sign-ins") && collected("users") {
+        for key in ["facteur_unique", "multifacteur"] {
+            figures
+                .entry((Population::Tous, "connexions", key))
+                .or_insert(0);
+        }
+        let since = s.as_of - chrono::Duration::hours(24);
+        for si in s
+            .signins
+            .iter()
+            .filter(|x| x.created >= since && x.created < s.as_of)
+        {
+            let Some(c) = s.class_of(&si.user_id) else {
+                continue;
+            };
+            if !(c.active_member() && matches!(c.class, Class::Generique | Class::Appli)) {
+                continue;
+            }
+            let key = match si.auth_requirement.as_deref() {
+                Some("singleFactorAuthentication") => "facteur_unique",
+                Some("multiFactorAuthentication") => "multifacteur",
+                _ => "inconnue",
+            };
+            for pop in [c.population, Population::Tous] {
+                *figures.entry((pop, "connexions", key)).or_insert(0) += 1;
+            }
+        }
+    }
+}
+
 /// The posture figures of a night.
-pub fn compute(s: &Snapshot) -> Vec<PostureFigure> {
+pub fn compute(s: &Snapshot, config: &Config) -> Vec<PostureFigure> {
     let mut figures: BTreeMap<(Population, Class, &'static str), i64> = BTreeMap::new();
     let policies_known = ["conditional-access-policies", "group-members"]
         .iter()
@@ -46,6 +133,8 @@ pub fn compute(s: &Snapshot) -> Vec<PostureFigure> {
             }
         }
     }
+    let mut other: BTreeMap<(Population, &'static str, &'static str), i64> = BTreeMap::new();
+    activity(s, config, &mut other);
     figures
         .into_iter()
         .map(|((p, c, m), v)| PostureFigure {
@@ -54,6 +143,12 @@ pub fn compute(s: &Snapshot) -> Vec<PostureFigure> {
             metric: m.into(),
             value: v,
         })
+        .chain(other.into_iter().map(|((p, c, m), v)| PostureFigure {
+            population: p.as_str().into(),
+            class: c.into(),
+            metric: m.into(),
+            value: v,
+        }))
         .collect()
 }
 
@@ -74,7 +169,7 @@ mod tests {
         ]);
         s.registrations
             .insert("t1".into(), registration("t1", true));
-        let f = compute(&s);
+        let f = compute(&s, &config());
         let get = |pop: &str, class: &str, metric: &str| {
             f.iter()
                 .find(|x| x.population == pop && x.class == class && x.metric == metric)
@@ -101,7 +196,7 @@ mod tests {
         let mut p = mfa_policy("ca1", "MFA pour tous");
         p.exclude_users = vec!["t2".into()];
         s.ca_policies = vec![p];
-        let f = compute(&s);
+        let f = compute(&s, &config());
         let get = |f: &[PostureFigure], class: &str| {
             f.iter()
                 .find(|x| x.population == "tous" && x.class == class && x.metric == "exclue_mfa")
@@ -112,6 +207,10 @@ mod tests {
         if let Some(row) = s.sources.get_mut("conditional-access-policies") {
             row.status = SourceStatus::NotCollected;
         }
-        assert_eq!(get(&compute(&s), "generique"), None, "unknown, not zero");
+        assert_eq!(
+            get(&compute(&s, &config()), "generique"),
+            None,
+            "unknown, not zero"
+        );
     }
 }

@@ -63,6 +63,9 @@ impl ThrottleClass {
     }
 }
 
+/// Margin over the published limit (see [`Limits::interval`]).
+pub const SAFETY: f64 = 1.02;
+
 /// The limits the limiters are sized from: Microsoft's published values by default,
 /// overridable in the configuration (section `[limites]`).
 #[derive(Debug, Clone, PartialEq)]
@@ -92,9 +95,12 @@ impl Default for Limits {
 
 impl Limits {
     /// The interval between two units of that class when it runs at its limit.
+    /// Requests are spaced 2 % wider than the limit allows: network jitter brings two
+    /// requests sent exactly one interval apart closer together on arrival, and a class like
+    /// conditional access answers a 429 without `Retry-After`.
     pub fn interval(&self, class: ThrottleClass) -> Duration {
         let (count, window) = self.rate(class);
-        window / count.max(1)
+        (window / count.max(1)).mul_f64(SAFETY)
     }
 
     /// The limit of a class as (units, window).
@@ -239,7 +245,10 @@ mod tests {
                 .count();
             assert!(in_window <= 5, "window from {t:?} holds {in_window}");
         }
-        assert_eq!(stamps[10], Duration::from_secs(20));
+        assert_eq!(
+            stamps[10],
+            Limits::default().interval(ThrottleClass::IdentityReports) * 10
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -252,6 +261,14 @@ mod tests {
         assert_eq!(t.elapsed(), Duration::ZERO);
     }
 
+    fn limits_interval_100() -> Duration {
+        Limits {
+            directory_units_per_10s: 100,
+            ..Limits::default()
+        }
+        .interval(ThrottleClass::Directory)
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_cost_larger_than_the_burst_is_paid_in_parts() {
         let limits = Limits {
@@ -261,7 +278,7 @@ mod tests {
         let limiters = Limiters::new(limits);
         let t = tokio::time::Instant::now();
         limiters.acquire(ThrottleClass::Directory, 30).await;
-        // Burst 10, then 20 more units at 100 ms each.
-        assert_eq!(t.elapsed(), Duration::from_secs(2));
+        // Burst 10, then 20 more units at one interval each (two parts of 10).
+        assert_eq!(t.elapsed(), limits_interval_100() * 20);
     }
 }
