@@ -42,6 +42,17 @@ pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf, Rep
     let path = dir.join(name);
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let fix = "vérifiez les droits et l'espace libre du répertoire des sorties";
+    // Temporary files of this name left by a process that was killed mid-write.
+    let stale = format!(".{name}.");
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let n = e.file_name().to_string_lossy().into_owned();
+            if n.starts_with(&stale) && n.ends_with(".tmp") {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+    tracing::debug!(fichier = %path.display(), "écriture d'un rapport");
     let result = (|| {
         let mut f = OpenOptions::new()
             .write(true)

@@ -180,6 +180,7 @@ impl Store {
         )
         .map_err(sql)?;
         tx.commit().map_err(sql)?;
+        tracing::debug!(run, findings = findings.len(), "évaluation enregistrée");
         Ok(delta)
     }
 
