@@ -79,6 +79,20 @@ struct CollectArgs {
     /// Pas de barres de progression, même sur un terminal.
     #[arg(long)]
     sans_progression: bool,
+    #[command(flatten)]
+    pace: PaceArgs,
+}
+
+/// How many requests at once (the benchmark's one-at-a-time baseline uses both).
+#[derive(clap::Args, Debug, Clone, Copy)]
+struct PaceArgs {
+    /// Requêtes simultanées par source (par défaut : lots_simultanes de la configuration) ;
+    /// 1 : les sources l'une après l'autre, une requête à la fois.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
+    concurrency: Option<u32>,
+    /// Règles de boîte de réception lues par une requête GET par boîte, sans $batch.
+    #[arg(long)]
+    no_batch: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -93,6 +107,8 @@ struct RunArgs {
     /// Pas de barres de progression, même sur un terminal.
     #[arg(long)]
     sans_progression: bool,
+    #[command(flatten)]
+    pace: PaceArgs,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -285,9 +301,16 @@ fn collect_night(
     config: &vigie365::config::Config,
     as_of: chrono::DateTime<chrono::Utc>,
     progress: bool,
+    pace: PaceArgs,
 ) -> Result<vigie365::collect::NightReport, Outcome> {
-    let settings =
+    let mut settings =
         vigie365::collect::Settings::from_config(config, as_of).map_err(fail(Outcome::Usage))?;
+    if let Some(n) = pace.concurrency {
+        settings = settings.with_concurrency(n as usize);
+    }
+    if pace.no_batch {
+        settings = settings.without_batch();
+    }
     let client = vigie365::graph::GraphClient::from_config(config).map_err(fail(Outcome::Usage))?;
     let store =
         vigie365::store::Store::open(&config.storage.database).map_err(fail(Outcome::Failed))?;
@@ -320,6 +343,7 @@ fn collect(cli_config: Option<&std::path::Path>, args: &CollectArgs) -> Outcome 
             &config,
             args.as_of.unwrap_or_else(chrono::Utc::now),
             !args.sans_progression,
+            args.pace,
         )
     });
     match result {
@@ -337,6 +361,7 @@ fn nightly(cli_config: Option<&std::path::Path>, args: &RunArgs) -> Outcome {
             &config,
             args.as_of.unwrap_or_else(chrono::Utc::now),
             !args.sans_progression,
+            args.pace,
         )?;
         if report.status == vigie365::store::RunStatus::Failed {
             return Ok(Outcome::Failed);

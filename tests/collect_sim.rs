@@ -223,3 +223,233 @@ async fn explain_says_why_an_account_is_generic_and_what_the_checks_found() {
     let unknown = vigie365::night::explain(&s, &n.config, "personne@nulle.part").expect("explain");
     assert!(unknown.contains("Aucun compte"), "{unknown}");
 }
+
+/// Every current record of the store and every sign-in and daily aggregate, as JSON lines:
+/// two stores hold the same data when these are equal.
+fn contents(s: &Store) -> Vec<String> {
+    use vigie365::model as m;
+    fn kind<T: vigie365::model::Record>(s: &Store, out: &mut Vec<String>) {
+        let mut v: Vec<String> = s
+            .current::<T>()
+            .expect("records")
+            .iter()
+            .map(|r| format!("{:?} {}", T::KIND, serde_json::to_string(r).expect("json")))
+            .collect();
+        v.sort();
+        out.extend(v);
+    }
+    let mut out = Vec::new();
+    kind::<m::Account>(s, &mut out);
+    kind::<m::Registration>(s, &mut out);
+    kind::<m::CaPolicy>(s, &mut out);
+    kind::<m::NamedLocation>(s, &mut out);
+    kind::<m::GroupMember>(s, &mut out);
+    kind::<m::InboxRule>(s, &mut out);
+    kind::<m::Mailbox>(s, &mut out);
+    kind::<m::MailContact>(s, &mut out);
+    kind::<m::RemoteDomain>(s, &mut out);
+    kind::<m::OutboundPolicy>(s, &mut out);
+    kind::<m::TransportRule>(s, &mut out);
+    kind::<m::AcceptedDomain>(s, &mut out);
+    kind::<m::Activity>(s, &mut out);
+    let far = chrono::DateTime::parse_from_rfc3339("2000-01-01T00:00:00Z")
+        .expect("date")
+        .with_timezone(&chrono::Utc);
+    let mut signins: Vec<String> = s
+        .signins_between(far, far + chrono::Duration::days(365 * 100))
+        .expect("sign-ins")
+        .iter()
+        .map(|x| serde_json::to_string(x).expect("json"))
+        .collect();
+    signins.sort();
+    out.extend(signins);
+    let mut stmt = s
+        .conn()
+        .prepare(
+            "SELECT user_id, day, interactive, non_interactive, single_factor, multi_factor,
+                    failures, apps, ips, first, last FROM signin_daily ORDER BY user_id, day",
+        )
+        .expect("daily");
+    let rows = stmt
+        .query_map([], |r| {
+            let mut cols = Vec::new();
+            for i in 0..11 {
+                cols.push(match r.get_ref(i)? {
+                    rusqlite::types::ValueRef::Integer(n) => n.to_string(),
+                    rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                    other => format!("{other:?}"),
+                });
+            }
+            Ok(cols.join("|"))
+        })
+        .expect("rows");
+    for r in rows {
+        out.push(r.expect("row"));
+    }
+    out
+}
+
+async fn collect_with(
+    n: &Night,
+    day: u32,
+    tune: impl FnOnce(Settings) -> Settings,
+) -> (Arc<Mutex<Store>>, vigie365::collect::NightReport) {
+    n.sim.set_day(day);
+    let as_of = chrono::DateTime::parse_from_rfc3339(&n.sim.as_of(day))
+        .expect("as_of")
+        .with_timezone(&chrono::Utc);
+    let store = Arc::new(Mutex::new(
+        Store::open(&n.config.storage.database).expect("store"),
+    ));
+    let client = GraphClient::from_config(&n.config).expect("client");
+    let settings = tune(Settings::from_config(&n.config, as_of).expect("settings"));
+    let report = collect_night(client, store.clone(), settings, Progress::hidden())
+        .await
+        .expect("collect");
+    (store, report)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_request_at_a_time_without_batch_stores_the_same_night() {
+    let (day, seed, accounts) = (4, 13, 1500);
+    let usual = start(accounts, seed, day, 200.0).await;
+    let (usual_store, usual_report) = collect(&usual, day).await;
+    assert_eq!(usual_report.status, RunStatus::Complete);
+    assert!(usual.sim.stats().batches > 0, "the usual night uses $batch");
+
+    let simple = start(accounts, seed, day, 200.0).await;
+    let (simple_store, simple_report) =
+        collect_with(&simple, day, |s| s.with_concurrency(1).without_batch()).await;
+    assert_eq!(simple_report.status, RunStatus::Complete);
+    for s in &simple_report.sources {
+        assert_eq!(s.outcome.status, SourceStatus::Collected, "{}", s.source);
+    }
+    let stats = simple.sim.stats();
+    assert_eq!(stats.batches, 0, "no $batch");
+    assert_eq!(stats.batch_requests, 0);
+    let mailboxes = simple.sim.counts(day).mailboxes;
+    assert_eq!(
+        stats.class("outlook").admitted,
+        mailboxes,
+        "one GET per mailbox"
+    );
+    let (a, b) = (
+        contents(&usual_store.lock().expect("store")),
+        contents(&simple_store.lock().expect("store")),
+    );
+    assert!(a.len() > 10_000, "{} lines", a.len());
+    assert_eq!(a.len(), b.len());
+    assert!(a == b, "same data in both stores");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_exchange_mailbox_list_rules_are_read_for_every_member() {
+    let (day, seed, accounts) = (2, 21, 600);
+    let usual = start(accounts, seed, day, 200.0).await;
+    let (usual_store, _) = collect(&usual, day).await;
+    let rules = |s: &Arc<Mutex<Store>>| -> Vec<String> {
+        let mut v: Vec<String> = s
+            .lock()
+            .expect("store")
+            .current::<vigie365::model::InboxRule>()
+            .expect("rules")
+            .iter()
+            .map(|r| serde_json::to_string(r).expect("json"))
+            .collect();
+        v.sort();
+        v
+    };
+    let expected = rules(&usual_store);
+    assert!(!expected.is_empty());
+
+    let opts = SimOptions {
+        seed,
+        accounts,
+        day,
+        time_scale: 200.0,
+        deny: vec!["exchange".into()],
+        ..SimOptions::default()
+    };
+    let sim = Sim::start(opts).await.expect("sim");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = sim.write_setup(dir.path(), day).expect("setup");
+    let denied = Night {
+        _dir: dir,
+        sim,
+        config: vigie365::config::load(&files.config).expect("config"),
+    };
+    for tune in [false, true] {
+        let (store, report) =
+            collect_with(
+                &denied,
+                day,
+                |s| {
+                    if tune { s.with_concurrency(1) } else { s }
+                },
+            )
+            .await;
+        assert_eq!(report.status, RunStatus::Partial);
+        let by = |name: &str| {
+            report
+                .sources
+                .iter()
+                .find(|s| s.source == name)
+                .map(|s| s.outcome.status)
+        };
+        assert_eq!(by("exchange-mailboxes"), Some(SourceStatus::NotCollected));
+        assert_eq!(by("message-rules"), Some(SourceStatus::Collected));
+        assert_eq!(rules(&store), expected, "sequential: {tune}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_takes_concurrency_and_no_batch() {
+    let n = start(400, 17, 3, 200.0).await;
+    let bin = env!("CARGO_BIN_EXE_vigie365");
+    let config = n
+        .config
+        .storage
+        .database
+        .parent()
+        .expect("setup dir")
+        .join("vigie365.toml");
+    let as_of = n.sim.as_of(3);
+    let run = |args: Vec<String>| {
+        tokio::task::spawn_blocking(move || std::process::Command::new(bin).args(args).output())
+    };
+    let base = |extra: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = [
+            "collect",
+            "--sans-progression",
+            "--as-of",
+            &as_of,
+            "--config",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        v.push(config.display().to_string());
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    let out = run(base(&["--concurrency", "0"]))
+        .await
+        .expect("join")
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2), "0 is refused");
+    assert_eq!(n.sim.stats().requests, 0, "nothing was sent");
+
+    let out = run(base(&["--concurrency", "1", "--no-batch"]))
+        .await
+        .expect("join")
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stats = n.sim.stats();
+    assert_eq!(stats.batches, 0);
+    assert_eq!(stats.class("outlook").admitted, n.sim.counts(3).mailboxes);
+}

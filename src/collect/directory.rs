@@ -6,7 +6,10 @@ use std::collections::HashSet;
 
 use http::Method;
 
-use super::{Close, CollectError, Ctx, Memberships, Scope, collected, paged, prefix, query};
+use super::feed::{Chunks, FeedTx};
+use super::{
+    Close, CollectError, Ctx, Memberships, collected, dependency_failed, paged, prefix, query,
+};
 use crate::classify::{self, Class};
 use crate::graph::models as wire;
 use crate::model::{Account, Activity, CaPolicy, GroupMember, NamedLocation, Registration};
@@ -40,7 +43,7 @@ fn account(u: wire::User) -> Option<Account> {
 /// Conditional access policies and named locations. Returns the groups the policies name.
 pub(crate) async fn conditional_access(ctx: &Ctx) -> Result<Vec<String>, CollectError> {
     let q = query("conditional-access-policies")?;
-    ctx.start(&q.name)?;
+    ctx.start(&q.name).await?;
     let url = ctx.client.graph_url(&q.path, &[])?;
     let mut groups: Vec<String> = Vec::new();
     let outcome = paged(
@@ -77,7 +80,7 @@ pub(crate) async fn conditional_access(ctx: &Ctx) -> Result<Vec<String>, Collect
             })
         },
         Close::All,
-        |page: &[CaPolicy]| {
+        async |page: &[CaPolicy]| {
             for p in page {
                 groups.extend(p.include_groups.iter().chain(&p.exclude_groups).cloned());
             }
@@ -87,10 +90,11 @@ pub(crate) async fn conditional_access(ctx: &Ctx) -> Result<Vec<String>, Collect
     ctx.finish(
         &q.name,
         outcome.map_or_else(|o| o, |(r, p)| collected(r, p, None)),
-    )?;
+    )
+    .await?;
 
     let q = query("named-locations")?;
-    ctx.start(&q.name)?;
+    ctx.start(&q.name).await?;
     let url = ctx.client.graph_url(&q.path, &[])?;
     let outcome = paged(
         ctx,
@@ -110,13 +114,14 @@ pub(crate) async fn conditional_access(ctx: &Ctx) -> Result<Vec<String>, Collect
             })
         },
         Close::All,
-        |_| {},
+        async |_| {},
     )
     .await?;
     ctx.finish(
         &q.name,
         outcome.map_or_else(|o| o, |(r, p)| collected(r, p, None)),
-    )?;
+    )
+    .await?;
     groups.sort();
     groups.dedup();
     Ok(groups)
@@ -129,7 +134,7 @@ pub(crate) async fn group_members(
     groups: &[String],
 ) -> Result<Memberships, CollectError> {
     let q = query("group-members")?;
-    ctx.start(&q.name)?;
+    ctx.start(&q.name).await?;
     let wanted: HashSet<String> = ctx.settings.rules.groups().into_iter().collect();
     let mut memberships = Memberships::new();
     let (mut records, mut pages, mut missing) = (0i64, 0i64, Vec::new());
@@ -150,7 +155,7 @@ pub(crate) async fn group_members(
                 })
             },
             Close::Prefix(prefix(gid)),
-            |page: &[GroupMember]| {
+            async |page: &[GroupMember]| {
                 if wanted.contains(gid) {
                     for m in page {
                         memberships
@@ -169,13 +174,12 @@ pub(crate) async fn group_members(
             }
             Err(o) if o.reason.as_deref().is_some_and(|r| r.contains("HTTP 404")) => {
                 // A group a policy still names but that no longer exists: it has no members.
-                ctx.with_store(|s| {
-                    s.close_unseen(ctx.run, crate::model::Kind::GroupMember, Some(&prefix(gid)))
-                })?;
+                ctx.close_unseen(crate::model::Kind::GroupMember, Some(prefix(gid)))
+                    .await?;
                 missing.push(gid.clone());
             }
             Err(o) => {
-                ctx.finish(&q.name, o)?;
+                ctx.finish(&q.name, o).await?;
                 return Ok(memberships);
             }
         }
@@ -186,64 +190,133 @@ pub(crate) async fn group_members(
             missing.join(", ")
         )
     });
-    ctx.finish(&q.name, collected(records, pages, note))?;
+    ctx.finish(&q.name, collected(records, pages, note)).await?;
     Ok(memberships)
 }
 
-/// Users, classified as they stream. `None` when the users could not be read.
+/// Where users hand the accounts in scope (generic, « Appli », tracked), page by page.
+pub(crate) struct UserFeeds {
+    pub sign_ins: FeedTx<(String, String)>,
+    pub activity: FeedTx<(String, String)>,
+    /// Set when users is over: read completely or not.
+    pub done: tokio::sync::watch::Sender<Option<bool>>,
+}
+
+/// Users, classified as they stream; the accounts in scope go to the sign-in sources page by
+/// page. Returns whether users were read completely.
 pub(crate) async fn users(
     ctx: &Ctx,
     memberships: &Memberships,
-) -> Result<Option<Scope>, CollectError> {
+    feeds: UserFeeds,
+) -> Result<bool, CollectError> {
     let q = query("users")?;
-    ctx.start(&q.name)?;
+    ctx.start(&q.name).await?;
     let url = ctx.client.graph_url(
         &q.path,
         &[("$select", &q.select()), ("$top", &q.page_size.to_string())],
     )?;
     let tracked: HashSet<String> = super::lowercase_set(&ctx.settings.tracked_upns);
     let empty = HashSet::new();
-    let mut scope = Scope::default();
-    let outcome = paged(
-        ctx,
-        q,
-        crate::graph::Call::for_query(q, Method::GET, url),
-        account,
-        Close::All,
-        |page: &[Account]| {
-            for a in page {
-                let groups = memberships.get(&a.id).unwrap_or(&empty);
-                let c = classify::classify(a, groups, &ctx.settings.rules);
-                if matches!(c.class, Class::Generique | Class::Appli) || tracked.contains(&a.upn) {
-                    scope.in_scope.push((a.id.clone(), a.upn.clone()));
-                }
-                if !a.guest {
-                    scope.members.push(a.id.clone());
-                }
+    let mut pager = ctx
+        .client
+        .pages::<wire::User>(crate::graph::Call::for_query(q, Method::GET, url));
+    let (mut records, mut pages, mut in_scope) = (0i64, 0i64, 0usize);
+    let mut writes = super::writer::InFlight::new(super::WRITE_DEPTH);
+    let run = ctx.run;
+    let outcome = loop {
+        match pager.next_page().await {
+            Ok(Some(page)) => {
+                let items: Vec<Account> = page.items.into_iter().filter_map(account).collect();
+                let scope: Vec<(String, String)> = items
+                    .iter()
+                    .filter(|a| {
+                        let groups = memberships.get(&a.id).unwrap_or(&empty);
+                        let c = classify::classify(a, groups, &ctx.settings.rules);
+                        matches!(c.class, Class::Generique | Class::Appli)
+                            || tracked.contains(&a.upn)
+                    })
+                    .map(|a| (a.id.clone(), a.upn.clone()))
+                    .collect();
+                let n = items.len();
+                writes
+                    .push(ctx.submit(move |s| s.write_page(run, &items)))
+                    .await?;
+                in_scope += scope.len();
+                feeds.activity.items(scope.clone()).await;
+                feeds.sign_ins.items(scope).await;
+                records += n as i64;
+                pages += 1;
+                tracing::debug!(source = %q.name, page = pages, records = n, "page écrite");
+                ctx.progress.advance(&q.name, n as u64);
             }
-        },
-    )
-    .await?;
-    match outcome {
-        Ok((r, p)) => {
-            ctx.finish(&q.name, collected(r, p, None))?;
-            tracing::info!(
-                in_scope = scope.in_scope.len(),
-                "comptes visés par les journaux de connexion"
-            );
-            Ok(Some(scope))
+            Ok(None) => break None,
+            Err(e) => break Some(super::failed(&e, q, records, pages)),
         }
-        Err(o) => {
-            ctx.finish(&q.name, o)?;
-            Ok(None)
-        }
+    };
+    writes.drain().await?;
+    let complete = outcome.is_none();
+    if complete {
+        ctx.close_unseen(crate::model::Kind::Account, None).await?;
     }
+    // The consumers learn the end only now, after the last page is in the store.
+    feeds.sign_ins.end(complete).await;
+    feeds.activity.end(complete).await;
+    let _ = feeds.done.send(Some(complete));
+    match outcome {
+        None => {
+            ctx.finish(&q.name, collected(records, pages, None)).await?;
+            tracing::info!(in_scope, "comptes visés par les journaux de connexion");
+        }
+        Some(o) => ctx.finish(&q.name, o).await?,
+    }
+    Ok(complete)
+}
+
+/// The directory ids of member accounts, page by page: the candidate mailboxes when Exchange
+/// could not list them. Returns whether they were read completely.
+pub(crate) async fn member_ids(ctx: &Ctx, feed: FeedTx<String>) -> Result<bool, CollectError> {
+    let q = query("users")?;
+    let url = ctx.client.graph_url(
+        &q.path,
+        &[
+            ("$select", "id,userType"),
+            ("$top", &q.page_size.to_string()),
+        ],
+    )?;
+    let mut pager = ctx
+        .client
+        .pages::<wire::User>(crate::graph::Call::for_query(q, Method::GET, url));
+    let complete = loop {
+        match pager.next_page().await {
+            Ok(Some(page)) => {
+                let ids = page
+                    .items
+                    .into_iter()
+                    .filter(|u| u.removed.is_none())
+                    .filter(|u| {
+                        !u.user_type
+                            .as_deref()
+                            .is_some_and(|t| t.eq_ignore_ascii_case("Guest"))
+                    })
+                    .map(|u| u.id)
+                    .collect();
+                feed.items(ids).await;
+            }
+            Ok(None) => break true,
+            Err(e) => {
+                tracing::warn!(error = %e, "comptes membres : relecture impossible");
+                break false;
+            }
+        }
+    };
+    feed.end(complete).await;
+    Ok(complete)
 }
 
 /// MFA registration details of every account.
 pub(crate) async fn registration(ctx: &Ctx) -> Result<(), CollectError> {
     let q = query("user-registration-details")?;
-    ctx.start(&q.name)?;
+    ctx.start(&q.name).await?;
     let url = ctx.client.graph_url(&q.path, &[])?;
     let outcome = paged(
         ctx,
@@ -259,29 +332,31 @@ pub(crate) async fn registration(ctx: &Ctx) -> Result<(), CollectError> {
             })
         },
         Close::All,
-        |_| {},
+        async |_| {},
     )
     .await?;
     ctx.finish(
         &q.name,
         outcome.map_or_else(|o| o, |(r, p)| collected(r, p, None)),
-    )?;
+    )
+    .await?;
     Ok(())
 }
 
 /// Last sign-in of the accounts in scope (10 requests a minute: never the whole tenant).
 pub(crate) async fn sign_in_activity(
     ctx: &Ctx,
-    in_scope: &[(String, String)],
+    mut in_scope: Chunks<(String, String)>,
 ) -> Result<(), CollectError> {
     let q = query("users-sign-in-activity")?;
     if !ctx.settings.sign_in_activity {
+        in_scope.close();
         return Ok(());
     }
-    ctx.start(&q.name)?;
+    ctx.start(&q.name).await?;
     let per = q.ids_per_request.unwrap_or(15).max(1);
     let (mut records, mut pages) = (0i64, 0i64);
-    for chunk in in_scope.chunks(per) {
+    while let Some(chunk) = in_scope.next(per).await {
         let ids: Vec<String> = chunk
             .iter()
             .map(|(id, _)| format!("'{}'", odata_escape(id)))
@@ -310,7 +385,7 @@ pub(crate) async fn sign_in_activity(
             crate::graph::Call::for_query(q, Method::GET, url),
             convert,
             Close::Nothing,
-            |_| {},
+            async |_| {},
         )
         .await?
         {
@@ -319,13 +394,19 @@ pub(crate) async fn sign_in_activity(
                 pages += p;
             }
             Err(o) => {
-                ctx.finish(&q.name, o)?;
+                in_scope.close();
+                ctx.finish(&q.name, o).await?;
                 return Ok(());
             }
         }
     }
-    ctx.with_store(|s| s.close_unseen(ctx.run, crate::model::Kind::Activity, None))?;
-    ctx.finish(&q.name, collected(records, pages, None))?;
+    if !in_scope.complete() {
+        ctx.finish(&q.name, dependency_failed("users", records, pages))
+            .await?;
+        return Ok(());
+    }
+    ctx.close_unseen(crate::model::Kind::Activity, None).await?;
+    ctx.finish(&q.name, collected(records, pages, None)).await?;
     Ok(())
 }
 

@@ -2,7 +2,9 @@
 //! usual target of `ForwardingAddress`), remote domains, the outbound spam policies and
 //! transport rules (the tenant's forwarding controls), and accepted domains (what is
 //! internal). They share the Exchange admin throttle class and are read one after the other.
+//! The mailboxes go to inbox rules page by page, as they are read.
 
+use super::feed::FeedTx;
 use super::{Close, CollectError, Ctx, collected, query};
 use crate::graph::models as wire;
 use crate::model::{
@@ -14,28 +16,28 @@ async fn cmdlet<W, R>(
     ctx: &Ctx,
     name: &'static str,
     convert: impl FnMut(W) -> Option<R>,
-    mut on_page: impl FnMut(&[R]),
+    on_page: impl AsyncFnMut(&[R]),
 ) -> Result<bool, CollectError>
 where
     W: serde::de::DeserializeOwned,
-    R: Record,
+    R: Record + Send + 'static,
 {
     let q = query(name)?;
-    ctx.start(&q.name)?;
+    ctx.start(&q.name).await?;
     let call = ctx.client.exchange_call(q)?;
-    let outcome = super::paged(ctx, q, call, convert, Close::All, |p| on_page(p)).await?;
+    let outcome = super::paged(ctx, q, call, convert, Close::All, on_page).await?;
     let ok = outcome.is_ok();
     ctx.finish(
         &q.name,
         outcome.map_or_else(|o| o, |(r, p)| collected(r, p, None)),
-    )?;
+    )
+    .await?;
     Ok(ok)
 }
 
-/// Every Exchange source. Returns the directory ids of the mailboxes (for inbox rules), or
-/// `None` when the mailboxes could not be read.
-pub(crate) async fn all(ctx: &Ctx) -> Result<Option<Vec<String>>, CollectError> {
-    let mut ids: Vec<String> = Vec::new();
+/// Every Exchange source. The directory ids of the mailboxes go to `mailboxes` as they are
+/// read; its end says whether every mailbox was listed.
+pub(crate) async fn all(ctx: &Ctx, mailboxes: FeedTx<String>) -> Result<(), CollectError> {
     let mailboxes_ok = cmdlet(
         ctx,
         "exchange-mailboxes",
@@ -50,9 +52,15 @@ pub(crate) async fn all(ctx: &Ctx) -> Result<Option<Vec<String>>, CollectError> 
                 deliver_and_forward: m.deliver_to_mailbox_and_forward.unwrap_or(false),
             })
         },
-        |page: &[Mailbox]| ids.extend(page.iter().filter_map(|m| m.user_id.clone())),
+        async |page: &[Mailbox]| {
+            mailboxes
+                .items(page.iter().filter_map(|m| m.user_id.clone()).collect())
+                .await
+        },
     )
     .await?;
+    mailboxes.end(mailboxes_ok).await;
+    drop(mailboxes);
     cmdlet(
         ctx,
         "exchange-mail-contacts",
@@ -63,7 +71,7 @@ pub(crate) async fn all(ctx: &Ctx) -> Result<Option<Vec<String>>, CollectError> 
                 external_address: c.external_email_address,
             })
         },
-        |_| {},
+        async |_| {},
     )
     .await?;
     cmdlet(
@@ -75,7 +83,7 @@ pub(crate) async fn all(ctx: &Ctx) -> Result<Option<Vec<String>>, CollectError> 
                 auto_forward_enabled: d.auto_forward_enabled,
             })
         },
-        |_| {},
+        async |_| {},
     )
     .await?;
     cmdlet(
@@ -90,7 +98,7 @@ pub(crate) async fn all(ctx: &Ctx) -> Result<Option<Vec<String>>, CollectError> 
                 auto_forwarding_mode: p.auto_forwarding_mode,
             })
         },
-        |_| {},
+        async |_| {},
     )
     .await?;
     cmdlet(
@@ -110,7 +118,7 @@ pub(crate) async fn all(ctx: &Ctx) -> Result<Option<Vec<String>>, CollectError> 
                 copy_to: r.copy_to.0,
             })
         },
-        |_| {},
+        async |_| {},
     )
     .await?;
     cmdlet(
@@ -122,8 +130,8 @@ pub(crate) async fn all(ctx: &Ctx) -> Result<Option<Vec<String>>, CollectError> 
                 kind: d.domain_type,
             })
         },
-        |_| {},
+        async |_| {},
     )
     .await?;
-    Ok(mailboxes_ok.then_some(ids))
+    Ok(())
 }

@@ -1,4 +1,5 @@
-//! Inbox rules of every mailbox, 20 mailboxes to a `$batch`, several batches in flight.
+//! Inbox rules of every mailbox, 20 mailboxes to a `$batch`, several batches in flight, read
+//! as Exchange lists the mailboxes (`--no-batch`: one GET per mailbox).
 //!
 //! Only rules that forward or redirect are kept (data minimisation: vigie365 needs nothing
 //! else). A mailbox the app's RBAC scope excludes answers 403 `ErrorAccessDenied`: it is
@@ -7,13 +8,19 @@
 //! (404) has no rules. Any other failure after retries makes the source fail for the night,
 //! keeping what was read.
 
-use std::collections::VecDeque;
 use std::sync::Mutex;
 
-use super::{CollectError, Ctx, collected, prefix, query};
+use http::Method;
+use tokio::sync::watch;
+
+use super::feed::{self, Chunks};
+use super::{
+    CollectError, Ctx, collected, dependency_failed, directory, join_workers, prefix, query,
+};
 use crate::graph::models as wire;
-use crate::graph::{BatchRequest, GraphError, MAX_BATCH, Refusal};
+use crate::graph::{BatchRequest, Call, GraphError, MAX_BATCH, Refusal};
 use crate::model::{InboxRule, Kind, RuleAction};
+use crate::queries::Query;
 use crate::store::{SourceOutcome, SourceStatus};
 
 #[derive(Default)]
@@ -53,82 +60,48 @@ fn forwarding_rule(user_id: &str, rule: wire::MessageRule) -> Option<InboxRule> 
     })
 }
 
-pub(crate) async fn inbox_rules(ctx: &Ctx, mailboxes: Vec<String>) -> Result<(), CollectError> {
+pub(crate) async fn inbox_rules(
+    ctx: &Ctx,
+    mailboxes: Chunks<String>,
+    mut users_done: watch::Receiver<Option<bool>>,
+) -> Result<(), CollectError> {
     let q = query("message-rules")?;
-    ctx.start(&q.name)?;
-    let queue: Mutex<VecDeque<Vec<String>>> = Mutex::new(
-        mailboxes
-            .chunks(MAX_BATCH)
-            .map(|c| c.to_vec())
-            .collect::<VecDeque<_>>(),
-    );
+    ctx.start(&q.name).await?;
     let tally = Mutex::new(Tally::default());
-    let workers = ctx.settings.batch_concurrency.max(1);
-    let worker = || async {
-        loop {
-            let next = queue.lock().unwrap_or_else(|p| p.into_inner()).pop_front();
-            let Some(chunk) = next else {
-                return Ok::<(), CollectError>(());
-            };
-            let requests: Vec<BatchRequest> = chunk
-                .iter()
-                .enumerate()
-                .map(|(i, id)| BatchRequest {
-                    id: i.to_string(),
-                    url: q.path.trim_start_matches("/v1.0").replace("{id}", id),
-                })
-                .collect();
-            let responses = match ctx.client.batch(q, requests).await {
-                Ok(r) => r,
-                Err(e) => {
-                    let mut t = tally.lock().unwrap_or_else(|p| p.into_inner());
-                    t.failed.extend(chunk.iter().cloned());
-                    t.first_error.get_or_insert(e.to_string());
-                    continue;
-                }
-            };
-            for (resp, user_id) in responses.into_iter().zip(chunk.iter()) {
-                let outcome = match resp.result {
-                    Ok(body) => read_rules(ctx, q, user_id, body).await,
-                    Err(e) => Err(e),
-                };
-                match outcome {
-                    Ok(rules) => {
-                        let n = rules.len() as i64;
-                        ctx.with_store(|s| {
-                            s.write_page(ctx.run, &rules)?;
-                            s.close_unseen(ctx.run, Kind::InboxRule, Some(&prefix(user_id)))
-                        })?;
-                        let mut t = tally.lock().unwrap_or_else(|p| p.into_inner());
-                        t.mailboxes += 1;
-                        t.rules += n;
-                    }
-                    Err(e) if e.refusal() == Some(Refusal::NotFound) => {
-                        ctx.with_store(|s| {
-                            s.close_unseen(ctx.run, Kind::InboxRule, Some(&prefix(user_id)))
-                        })?;
-                        tally.lock().unwrap_or_else(|p| p.into_inner()).mailboxes += 1;
-                    }
-                    Err(e) if e.refusal() == Some(Refusal::MailboxOutOfScope) => {
-                        let mut t = tally.lock().unwrap_or_else(|p| p.into_inner());
-                        t.out_of_scope += 1;
-                        t.first_error.get_or_insert(e.to_string());
-                    }
-                    Err(e) => {
-                        let mut t = tally.lock().unwrap_or_else(|p| p.into_inner());
-                        t.failed.push(user_id.clone());
-                        t.first_error.get_or_insert(e.to_string());
-                    }
-                }
-            }
-            tally.lock().unwrap_or_else(|p| p.into_inner()).batches += 1;
-            tracing::debug!(source = %q.name, mailboxes = chunk.len(), "page écrite");
-            ctx.progress.advance(&q.name, chunk.len() as u64);
+    let listed = read_all(ctx, q, mailboxes, &tally).await?;
+    if !listed {
+        // Exchange could not list the mailboxes: every member account is a candidate, read
+        // again from the directory page by page (nothing of the tenant's size is kept).
+        let users_ok = match users_done.wait_for(|v| v.is_some()).await {
+            Ok(v) => *v == Some(true),
+            Err(_) => false,
+        };
+        if !users_ok {
+            let t = tally.into_inner().unwrap_or_else(|p| p.into_inner());
+            ctx.finish(&q.name, dependency_failed("users", t.rules, t.batches))
+                .await?;
+            return Ok(());
         }
-    };
-    let results = futures_join_all(workers, worker).await;
-    for r in results {
-        r?;
+        let sequential = ctx.settings.sequential;
+        let (tx, members) = feed::feed(if sequential { None } else { Some(4) });
+        let complete = if sequential {
+            let complete = directory::member_ids(ctx, tx).await?;
+            read_all(ctx, q, members, &tally).await?;
+            complete
+        } else {
+            let (complete, read) = tokio::join!(
+                directory::member_ids(ctx, tx),
+                read_all(ctx, q, members, &tally)
+            );
+            read?;
+            complete?
+        };
+        if !complete {
+            let t = tally.into_inner().unwrap_or_else(|p| p.into_inner());
+            ctx.finish(&q.name, dependency_failed("users", t.rules, t.batches))
+                .await?;
+            return Ok(());
+        }
     }
     let t = tally.into_inner().unwrap_or_else(|p| p.into_inner());
     let outcome = if !t.failed.is_empty() {
@@ -163,8 +136,113 @@ pub(crate) async fn inbox_rules(ctx: &Ctx, mailboxes: Vec<String>) -> Result<(),
         });
         collected(t.rules, t.batches, note)
     };
-    ctx.finish(&q.name, outcome)?;
+    ctx.finish(&q.name, outcome).await?;
     Ok(())
+}
+
+/// Reads the rules of every mailbox of `targets`, 20 to a `$batch` (or one GET each), several
+/// in flight. Returns whether `targets` was complete.
+async fn read_all(
+    ctx: &Ctx,
+    q: &'static Query,
+    targets: Chunks<String>,
+    tally: &Mutex<Tally>,
+) -> Result<bool, CollectError> {
+    let targets = tokio::sync::Mutex::new(targets);
+    let per = if ctx.settings.batch { MAX_BATCH } else { 1 };
+    let workers = if ctx.settings.sequential {
+        1
+    } else {
+        ctx.settings.batch_concurrency.max(1)
+    };
+    let worker = || async {
+        loop {
+            let Some(chunk) = targets.lock().await.next(per).await else {
+                return Ok::<(), CollectError>(());
+            };
+            let results: Vec<Result<serde_json::Value, GraphError>> = if ctx.settings.batch {
+                let requests: Vec<BatchRequest> = chunk
+                    .iter()
+                    .enumerate()
+                    .map(|(i, id)| BatchRequest {
+                        id: i.to_string(),
+                        url: q.path.trim_start_matches("/v1.0").replace("{id}", id),
+                    })
+                    .collect();
+                match ctx.client.batch(q, requests).await {
+                    Ok(r) => r.into_iter().map(|r| r.result).collect(),
+                    Err(e) => {
+                        let mut t = tally.lock().unwrap_or_else(|p| p.into_inner());
+                        t.failed.extend(chunk.iter().cloned());
+                        t.first_error.get_or_insert(e.to_string());
+                        continue;
+                    }
+                }
+            } else {
+                let mut out = Vec::with_capacity(chunk.len());
+                for id in &chunk {
+                    let url = ctx.client.graph_url(&q.path.replace("{id}", id), &[])?;
+                    out.push(
+                        ctx.client
+                            .get_json::<serde_json::Value>(&Call::for_query(q, Method::GET, url))
+                            .await,
+                    );
+                }
+                out
+            };
+            let mut read: Vec<(String, Vec<InboxRule>)> = Vec::new();
+            for (result, user_id) in results.into_iter().zip(chunk.iter()) {
+                let outcome = match result {
+                    Ok(body) => read_rules(ctx, q, user_id, body).await,
+                    Err(e) => Err(e),
+                };
+                match outcome {
+                    Ok(rules) => read.push((user_id.clone(), rules)),
+                    // A mailbox that does not exist any more has no rules.
+                    Err(e) if e.refusal() == Some(Refusal::NotFound) => {
+                        read.push((user_id.clone(), Vec::new()))
+                    }
+                    Err(e) if e.refusal() == Some(Refusal::MailboxOutOfScope) => {
+                        let mut t = tally.lock().unwrap_or_else(|p| p.into_inner());
+                        t.out_of_scope += 1;
+                        t.first_error.get_or_insert(e.to_string());
+                    }
+                    Err(e) => {
+                        let mut t = tally.lock().unwrap_or_else(|p| p.into_inner());
+                        t.failed.push(user_id.clone());
+                        t.first_error.get_or_insert(e.to_string());
+                    }
+                }
+            }
+            let (mailboxes, rules) = (
+                read.len() as i64,
+                read.iter().map(|(_, r)| r.len() as i64).sum::<i64>(),
+            );
+            // The rules of the batch's mailboxes in one store job; each mailbox's vanished
+            // rules are closed.
+            let run = ctx.run;
+            ctx.store(move |s| {
+                for (user_id, rules) in &read {
+                    s.write_page(run, rules)?;
+                    s.close_unseen(run, Kind::InboxRule, Some(&prefix(user_id)))?;
+                }
+                Ok(())
+            })
+            .await?;
+            {
+                let mut t = tally.lock().unwrap_or_else(|p| p.into_inner());
+                t.mailboxes += mailboxes;
+                t.rules += rules;
+                t.batches += 1;
+            }
+            tracing::debug!(source = %q.name, mailboxes = chunk.len(), "page écrite");
+            ctx.progress.advance(&q.name, chunk.len() as u64);
+        }
+    };
+    for r in join_workers(workers, worker).await {
+        r?;
+    }
+    Ok(targets.into_inner().complete())
 }
 
 /// The forwarding rules in one mailbox's answer, following its nextLink if it has one.
@@ -205,36 +283,4 @@ async fn read_rules(
         }
     }
     Ok(rules)
-}
-
-/// Runs `n` copies of a worker future to completion, concurrently on this task.
-async fn futures_join_all<F, Fut, T>(n: usize, make: F) -> Vec<T>
-where
-    F: Fn() -> Fut,
-    Fut: std::future::Future<Output = T>,
-{
-    let futs: Vec<_> = (0..n).map(|_| Box::pin(make())).collect();
-    join_all(futs).await
-}
-
-async fn join_all<Fut: std::future::Future + Unpin>(mut futs: Vec<Fut>) -> Vec<Fut::Output> {
-    let mut out: Vec<Option<Fut::Output>> = (0..futs.len()).map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (i, f) in futs.iter_mut().enumerate() {
-            if out[i].is_none() {
-                match std::pin::Pin::new(f).poll(cx) {
-                    std::task::Poll::Ready(v) => out[i] = Some(v),
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(())
-        }
-    })
-    .await;
-    out.into_iter().flatten().collect()
 }

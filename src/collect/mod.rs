@@ -5,9 +5,18 @@
 //!
 //! ```text
 //!  conditional access ─► group members ─► users (classified as they stream) ─┬─► sign-ins
-//!  registration details (identity reports) ───────────────────────────────┐  ├─► sign-in activity
-//!  Exchange: mailboxes, contacts, domains, policies, rules ───────────────┴──┴─► inbox rules ($batch)
+//!  registration details (identity reports)                                    └─► sign-in activity
+//!  Exchange: mailboxes ─────────────────────────────────────────────────────────► inbox rules ($batch)
+//!            then contacts, domains, policies, transport rules
 //! ```
+//!
+//! A dependent source does not wait for the whole of the one it needs: the accounts in scope
+//! and the mailboxes are handed over page by page (`feed`), so sign-ins start after the first
+//! page of users and share the identity reports class with registration details from the
+//! first minutes, and nothing proportional to the tenant is held in memory. The store is
+//! written by one thread (`writer`) while the collectors request their next page.
+//! `--concurrency 1` runs the sources one after the other, one request at a time (the
+//! benchmark's baseline).
 //!
 //! Each page is written in one transaction. A source that fails (after its retries) or that
 //! the app may not read (403, missing licence) is recorded with its reason, the others go
@@ -17,11 +26,14 @@
 mod directory;
 pub mod doctor;
 mod exchange;
+mod feed;
 mod mailboxes;
 mod progress;
 mod signins;
+mod writer;
 
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -46,8 +58,18 @@ pub struct Settings {
     pub first_night_days: i64,
     /// Re-read this much before the last watermark, for sign-ins that arrive late.
     pub overlap: chrono::Duration,
-    /// `$batch` requests of inbox rules in flight at once.
+    /// `$batch` requests of inbox rules in flight at once (single GETs with `batch` false).
     pub batch_concurrency: usize,
+    /// Sources one after the other, one request at a time (`--concurrency 1`): the way a
+    /// simple script reads a tenant, kept as the benchmark's baseline.
+    pub sequential: bool,
+    /// Inbox rules through `$batch`, 20 mailboxes to a request; `false` (`--no-batch`): one
+    /// GET per mailbox.
+    pub batch: bool,
+    /// Sign-in requests in flight at once. They share the identity reports class with
+    /// registration details: the limiter sets the pace, several readers keep it busy while
+    /// one of them parses and the store writes.
+    pub sign_in_readers: usize,
     /// Read `signInActivity` for the accounts in scope.
     pub sign_in_activity: bool,
     /// Other accounts whose sign-ins are read (lowercase UPNs).
@@ -71,6 +93,9 @@ impl Settings {
             first_night_days: i64::from(config.collection.first_night_days),
             overlap: chrono::Duration::minutes(i64::from(config.collection.overlap_minutes)),
             batch_concurrency: config.collection.concurrent_batches.get() as usize,
+            sequential: false,
+            batch: true,
+            sign_in_readers: SIGN_IN_READERS,
             sign_in_activity: config.collection.sign_in_activity
                 == crate::config::SignInActivity::InScope,
             tracked_upns: config.collection.followed_accounts.clone(),
@@ -82,6 +107,30 @@ impl Settings {
         })
     }
 }
+
+impl Settings {
+    /// `--concurrency N`: at most N requests of a source in flight; 1 runs the sources one
+    /// after the other, one request at a time.
+    pub fn with_concurrency(mut self, n: usize) -> Settings {
+        let n = n.max(1);
+        self.sequential = n == 1;
+        self.batch_concurrency = n;
+        self.sign_in_readers = self.sign_in_readers.min(n);
+        self
+    }
+
+    /// `--no-batch`: inbox rules read with one GET per mailbox.
+    pub fn without_batch(mut self) -> Settings {
+        self.batch = false;
+        self
+    }
+}
+
+/// Sign-in requests in flight at once (see `Settings::sign_in_readers`).
+const SIGN_IN_READERS: usize = 3;
+
+/// Page writes a pager may have in flight (submitted, not yet written).
+const WRITE_DEPTH: usize = 2;
 
 /// The local date a run audits: the date twelve hours before `as_of` in `tz`.
 pub fn night_of(as_of: DateTime<Utc>, tz: chrono_tz::Tz) -> NaiveDate {
@@ -122,6 +171,8 @@ pub enum CollectError {
     UnknownQuery(&'static str),
     #[error(transparent)]
     Graph(#[from] GraphError),
+    #[error("écriture dans la base interrompue (défaut de vigie365)")]
+    Writer,
 }
 
 /// The French summary of a night's collection, for stdout.
@@ -154,10 +205,10 @@ pub fn summary_fr(r: &NightReport) -> String {
 /// Shared state of one night's collection.
 pub(crate) struct Ctx {
     pub client: GraphClient,
-    pub store: Arc<Mutex<Store>>,
     pub run: RunId,
     pub settings: Settings,
     pub progress: Progress,
+    writer: writer::Writer,
     reports: Mutex<Vec<SourceReport>>,
 }
 
@@ -166,22 +217,29 @@ pub(crate) fn query(name: &'static str) -> Result<&'static Query, CollectError> 
 }
 
 impl Ctx {
-    pub fn with_store<R>(
+    /// Runs `f` on the store after everything submitted before, and returns its result.
+    pub async fn store<R: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut Store) -> Result<R, StoreError>,
-    ) -> Result<R, StoreError> {
-        // A poisoned lock means another collector panicked mid-write; SQLite's transaction
-        // already rolled back, so the connection is still sound.
-        let mut guard = self.store.lock().unwrap_or_else(|p| p.into_inner());
-        f(&mut guard)
+        f: impl FnOnce(&mut Store) -> Result<R, StoreError> + Send + 'static,
+    ) -> Result<R, CollectError> {
+        self.writer.run(f).await
     }
 
-    pub fn start(&self, source: &str) -> Result<(), StoreError> {
+    /// Queues `f` on the store; await the result later (see `writer::InFlight`).
+    pub fn submit<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<R, StoreError> + Send + 'static,
+    ) -> writer::Pending<R> {
+        self.writer.submit(f)
+    }
+
+    pub async fn start(&self, source: &str) -> Result<(), CollectError> {
         self.progress.start(source);
-        self.with_store(|s| s.source_started(self.run, source))
+        let (run, source) = (self.run, source.to_string());
+        self.store(move |s| s.source_started(run, &source)).await
     }
 
-    pub fn finish(&self, source: &str, outcome: SourceOutcome) -> Result<(), StoreError> {
+    pub async fn finish(&self, source: &str, outcome: SourceOutcome) -> Result<(), CollectError> {
         self.progress.finish(source, &outcome);
         match outcome.status {
             SourceStatus::Collected => {
@@ -199,7 +257,9 @@ impl Ctx {
                 "source non collectée"
             ),
         }
-        self.with_store(|s| s.source_finished(self.run, source, &outcome))?;
+        let (run, name, stored) = (self.run, source.to_string(), outcome.clone());
+        self.store(move |s| s.source_finished(run, &name, &stored))
+            .await?;
         self.reports
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -210,21 +270,29 @@ impl Ctx {
         Ok(())
     }
 
-    /// Records a source that could not run because one it depends on failed.
-    pub fn skipped(&self, source: &str, because: &str) -> Result<(), StoreError> {
-        self.start(source)?;
-        self.finish(
-            source,
-            SourceOutcome {
-                status: SourceStatus::Failed,
-                records: 0,
-                pages: 0,
-                reason: Some(format!(
-                    "non lue : la source « {because} » dont elle dépend n'a pas été collectée"
-                )),
-                permission: None,
-            },
-        )
+    /// Closes the records of a kind this run did not see (under `prefix` when given).
+    pub async fn close_unseen(
+        &self,
+        kind: crate::model::Kind,
+        prefix: Option<String>,
+    ) -> Result<usize, CollectError> {
+        let run = self.run;
+        self.store(move |s| s.close_unseen(run, kind, prefix.as_deref()))
+            .await
+    }
+}
+
+/// The outcome of a source that could not be read (completely) because one it depends on
+/// was not collected.
+pub(crate) fn dependency_failed(because: &str, records: i64, pages: i64) -> SourceOutcome {
+    SourceOutcome {
+        status: SourceStatus::Failed,
+        records,
+        pages,
+        reason: Some(format!(
+            "non lue : la source « {because} » dont elle dépend n'a pas été collectée"
+        )),
+        permission: None,
     }
 }
 
@@ -267,51 +335,52 @@ pub(crate) enum Close {
 }
 
 /// Reads every page of `call`, converts each item, writes each page in one transaction, and
-/// closes the records not seen when the source was read completely.
+/// closes the records not seen when the source was read completely. Pages are written by
+/// the store's thread while the next one is requested.
 pub(crate) async fn paged<W, R>(
     ctx: &Ctx,
     query: &Query,
     call: Call,
     mut convert: impl FnMut(W) -> Option<R>,
     close: Close,
-    mut on_page: impl FnMut(&[R]),
-) -> Result<Result<(i64, i64), SourceOutcome>, StoreError>
+    mut on_page: impl AsyncFnMut(&[R]),
+) -> Result<Result<(i64, i64), SourceOutcome>, CollectError>
 where
     W: serde::de::DeserializeOwned,
-    R: Record,
+    R: Record + Send + 'static,
 {
     let mut pager = ctx.client.pages::<W>(call);
     let (mut records, mut pages) = (0i64, 0i64);
+    let mut writes = writer::InFlight::new(WRITE_DEPTH);
+    let run = ctx.run;
     loop {
         match pager.next_page().await {
             Ok(Some(page)) => {
                 let items: Vec<R> = page.items.into_iter().filter_map(&mut convert).collect();
-                on_page(&items);
-                ctx.with_store(|s| s.write_page(ctx.run, &items))?;
-                records += items.len() as i64;
+                on_page(&items).await;
+                let n = items.len();
+                writes
+                    .push(ctx.submit(move |s| s.write_page(run, &items)))
+                    .await?;
+                records += n as i64;
                 pages += 1;
-                tracing::debug!(source = %query.name, page = pages, records = items.len(), "page écrite");
-                ctx.progress.advance(&query.name, items.len() as u64);
+                tracing::debug!(source = %query.name, page = pages, records = n, "page écrite");
+                ctx.progress.advance(&query.name, n as u64);
             }
             Ok(None) => break,
-            Err(e) => return Ok(Err(failed(&e, query, records, pages))),
+            Err(e) => {
+                writes.drain().await?;
+                return Ok(Err(failed(&e, query, records, pages)));
+            }
         }
     }
+    writes.drain().await?;
     match close {
-        Close::All => ctx.with_store(|s| s.close_unseen(ctx.run, R::KIND, None))?,
-        Close::Prefix(p) => ctx.with_store(|s| s.close_unseen(ctx.run, R::KIND, Some(&p)))?,
+        Close::All => ctx.close_unseen(R::KIND, None).await?,
+        Close::Prefix(p) => ctx.close_unseen(R::KIND, Some(p)).await?,
         Close::Nothing => 0,
     };
     Ok(Ok((records, pages)))
-}
-
-/// What the directory phase hands to the sources that depend on it.
-#[derive(Debug, Default)]
-pub(crate) struct Scope {
-    /// Accounts whose sign-ins are read: generic, « Appli », tracked.
-    pub in_scope: Vec<(String, String)>,
-    /// Member accounts (candidates for inbox rules when Exchange gave no mailbox list).
-    pub members: Vec<String>,
 }
 
 /// Collects one night into the store. The run row is created here and closed with the
@@ -327,15 +396,15 @@ pub async fn collect_night(
         s.begin_run(settings.as_of, settings.night)?
     };
     tracing::info!(run, night = %settings.night, as_of = %settings.as_of, "collecte de la nuit");
-    let ctx = Arc::new(Ctx {
+    let ctx = Ctx {
         client,
-        store,
         run,
         settings,
         progress,
+        writer: writer::Writer::start(store),
         reports: Mutex::new(Vec::new()),
-    });
-    let result = run_sources(ctx.clone()).await;
+    };
+    let result = run_sources(&ctx).await;
     let mut sources = std::mem::take(&mut *ctx.reports.lock().unwrap_or_else(|p| p.into_inner()));
     sources.sort_by(|a, b| a.source.cmp(&b.source));
     let status = match &result {
@@ -363,12 +432,17 @@ pub async fn collect_night(
         }
         Ok(()) => None,
     };
-    ctx.with_store(|s| {
-        s.finish_run(run, status, error.as_deref())?;
-        s.purge(ctx.settings.as_of, ctx.settings.retention)?;
-        Ok(())
-    })?;
+    let (as_of, retention) = (ctx.settings.as_of, ctx.settings.retention);
+    let closed = ctx
+        .store(move |s| {
+            s.finish_run(run, status, error.as_deref())?;
+            s.purge(as_of, retention)?;
+            Ok(())
+        })
+        .await;
+    ctx.writer.close().await;
     ctx.progress.clear();
+    closed?;
     result?;
     Ok(NightReport {
         run,
@@ -377,10 +451,21 @@ pub async fn collect_night(
     })
 }
 
-async fn run_sources(ctx: Arc<Ctx>) -> Result<(), CollectError> {
-    let ctx = &*ctx;
+async fn run_sources(ctx: &Ctx) -> Result<(), CollectError> {
+    let sequential = ctx.settings.sequential;
+    // Accounts in scope stream from users to the sign-in sources (a few percent of the
+    // tenant); mailboxes stream from Exchange to inbox rules, a few pages ahead at most.
+    let (scope_tx, scope_rx) = feed::feed(None);
+    let (activity_tx, activity_rx) = feed::feed(None);
+    let (mailbox_tx, mailbox_rx) = feed::feed(if sequential { None } else { Some(4) });
+    let (users_tx, users_rx) = tokio::sync::watch::channel(None);
+    let feeds = directory::UserFeeds {
+        sign_ins: scope_tx,
+        activity: activity_tx,
+        done: users_tx,
+    };
     // Conditional access first: its groups must be resolved before users are classified.
-    let directory = async {
+    let directory = async move {
         let ca_groups = directory::conditional_access(ctx).await?;
         let mut groups: Vec<String> = ca_groups
             .into_iter()
@@ -389,39 +474,36 @@ async fn run_sources(ctx: Arc<Ctx>) -> Result<(), CollectError> {
         groups.sort();
         groups.dedup();
         let memberships = directory::group_members(ctx, &groups).await?;
-        directory::users(ctx, &memberships).await
+        directory::users(ctx, &memberships, feeds).await
     };
-    let dependent = async {
-        let (mailboxes, scope) = tokio::join!(exchange::all(ctx), directory);
-        let (mailboxes, scope) = (mailboxes?, scope?);
-        match scope {
-            Some(scope) => {
-                let targets = mailboxes.unwrap_or_else(|| scope.members.clone());
-                let (a, b, c) = tokio::join!(
-                    signins::sign_ins(ctx, &scope.in_scope),
-                    directory::sign_in_activity(ctx, &scope.in_scope),
-                    mailboxes::inbox_rules(ctx, targets),
-                );
-                a?;
-                b?;
-                c
-            }
-            None => {
-                for s in ["sign-ins", "users-sign-in-activity"] {
-                    ctx.skipped(s, "users")?;
-                }
-                match mailboxes {
-                    Some(targets) => mailboxes::inbox_rules(ctx, targets).await,
-                    None => Ok(ctx.skipped("message-rules", "users")?),
-                }
-            }
-        }
-    };
+    let exchange = exchange::all(ctx, mailbox_tx);
+    let sign_ins = signins::sign_ins(ctx, scope_rx);
+    let activity = directory::sign_in_activity(ctx, activity_rx);
+    let rules = mailboxes::inbox_rules(ctx, mailbox_rx, users_rx);
+    if sequential {
+        directory.await?;
+        directory::registration(ctx).await?;
+        exchange.await?;
+        sign_ins.await?;
+        activity.await?;
+        return rules.await;
+    }
     // Registration details share the identity reports class with sign-ins; the limiter
     // interleaves them.
-    let (reg, rest) = tokio::join!(directory::registration(ctx), dependent);
-    reg?;
-    rest
+    let (d, r, e, s, a, m) = tokio::join!(
+        directory,
+        directory::registration(ctx),
+        exchange,
+        sign_ins,
+        activity,
+        rules
+    );
+    d?;
+    r?;
+    e?;
+    s?;
+    a?;
+    m
 }
 
 /// Group memberships of the accounts, for classification: user id → group ids.
@@ -435,4 +517,36 @@ pub(crate) fn lowercase_set(v: &[String]) -> HashSet<String> {
 /// Stable store prefixes.
 pub(crate) fn prefix(key: &str) -> String {
     format!("{key}/")
+}
+
+/// Runs `n` copies of a worker future to completion, concurrently on this task.
+pub(crate) async fn join_workers<F, Fut, T>(n: usize, make: F) -> Vec<T>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = T>,
+{
+    let futs: Vec<_> = (0..n.max(1)).map(|_| Box::pin(make())).collect();
+    join_all(futs).await
+}
+
+async fn join_all<Fut: Future + Unpin>(mut futs: Vec<Fut>) -> Vec<Fut::Output> {
+    let mut out: Vec<Option<Fut::Output>> = (0..futs.len()).map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (i, f) in futs.iter_mut().enumerate() {
+            if out[i].is_none() {
+                match std::pin::Pin::new(f).poll(cx) {
+                    std::task::Poll::Ready(v) => out[i] = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    out.into_iter().flatten().collect()
 }

@@ -4,14 +4,22 @@
 //! every sign-in of a large tenant would take hours. So only the accounts in scope (generic,
 //! « Appli », configured others) are read, 15 to a request (`userId eq … or …`), in the window
 //! from the last watermark (minus an overlap, for late arrivals; de-duplicated by id) to the
-//! night's "as of". The beta endpoint carries `authenticationRequirement` and the
-//! non-interactive sign-ins; if it refuses the request, v1.0 is used (interactive only) and the
-//! source says so. The watermark moves only when every chunk was read.
+//! night's "as of". Chunks are read as the accounts in scope arrive from users, a few at a
+//! time (they share the identity reports class with registration details). The beta endpoint
+//! carries `authenticationRequirement` and the non-interactive sign-ins; if it refuses the
+//! request, v1.0 is used (interactive only) and the source says so. The watermark moves only
+//! when every chunk was read.
+
+use std::sync::Mutex;
 
 use http::Method;
 
 use super::directory::odata_escape;
-use super::{CollectError, Ctx, collected, failed, query};
+use super::feed::Chunks;
+use super::writer::InFlight;
+use super::{
+    CollectError, Ctx, WRITE_DEPTH, collected, dependency_failed, failed, join_workers, query,
+};
 use crate::graph::models as wire;
 use crate::graph::{Call, GraphError, Refusal};
 use crate::model::SignIn;
@@ -43,12 +51,26 @@ fn odata_time(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-pub(crate) async fn sign_ins(ctx: &Ctx, in_scope: &[(String, String)]) -> Result<(), CollectError> {
+/// What the sign-in readers share.
+#[derive(Default)]
+struct Tally {
+    records: i64,
+    pages: i64,
+    /// The beta endpoint was refused: every reader uses v1.0 from now on.
+    fallback: bool,
+    /// The first chunk that failed after its retries: the source fails, the readers stop.
+    error: Option<GraphError>,
+}
+
+pub(crate) async fn sign_ins(
+    ctx: &Ctx,
+    in_scope: Chunks<(String, String)>,
+) -> Result<(), CollectError> {
     let q = query("sign-ins")?;
-    ctx.start(&q.name)?;
+    ctx.start(&q.name).await?;
     let as_of = ctx.settings.as_of;
     let earliest = as_of - chrono::Duration::days(ctx.settings.first_night_days.clamp(1, 30));
-    let from = match ctx.with_store(|s| s.watermark(WATERMARK))? {
+    let from = match ctx.store(|s| s.watermark(WATERMARK)).await? {
         Some(w) => chrono::DateTime::parse_from_rfc3339(&w)
             .map(|d| d.with_timezone(&chrono::Utc) - ctx.settings.overlap)
             .unwrap_or(earliest)
@@ -56,87 +78,145 @@ pub(crate) async fn sign_ins(ctx: &Ctx, in_scope: &[(String, String)]) -> Result
         None => earliest,
     };
     if from >= as_of {
+        drop(in_scope);
         ctx.finish(
             &q.name,
             collected(0, 0, Some("rien à lire : la fenêtre est vide".into())),
-        )?;
+        )
+        .await?;
         return Ok(());
     }
     let per = q.ids_per_request.unwrap_or(15).max(1);
-    let (mut records, mut pages) = (0i64, 0i64);
-    let mut fallback = false;
-    for chunk in in_scope.chunks(per) {
-        let users: Vec<String> = chunk
-            .iter()
-            .map(|(id, _)| format!("userId eq '{}'", odata_escape(id)))
-            .collect();
-        let users = users.join(" or ");
-        let fill = |t: &str| {
-            t.replace("{from}", &odata_time(from))
-                .replace("{to}", &odata_time(as_of))
-                .replace("{users}", &users)
-        };
+    let in_scope = tokio::sync::Mutex::new(in_scope);
+    let tally = Mutex::new(Tally::default());
+    let lock = || tally.lock().unwrap_or_else(|p| p.into_inner());
+    // Several chunks in flight: the identity reports limiter sets the pace, and a reader
+    // waiting for its page to be parsed or written leaves the class to the others.
+    let readers = if ctx.settings.sequential {
+        1
+    } else {
+        ctx.settings.sign_in_readers.max(1)
+    };
+    let reader = || async {
         loop {
-            let (path, filter) = if fallback {
-                (
-                    q.fallback_path.clone().unwrap_or_else(|| q.path.clone()),
-                    fill(q.fallback_filter.as_deref().unwrap_or("")),
-                )
-            } else {
-                (q.path.clone(), fill(q.filter.as_deref().unwrap_or("")))
+            if lock().error.is_some() {
+                return Ok::<(), CollectError>(());
+            }
+            let Some(chunk) = in_scope.lock().await.next(per).await else {
+                return Ok(());
             };
-            let top = q.page_size.to_string();
-            let url = ctx
-                .client
-                .graph_url(&path, &[("$filter", &filter), ("$top", &top)])?;
-            match read_chunk(ctx, q, Call::for_query(q, Method::GET, url)).await? {
-                Ok((r, p)) => {
-                    records += r;
-                    pages += p;
-                    break;
-                }
-                Err(e)
-                    if !fallback
-                        && matches!(e.refusal(), Some(Refusal::BadRequest | Refusal::NotFound)) =>
-                {
-                    tracing::warn!(error = %e, "journaux de connexion : point de terminaison beta refusé, repli sur v1.0");
-                    fallback = true;
-                }
-                Err(e) => {
-                    ctx.finish(&q.name, failed(&e, q, records, pages))?;
-                    return Ok(());
+            let users: Vec<String> = chunk
+                .iter()
+                .map(|(id, _)| format!("userId eq '{}'", odata_escape(id)))
+                .collect();
+            let users = users.join(" or ");
+            let fill = |t: &str| {
+                t.replace("{from}", &odata_time(from))
+                    .replace("{to}", &odata_time(as_of))
+                    .replace("{users}", &users)
+            };
+            loop {
+                let fallback = lock().fallback;
+                let (path, filter) = if fallback {
+                    (
+                        q.fallback_path.clone().unwrap_or_else(|| q.path.clone()),
+                        fill(q.fallback_filter.as_deref().unwrap_or("")),
+                    )
+                } else {
+                    (q.path.clone(), fill(q.filter.as_deref().unwrap_or("")))
+                };
+                let top = q.page_size.to_string();
+                let url = ctx
+                    .client
+                    .graph_url(&path, &[("$filter", &filter), ("$top", &top)])?;
+                match read_chunk(ctx, q, Call::for_query(q, Method::GET, url)).await? {
+                    Ok((r, p)) => {
+                        let mut t = lock();
+                        t.records += r;
+                        t.pages += p;
+                        break;
+                    }
+                    Err(e)
+                        if !fallback
+                            && matches!(
+                                e.refusal(),
+                                Some(Refusal::BadRequest | Refusal::NotFound)
+                            ) =>
+                    {
+                        let mut t = lock();
+                        if !t.fallback {
+                            tracing::warn!(error = %e, "journaux de connexion : point de terminaison beta refusé, repli sur v1.0");
+                            t.fallback = true;
+                        }
+                    }
+                    Err(e) => {
+                        lock().error.get_or_insert(e);
+                        return Ok(());
+                    }
                 }
             }
         }
+    };
+    for r in join_workers(readers, reader).await {
+        r?;
     }
-    ctx.with_store(|s| s.set_watermark(ctx.run, WATERMARK, &odata_time(as_of)))?;
-    let note = fallback.then(|| {
+    let mut in_scope = in_scope.into_inner();
+    let t = tally.into_inner().unwrap_or_else(|p| p.into_inner());
+    if let Some(e) = &t.error {
+        in_scope.close();
+        ctx.finish(&q.name, failed(e, q, t.records, t.pages))
+            .await?;
+        return Ok(());
+    }
+    if !in_scope.complete() {
+        // Some accounts in scope may be missing: the watermark stays where it was.
+        ctx.finish(&q.name, dependency_failed("users", t.records, t.pages))
+            .await?;
+        return Ok(());
+    }
+    let (run, mark) = (ctx.run, odata_time(as_of));
+    ctx.store(move |s| s.set_watermark(run, WATERMARK, &mark))
+        .await?;
+    let note = t.fallback.then(|| {
         "lu en v1.0 (repli) : connexions interactives seulement, sans exigence d'authentification".to_string()
     });
-    ctx.finish(&q.name, collected(records, pages, note))?;
+    ctx.finish(&q.name, collected(t.records, t.pages, note))
+        .await?;
     Ok(())
 }
 
+/// Reads every page of one chunk; each page is written by the store's thread while the next
+/// one is requested.
 async fn read_chunk(
     ctx: &Ctx,
     q: &crate::queries::Query,
     call: Call,
-) -> Result<Result<(i64, i64), GraphError>, crate::store::StoreError> {
+) -> Result<Result<(i64, i64), GraphError>, CollectError> {
     let mut pager = ctx.client.pages::<wire::SignIn>(call);
     let (mut records, mut pages) = (0i64, 0i64);
+    let mut writes = InFlight::new(WRITE_DEPTH);
+    let (run, tz) = (ctx.run, ctx.settings.tz);
     loop {
         match pager.next_page().await {
             Ok(Some(page)) => {
                 let items: Vec<SignIn> = page.items.into_iter().map(sign_in).collect();
                 let n = items.len();
-                ctx.with_store(|s| s.write_signins(ctx.run, ctx.settings.tz, &items))?;
+                writes
+                    .push(ctx.submit(move |s| s.write_signins(run, tz, &items)))
+                    .await?;
                 records += n as i64;
                 pages += 1;
                 tracing::debug!(source = %q.name, page = pages, records = n, "page écrite");
                 ctx.progress.advance(&q.name, n as u64);
             }
-            Ok(None) => return Ok(Ok((records, pages))),
-            Err(e) => return Ok(Err(e)),
+            Ok(None) => {
+                writes.drain().await?;
+                return Ok(Ok((records, pages)));
+            }
+            Err(e) => {
+                writes.drain().await?;
+                return Ok(Err(e));
+            }
         }
     }
 }

@@ -296,8 +296,12 @@ impl GraphClient {
                     host: url.host_str().unwrap_or("?").to_string(),
                 });
             }
-            inner.limiters.acquire(call.class, call.cost).await;
+            // The token first: fetching it takes a round trip, which would otherwise sit
+            // between the limiter's slot and the request, and bunch this request with the
+            // next one at the service (a 429 on the conditional access class, 1 per second).
+            // A cached token is refreshed well before it expires, so it outlives the wait.
             let bearer = inner.tokens.bearer(audience).await?;
+            inner.limiters.acquire(call.class, call.cost).await;
             let mut rb = inner
                 .http
                 .request(call.method.clone(), url.clone())
@@ -382,6 +386,9 @@ impl GraphClient {
                             });
                         }
                         let wait = policy.delay(attempt, retry_after(&headers));
+                        if status == 429 {
+                            inner.limiters.hold(call.class, wait);
+                        }
                         tracing::info!(query = %call.label.query, status, attempt, wait_ms = wait.as_millis() as u64, "nouvel essai");
                         inner.counters.retries[class_index].fetch_add(1, Ordering::Relaxed);
                         waited += wait;

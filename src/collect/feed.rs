@@ -1,0 +1,128 @@
+//! What a source hands, page by page, to the sources that depend on it: the accounts in scope
+//! from users to sign-ins and sign-in activity, the mailboxes from Exchange to inbox rules.
+//!
+//! Streaming them (instead of waiting for the whole list) lets a dependent source start after
+//! the first page of the one it depends on, so its throttle class is not idle while the other
+//! pages, and it keeps nothing proportional to the tenant in memory: a bounded feed makes the
+//! producer wait for the consumer.
+
+use std::collections::VecDeque;
+
+use tokio::sync::mpsc;
+
+/// One message of a feed.
+#[derive(Debug)]
+pub(crate) enum Feed<T> {
+    Items(Vec<T>),
+    /// The producer read its source completely (`true`) or not.
+    End {
+        complete: bool,
+    },
+}
+
+/// The producing side. Sending to a consumer that is gone is not an error: it stopped.
+pub(crate) struct FeedTx<T>(mpsc::Sender<Feed<T>>);
+
+impl<T> FeedTx<T> {
+    pub async fn items(&self, items: Vec<T>) {
+        if !items.is_empty() {
+            let _ = self.0.send(Feed::Items(items)).await;
+        }
+    }
+
+    pub async fn end(&self, complete: bool) {
+        let _ = self.0.send(Feed::End { complete }).await;
+    }
+}
+
+/// A feed of at most `pages` unread messages; `None` for a feed that never makes its producer
+/// wait (the producer runs before its consumer, one source after the other).
+pub(crate) fn feed<T>(pages: Option<usize>) -> (FeedTx<T>, Chunks<T>) {
+    let cap = pages.unwrap_or(tokio::sync::Semaphore::MAX_PERMITS).max(1);
+    let (tx, rx) = mpsc::channel(cap);
+    (
+        FeedTx(tx),
+        Chunks {
+            rx,
+            buf: VecDeque::new(),
+            end: None,
+        },
+    )
+}
+
+/// The consuming side, read in chunks (15 accounts to a request, 20 mailboxes to a batch).
+pub(crate) struct Chunks<T> {
+    rx: mpsc::Receiver<Feed<T>>,
+    buf: VecDeque<T>,
+    end: Option<bool>,
+}
+
+impl<T> Chunks<T> {
+    /// The next `n` items, fewer at the end; `None` when the feed is over.
+    pub async fn next(&mut self, n: usize) -> Option<Vec<T>> {
+        let n = n.max(1);
+        loop {
+            if self.buf.len() >= n {
+                return Some(self.buf.drain(..n).collect());
+            }
+            if self.end.is_some() {
+                return (!self.buf.is_empty()).then(|| self.buf.drain(..).collect());
+            }
+            match self.rx.recv().await {
+                Some(Feed::Items(v)) => self.buf.extend(v),
+                Some(Feed::End { complete }) => self.end = Some(complete),
+                // The producer stopped without saying it was done: it was not.
+                None => self.end = Some(false),
+            }
+        }
+    }
+
+    /// Whether the producer said it read its source completely (after `next` gave `None`).
+    pub fn complete(&self) -> bool {
+        self.end == Some(true)
+    }
+
+    /// Stops reading: the producer's further pages are dropped.
+    pub fn close(&mut self) {
+        self.rx.close();
+        self.buf.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn chunks_cross_pages_and_the_end_flushes_the_rest() {
+        let (tx, mut rx) = feed::<u32>(None);
+        tx.items((0..7).collect()).await;
+        tx.items((7..12).collect()).await;
+        tx.end(true).await;
+        assert_eq!(rx.next(5).await, Some(vec![0, 1, 2, 3, 4]));
+        assert_eq!(rx.next(5).await, Some(vec![5, 6, 7, 8, 9]));
+        assert_eq!(rx.next(5).await, Some(vec![10, 11]));
+        assert_eq!(rx.next(5).await, None);
+        assert!(rx.complete());
+    }
+
+    #[tokio::test]
+    async fn a_producer_that_stops_without_an_end_left_the_feed_incomplete() {
+        let (tx, mut rx) = feed::<u32>(Some(1));
+        let producer = async move {
+            tx.items(vec![1, 2]).await;
+            tx.items(vec![3]).await;
+            // dropped here without `end`
+        };
+        let consumer = async {
+            let mut got = Vec::new();
+            while let Some(c) = rx.next(2).await {
+                got.extend(c);
+            }
+            got
+        };
+        let ((), got) = tokio::join!(producer, consumer);
+        assert_eq!(got, vec![1, 2, 3]);
+        assert!(!rx.complete());
+    }
+}

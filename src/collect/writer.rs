@@ -1,0 +1,124 @@
+//! The store, written from one blocking thread.
+//!
+//! SQLite writes are synchronous and, on a large tenant, take most of a night's CPU (a page
+//! of 1,000 sign-ins is 1,000 inserts and 1,000 daily-aggregate upserts). Done inline, they
+//! would stall every collector between two requests, and a throttle class would sit idle
+//! while its pager writes. So every store access of a night goes through one writer thread,
+//! in the order it was submitted: a collector submits a page and goes on to request the next
+//! one, and awaits the write only to bound what is in flight (and to surface its error).
+
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::{mpsc, oneshot};
+
+use super::CollectError;
+use crate::store::{Store, StoreError};
+
+type Job = Box<dyn FnOnce(&mut Store) + Send>;
+
+/// Submits jobs to the writer thread.
+pub(crate) struct Writer {
+    tx: Mutex<Option<mpsc::UnboundedSender<Job>>>,
+    thread: Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+/// A submitted job: await it for its result.
+pub(crate) struct Pending<R>(oneshot::Receiver<Result<R, StoreError>>);
+
+impl<R> Pending<R> {
+    pub async fn wait(self) -> Result<R, CollectError> {
+        match self.0.await {
+            Ok(r) => Ok(r?),
+            Err(_) => Err(CollectError::Writer),
+        }
+    }
+}
+
+impl Writer {
+    /// Starts the writer thread on `store`.
+    pub fn start(store: Arc<Mutex<Store>>) -> Writer {
+        let (tx, mut rx) = mpsc::unbounded_channel::<Job>();
+        let thread = tokio::task::spawn_blocking(move || {
+            while let Some(job) = rx.blocking_recv() {
+                // A poisoned lock means a job panicked mid-write; SQLite's transaction
+                // already rolled back, so the connection is still sound.
+                let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
+                job(&mut guard);
+            }
+        });
+        Writer {
+            tx: Mutex::new(Some(tx)),
+            thread: Mutex::new(Some(thread)),
+        }
+    }
+
+    /// Queues `f` after every job submitted before it.
+    pub fn submit<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<R, StoreError> + Send + 'static,
+    ) -> Pending<R> {
+        let (done, rx) = oneshot::channel();
+        let job: Job = Box::new(move |s: &mut Store| {
+            let _ = done.send(f(s));
+        });
+        if let Some(tx) = self.tx.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            // A closed channel drops the job and its sender: the caller sees `Writer`.
+            let _ = tx.send(job);
+        }
+        Pending(rx)
+    }
+
+    /// Runs `f` after every job submitted before it and returns its result.
+    pub async fn run<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<R, StoreError> + Send + 'static,
+    ) -> Result<R, CollectError> {
+        self.submit(f).wait().await
+    }
+
+    /// Lets the thread finish what was submitted, and waits for it.
+    pub async fn close(&self) {
+        drop(self.tx.lock().unwrap_or_else(|p| p.into_inner()).take());
+        let thread = self.thread.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(t) = thread {
+            let _ = t.await;
+        }
+    }
+}
+
+/// At most `depth` submitted writes not yet awaited: a pager goes on reading while its last
+/// pages are written, and a failed write stops it within `depth` pages.
+pub(crate) struct InFlight<R> {
+    depth: usize,
+    queue: std::collections::VecDeque<Pending<R>>,
+}
+
+impl<R> InFlight<R> {
+    pub fn new(depth: usize) -> Self {
+        InFlight {
+            depth: depth.max(1),
+            queue: std::collections::VecDeque::new(),
+        }
+    }
+
+    /// Adds a write; waits for the oldest ones beyond the depth. Returns their results.
+    pub async fn push(&mut self, p: Pending<R>) -> Result<Vec<R>, CollectError> {
+        self.queue.push_back(p);
+        let mut done = Vec::new();
+        while self.queue.len() > self.depth {
+            if let Some(oldest) = self.queue.pop_front() {
+                done.push(oldest.wait().await?);
+            }
+        }
+        Ok(done)
+    }
+
+    /// Waits for every write still in flight.
+    pub async fn drain(&mut self) -> Result<Vec<R>, CollectError> {
+        let mut done = Vec::new();
+        while let Some(p) = self.queue.pop_front() {
+            done.push(p.wait().await?);
+        }
+        Ok(done)
+    }
+}
