@@ -84,6 +84,12 @@ pub fn evaluate_latest(
     Ok((summary, evaluation))
 }
 
+/// Tenant strings made safe for a terminal (no control characters, no bidirectional
+/// overrides, bounded length).
+fn inert(s: &str) -> std::borrow::Cow<'_, str> {
+    crate::report::escape::terminal(s)
+}
+
 /// The French summary printed on stdout (and in the cron mail).
 pub fn summary_fr(s: &EvaluationSummary) -> String {
     let mut out = format!(
@@ -109,7 +115,11 @@ pub fn summary_fr(s: &EvaluationSummary) -> String {
         ));
     }
     for n in &s.not_evaluated {
-        out.push_str(&format!("  NON ÉVALUÉ {} — {}\n", n.check, n.reason));
+        out.push_str(&format!(
+            "  NON ÉVALUÉ {} — {}\n",
+            n.check,
+            inert(&n.reason)
+        ));
     }
     out
 }
@@ -141,7 +151,7 @@ pub fn explain(store: &Store, config: &Config, upn: &str) -> Result<String, Nigh
         } else {
             ""
         },
-        class.reason
+        inert(&class.reason)
     ));
     out.push_str(&format!(
         "  population : {} ; actif : {} ; invité : {}\n",

@@ -5,8 +5,45 @@
 
 use std::borrow::Cow;
 
+/// Longest tenant string written to any output, in characters; longer values are cut with
+/// « … » (a 100 kB display name must not bloat a report or flood a terminal).
+pub const MAX_CHARS: usize = 1000;
+
+/// Bidirectional formatting characters: they can make `moc.liamg@x` display as `x@gmail.com`.
+fn is_bidi(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Control and bidirectional characters become spaces; the length is bounded.
+pub fn neutral(s: &str) -> Cow<'_, str> {
+    let long = s.chars().nth(MAX_CHARS).is_some();
+    if !long
+        && !s
+            .chars()
+            .any(|c| (c.is_control() && c != '\n' && c != '\t') || is_bidi(c))
+    {
+        return Cow::Borrowed(s);
+    }
+    let mut out: String = s
+        .chars()
+        .take(MAX_CHARS)
+        .map(|c| {
+            if (c.is_control() && c != '\n' && c != '\t') || is_bidi(c) {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    if long {
+        out.push('…');
+    }
+    Cow::Owned(out)
+}
+
 /// Text for HTML or SVG content and attribute values.
 pub fn html(s: &str) -> String {
+    let s = neutral(s);
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -26,6 +63,7 @@ pub fn html(s: &str) -> String {
 /// could start markup, a link, an HTML tag, an entity or a cell boundary is
 /// backslash-escaped, and line breaks become spaces (a cell is one line).
 pub fn md(s: &str) -> String {
+    let s = neutral(s);
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         match c {
@@ -46,11 +84,13 @@ pub fn md(s: &str) -> String {
 /// which Excel and LibreOffice show as text. Quoting (`;`, `"`, line breaks) is the CSV
 /// writer's job.
 pub fn csv_cell(s: &str) -> Cow<'_, str> {
-    match s.chars().next() {
+    let s = neutral(s);
+    // Control characters became spaces: look past them for a formula start.
+    match s.trim_start_matches(' ').chars().next() {
         Some(
             '=' | '+' | '-' | '@' | '\t' | '\r' | '\u{FF1D}' | '\u{FF0B}' | '\u{FF0D}' | '\u{FF20}',
         ) => Cow::Owned(format!("'{s}")),
-        _ => Cow::Borrowed(s),
+        _ => s,
     }
 }
 
@@ -75,20 +115,44 @@ pub fn css_string(s: &str) -> String {
 /// Text for a terminal or a cron mail: control characters (escape sequences included)
 /// become spaces, so a display name cannot rewrite the screen.
 pub fn terminal(s: &str) -> Cow<'_, str> {
-    if s.chars().any(|c| c.is_control()) {
-        Cow::Owned(
-            s.chars()
-                .map(|c| if c.is_control() { ' ' } else { c })
-                .collect(),
-        )
-    } else {
-        Cow::Borrowed(s)
+    match neutral(s) {
+        Cow::Borrowed(b) if !b.contains(['\n', '\t']) => Cow::Borrowed(b),
+        other => Cow::Owned(other.replace(['\n', '\t'], " ")),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bidi_overrides_and_huge_strings_are_neutralised_everywhere() {
+        let spoof = "\u{202E}moc.liamg@x";
+        for out in [
+            html(spoof),
+            md(spoof),
+            csv_cell(spoof).into_owned(),
+            terminal(spoof).into_owned(),
+        ] {
+            assert!(!out.contains('\u{202E}'), "{out:?}");
+        }
+        let huge = "A".repeat(100_000);
+        for out in [
+            html(&huge),
+            md(&huge),
+            csv_cell(&huge).into_owned(),
+            terminal(&huge).into_owned(),
+        ] {
+            assert!(out.chars().count() <= MAX_CHARS + 1, "{}", out.len());
+            assert!(out.ends_with('…'));
+        }
+        assert_eq!(
+            csv_cell("\u{202E}=1+1"),
+            "' =1+1",
+            "the override is gone and the formula inert"
+        );
+        assert_eq!(terminal("a\x1b[2Jb\nc"), "a [2Jb c");
+    }
 
     #[test]
     fn html_escapes_markup_and_quotes() {
@@ -119,7 +183,11 @@ mod tests {
         ] {
             let c = csv_cell(bad);
             assert!(c.starts_with('\''), "{bad:?} -> {c:?}");
-            assert_eq!(&c[1..], bad);
+            assert_eq!(
+                &c[1..],
+                bad.replace('\r', " "),
+                "control characters (but tabs) become spaces"
+            );
         }
         assert_eq!(csv_cell("tablette1@x.ca"), "tablette1@x.ca");
         assert_eq!(csv_cell("« =x »"), "« =x »");
