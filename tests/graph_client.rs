@@ -714,7 +714,7 @@ async fn a_short_lived_token_is_refreshed_before_it_expires() {
 }
 
 #[tokio::test]
-async fn a_persistent_401_is_a_refusal_after_one_renewal() {
+async fn a_persistent_401_is_a_refusal_after_bounded_renewals() {
     let server = MockServer::start().await;
     mock_token(&server, "t").await;
     Mock::given(method("GET"))
@@ -730,8 +730,8 @@ async fn a_persistent_401_is_a_refusal_after_one_renewal() {
         reqs.iter()
             .filter(|r| r.url.path() == "/v1.0/users")
             .count(),
-        2,
-        "one retry with a fresh token, no loop"
+        4,
+        "three renewals with fresh tokens at most, no loop"
     );
 }
 

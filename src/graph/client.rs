@@ -285,7 +285,10 @@ impl GraphClient {
         let class_index = call.class as usize;
         let mut url = call.url.clone();
         let mut attempt: u32 = 0;
-        let mut refreshed = false;
+        // Renewals after a 401: one per distinct token, at most three per request (a token can
+        // die early again while this request waits for its limiter slot).
+        let mut renewals = 0;
+        let mut last_rejected: Option<u64> = None;
         let mut redirects = 0;
         let mut waited = Duration::ZERO;
         loop {
@@ -367,10 +370,14 @@ impl GraphClient {
                                 });
                             }
                         }
-                    } else if status == 401 && !refreshed {
-                        // The token expired or was revoked early: fetch a fresh one, once.
+                    } else if status == 401
+                        && renewals < 3
+                        && last_rejected != Some(bearer.generation())
+                    {
+                        // The token expired or was revoked early: fetch a fresh one.
                         inner.tokens.invalidate(audience, &bearer).await;
-                        refreshed = true;
+                        last_rejected = Some(bearer.generation());
+                        renewals += 1;
                         attempt -= 1;
                         continue;
                     } else if is_transient(status) {
