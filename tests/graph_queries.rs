@@ -1643,14 +1643,14 @@ async fn an_exchange_401_after_a_fresh_token_is_unauthorized() {
     assert_eq!(r.refusal, Refusal::Unauthorized);
     assert_eq!(
         h.received_on(&invoke_path()).await.len(),
-        2,
-        "one retry with a fresh token"
+        4,
+        "at most three renewals, each with a fresh token, then a refusal"
     );
     let tokens = h.token_requests().await;
     assert_eq!(
         tokens.len(),
-        2,
-        "the refused token was dropped and asked again"
+        4,
+        "each refused token was dropped and a new one asked for"
     );
     assert!(tokens.iter().all(|t| t.contains("outlook.office365.com")));
 }

@@ -571,24 +571,29 @@ impl Store {
     ) -> Result<Vec<T>, StoreError> {
         let kind = T::KIND.as_str();
         let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.sql(e))?;
-        let map = |r: &rusqlite::Row<'_>| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?));
-        let rows: Vec<(String, String)> = match run {
-            Some(run) => stmt
-                .query_map(params![kind, run], map)
-                .and_then(|it| it.collect()),
-            None => stmt
-                .query_map(params![kind], map)
-                .and_then(|it| it.collect()),
+        let mut rows = match run {
+            Some(run) => stmt.query(params![kind, run]),
+            None => stmt.query(params![kind]),
         }
         .map_err(|e| self.sql(e))?;
-        let mut out = Vec::with_capacity(rows.len());
-        for (key, data) in rows {
-            let item = serde_json::from_str(&data).map_err(|e| StoreError::Corrupt {
-                kind: kind.into(),
-                key,
-                detail: e.to_string(),
-            })?;
-            out.push(item);
+        // Parsed row by row: the JSON of a whole kind is never held at once.
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| self.sql(e))? {
+            let data = row
+                .get_ref(1)
+                .map_err(|e| self.sql(e))?
+                .as_str()
+                .map_err(|e| self.sql(e.into()))?;
+            match serde_json::from_str(data) {
+                Ok(item) => out.push(item),
+                Err(e) => {
+                    return Err(StoreError::Corrupt {
+                        kind: kind.into(),
+                        key: row.get::<_, String>(0).unwrap_or_default(),
+                        detail: e.to_string(),
+                    });
+                }
+            }
         }
         Ok(out)
     }
