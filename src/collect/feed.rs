@@ -125,4 +125,36 @@ mod tests {
         assert_eq!(got, vec![1, 2, 3]);
         assert!(!rx.complete());
     }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_bounded_feed_holds_its_producer_to_what_the_consumer_reads() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let (tx, mut rx) = feed::<u32>(Some(2));
+        let sent = AtomicUsize::new(0);
+        let producer = async {
+            for page in 0..10u32 {
+                tx.items(vec![page; 1000]).await;
+                sent.fetch_add(1, Ordering::Relaxed);
+            }
+            tx.end(true).await;
+        };
+        tokio::pin!(producer);
+        let waited = tokio::time::timeout(std::time::Duration::from_secs(60), &mut producer).await;
+        assert!(waited.is_err(), "the producer waits for the consumer");
+        assert_eq!(
+            sent.load(Ordering::Relaxed),
+            2,
+            "two pages in the feed, no more"
+        );
+        let consumer = async {
+            let mut n = 0;
+            while let Some(c) = rx.next(20).await {
+                n += c.len();
+            }
+            n
+        };
+        let ((), n) = tokio::join!(producer, consumer);
+        assert_eq!(n, 10_000);
+        assert!(rx.complete());
+    }
 }

@@ -122,3 +122,36 @@ impl<R> InFlight<R> {
         Ok(done)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn jobs_run_in_submission_order_and_in_flight_writes_are_bounded() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(&dir.path().join("s.sqlite")).expect("store");
+        let as_of = chrono::DateTime::parse_from_rfc3339("2026-03-01T08:00:00Z")
+            .expect("date")
+            .with_timezone(&chrono::Utc);
+        let run = store.begin_run(as_of, as_of.date_naive()).expect("run");
+        let writer = Writer::start(Arc::new(Mutex::new(store)));
+        let mut writes = InFlight::new(2);
+        let mut done = Vec::new();
+        for i in 0..5 {
+            let p = writer.submit(move |s| s.set_watermark(run, "w", &i.to_string()).map(|_| i));
+            done.extend(writes.push(p).await.expect("write"));
+            assert!(writes.queue.len() <= 2);
+        }
+        done.extend(writes.drain().await.expect("write"));
+        assert_eq!(done, vec![0, 1, 2, 3, 4]);
+        let last = writer.run(|s| s.watermark("w")).await.expect("read");
+        assert_eq!(last.as_deref(), Some("4"), "the last submitted wrote last");
+        writer.close().await;
+        let late = writer.run(|s| s.watermark("w")).await;
+        assert!(
+            matches!(late, Err(CollectError::Writer)),
+            "closed: {late:?}"
+        );
+    }
+}
