@@ -318,3 +318,48 @@ async fn run_collects_evaluates_and_exits_4_on_findings_at_fail_on() {
     .expect("run");
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_names_the_missing_permission_source_by_source() {
+    let (_sim, _dir, config) = sim(SimOptions {
+        seed: 6,
+        accounts: 300,
+        day: 1,
+        time_scale: 200.0,
+        deny: vec!["registration".into()],
+        ..SimOptions::default()
+    })
+    .await;
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(BIN)
+            .args(["doctor", "--config"])
+            .arg(&config)
+            .output()
+    })
+    .await
+    .expect("join")
+    .expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("jeton Microsoft Graph : obtenu"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("jeton Exchange Online : obtenu"),
+        "{stdout}"
+    );
+    let missing: Vec<&str> = stdout.lines().filter(|l| l.contains("MANQUE")).collect();
+    assert_eq!(missing.len(), 1, "{stdout}");
+    assert!(missing[0].starts_with("Inscription à la MFA"), "{stdout}");
+    assert!(stdout.contains("accordez AuditLog.Read.All"), "{stdout}");
+    assert!(
+        stdout.lines().filter(|l| l.contains(" OK ")).count() >= 13,
+        "{stdout}"
+    );
+}

@@ -125,6 +125,8 @@ pub async fn run(client: &GraphClient) -> Report {
         .map_err(|e| e.to_string());
     let mut verdicts = Vec::new();
     let mut some_user: Vec<String> = Vec::new();
+    // Groups the conditional access policies name: the group-members probe reads one of them.
+    let mut ca_groups: Vec<String> = Vec::new();
     for q in queries::all() {
         let result: Result<(), GraphError> = async {
             match (q.api, q.name.as_str()) {
@@ -154,14 +156,21 @@ pub async fn run(client: &GraphClient) -> Report {
                         .map(|_| ())
                 }
                 (_, "group-members") => {
-                    let groups_url =
-                        client.graph_url("/v1.0/groups", &[("$select", "id"), ("$top", "1")])?;
-                    let groups: Vec<wire::DirectoryMember> =
-                        first_page(client, Call::for_query(q, Method::GET, groups_url)).await?;
-                    match groups.first() {
+                    let group = match ca_groups.first() {
+                        Some(g) => Some(g.clone()),
+                        None => {
+                            let groups_url = client
+                                .graph_url("/v1.0/groups", &[("$select", "id"), ("$top", "1")])?;
+                            let groups: Vec<wire::DirectoryMember> =
+                                first_page(client, Call::for_query(q, Method::GET, groups_url))
+                                    .await?;
+                            groups.first().map(|g| g.id.clone())
+                        }
+                    };
+                    match group {
                         Some(g) => {
                             let url = client.graph_url(
-                                &q.path.replace("{id}", &g.id),
+                                &q.path.replace("{id}", &g),
                                 &[("$select", "id"), ("$top", "1")],
                             )?;
                             first_page::<serde_json::Value>(
@@ -173,6 +182,18 @@ pub async fn run(client: &GraphClient) -> Report {
                         }
                         None => Ok(()),
                     }
+                }
+                (_, "conditional-access-policies") => {
+                    let url = client.graph_url(&q.path, &[])?;
+                    let policies: Vec<wire::ConditionalAccessPolicy> =
+                        first_page(client, Call::for_query(q, Method::GET, url)).await?;
+                    for p in &policies {
+                        if let Some(u) = p.conditions.as_ref().and_then(|c| c.users.as_ref()) {
+                            ca_groups
+                                .extend(u.exclude_groups.iter().chain(&u.include_groups).cloned());
+                        }
+                    }
+                    Ok(())
                 }
                 (_, "message-rules") => {
                     // A user without a mailbox answers 404: try the first few.
