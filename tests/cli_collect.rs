@@ -363,3 +363,20 @@ async fn doctor_names_the_missing_permission_source_by_source() {
         "{stdout}"
     );
 }
+
+#[test]
+fn the_demo_runs_from_a_relative_directory_as_the_readme_says() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(BIN)
+        .current_dir(dir.path())
+        .args(["demo", "--accounts", "300", "--days", "3"])
+        .output()
+        .expect("demo");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.path().join("vigie365-demo/sorties").is_dir());
+}

@@ -350,6 +350,9 @@ impl SetupWriter {
     }
 
     fn config(&self, dir: &Path) -> String {
+        // The configuration resolves relative paths against its own directory: write them
+        // absolute, so `--setup-dir vigie365-sim` (relative) names the same files.
+        let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
         simconfig::render(
             &self.sc,
             &self.cfg,
@@ -357,7 +360,7 @@ impl SetupWriter {
             &simconfig::ConfigPaths {
                 base_url: &self.base_url,
                 secret: &self.secret,
-                dir,
+                dir: &dir,
             },
         )
     }
