@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::checks::snapshot::Keep;
 use crate::checks::{self, Severity, Snapshot};
 use crate::config::Config;
 use crate::store::{LifecycleDelta, RunId, Store, StoreError, StoredFinding};
@@ -20,6 +21,8 @@ pub enum NightError {
         "aucune collecte exploitable dans la base {0} : lancez d'abord `vigie365 collect` (ou `vigie365 run`)"
     )]
     NothingCollected(String),
+    #[error("connexions illisibles dans la base pendant l'évaluation : {0}")]
+    SignIns(String),
 }
 
 /// What `evaluate` found for a night.
@@ -45,6 +48,11 @@ pub fn evaluate_latest(
     let snapshot = Snapshot::load(store, run.id, config)?;
     let evaluation = checks::evaluate(&snapshot, config);
     let posture = checks::posture::compute(&snapshot, config);
+    // A sign-in the store could not give back fails the night: never read as "none".
+    if let Some(e) = snapshot.read_error() {
+        return Err(NightError::SignIns(e.to_string()));
+    }
+    drop(snapshot);
     let stored: Vec<StoredFinding> = evaluation
         .findings
         .iter()
@@ -130,8 +138,8 @@ pub fn explain(store: &Store, config: &Config, upn: &str) -> Result<String, Nigh
     let run = store
         .latest_evaluable_run()?
         .ok_or_else(|| NightError::NothingCollected(store.path().display().to_string()))?;
-    let snap = Snapshot::load(store, run.id, config)?;
     let wanted = upn.trim().to_lowercase();
+    let snap = Snapshot::load_keeping(store, run.id, config, Keep::FlaggableAnd(&wanted))?;
     let Some((account, class)) = snap.classified().find(|(a, _)| a.upn == wanted) else {
         return Ok(format!(
             "Aucun compte « {wanted} » dans la collecte n° {} (nuit du {}) : vérifiez l'UPN.\n",
@@ -184,11 +192,7 @@ pub fn explain(store: &Store, config: &Config, upn: &str) -> Result<String, Nigh
         "  accès conditionnel : {}\n",
         checks::mfa::coverage(&snap, &account.id).describe()
     ));
-    let signins = snap
-        .signins
-        .iter()
-        .filter(|s| s.user_id == account.id)
-        .count();
+    let signins = snap.signins_of(&account.id, config).len();
     out.push_str(&format!(
         "  connexions lues dans la fenêtre d'évaluation : {signins}\n"
     ));

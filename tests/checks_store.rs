@@ -226,3 +226,62 @@ fn a_night_from_the_store_gives_the_expected_findings() {
     );
     assert!(!app.evidence.contains("Yammer"), "{}", app.evidence);
 }
+
+/// A sign-in the store cannot give back fails the evaluation with a French message, and the
+/// night records nothing: never read as "no sign-in" (a GEN-APP-01 that silently vanishes).
+#[test]
+fn an_unreadable_sign_in_fails_the_evaluation_and_records_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("vigie365.sqlite");
+    let mut store = Store::open(&path).expect("open");
+    let as_of = Utc
+        .with_ymd_and_hms(2026, 3, 10, 7, 0, 0)
+        .single()
+        .expect("date");
+    let run = store
+        .begin_run(as_of, NaiveDate::from_ymd_opt(2026, 3, 9).expect("date"))
+        .expect("run");
+    store
+        .write_page(run, &[account("tab1", "Tablette 1 CHSLD de Verdun", true)])
+        .expect("accounts");
+    store
+        .write_signins(
+            run,
+            chrono_tz::America::Montreal,
+            &[signin(
+                "s1",
+                "tab1",
+                "Outlook Mobile",
+                as_of - chrono::Duration::hours(5),
+            )],
+        )
+        .expect("sign-ins");
+    for q in vigie365::queries::all() {
+        collected(&mut store, run, &q.name, SourceStatus::Collected);
+    }
+    store
+        .finish_run(run, RunStatus::Complete, None)
+        .expect("finish");
+    let config = Config::for_tests();
+    // The row is sound: GEN-APP-01 fires on it.
+    {
+        let snapshot = Snapshot::load(&store, run, &config).expect("snapshot");
+        let e = evaluate(&snapshot, &config);
+        assert!(e.findings.iter().any(|f| f.check == "GEN-APP-01"));
+    }
+    rusqlite::Connection::open(&path)
+        .expect("sqlite")
+        .execute(
+            "UPDATE signins SET data = '{\"id\":\"s1\"' WHERE id = 's1'",
+            [],
+        )
+        .expect("corrupt");
+    let err = vigie365::night::evaluate_latest(&mut store, &config).expect_err("unreadable");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("connexions illisibles") && msg.contains("s1"),
+        "{msg}"
+    );
+    assert!(store.findings_of(run).expect("findings").is_empty());
+    assert!(store.posture_of(run).expect("posture").is_empty());
+}

@@ -5,12 +5,18 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
+use vigie365::checks::{self, Snapshot, snapshot::Keep};
 use vigie365::collect::{Progress, Settings, collect_night};
 use vigie365::graph::GraphClient;
 use vigie365::sim::{Sim, SimOptions};
 use vigie365::store::Store;
 
 type Key = (String, String, String, String, bool);
+
+/// Anything serialisable, as JSON text (to compare two evaluations whole).
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("json")
+}
 
 /// Posture figures as `(class, metric) -> value` for the whole tenant.
 type Figures = BTreeMap<(String, String), i64>;
@@ -85,7 +91,34 @@ async fn night(seed: u64, accounts: u32, day: u32) -> (BTreeSet<Key>, BTreeSet<K
         let posture = s.posture_of(summary.run).expect("posture");
         (summary, evaluation, posture)
     };
-    let _ = summary;
+    // What evaluation keeps of the tenant (accounts a check can flag, forwarding mailboxes)
+    // must give exactly what the whole tenant gives: same findings, same posture.
+    {
+        let s = store.lock().expect("store");
+        let whole = Snapshot::load_keeping(&s, summary.run, &config, Keep::Everything)
+            .expect("whole snapshot");
+        let kept = Snapshot::load(&s, summary.run, &config).expect("kept snapshot");
+        assert_eq!(whole.accounts_read, whole.accounts.len());
+        assert_eq!(kept.accounts_read, whole.accounts.len());
+        assert!(
+            kept.accounts.len() * 2 < whole.accounts.len(),
+            "seed {seed} day {day}: {} of {} accounts kept",
+            kept.accounts.len(),
+            whole.accounts.len()
+        );
+        assert!(kept.mailboxes.len() < whole.mailboxes.len());
+        assert_eq!(
+            json(&checks::evaluate(&kept, &config)),
+            json(&checks::evaluate(&whole, &config)),
+            "seed {seed} day {day}: findings of the kept snapshot"
+        );
+        assert_eq!(
+            json(&checks::posture::compute(&kept, &config)),
+            json(&checks::posture::compute(&whole, &config)),
+            "seed {seed} day {day}: posture of the kept snapshot"
+        );
+        assert!(kept.read_error().is_none() && whole.read_error().is_none());
+    }
     let ours_posture: Figures = posture
         .iter()
         .filter(|p| p.population == "tous")

@@ -71,9 +71,9 @@ pub fn day(t: DateTime<Utc>, config: &Config) -> String {
 }
 
 /// "du 2026-03-02 au 2026-03-09": the span of some sign-ins.
-pub fn span(signins: &[&SignIn], config: &Config) -> String {
-    let first = signins.iter().map(|s| s.created).min();
-    let last = signins.iter().map(|s| s.created).max();
+pub fn span<S: std::borrow::Borrow<SignIn>>(signins: &[S], config: &Config) -> String {
+    let first = signins.iter().map(|s| s.borrow().created).min();
+    let last = signins.iter().map(|s| s.borrow().created).max();
     match (first, last) {
         (Some(a), Some(b)) if day(a, config) == day(b, config) => format!("le {}", day(a, config)),
         (Some(a), Some(b)) => format!("du {} au {}", day(a, config), day(b, config)),
@@ -83,17 +83,9 @@ pub fn span(signins: &[&SignIn], config: &Config) -> String {
 
 /// The successful sign-ins (errorCode 0) of an account in the evaluation window
 /// `[as_of - window, as_of)`, oldest first.
-pub fn window_signins<'a>(
-    s: &'a Snapshot,
-    config: &Config,
-    account_id: &'a str,
-) -> Vec<&'a SignIn> {
-    let from = s.as_of - chrono::Duration::days(i64::from(config.evaluation.window_days));
-    let mut v: Vec<&SignIn> = s
-        .successful_signins(account_id)
-        .filter(|x| x.created >= from && x.created < s.as_of)
-        .collect();
-    v.sort_by_key(|x| x.created);
+pub fn window_signins(s: &Snapshot, config: &Config, account_id: &str) -> Vec<SignIn> {
+    let mut v = s.signins_of(account_id, config);
+    v.retain(SignIn::succeeded);
     v
 }
 

@@ -10,8 +10,9 @@ use std::collections::BTreeMap;
 
 use super::domains::{Classified, Classifier, Target, TargetClass};
 use super::{Snapshot, forwarding, mfa};
-use crate::classify::{Class, Population};
+use crate::classify::{Class, Classification, Population};
 use crate::config::Config;
+use crate::model::Registration;
 use crate::store::{PostureFigure, SourceStatus};
 
 /// The target class as the posture names it.
@@ -76,50 +77,63 @@ fn activity(
                 .or_insert(0);
         }
         let since = s.as_of - chrono::Duration::hours(24);
-        for si in s
-            .signins
-            .iter()
-            .filter(|x| x.created >= since && x.created < s.as_of)
-        {
-            let Some(c) = s.class_of(&si.user_id) else {
-                continue;
-            };
+        for (a, c) in s.classified() {
             if !(c.active_member() && matches!(c.class, Class::Generique | Class::Appli)) {
                 continue;
             }
-            let key = match si.auth_requirement.as_deref() {
-                Some("singleFactorAuthentication") => "facteur_unique",
-                Some("multiFactorAuthentication") => "multifacteur",
-                _ => "inconnue",
-            };
-            for pop in [c.population, Population::Tous] {
-                *figures.entry((pop, "connexions", key)).or_insert(0) += 1;
+            for si in s
+                .signins_of(&a.id, config)
+                .iter()
+                .filter(|x| x.created >= since && x.created < s.as_of)
+            {
+                let key = match si.auth_requirement.as_deref() {
+                    Some("singleFactorAuthentication") => "facteur_unique",
+                    Some("multiFactorAuthentication") => "multifacteur",
+                    _ => "inconnue",
+                };
+                for pop in [c.population, Population::Tous] {
+                    *figures.entry((pop, "connexions", key)).or_insert(0) += 1;
+                }
             }
         }
     }
 }
 
-/// The posture figures of a night.
-pub fn compute(s: &Snapshot, config: &Config) -> Vec<PostureFigure> {
-    let mut figures: BTreeMap<(Population, Class, &'static str), i64> = BTreeMap::new();
-    let policies_known = ["conditional-access-policies", "group-members"]
+/// Whether MFA exclusion can be told: the policies and the members of their groups were
+/// collected.
+pub fn policies_known(s: &Snapshot) -> bool {
+    ["conditional-access-policies", "group-members"]
         .iter()
-        .all(|q| s.source_status(q) == Some(SourceStatus::Collected));
-    for (a, c) in s.classified() {
+        .all(|q| s.source_status(q) == Some(SourceStatus::Collected))
+}
+
+/// The per-account figures (population × class × metric): accounts, active accounts, MFA
+/// registration and exclusion. Additive, so a snapshot loaded from the store tallies every
+/// account once while reading it and keeps only the tally.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tally(BTreeMap<(Population, Class, &'static str), i64>);
+
+impl Tally {
+    /// Counts one account; `excluded_from_mfa` is `None` when the policies are unknown.
+    pub fn add(
+        &mut self,
+        c: &Classification,
+        registration: Option<&Registration>,
+        excluded_from_mfa: Option<bool>,
+    ) {
         if c.guest {
-            continue;
+            return;
         }
-        let excluded = policies_known && c.enabled && !mfa::coverage(s, &a.id).is_covered();
         for pop in [c.population, Population::Tous] {
             let mut add = |metric: &'static str, yes: bool| {
-                *figures.entry((pop, c.class, metric)).or_insert(0) += i64::from(yes);
+                *self.0.entry((pop, c.class, metric)).or_insert(0) += i64::from(yes);
             };
             add("comptes", true);
             add("actifs", c.enabled);
-            if policies_known {
+            if let Some(excluded) = excluded_from_mfa {
                 add("exclue_mfa", excluded);
             }
-            match s.registrations.get(&a.id) {
+            match registration {
                 Some(r) => {
                     add("mfa_enregistree", c.enabled && r.mfa_registered);
                     add("mfa_capable", c.enabled && r.mfa_capable);
@@ -133,6 +147,22 @@ pub fn compute(s: &Snapshot, config: &Config) -> Vec<PostureFigure> {
             }
         }
     }
+}
+
+/// The posture figures of a night.
+pub fn compute(s: &Snapshot, config: &Config) -> Vec<PostureFigure> {
+    let figures = match &s.tally {
+        Some(t) => t.0.clone(),
+        None => {
+            let known = policies_known(s);
+            let mut t = Tally::default();
+            for (a, c) in s.classified() {
+                let excluded = known.then(|| c.enabled && !mfa::coverage(s, &a.id).is_covered());
+                t.add(c, s.registrations.get(&a.id), excluded);
+            }
+            t.0
+        }
+    };
     let mut other: BTreeMap<(Population, &'static str, &'static str), i64> = BTreeMap::new();
     activity(s, config, &mut other);
     figures

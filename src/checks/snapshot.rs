@@ -1,11 +1,14 @@
 //! One night of the tenant, as the checks see it: read from the store "as of" a run,
 //! with every account classified.
 
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::classify::{self, Classification, Register, Rules};
+use super::common::subject_upn;
+use super::{mfa, posture};
+use crate::classify::{self, Class, Classification, Register, Rules};
 use crate::config::Config;
 use crate::model::{
     AcceptedDomain, Account, CaPolicy, GroupMember, InboxRule, MailContact, Mailbox, NamedLocation,
@@ -24,8 +27,16 @@ pub enum SnapshotError {
 }
 
 /// The tenant as one night saw it.
-#[derive(Debug, Clone, Default)]
-pub struct Snapshot {
+///
+/// Loaded from the store, it keeps only what a check can flag (see [`Keep`]): the accounts
+/// of every class but « nominatif », nominative accounts exempted from MFA, the owners of a
+/// forward, the accounts the register names; the inbox rules that name a target and the
+/// mailboxes that forward (or own such a rule). Every other account is read once, tallied
+/// into the posture figures ([`Snapshot::tally`]) and dropped; sign-ins are read per account
+/// when a check asks ([`Snapshot::signins_of`]). Memory thus follows what the tenant does
+/// wrong, not its size. Built by hand (tests), it holds whatever it is given.
+#[derive(Debug, Default)]
+pub struct Snapshot<'s> {
     pub run: RunId,
     pub as_of: DateTime<Utc>,
     pub night: NaiveDate,
@@ -45,50 +56,88 @@ pub struct Snapshot {
     pub outbound_policies: Vec<OutboundPolicy>,
     pub transport_rules: Vec<TransportRule>,
     pub accepted_domains: Vec<AcceptedDomain>,
-    /// Sign-ins of the accounts in scope in the evaluation window `[as_of - window, as_of)`.
+    /// Sign-ins held in memory (a snapshot built by hand). A loaded snapshot leaves this
+    /// empty and reads each account's sign-ins from the store.
     pub signins: Vec<SignIn>,
     /// How each source of that run ended.
     pub sources: BTreeMap<String, SourceRow>,
     pub register: Option<Register>,
+    /// Per-account posture figures over EVERY account of the tenant, tallied while loading
+    /// (`None` when built by hand: [`posture::compute`] tallies `accounts`).
+    pub tally: Option<posture::Tally>,
+    /// Accounts read while loading (kept or not).
+    pub accounts_read: usize,
+    store: Option<StoreRef<'s>>,
+    /// The first sign-in read by the store that could not be: evaluation must fail, never
+    /// read it as "no sign-in".
+    read_error: OnceCell<String>,
 }
 
-impl Snapshot {
-    /// Reads the night of run `run` from the store and classifies its accounts.
-    pub fn load(store: &Store, run: RunId, config: &Config) -> Result<Snapshot, SnapshotError> {
+/// The store a loaded snapshot reads sign-ins from.
+#[derive(Clone, Copy)]
+struct StoreRef<'s>(&'s Store);
+
+impl std::fmt::Debug for StoreRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Store({})", self.0.path().display())
+    }
+}
+
+/// Which accounts a loaded snapshot keeps.
+#[derive(Debug, Clone, Copy)]
+pub enum Keep<'k> {
+    /// What a check can flag (what `evaluate` needs).
+    Flaggable,
+    /// That, and the account of this UPN (`evaluate --explain`).
+    FlaggableAnd(&'k str),
+    /// Every account and mailbox (the reference the pruning is tested against).
+    Everything,
+}
+
+impl<'s> Snapshot<'s> {
+    /// Reads the night of run `run` from the store, keeping what a check can flag.
+    pub fn load(
+        store: &'s Store,
+        run: RunId,
+        config: &Config,
+    ) -> Result<Snapshot<'s>, SnapshotError> {
+        Snapshot::load_keeping(store, run, config, Keep::Flaggable)
+    }
+
+    /// Reads the night of run `run` from the store: the tenant-wide records whole, the
+    /// accounts and mailboxes streamed, classified, tallied and kept as `keep` says.
+    pub fn load_keeping(
+        store: &'s Store,
+        run: RunId,
+        config: &Config,
+        keep: Keep<'_>,
+    ) -> Result<Snapshot<'s>, SnapshotError> {
         let row = store
             .runs()?
             .into_iter()
             .find(|r| r.id == run)
             .ok_or(SnapshotError::NoSuchRun(run))?;
         let rules = Rules::from_config(&config.classification)?;
-        let accounts: Vec<Account> = store.as_of(run)?;
+        let everything = matches!(keep, Keep::Everything);
         let mut group_members: HashMap<String, HashSet<String>> = HashMap::new();
-        for m in store.as_of::<GroupMember>(run)? {
+        store.each_as_of::<GroupMember>(run, |m| {
             group_members
                 .entry(m.group_id)
                 .or_default()
                 .insert(m.user_id);
-        }
-        let window = chrono::Duration::days(i64::from(config.evaluation.window_days));
+            Ok(())
+        })?;
         let mut snap = Snapshot {
             run,
             as_of: row.as_of,
             night: row.night,
-            registrations: store
-                .as_of::<Registration>(run)?
-                .into_iter()
-                .map(|r| (r.user_id.clone(), r))
-                .collect(),
             ca_policies: store.as_of(run)?,
             named_locations: store.as_of(run)?,
-            inbox_rules: store.as_of(run)?,
-            mailboxes: store.as_of(run)?,
             mail_contacts: store.as_of(run)?,
             remote_domains: store.as_of(run)?,
             outbound_policies: store.as_of(run)?,
             transport_rules: store.as_of(run)?,
             accepted_domains: store.as_of(run)?,
-            signins: store.signins_between(row.as_of - window, row.as_of)?,
             sources: store
                 .sources(run)?
                 .into_iter()
@@ -96,24 +145,98 @@ impl Snapshot {
                 .collect(),
             register: rules.register.clone(),
             group_members,
-            accounts,
-            classes: HashMap::new(),
+            store: Some(StoreRef(store)),
+            ..Snapshot::default()
         };
-        snap.classify(&rules);
+        // Forwarding: a rule without a target forwards nothing; a mailbox matters when it
+        // forwards or holds such a rule.
+        store.each_as_of::<InboxRule>(run, |r| {
+            if everything || !r.targets.is_empty() {
+                snap.inbox_rules.push(r);
+            }
+            Ok(())
+        })?;
+        let rule_owners: HashSet<String> = snap
+            .inbox_rules
+            .iter()
+            .map(|r| r.mailbox_user_id.clone())
+            .collect();
+        store.each_as_of::<Mailbox>(run, |m| {
+            let set = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
+            if everything
+                || set(&m.forwarding_smtp)
+                || set(&m.forwarding_address)
+                || m.user_id
+                    .as_ref()
+                    .is_some_and(|id| rule_owners.contains(id))
+            {
+                snap.mailboxes.push(m);
+            }
+            Ok(())
+        })?;
+        let mut owner_ids = rule_owners;
+        owner_ids.extend(snap.mailboxes.iter().filter_map(|m| m.user_id.clone()));
+        let mut named_upns: HashSet<String> = snap
+            .mailboxes
+            .iter()
+            .map(|m| subject_upn(&m.upn))
+            .chain(
+                snap.inbox_rules
+                    .iter()
+                    .filter(|r| !r.mailbox_upn.trim().is_empty())
+                    .map(|r| subject_upn(&r.mailbox_upn)),
+            )
+            .collect();
+        if let Some(register) = &snap.register {
+            named_upns.extend(register.accounts().iter().map(|u| subject_upn(u)));
+        }
+        if let Keep::FlaggableAnd(upn) = keep {
+            named_upns.insert(subject_upn(upn));
+        }
+
+        let memberships = memberships(&snap.group_members, &rules);
+        let empty = HashSet::new();
+        let policies_known = posture::policies_known(&snap);
+        let mut tally = posture::Tally::default();
+        let (mut accounts, mut classes, mut registrations) =
+            (Vec::new(), HashMap::new(), HashMap::new());
+        let mut read = 0usize;
+        store.each_as_of_with::<Account, Registration>(run, |a, registration| {
+            read += 1;
+            let c =
+                classify::classify(&a, memberships.get(a.id.as_str()).unwrap_or(&empty), &rules);
+            let coverage = mfa::coverage(&snap, &a.id);
+            let excluded = policies_known.then(|| c.enabled && !coverage.is_covered());
+            tally.add(&c, registration.as_ref(), excluded);
+            let exempted = !coverage.is_covered() && coverage.is_excluded_somewhere();
+            if everything
+                || c.class != Class::Nominatif
+                || c.also_appli
+                || exempted
+                || owner_ids.contains(&a.id)
+                || named_upns.contains(&subject_upn(&a.upn))
+            {
+                if let Some(r) = registration {
+                    registrations.insert(a.id.clone(), r);
+                }
+                classes.insert(a.id.clone(), c);
+                accounts.push(a);
+            }
+            Ok(())
+        })?;
+        snap.accounts = accounts;
+        snap.classes = classes;
+        snap.registrations = registrations;
+        snap.tally = Some(tally);
+        snap.accounts_read = read;
+        snap.name_rule_mailboxes();
         Ok(snap)
     }
 
-    /// Classifies every account (and names the mailbox of each inbox rule).
+    /// Classifies every account (and names the mailbox of each inbox rule): a snapshot
+    /// built by hand.
     pub fn classify(&mut self, rules: &Rules) {
-        let wanted: HashSet<String> = rules.groups().into_iter().collect();
-        let mut memberships: HashMap<&str, HashSet<String>> = HashMap::new();
-        for (g, users) in &self.group_members {
-            if wanted.contains(g) {
-                for u in users {
-                    memberships.entry(u.as_str()).or_default().insert(g.clone());
-                }
-            }
-        }
+        let memberships = memberships(&self.group_members, rules);
         let empty = HashSet::new();
         self.classes = self
             .accounts
@@ -125,6 +248,11 @@ impl Snapshot {
                 )
             })
             .collect();
+        self.name_rule_mailboxes();
+    }
+
+    /// Gives each inbox rule without a mailbox UPN its account's.
+    fn name_rule_mailboxes(&mut self) {
         let upns: HashMap<&str, &str> = self
             .accounts
             .iter()
@@ -176,13 +304,49 @@ impl Snapshot {
             .filter_map(|a| self.classes.get(&a.id).map(|c| (a, c)))
     }
 
-    /// Successful sign-ins of an account in the window.
-    pub fn successful_signins<'a>(
-        &'a self,
-        account_id: &'a str,
-    ) -> impl Iterator<Item = &'a SignIn> + 'a {
-        self.signins
-            .iter()
-            .filter(move |s| s.user_id == account_id && s.succeeded())
+    /// The sign-ins of an account in the evaluation window `[as_of - window, as_of)`, oldest
+    /// first, whatever their outcome. A loaded snapshot reads them from the store; a read
+    /// that fails is remembered ([`Snapshot::read_error`]) and evaluation fails with it.
+    pub fn signins_of(&self, account_id: &str, config: &Config) -> Vec<SignIn> {
+        let from = self.as_of - chrono::Duration::days(i64::from(config.evaluation.window_days));
+        let mut v: Vec<SignIn> = match self.store {
+            Some(StoreRef(store)) => match store.signins_of(account_id, from, self.as_of) {
+                Ok(v) => v,
+                Err(e) => {
+                    let _ = self.read_error.set(e.to_string());
+                    Vec::new()
+                }
+            },
+            None => self
+                .signins
+                .iter()
+                .filter(|s| s.user_id == account_id && s.created >= from && s.created < self.as_of)
+                .cloned()
+                .collect(),
+        };
+        v.sort_by_key(|s| s.created);
+        v
     }
+
+    /// Why reading sign-ins failed during evaluation, if it did.
+    pub fn read_error(&self) -> Option<&str> {
+        self.read_error.get().map(String::as_str)
+    }
+}
+
+/// The classification groups each account belongs to (only groups the rules name).
+fn memberships<'a>(
+    group_members: &'a HashMap<String, HashSet<String>>,
+    rules: &Rules,
+) -> HashMap<&'a str, HashSet<String>> {
+    let wanted: HashSet<String> = rules.groups().into_iter().collect();
+    let mut out: HashMap<&str, HashSet<String>> = HashMap::new();
+    for (g, users) in group_members {
+        if wanted.contains(g) {
+            for u in users {
+                out.entry(u.as_str()).or_default().insert(g.clone());
+            }
+        }
+    }
+    out
 }

@@ -70,14 +70,11 @@ pub fn signin(id: &str, user: &str, app: &str, hours_before: i64) -> SignIn {
 }
 
 /// A snapshot with these accounts, every source collected, classified with the defaults.
-pub fn snapshot(accounts: Vec<Account>) -> Snapshot {
-    let mut s = Snapshot {
-        as_of: as_of(),
-        night: night(),
-        accounts,
-        ..Snapshot::default()
-    }
-    .all_sources_collected();
+pub fn snapshot(accounts: Vec<Account>) -> Snapshot<'static> {
+    let mut s = Snapshot::default().all_sources_collected();
+    s.as_of = as_of();
+    s.night = night();
+    s.accounts = accounts;
     s.classify(&Rules::defaults());
     s
 }

@@ -549,26 +549,92 @@ impl Store {
 
     /// Every current record of a kind.
     pub fn current<T: Record>(&self) -> Result<Vec<T>, StoreError> {
-        self.read_versions::<T>(
-            "SELECT key, data FROM versions WHERE kind = ?1 AND valid_to IS NULL ORDER BY key",
-            None,
-        )
+        let mut out = Vec::new();
+        self.each_version::<T>(CURRENT, None, |item| {
+            out.push(item);
+            Ok(())
+        })?;
+        Ok(out)
     }
 
     /// The records of a kind as they were after run `run`.
     pub fn as_of<T: Record>(&self, run: RunId) -> Result<Vec<T>, StoreError> {
-        self.read_versions::<T>(
-            "SELECT key, data FROM versions WHERE kind = ?1 AND valid_from <= ?2 AND (valid_to IS NULL OR valid_to > ?2)
-             ORDER BY key",
-            Some(run),
-        )
+        let mut out = Vec::new();
+        self.each_as_of::<T>(run, |item| {
+            out.push(item);
+            Ok(())
+        })?;
+        Ok(out)
     }
 
-    fn read_versions<T: Record>(
+    /// Streams the records of a kind as they were after run `run`, in key order, without
+    /// holding them: memory stays flat whatever the tenant's size.
+    pub fn each_as_of<T: Record>(
+        &self,
+        run: RunId,
+        f: impl FnMut(T) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.each_version::<T>(AS_OF, Some(run), f)
+    }
+
+    /// Streams the records of kind `A` as of run `run` in key order, each with the record of
+    /// kind `B` that has the same key, if any (a merge of two ordered scans: neither kind is
+    /// held in memory).
+    pub fn each_as_of_with<A: Record, B: Record>(
+        &self,
+        run: RunId,
+        mut f: impl FnMut(A, Option<B>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut left = self.conn.prepare(AS_OF).map_err(|e| self.sql(e))?;
+        let mut right = self.conn.prepare(AS_OF).map_err(|e| self.sql(e))?;
+        let mut lrows = left
+            .query(params![A::KIND.as_str(), run])
+            .map_err(|e| self.sql(e))?;
+        let mut rrows = right
+            .query(params![B::KIND.as_str(), run])
+            .map_err(|e| self.sql(e))?;
+        let mut pending: Option<(String, B)> = None;
+        let mut right_done = false;
+        while let Some(row) = lrows.next().map_err(|e| self.sql(e))? {
+            let (key, a) = self.parse_row::<A>(row)?;
+            // Advance the right side up to this key: records of B without an A are skipped.
+            loop {
+                if let Some((k, _)) = &pending
+                    && k.as_str() >= key.as_str()
+                {
+                    break;
+                }
+                if right_done {
+                    pending = None;
+                    break;
+                }
+                match rrows.next().map_err(|e| self.sql(e))? {
+                    Some(r) => pending = Some(self.parse_row::<B>(r)?),
+                    None => {
+                        right_done = true;
+                        pending = None;
+                        break;
+                    }
+                }
+            }
+            let b = match pending.take() {
+                Some((k, b)) if k == key => Some(b),
+                other => {
+                    pending = other;
+                    None
+                }
+            };
+            f(a, b)?;
+        }
+        Ok(())
+    }
+
+    fn each_version<T: Record>(
         &self,
         sql: &str,
         run: Option<RunId>,
-    ) -> Result<Vec<T>, StoreError> {
+        mut f: impl FnMut(T) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
         let kind = T::KIND.as_str();
         let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.sql(e))?;
         let mut rows = match run {
@@ -577,25 +643,28 @@ impl Store {
         }
         .map_err(|e| self.sql(e))?;
         // Parsed row by row: the JSON of a whole kind is never held at once.
-        let mut out = Vec::new();
         while let Some(row) = rows.next().map_err(|e| self.sql(e))? {
-            let data = row
-                .get_ref(1)
-                .map_err(|e| self.sql(e))?
-                .as_str()
-                .map_err(|e| self.sql(e.into()))?;
-            match serde_json::from_str(data) {
-                Ok(item) => out.push(item),
-                Err(e) => {
-                    return Err(StoreError::Corrupt {
-                        kind: kind.into(),
-                        key: row.get::<_, String>(0).unwrap_or_default(),
-                        detail: e.to_string(),
-                    });
-                }
-            }
+            f(self.parse_row::<T>(row)?.1)?;
         }
-        Ok(out)
+        Ok(())
+    }
+
+    /// One `(key, data)` row of `versions`, parsed.
+    fn parse_row<T: Record>(&self, row: &rusqlite::Row<'_>) -> Result<(String, T), StoreError> {
+        let key: String = row.get(0).map_err(|e| self.sql(e))?;
+        let data = row
+            .get_ref(1)
+            .map_err(|e| self.sql(e))?
+            .as_str()
+            .map_err(|e| self.sql(e.into()))?;
+        match serde_json::from_str(data) {
+            Ok(item) => Ok((key, item)),
+            Err(e) => Err(StoreError::Corrupt {
+                kind: T::KIND.as_str().into(),
+                key,
+                detail: e.to_string(),
+            }),
+        }
     }
 
     /// Stores sign-ins not seen before (by id) and adds them to the daily aggregates of
@@ -694,33 +763,64 @@ impl Store {
         Ok(new)
     }
 
+    /// The sign-ins of one account in `[from, to)`, oldest first (index `signins_user_created`).
+    pub fn signins_of(
+        &self,
+        user_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<SignIn>, StoreError> {
+        self.read_signins(
+            "SELECT id, data FROM signins WHERE user_id = ?3 AND created >= ?1 AND created < ?2
+             ORDER BY created, id",
+            from,
+            to,
+            Some(user_id),
+        )
+    }
+
     /// Sign-ins of the given accounts with `from <= created < to`, oldest first.
     pub fn signins_between(
         &self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<SignIn>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT id, data FROM signins WHERE created >= ?1 AND created < ?2 ORDER BY created, id")
-            .map_err(|e| self.sql(e))?;
+        self.read_signins(
+            "SELECT id, data FROM signins WHERE created >= ?1 AND created < ?2 ORDER BY created, id",
+            from,
+            to,
+            None,
+        )
+    }
+
+    fn read_signins(
+        &self,
+        sql: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        user_id: Option<&str>,
+    ) -> Result<Vec<SignIn>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.sql(e))?;
         let f = from.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let t = to.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let rows = stmt
-            .query_map(params![f, t], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-            })
-            .map_err(|e| self.sql(e))?;
+        let mut rows = match user_id {
+            Some(u) => stmt.query(params![f, t, u]),
+            None => stmt.query(params![f, t]),
+        }
+        .map_err(|e| self.sql(e))?;
         let mut out = Vec::new();
-        for row in rows {
-            let (id, data) = row.map_err(|e| self.sql(e))?;
-            out.push(
-                serde_json::from_str(&data).map_err(|e| StoreError::Corrupt {
-                    kind: "signin".into(),
-                    key: id,
-                    detail: e.to_string(),
-                })?,
-            );
+        while let Some(row) = rows.next().map_err(|e| self.sql(e))? {
+            let id: String = row.get(0).map_err(|e| self.sql(e))?;
+            let data = row
+                .get_ref(1)
+                .map_err(|e| self.sql(e))?
+                .as_str()
+                .map_err(|e| self.sql(e.into()))?;
+            out.push(serde_json::from_str(data).map_err(|e| StoreError::Corrupt {
+                kind: "signin".into(),
+                key: id,
+                detail: e.to_string(),
+            })?);
         }
         Ok(out)
     }
@@ -869,6 +969,14 @@ fn lock_path(path: &Path) -> PathBuf {
     p.push(".lock");
     PathBuf::from(p)
 }
+
+/// Current records of a kind, in key order.
+const CURRENT: &str =
+    "SELECT key, data FROM versions WHERE kind = ?1 AND valid_to IS NULL ORDER BY key";
+/// Records of a kind as they were after a run, in key order (the primary key's order: no
+/// sort, rows stream).
+const AS_OF: &str = "SELECT key, data FROM versions WHERE kind = ?1 AND valid_from <= ?2 \
+                     AND (valid_to IS NULL OR valid_to > ?2) ORDER BY key";
 
 /// The smallest string greater than every string that starts with `prefix`.
 fn prefix_end(prefix: &str) -> String {

@@ -293,3 +293,84 @@ fn purge_removes_what_retention_no_longer_allows() {
         .expect("count");
     assert_eq!(n, 1, "the old version is gone, the current one stays");
 }
+
+fn registration(id: &str) -> crate::model::Registration {
+    crate::model::Registration {
+        user_id: id.into(),
+        upn: format!("{id}@cisss.test"),
+        mfa_registered: true,
+        mfa_capable: true,
+        methods: vec![],
+    }
+}
+
+#[test]
+fn accounts_stream_with_their_registration_by_key() {
+    let (_d, mut s) = open_tmp();
+    let (a1, n1) = night(2);
+    let r1 = s.begin_run(a1, n1).expect("run");
+    s.write_page(r1, &["b", "d", "e", "g"].map(|id| account(id, true)))
+        .expect("accounts");
+    // Registrations without an account ("a", "c", "f", "h") are skipped on either side of
+    // the accounts; "e" has none.
+    s.write_page(r1, &["a", "b", "c", "d", "f", "g", "h"].map(registration))
+        .expect("registrations");
+    s.finish_run(r1, RunStatus::Complete, None).expect("finish");
+    let mut seen = Vec::new();
+    s.each_as_of_with::<Account, crate::model::Registration>(r1, |a, r| {
+        seen.push((a.id, r.map(|r| r.user_id)));
+        Ok(())
+    })
+    .expect("stream");
+    let some = |x: &str| Some(x.to_string());
+    assert_eq!(
+        seen,
+        [
+            ("b".to_string(), some("b")),
+            ("d".to_string(), some("d")),
+            ("e".to_string(), None),
+            ("g".to_string(), some("g")),
+        ]
+    );
+    // No registration at all: every account still comes, with none.
+    let (a2, n2) = night(3);
+    let r2 = s.begin_run(a2, n2).expect("run");
+    s.write_page(r2, &[account("z", true)]).expect("accounts");
+    s.close_unseen(r2, Kind::Registration, None).expect("close");
+    s.close_unseen(r2, Kind::Account, None).expect("close");
+    s.finish_run(r2, RunStatus::Complete, None).expect("finish");
+    let mut seen = Vec::new();
+    s.each_as_of_with::<Account, crate::model::Registration>(r2, |a, r| {
+        seen.push((a.id, r.is_some()));
+        Ok(())
+    })
+    .expect("stream");
+    assert_eq!(seen, [("z".to_string(), false)]);
+}
+
+#[test]
+fn a_corrupt_record_names_its_kind_and_key_while_streaming() {
+    let (_d, mut s) = open_tmp();
+    let (a1, n1) = night(2);
+    let r1 = s.begin_run(a1, n1).expect("run");
+    s.write_page(r1, &[account("a", true), account("b", true)])
+        .expect("accounts");
+    s.conn
+        .execute(
+            "UPDATE versions SET data = '{\"id\":' WHERE kind = 'account' AND key = 'b'",
+            [],
+        )
+        .expect("corrupt");
+    let mut n = 0;
+    let err = s
+        .each_as_of::<Account>(r1, |_| {
+            n += 1;
+            Ok(())
+        })
+        .expect_err("corrupt row");
+    assert_eq!(n, 1, "the good row before it was given");
+    assert!(
+        matches!(&err, StoreError::Corrupt { kind, key, .. } if kind == "account" && key == "b"),
+        "{err:?}"
+    );
+}

@@ -57,7 +57,7 @@ pub fn run(s: &Snapshot, config: &Config) -> Vec<Finding> {
                     a.display_name,
                     interactive.len(),
                     common::span(&interactive, config),
-                    common::counts(interactive.iter().map(|x| app_label(x))),
+                    common::counts(interactive.iter().map(app_label)),
                     common::counts(clients),
                     common::list(allowed)
                 )),

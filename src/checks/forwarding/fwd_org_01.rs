@@ -92,7 +92,7 @@ mod tests {
     use super::*;
     use crate::checks::testing::*;
 
-    fn tenant(mode: &str, remotes: Vec<crate::model::RemoteDomain>) -> Snapshot {
+    fn tenant(mode: &str, remotes: Vec<crate::model::RemoteDomain>) -> Snapshot<'static> {
         let mut s = snapshot(vec![]);
         s.outbound_policies = vec![outbound(mode)];
         s.remote_domains = remotes;

@@ -46,7 +46,7 @@ pub fn run(s: &Snapshot, config: &Config) -> Vec<Finding> {
                     a.display_name,
                     outside.len(),
                     common::span(&outside, config),
-                    common::counts(outside.iter().map(|x| app_label(x))),
+                    common::counts(outside.iter().map(app_label)),
                     common::list(allowed)
                 )),
             ))

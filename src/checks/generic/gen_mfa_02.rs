@@ -55,7 +55,7 @@ pub fn run(s: &Snapshot, config: &Config) -> Vec<Finding> {
                     "{} connexion(s) réussie(s) à facteur unique {} : {}",
                     single.len(),
                     common::span(&single, config),
-                    common::counts(single.iter().map(|x| app_label(x)))
+                    common::counts(single.iter().map(app_label))
                 ));
             }
             Some(Finding::new(
