@@ -217,57 +217,40 @@ pub(crate) async fn users(
     )?;
     let tracked: HashSet<String> = super::lowercase_set(&ctx.settings.tracked_upns);
     let empty = HashSet::new();
-    let mut pager = ctx
-        .client
-        .pages::<wire::User>(crate::graph::Call::for_query(q, Method::GET, url));
-    let (mut records, mut pages, mut in_scope) = (0i64, 0i64, 0usize);
-    let mut writes = super::writer::InFlight::new(super::WRITE_DEPTH);
-    let run = ctx.run;
-    let outcome = loop {
-        match pager.next_page().await {
-            Ok(Some(page)) => {
-                let items: Vec<Account> = page.items.into_iter().filter_map(account).collect();
-                let scope: Vec<(String, String)> = items
-                    .iter()
-                    .filter(|a| {
-                        let groups = memberships.get(&a.id).unwrap_or(&empty);
-                        let c = classify::classify(a, groups, &ctx.settings.rules);
-                        matches!(c.class, Class::Generique | Class::Appli)
-                            || tracked.contains(&a.upn)
-                    })
-                    .map(|a| (a.id.clone(), a.upn.clone()))
-                    .collect();
-                let n = items.len();
-                writes
-                    .push(ctx.submit(move |s| s.write_page(run, &items)))
-                    .await?;
-                in_scope += scope.len();
-                feeds.activity.items(scope.clone()).await;
-                feeds.sign_ins.items(scope).await;
-                records += n as i64;
-                pages += 1;
-                tracing::debug!(source = %q.name, page = pages, records = n, "page écrite");
-                ctx.progress.advance(&q.name, n as u64);
-            }
-            Ok(None) => break None,
-            Err(e) => break Some(super::failed(&e, q, records, pages)),
-        }
-    };
-    writes.drain().await?;
-    let complete = outcome.is_none();
-    if complete {
-        ctx.close_unseen(crate::model::Kind::Account, None).await?;
-    }
+    let mut in_scope = 0usize;
+    let outcome = paged(
+        ctx,
+        q,
+        crate::graph::Call::for_query(q, Method::GET, url),
+        account,
+        Close::All,
+        async |page: &[Account]| {
+            let scope: Vec<(String, String)> = page
+                .iter()
+                .filter(|a| {
+                    let groups = memberships.get(&a.id).unwrap_or(&empty);
+                    let c = classify::classify(a, groups, &ctx.settings.rules);
+                    matches!(c.class, Class::Generique | Class::Appli) || tracked.contains(&a.upn)
+                })
+                .map(|a| (a.id.clone(), a.upn.clone()))
+                .collect();
+            in_scope += scope.len();
+            feeds.activity.items(scope.clone()).await;
+            feeds.sign_ins.items(scope).await;
+        },
+    )
+    .await?;
     // The consumers learn the end only now, after the last page is in the store.
+    let complete = outcome.is_ok();
     feeds.sign_ins.end(complete).await;
     feeds.activity.end(complete).await;
     let _ = feeds.done.send(Some(complete));
     match outcome {
-        None => {
-            ctx.finish(&q.name, collected(records, pages, None)).await?;
+        Ok((r, p)) => {
+            ctx.finish(&q.name, collected(r, p, None)).await?;
             tracing::info!(in_scope, "comptes visés par les journaux de connexion");
         }
-        Some(o) => ctx.finish(&q.name, o).await?,
+        Err(o) => ctx.finish(&q.name, o).await?,
     }
     Ok(complete)
 }
