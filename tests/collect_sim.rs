@@ -1,5 +1,6 @@
 //! Collection end to end: the real collectors, over HTTP, against the simulated tenant.
 
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
 use vigie365::collect::{Progress, Settings, collect_night};
@@ -452,4 +453,166 @@ async fn the_cli_takes_concurrency_and_no_batch() {
     let stats = n.sim.stats();
     assert_eq!(stats.batches, 0);
     assert_eq!(stats.class("outlook").admitted, n.sim.counts(3).mailboxes);
+}
+
+/// One night's `signInActivity`, as the store and the simulator saw it.
+struct ActivityNight {
+    night: chrono::NaiveDate,
+    run: vigie365::store::RunId,
+    /// Requests the simulator admitted in the `sign_in_activity` class.
+    requests: u64,
+    /// Records the source read.
+    records: i64,
+    /// Ids of the accounts in scope: generic or « Appli » by the configured rules, or
+    /// followed; classified again here from what the store holds.
+    scope: BTreeSet<String>,
+    /// Ids with a current activity record after the night.
+    stored: BTreeSet<String>,
+    /// (UPN, id) of the accounts out of scope.
+    outside: Vec<(String, String)>,
+}
+
+async fn activity_night(n: &Night, day: u32, followed: &[String], rotation: u32) -> ActivityNight {
+    use std::collections::{HashMap, HashSet};
+    use vigie365::classify::{Class, Rules, classify};
+    use vigie365::model::{Activity, GroupMember};
+
+    let before = n.sim.stats().class("sign_in_activity").admitted;
+    let (store, report) = collect_with(n, day, |s| Settings {
+        tracked_upns: followed.to_vec(),
+        sign_in_activity_rotation_nights: rotation,
+        ..s
+    })
+    .await;
+    assert_eq!(report.status, RunStatus::Complete, "{:?}", report.sources);
+    let requests = n.sim.stats().class("sign_in_activity").admitted - before;
+    let records = report
+        .sources
+        .iter()
+        .find(|s| s.source == "users-sign-in-activity")
+        .map(|s| s.outcome.records)
+        .expect("the source ran");
+    let as_of = chrono::DateTime::parse_from_rfc3339(&n.sim.as_of(day))
+        .expect("as_of")
+        .with_timezone(&chrono::Utc);
+
+    let s = store.lock().expect("store");
+    let rules = Rules::from_config(&n.config.classification).expect("rules");
+    let mut groups: HashMap<String, HashSet<String>> = HashMap::new();
+    for m in s.current::<GroupMember>().expect("members") {
+        groups.entry(m.user_id).or_default().insert(m.group_id);
+    }
+    let none = HashSet::new();
+    let (mut scope, mut outside) = (BTreeSet::new(), Vec::new());
+    for a in s.current::<Account>().expect("accounts") {
+        let class = classify(&a, groups.get(&a.id).unwrap_or(&none), &rules).class;
+        if matches!(class, Class::Generique | Class::Appli) || followed.contains(&a.upn) {
+            scope.insert(a.id);
+        } else {
+            outside.push((a.upn, a.id));
+        }
+    }
+    outside.sort();
+    let stored = s
+        .current::<Activity>()
+        .expect("activity")
+        .into_iter()
+        .map(|a| a.user_id)
+        .collect();
+    ActivityNight {
+        night: vigie365::collect::night_of(as_of, n.config.evaluation.timezone),
+        run: report.run,
+        requests,
+        records,
+        scope,
+        stored,
+        outside,
+    }
+}
+
+/// What a night must read: the accounts in scope without a record yet, and those whose turn
+/// it is.
+fn due(night: &ActivityNight, stored_before: &BTreeSet<String>, rotation: u32) -> usize {
+    night
+        .scope
+        .iter()
+        .filter(|id| {
+            !stored_before.contains(*id)
+                || vigie365::collect::sign_in_activity_turn(id, night.night, rotation)
+        })
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_activity_is_read_on_each_account_s_turn_and_kept_in_between() {
+    const PER_REQUEST: usize = 15;
+    let n = start(2000, 17, 3, 200.0).await;
+    assert_eq!(
+        n.config.collection.sign_in_activity_rotation_nights.get(),
+        7,
+        "the sim's configuration rotates over a week"
+    );
+
+    // First night, nothing stored: every account in scope is read.
+    let first = activity_night(&n, 3, &[], 7).await;
+    assert!(first.scope.len() > 30, "{} in scope", first.scope.len());
+    assert_eq!(first.records as usize, first.scope.len());
+    assert_eq!(
+        first.requests as usize,
+        first.scope.len().div_ceil(PER_REQUEST)
+    );
+    assert_eq!(first.stored, first.scope);
+
+    // Sixty more accounts followed: new to scope, they are read at once; the others on
+    // their turn only.
+    let followed: Vec<String> = first
+        .outside
+        .iter()
+        .take(60)
+        .map(|(u, _)| u.clone())
+        .collect();
+    let second = activity_night(&n, 4, &followed, 7).await;
+    let read = due(&second, &first.stored, 7);
+    assert_eq!(second.records as usize, read);
+    assert_eq!(second.requests as usize, read.div_ceil(PER_REQUEST));
+    assert_eq!(
+        second.stored, second.scope,
+        "every account in scope keeps a record"
+    );
+
+    // One followed account dropped: it leaves scope and its record closes; about a seventh
+    // of the others is read.
+    let (left_upn, left_id) = first.outside[0].clone();
+    assert!(second.stored.contains(&left_id));
+    let third = activity_night(&n, 5, &followed[1..], 7).await;
+    assert!(!third.scope.contains(&left_id), "{left_upn} left scope");
+    let read = due(&third, &second.stored, 7);
+    assert!(
+        read * 3 < third.scope.len(),
+        "{read} of {} accounts read",
+        third.scope.len()
+    );
+    assert_eq!(third.records as usize, read);
+    assert_eq!(third.requests as usize, read.div_ceil(PER_REQUEST));
+    assert_eq!(
+        third.stored, third.scope,
+        "only the account that left is closed"
+    );
+    {
+        let s = Store::open_read_only(&n.config.storage.database).expect("store");
+        let before: Vec<vigie365::model::Activity> = s.as_of(second.run).expect("as of");
+        assert!(
+            before.iter().any(|a| a.user_id == left_id),
+            "the earlier night still shows it"
+        );
+    }
+
+    // One night between reads: every account in scope is read every night.
+    let fourth = activity_night(&n, 6, &followed[1..], 1).await;
+    assert_eq!(fourth.records as usize, fourth.scope.len());
+    assert_eq!(
+        fourth.requests as usize,
+        fourth.scope.len().div_ceil(PER_REQUEST)
+    );
+    assert_eq!(fourth.stored, fourth.scope);
 }

@@ -44,6 +44,7 @@ fn the_example_file_loads_with_its_values() {
     assert_eq!(c.collection.overlap_minutes, 120);
     assert_eq!(c.collection.concurrent_batches.get(), 8);
     assert_eq!(c.collection.sign_in_activity, SignInActivity::InScope);
+    assert_eq!(c.collection.sign_in_activity_rotation_nights.get(), 7);
     assert!(
         c.classification
             .generic

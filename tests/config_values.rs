@@ -248,6 +248,39 @@ fn enumerations_and_ranges() {
 }
 
 #[test]
+fn the_sign_in_activity_rotation_is_a_number_of_nights_of_at_least_one() {
+    assert_eq!(
+        ok("").collection.sign_in_activity_rotation_nights.get(),
+        7,
+        "every account re-read once a week by default"
+    );
+    let c = ok("[collecte]\nactivite_connexion_rotation_nuits = 1");
+    assert_eq!(c.collection.sign_in_activity_rotation_nights.get(), 1);
+
+    let zero = "[collecte]\nactivite_connexion_rotation_nuits = 0";
+    assert_eq!(codes(zero), vec![(2, Code::InvalidValue)]);
+    let shown = err(zero).to_string();
+    assert!(
+        shown.contains(
+            "« collecte.activite_connexion_rotation_nuits » doit être un nombre entier positif \
+             (trouvé : 0)"
+        ) && shown.contains("correctif : écrire un nombre entier supérieur ou égal à 1"),
+        "{shown}"
+    );
+
+    let text = "[collecte]\nactivite_connexion_rotation_nuits = \"7\"";
+    assert_eq!(codes(text), vec![(2, Code::WrongType)]);
+    let shown = err(text).to_string();
+    assert!(
+        shown.contains(
+            "type incorrect pour « collecte.activite_connexion_rotation_nuits » : attendu : un \
+             nombre entier, trouvé : une chaîne de caractères"
+        ),
+        "{shown}"
+    );
+}
+
+#[test]
 fn cidrs_parse_and_normalise() {
     let c = ok(r#"[generiques]
 plages_ip = ["10.20.0.0/16", "192.0.2.7", "2001:db8::/48", "10.30.5.1/16"]

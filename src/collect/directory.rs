@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 
+use chrono::NaiveDate;
 use http::Method;
 
 use super::feed::{Chunks, FeedTx};
@@ -217,57 +218,40 @@ pub(crate) async fn users(
     )?;
     let tracked: HashSet<String> = super::lowercase_set(&ctx.settings.tracked_upns);
     let empty = HashSet::new();
-    let mut pager = ctx
-        .client
-        .pages::<wire::User>(crate::graph::Call::for_query(q, Method::GET, url));
-    let (mut records, mut pages, mut in_scope) = (0i64, 0i64, 0usize);
-    let mut writes = super::writer::InFlight::new(super::WRITE_DEPTH);
-    let run = ctx.run;
-    let outcome = loop {
-        match pager.next_page().await {
-            Ok(Some(page)) => {
-                let items: Vec<Account> = page.items.into_iter().filter_map(account).collect();
-                let scope: Vec<(String, String)> = items
-                    .iter()
-                    .filter(|a| {
-                        let groups = memberships.get(&a.id).unwrap_or(&empty);
-                        let c = classify::classify(a, groups, &ctx.settings.rules);
-                        matches!(c.class, Class::Generique | Class::Appli)
-                            || tracked.contains(&a.upn)
-                    })
-                    .map(|a| (a.id.clone(), a.upn.clone()))
-                    .collect();
-                let n = items.len();
-                writes
-                    .push(ctx.submit(move |s| s.write_page(run, &items)))
-                    .await?;
-                in_scope += scope.len();
-                feeds.activity.items(scope.clone()).await;
-                feeds.sign_ins.items(scope).await;
-                records += n as i64;
-                pages += 1;
-                tracing::debug!(source = %q.name, page = pages, records = n, "page écrite");
-                ctx.progress.advance(&q.name, n as u64);
-            }
-            Ok(None) => break None,
-            Err(e) => break Some(super::failed(&e, q, records, pages)),
-        }
-    };
-    writes.drain().await?;
-    let complete = outcome.is_none();
-    if complete {
-        ctx.close_unseen(crate::model::Kind::Account, None).await?;
-    }
+    let mut in_scope = 0usize;
+    let outcome = paged(
+        ctx,
+        q,
+        crate::graph::Call::for_query(q, Method::GET, url),
+        account,
+        Close::All,
+        async |page: &[Account]| {
+            let scope: Vec<(String, String)> = page
+                .iter()
+                .filter(|a| {
+                    let groups = memberships.get(&a.id).unwrap_or(&empty);
+                    let c = classify::classify(a, groups, &ctx.settings.rules);
+                    matches!(c.class, Class::Generique | Class::Appli) || tracked.contains(&a.upn)
+                })
+                .map(|a| (a.id.clone(), a.upn.clone()))
+                .collect();
+            in_scope += scope.len();
+            feeds.activity.items(scope.clone()).await;
+            feeds.sign_ins.items(scope).await;
+        },
+    )
+    .await?;
     // The consumers learn the end only now, after the last page is in the store.
+    let complete = outcome.is_ok();
     feeds.sign_ins.end(complete).await;
     feeds.activity.end(complete).await;
     let _ = feeds.done.send(Some(complete));
     match outcome {
-        None => {
-            ctx.finish(&q.name, collected(records, pages, None)).await?;
+        Ok((r, p)) => {
+            ctx.finish(&q.name, collected(r, p, None)).await?;
             tracing::info!(in_scope, "comptes visés par les journaux de connexion");
         }
-        Some(o) => ctx.finish(&q.name, o).await?,
+        Err(o) => ctx.finish(&q.name, o).await?,
     }
     Ok(complete)
 }
@@ -343,7 +327,24 @@ pub(crate) async fn registration(ctx: &Ctx) -> Result<(), CollectError> {
     Ok(())
 }
 
+/// Whether `night` is an account's turn to have its `signInActivity` read again, when each
+/// account is read once every `period` nights: FNV-1a of its id, modulo `period`, against the
+/// night's day number since 1970-01-01. Stable across runs and builds (not `DefaultHasher`),
+/// so a rerun of a night reads the same accounts and the reads spread evenly over the nights.
+pub fn sign_in_activity_turn(id: &str, night: NaiveDate, period: u32) -> bool {
+    let period = i64::from(period.max(1));
+    let fnv = id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let day = night
+        .signed_duration_since(chrono::DateTime::UNIX_EPOCH.date_naive())
+        .num_days();
+    (fnv % period as u64) as i64 == day.rem_euclid(period)
+}
+
 /// Last sign-in of the accounts in scope (10 requests a minute: never the whole tenant).
+/// An account with a record in the store is read on its turn only (once every
+/// `sign_in_activity_rotation_nights`); the others keep their record, marked seen.
 pub(crate) async fn sign_in_activity(
     ctx: &Ctx,
     mut in_scope: Chunks<(String, String)>,
@@ -355,8 +356,36 @@ pub(crate) async fn sign_in_activity(
     }
     ctx.start(&q.name).await?;
     let per = q.ids_per_request.unwrap_or(15).max(1);
+    let (night, period) = (
+        ctx.settings.night,
+        ctx.settings.sign_in_activity_rotation_nights,
+    );
+    let known: HashSet<String> = if period > 1 {
+        let current = ctx.store(|s| s.current::<Activity>()).await?;
+        current.into_iter().map(|a| a.user_id).collect()
+    } else {
+        HashSet::new()
+    };
     let (mut records, mut pages) = (0i64, 0i64);
-    while let Some(chunk) = in_scope.next(per).await {
+    let (mut read, mut carried, mut kept) = (0usize, 0usize, Vec::new());
+    loop {
+        let tonight = |(id, _): &(String, String)| {
+            let turn = !known.contains(id) || sign_in_activity_turn(id, night, period);
+            if !turn {
+                kept.push(id.clone());
+            }
+            turn
+        };
+        let chunk = in_scope.next_kept(per, tonight).await;
+        if !kept.is_empty() {
+            let keys = std::mem::take(&mut kept);
+            carried += keys.len();
+            let run = ctx.run;
+            ctx.store(move |s| s.mark_seen(run, crate::model::Kind::Activity, &keys))
+                .await?;
+        }
+        let Some(chunk) = chunk else { break };
+        read += chunk.len();
         let ids: Vec<String> = chunk
             .iter()
             .map(|(id, _)| format!("'{}'", odata_escape(id)))
@@ -400,6 +429,12 @@ pub(crate) async fn sign_in_activity(
             }
         }
     }
+    tracing::info!(
+        read,
+        carried,
+        period,
+        "activité de connexion : comptes relus cette nuit, les autres gardent leur relevé"
+    );
     if !in_scope.complete() {
         ctx.finish(&q.name, dependency_failed("users", records, pages))
             .await?;
@@ -413,4 +448,65 @@ pub(crate) async fn sign_in_activity(
 /// Escapes a value for an OData string literal (`'` is doubled).
 pub(crate) fn odata_escape(s: &str) -> String {
     s.replace('\'', "''")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(n: u32) -> Vec<String> {
+        (0..n)
+            .map(|i| {
+                format!(
+                    "{:08x}-4b2d-4e5f-8a7b-{:012x}",
+                    i.wrapping_mul(2_654_435_761),
+                    i
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_account_has_exactly_one_turn_in_any_period_of_nights() {
+        let first = NaiveDate::from_ymd_opt(2026, 12, 27).expect("date");
+        for period in [1u32, 2, 7, 30] {
+            for start in 0..3 {
+                let nights: Vec<NaiveDate> = (0..period)
+                    .map(|d| first + chrono::Days::new(u64::from(start + d)))
+                    .collect();
+                for id in ids(500) {
+                    let turns = nights
+                        .iter()
+                        .filter(|n| sign_in_activity_turn(&id, **n, period))
+                        .count();
+                    assert_eq!(turns, 1, "{id}, every {period} nights");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn one_night_period_reads_every_account_and_turns_are_stable_and_even() {
+        let night = NaiveDate::from_ymd_opt(2026, 3, 1).expect("date");
+        assert!(
+            ids(500)
+                .iter()
+                .all(|id| sign_in_activity_turn(id, night, 1))
+        );
+        // Written out, not the process's hasher: FNV-1a of this id is 0x6962cc90290a8603,
+        // 2 modulo 7; 2026-03-01 is day 20 513, 3 modulo 7; its turn comes six nights later.
+        let id = "3c9a6f0e-1b2d-4e5f-8a7b-9c0d1e2f3a4b";
+        let on: Vec<u64> = (0..7)
+            .filter(|d| sign_in_activity_turn(id, night + chrono::Days::new(*d), 7))
+            .collect();
+        assert_eq!(on, vec![6]);
+        // 2 000 accounts over 7 nights: about 286 a night, none far off.
+        for d in 0..7 {
+            let n = ids(2000)
+                .iter()
+                .filter(|id| sign_in_activity_turn(id, night + chrono::Days::new(d), 7))
+                .count();
+            assert!((230..=340).contains(&n), "night {d}: {n} accounts");
+        }
+    }
 }

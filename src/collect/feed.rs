@@ -60,6 +60,16 @@ pub(crate) struct Chunks<T> {
 impl<T> Chunks<T> {
     /// The next `n` items, fewer at the end; `None` when the feed is over.
     pub async fn next(&mut self, n: usize) -> Option<Vec<T>> {
+        self.next_kept(n, |_| true).await
+    }
+
+    /// Like `next`, counting only the items `keep` accepts: it sees each item once, as it
+    /// arrives, and the others are dropped.
+    pub async fn next_kept(
+        &mut self,
+        n: usize,
+        mut keep: impl FnMut(&T) -> bool,
+    ) -> Option<Vec<T>> {
         let n = n.max(1);
         loop {
             if self.buf.len() >= n {
@@ -69,7 +79,7 @@ impl<T> Chunks<T> {
                 return (!self.buf.is_empty()).then(|| self.buf.drain(..).collect());
             }
             match self.rx.recv().await {
-                Some(Feed::Items(v)) => self.buf.extend(v),
+                Some(Feed::Items(v)) => self.buf.extend(v.into_iter().filter(|x| keep(x))),
                 Some(Feed::End { complete }) => self.end = Some(complete),
                 // The producer stopped without saying it was done: it was not.
                 None => self.end = Some(false),
@@ -103,6 +113,32 @@ mod tests {
         assert_eq!(rx.next(5).await, Some(vec![5, 6, 7, 8, 9]));
         assert_eq!(rx.next(5).await, Some(vec![10, 11]));
         assert_eq!(rx.next(5).await, None);
+        assert!(rx.complete());
+    }
+
+    #[tokio::test]
+    async fn kept_chunks_are_full_and_each_item_is_judged_once() {
+        let (tx, mut rx) = feed::<u32>(None);
+        tx.items((0..7).collect()).await;
+        tx.items((7..12).collect()).await;
+        tx.end(true).await;
+        let mut dropped = Vec::new();
+        let mut chunks = Vec::new();
+        loop {
+            let odd = |x: &u32| {
+                let keep = x % 2 == 1;
+                if !keep {
+                    dropped.push(*x);
+                }
+                keep
+            };
+            let Some(c) = rx.next_kept(4, odd).await else {
+                break;
+            };
+            chunks.push(c);
+        }
+        assert_eq!(chunks, vec![vec![1, 3, 5, 7], vec![9, 11]]);
+        assert_eq!(dropped, vec![0, 2, 4, 6, 8, 10]);
         assert!(rx.complete());
     }
 

@@ -44,6 +44,7 @@ use crate::model::Record;
 use crate::queries::{self, Query};
 use crate::store::{RunId, RunStatus, SourceOutcome, SourceStatus, Store, StoreError};
 
+pub use directory::sign_in_activity_turn;
 pub use progress::Progress;
 
 /// What a night of collection needs to know.
@@ -72,6 +73,9 @@ pub struct Settings {
     pub sign_in_readers: usize,
     /// Read `signInActivity` for the accounts in scope.
     pub sign_in_activity: bool,
+    /// An account that has its `signInActivity` in the store is read again once every this
+    /// many nights, on its turn (`sign_in_activity_turn`); 1: every night.
+    pub sign_in_activity_rotation_nights: u32,
     /// Other accounts whose sign-ins are read (lowercase UPNs).
     pub tracked_upns: Vec<String>,
     pub rules: Rules,
@@ -98,6 +102,10 @@ impl Settings {
             sign_in_readers: SIGN_IN_READERS,
             sign_in_activity: config.collection.sign_in_activity
                 == crate::config::SignInActivity::InScope,
+            sign_in_activity_rotation_nights: config
+                .collection
+                .sign_in_activity_rotation_nights
+                .get(),
             tracked_upns: config.collection.followed_accounts.clone(),
             rules: Rules::from_config(&config.classification)?,
             retention: crate::store::Retention {

@@ -402,6 +402,9 @@ pub struct Collection {
     pub concurrent_batches: NonZeroU32,
     /// `activite_connexion`
     pub sign_in_activity: SignInActivity,
+    /// `activite_connexion_rotation_nuits`: each in-scope account's `signInActivity` is
+    /// re-read once every this many nights (1: every night).
+    pub sign_in_activity_rotation_nights: NonZeroU32,
     /// `comptes_suivis`: extra UPNs whose sign-ins are collected (lower case).
     pub followed_accounts: Vec<String>,
 }
@@ -413,6 +416,7 @@ impl Default for Collection {
             overlap_minutes: 120,
             concurrent_batches: NonZeroU32::new(8).unwrap_or(NonZeroU32::MIN),
             sign_in_activity: SignInActivity::InScope,
+            sign_in_activity_rotation_nights: NonZeroU32::new(7).unwrap_or(NonZeroU32::MIN),
             followed_accounts: Vec::new(),
         }
     }

@@ -39,6 +39,7 @@ pub(crate) const SECTIONS: &[(&str, &[&str])] = &[
             "chevauchement_minutes",
             "lots_simultanes",
             "activite_connexion",
+            "activite_connexion_rotation_nuits",
             "comptes_suivis",
         ],
     ),

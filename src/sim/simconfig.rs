@@ -202,6 +202,7 @@ pub(crate) fn render(
     let _ = writeln!(t, "chevauchement_minutes = 120");
     let _ = writeln!(t, "lots_simultanes = 8");
     let _ = writeln!(t, "activite_connexion = \"visés\"");
+    let _ = writeln!(t, "activite_connexion_rotation_nuits = 7");
     let _ = writeln!(t, "comptes_suivis = []\n");
     let _ = writeln!(t, "[classification]");
     let _ = writeln!(t, "generique_nom = {}", list(&cfg.generique_nom, lit));

@@ -547,6 +547,30 @@ impl Store {
         Ok(n)
     }
 
+    /// Records of a kind this run kept without reading them again: their current version is
+    /// marked seen by `run`, so `close_unseen` leaves them open. One statement (one
+    /// transaction) for the whole batch. Returns how many were marked (a key without a
+    /// current version is skipped).
+    pub fn mark_seen(
+        &mut self,
+        run: RunId,
+        kind: Kind,
+        keys: &[String],
+    ) -> Result<usize, StoreError> {
+        let keys = serde_json::to_string(keys).map_err(|e| StoreError::Corrupt {
+            kind: kind.as_str().into(),
+            key: String::new(),
+            detail: e.to_string(),
+        })?;
+        self.conn
+            .execute(
+                "UPDATE versions SET seen_run = ?2 WHERE kind = ?1 AND valid_to IS NULL
+                   AND key IN (SELECT value FROM json_each(?3))",
+                params![kind.as_str(), run, keys],
+            )
+            .map_err(|e| self.sql(e))
+    }
+
     /// Every current record of a kind.
     pub fn current<T: Record>(&self) -> Result<Vec<T>, StoreError> {
         let mut out = Vec::new();

@@ -194,6 +194,40 @@ fn close_unseen_with_a_prefix_touches_only_that_mailbox() {
 }
 
 #[test]
+fn records_marked_seen_stay_open_and_the_others_close() {
+    let (_d, mut s) = open_tmp();
+    let (a1, n1) = night(2);
+    let r1 = s.begin_run(a1, n1).expect("run");
+    s.write_page(
+        r1,
+        &[account("a", true), account("b", true), account("c", true)],
+    )
+    .expect("page");
+    let (a2, n2) = night(3);
+    let r2 = s.begin_run(a2, n2).expect("run");
+    let keys = ["a".to_string(), "b".to_string(), "gone".to_string()];
+    assert_eq!(
+        s.mark_seen(r2, Kind::Account, &keys).expect("seen"),
+        2,
+        "a key without a current version is skipped"
+    );
+    assert_eq!(s.mark_seen(r2, Kind::Registration, &keys).expect("seen"), 0);
+    assert_eq!(s.close_unseen(r2, Kind::Account, None).expect("close"), 1);
+    let ids: Vec<String> = s
+        .current::<Account>()
+        .expect("current")
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    assert_eq!(ids, vec!["a", "b"]);
+    assert_eq!(
+        s.as_of::<Account>(r1).expect("as of").len(),
+        3,
+        "the first night is unchanged"
+    );
+}
+
+#[test]
 fn signins_are_deduplicated_and_aggregated_per_local_day() {
     let (_d, mut s) = open_tmp();
     let (a1, n1) = night(2);

@@ -207,6 +207,11 @@ pub(super) fn collection(ctx: &mut Ctx<'_, '_>, root: &Table<'_, '_>) -> Collect
             }
         }
     }
+    c.sign_in_activity_rotation_nights = ctx.positive(
+        &t,
+        "activite_connexion_rotation_nuits",
+        c.sign_in_activity_rotation_nights,
+    );
     if let Some(v) = ctx.upns(&t, "comptes_suivis") {
         c.followed_accounts = v;
     }
