@@ -688,7 +688,14 @@ fn checks(id: Option<&str>) -> Outcome {
                     c.severity.label(),
                     c.doc,
                     c.reference,
-                    c.needs.join(", ")
+                    if vigie365::checks::possible_needs(c).len() > c.needs.len() {
+                        format!(
+                            "{} (et group-members quand [classification] nomme des groupes)",
+                            c.needs.join(", ")
+                        )
+                    } else {
+                        c.needs.join(", ")
+                    }
                 );
                 Outcome::Complete
             }

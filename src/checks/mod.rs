@@ -49,13 +49,38 @@ pub struct Evaluation {
     pub not_evaluated: Vec<NotEvaluated>,
 }
 
+/// What a check needs that night: its sources, and, for the account checks (generic and
+/// « Appli » families), the members of groups when the classification names generic or
+/// « Appli » groups: without them, an account of such a group would silently read as
+/// nominative and its checks pass. (Forwarding checks look at every mailbox whatever its
+/// class; physicians' groups only set a finding's population.)
+pub fn needs(info: &CheckInfo, config: &Config) -> Vec<&'static str> {
+    let c = &config.classification;
+    let by_group = !(c.generic.groups.is_empty() && c.appli.groups.is_empty());
+    if by_group {
+        possible_needs(info)
+    } else {
+        info.needs.to_vec()
+    }
+}
+
+/// Every source a check may need, whatever the configuration (what a report that has no
+/// configuration at hand lists when the check was left out).
+pub fn possible_needs(info: &CheckInfo) -> Vec<&'static str> {
+    let account_check = !info.id.starts_with("FWD-") && info.needs.contains(&"users");
+    let mut needs = info.needs.to_vec();
+    if account_check && !needs.contains(&"group-members") {
+        needs.push("group-members");
+    }
+    needs
+}
+
 /// Runs every check of the registry whose sources were collected that night.
 pub fn evaluate(snapshot: &Snapshot, config: &Config) -> Evaluation {
     let mut out = Evaluation::default();
     for info in REGISTRY {
-        let missing: Vec<String> = info
-            .needs
-            .iter()
+        let missing: Vec<String> = needs(info, config)
+            .into_iter()
             .filter(|s| snapshot.source_status(s) != Some(SourceStatus::Collected))
             .map(|s| match snapshot.source_reason(s) {
                 Some(r) => format!("source « {s} » non collectée : {r}"),
@@ -88,6 +113,67 @@ pub fn evaluate(snapshot: &Snapshot, config: &Config) -> Evaluation {
 mod tests {
     use super::testing::*;
     use super::*;
+
+    #[test]
+    fn classification_by_group_makes_account_checks_need_the_group_members() {
+        let mut s = snapshot(vec![tablet("t1")]);
+        if let Some(row) = s.sources.get_mut("group-members") {
+            row.status = crate::store::SourceStatus::Failed;
+            row.reason = Some("503 après 5 tentatives".into());
+        }
+        let plain = evaluate(&s, &config());
+        assert!(
+            plain
+                .not_evaluated
+                .iter()
+                .all(|n| ["GEN-MFA-02", "APP-MFA-01"].contains(&n.check)),
+            "without groups in the classification only the policy checks need the members: {:?}",
+            plain.not_evaluated
+        );
+        assert!(
+            plain
+                .findings
+                .iter()
+                .any(|f| f.check == "GEN-MFA-01" || f.check == "GEN-PWD-01")
+        );
+
+        let mut by_group = config();
+        by_group.classification.generic.groups = vec![
+            "5f0c8a2e-3b1d-4c6e-9a7f-1d2e3f4a5b6c"
+                .parse()
+                .expect("guid"),
+        ];
+        let e = evaluate(&s, &by_group);
+        let not: Vec<&str> = e.not_evaluated.iter().map(|n| n.check).collect();
+        for id in [
+            "GEN-MFA-01",
+            "GEN-APP-01",
+            "GEN-PWD-01",
+            "GEN-REG-01",
+            "APP-GEN-01",
+            "APP-INT-01",
+        ] {
+            assert!(
+                not.contains(&id),
+                "{id} must wait for the group members: {not:?}"
+            );
+        }
+        assert!(
+            e.not_evaluated.iter().all(|n| !n.check.starts_with("FWD-")),
+            "forwarding looks at every mailbox whatever its class"
+        );
+        let reason = &e
+            .not_evaluated
+            .iter()
+            .find(|n| n.check == "GEN-MFA-01")
+            .expect("GEN-MFA-01")
+            .reason;
+        assert!(
+            reason.contains("group-members") && reason.contains("503"),
+            "{reason}"
+        );
+        assert!(e.findings.iter().all(|f| !f.check.starts_with("GEN-")));
+    }
 
     #[test]
     fn every_check_of_the_catalogue_is_registered() {

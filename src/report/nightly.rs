@@ -255,7 +255,7 @@ fn not_evaluated(ids: &[String], sources: &[SourceRow]) -> Vec<NotEvaluated> {
     ids.iter()
         .map(|id| {
             let reasons: Vec<String> = registry::get(id)
-                .map(|c| c.needs)
+                .map(crate::checks::possible_needs)
                 .unwrap_or_default()
                 .iter()
                 .filter_map(|need| {
