@@ -122,4 +122,24 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (run_id, population, class, metric)
     ) WITHOUT ROWID;
     "#,
+    // 3: which accounts in scope had their sign-ins read, and up to when. An account whose
+    // `read_to` is older than the sign-ins watermark (entered the scope, or came back to it)
+    // has its history read again from the first night's horizon. An existing store knows
+    // its accounts already: those with sign-ins in the store, and those whose last sign-in
+    // activity is current (in scope, idle), count as read up to the watermark. (One that
+    // left the scope and comes back on the very first night after this migration is not
+    // read again; the first complete night forgets the others.)
+    r#"
+    CREATE TABLE signin_accounts (
+        user_id  TEXT PRIMARY KEY,
+        read_to  TEXT NOT NULL,
+        run_id   INTEGER NOT NULL
+    ) WITHOUT ROWID;
+
+    INSERT INTO signin_accounts (user_id, read_to, run_id)
+    SELECT known.user_id, w.value, w.run_id
+    FROM (SELECT user_id FROM signins
+          UNION SELECT key FROM versions WHERE kind = 'activity' AND valid_to IS NULL) AS known
+    JOIN watermarks AS w ON w.name = 'sign-ins';
+    "#,
 ];

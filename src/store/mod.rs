@@ -17,6 +17,7 @@ mod reports;
 pub use findings::{Lifecycle, LifecycleDelta, PostureFigure, StoredFinding};
 pub use reports::{EvaluationRow, FindingEvent};
 
+use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -869,6 +870,58 @@ impl Store {
             )
             .map_err(|e| self.sql(e))?;
         Ok(())
+    }
+
+    /// The accounts whose sign-ins were read up to `mark` or later (table `signin_accounts`).
+    pub fn signin_accounts_read_to(&self, mark: &str) -> Result<HashSet<String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT user_id FROM signin_accounts WHERE read_to >= ?1")
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map(params![mark], |r| r.get(0))
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+    }
+
+    /// Notes that the sign-ins of these accounts were read completely up to `to` (never
+    /// moved back by a rerun of an older night).
+    pub fn set_signin_accounts_read(
+        &mut self,
+        run: RunId,
+        user_ids: &[String],
+        to: &str,
+    ) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let sql = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(sql)?;
+        {
+            let mut upsert = tx
+                .prepare_cached(
+                    "INSERT INTO signin_accounts (user_id, read_to, run_id) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (user_id) DO UPDATE SET read_to = excluded.read_to, run_id = excluded.run_id
+                     WHERE excluded.read_to > read_to",
+                )
+                .map_err(sql)?;
+            for id in user_ids {
+                upsert.execute(params![id, to, run]).map_err(sql)?;
+            }
+        }
+        tx.commit().map_err(sql)
+    }
+
+    /// Forgets the accounts last read before `mark`: once the watermark is there, they count
+    /// as new whether they have a row or not.
+    pub fn forget_signin_accounts_before(&mut self, mark: &str) -> Result<usize, StoreError> {
+        self.conn
+            .execute(
+                "DELETE FROM signin_accounts WHERE read_to < ?1",
+                params![mark],
+            )
+            .map_err(|e| self.sql(e))
     }
 
     pub fn runs(&self) -> Result<Vec<RunRow>, StoreError> {

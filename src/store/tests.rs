@@ -408,3 +408,102 @@ fn a_corrupt_record_names_its_kind_and_key_while_streaming() {
         "{err:?}"
     );
 }
+
+/// A store left by the previous version of the schema (before `signin_accounts`): two nights,
+/// sign-ins of `u1` and `u2`, the current activity of `u3` (in scope, idle), the closed one of
+/// `u4` (left the scope), and the sign-ins watermark unless `watermark` is false.
+fn store_before_signin_accounts(path: &Path, watermark: bool) {
+    std::fs::create_dir_all(path.parent().expect("dir")).expect("dir");
+    let conn = Connection::open(path).expect("open");
+    for sql in &migrations::MIGRATIONS[..2] {
+        conn.execute_batch(sql).expect("old schema");
+    }
+    conn.pragma_update(None, "user_version", 2)
+        .expect("version");
+    conn.execute_batch(
+        "INSERT INTO runs (id, started_at, as_of, night, ended_at, status, tool_version)
+           VALUES (1, '2026-03-02T08:00:01Z', '2026-03-02T08:00:00Z', '2026-03-01', '2026-03-02T08:20:00Z', 'complete', '0.1.0'),
+                  (2, '2026-03-03T08:00:01Z', '2026-03-03T08:00:00Z', '2026-03-02', '2026-03-03T08:20:00Z', 'complete', '0.1.0');
+         INSERT INTO signins (id, user_id, created, day, run_id, data)
+           VALUES ('s1', 'u1', '2026-02-20T10:00:00Z', '2026-02-20', 1, '{}'),
+                  ('s2', 'u1', '2026-03-02T10:00:00Z', '2026-03-02', 2, '{}'),
+                  ('s3', 'u2', '2026-02-25T10:00:00Z', '2026-02-25', 1, '{}');
+         INSERT INTO versions (kind, key, data, valid_from, valid_to, seen_run)
+           VALUES ('activity', 'u1', '{}', 1, NULL, 2),
+                  ('activity', 'u3', '{}', 1, NULL, 2),
+                  ('activity', 'u4', '{}', 1, 2, 1);",
+    )
+    .expect("old rows");
+    if watermark {
+        conn.execute(
+            "INSERT INTO watermarks (name, value, run_id) VALUES ('sign-ins', '2026-03-03T08:00:00Z', 2)",
+            [],
+        )
+        .expect("watermark");
+    }
+}
+
+/// That store, opened (migrated) by this version.
+fn migrated(watermark: bool) -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("base/vigie365.sqlite");
+    store_before_signin_accounts(&path, watermark);
+    let s = Store::open(&path).expect("migrates");
+    (dir, s)
+}
+
+fn signin_accounts(s: &Store) -> Vec<(String, String, i64)> {
+    s.conn()
+        .prepare("SELECT user_id, read_to, run_id FROM signin_accounts ORDER BY user_id")
+        .expect("prepare")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows")
+}
+
+#[test]
+fn the_upgrade_counts_accounts_with_sign_ins_or_current_activity_as_read_to_the_watermark() {
+    let (_d, s) = migrated(true);
+    let mark = "2026-03-03T08:00:00Z".to_string();
+    assert_eq!(
+        signin_accounts(&s),
+        vec![
+            ("u1".to_string(), mark.clone(), 2),
+            ("u2".to_string(), mark.clone(), 2),
+            ("u3".to_string(), mark.clone(), 2),
+        ],
+        "u4 left the scope: new if it comes back"
+    );
+    let known = s.signin_accounts_read_to(&mark).expect("known");
+    assert_eq!(known.len(), 3);
+    assert!(!known.contains("u4"));
+}
+
+#[test]
+fn without_a_watermark_the_upgrade_marks_nobody_every_account_starts_at_the_horizon() {
+    let (_d, s) = migrated(false);
+    assert!(signin_accounts(&s).is_empty());
+}
+
+#[test]
+fn accounts_read_never_move_back_and_are_forgotten_behind_the_watermark() {
+    let (_d, mut s) = open_tmp();
+    let (a1, n1) = night(2);
+    let r1 = s.begin_run(a1, n1).expect("run");
+    let (t1, t2) = ("2026-03-02T08:00:00Z", "2026-03-03T08:00:00Z");
+    let ids = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    s.set_signin_accounts_read(r1, &ids(&["a", "b"]), t2)
+        .expect("read");
+    s.set_signin_accounts_read(r1, &ids(&["a", "c"]), t1)
+        .expect("rerun of an older night");
+    let mut known: Vec<String> = s
+        .signin_accounts_read_to(t2)
+        .expect("known")
+        .into_iter()
+        .collect();
+    known.sort();
+    assert_eq!(known, ["a", "b"], "a keeps its later read");
+    assert_eq!(s.forget_signin_accounts_before(t2).expect("forget"), 1);
+    assert_eq!(s.signin_accounts_read_to(t1).expect("all").len(), 2);
+}
