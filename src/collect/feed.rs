@@ -45,6 +45,7 @@ pub(crate) fn feed<T>(pages: Option<usize>) -> (FeedTx<T>, Chunks<T>) {
         Chunks {
             rx,
             buf: VecDeque::new(),
+            aside: VecDeque::new(),
             end: None,
         },
     )
@@ -54,6 +55,8 @@ pub(crate) fn feed<T>(pages: Option<usize>) -> (FeedTx<T>, Chunks<T>) {
 pub(crate) struct Chunks<T> {
     rx: mpsc::Receiver<Feed<T>>,
     buf: VecDeque<T>,
+    /// The items `next_split` set apart, chunked on their own.
+    aside: VecDeque<T>,
     end: Option<bool>,
 }
 
@@ -70,16 +73,51 @@ impl<T> Chunks<T> {
         n: usize,
         mut keep: impl FnMut(&T) -> bool,
     ) -> Option<Vec<T>> {
+        let chunk = self.next_sorted(n, |x| keep(x).then_some(false)).await;
+        chunk.map(|(_, c)| c)
+    }
+
+    /// Like `next`, with the items `apart` picks (it sees each item once, as it arrives)
+    /// chunked on their own: the first chunk of `n` either kind fills, `true` for the items
+    /// set apart; at the end, the rest of the others, then the rest of those set apart.
+    pub async fn next_split(
+        &mut self,
+        n: usize,
+        mut apart: impl FnMut(&T) -> bool,
+    ) -> Option<(bool, Vec<T>)> {
+        self.next_sorted(n, |x| Some(apart(x))).await
+    }
+
+    /// `sort` sends each item to the others (`Some(false)`), apart (`Some(true)`) or away.
+    async fn next_sorted(
+        &mut self,
+        n: usize,
+        mut sort: impl FnMut(&T) -> Option<bool>,
+    ) -> Option<(bool, Vec<T>)> {
         let n = n.max(1);
         loop {
             if self.buf.len() >= n {
-                return Some(self.buf.drain(..n).collect());
+                return Some((false, self.buf.drain(..n).collect()));
+            }
+            if self.aside.len() >= n {
+                return Some((true, self.aside.drain(..n).collect()));
             }
             if self.end.is_some() {
-                return (!self.buf.is_empty()).then(|| self.buf.drain(..).collect());
+                if !self.buf.is_empty() {
+                    return Some((false, self.buf.drain(..).collect()));
+                }
+                return (!self.aside.is_empty()).then(|| (true, self.aside.drain(..).collect()));
             }
             match self.rx.recv().await {
-                Some(Feed::Items(v)) => self.buf.extend(v.into_iter().filter(|x| keep(x))),
+                Some(Feed::Items(v)) => {
+                    for x in v {
+                        match sort(&x) {
+                            Some(false) => self.buf.push_back(x),
+                            Some(true) => self.aside.push_back(x),
+                            None => {}
+                        }
+                    }
+                }
                 Some(Feed::End { complete }) => self.end = Some(complete),
                 // The producer stopped without saying it was done: it was not.
                 None => self.end = Some(false),
@@ -96,6 +134,7 @@ impl<T> Chunks<T> {
     pub fn close(&mut self) {
         self.rx.close();
         self.buf.clear();
+        self.aside.clear();
     }
 }
 
@@ -139,6 +178,38 @@ mod tests {
         }
         assert_eq!(chunks, vec![vec![1, 3, 5, 7], vec![9, 11]]);
         assert_eq!(dropped, vec![0, 2, 4, 6, 8, 10]);
+        assert!(rx.complete());
+    }
+
+    #[tokio::test]
+    async fn split_chunks_fill_each_kind_on_its_own_and_the_end_flushes_both() {
+        let (tx, mut rx) = feed::<u32>(None);
+        tx.items((0..7).collect()).await;
+        tx.items((7..12).collect()).await;
+        tx.end(true).await;
+        let mut seen = Vec::new();
+        let mut chunks = Vec::new();
+        loop {
+            let apart = |x: &u32| {
+                seen.push(*x);
+                x.is_multiple_of(3)
+            };
+            let Some(c) = rx.next_split(3, apart).await else {
+                break;
+            };
+            chunks.push(c);
+        }
+        assert_eq!(
+            chunks,
+            vec![
+                (false, vec![1, 2, 4]),
+                (true, vec![0, 3, 6]),
+                (false, vec![5, 7, 8]),
+                (false, vec![10, 11]),
+                (true, vec![9]),
+            ]
+        );
+        assert_eq!(seen, (0..12).collect::<Vec<_>>(), "each item judged once");
         assert!(rx.complete());
     }
 

@@ -9,6 +9,15 @@
 //! carries `authenticationRequirement` and the non-interactive sign-ins; if it refuses the
 //! request, v1.0 is used (interactive only) and the source says so. The watermark moves only
 //! when every chunk was read.
+//!
+//! An account that enters the scope (renamed, retyped, added to a group, created) or comes
+//! back to it has sign-ins older than the watermark that Microsoft still holds: the store
+//! notes, per account, up to when its sign-ins were read (`signin_accounts`, written when its
+//! chunk was read completely), and an account not read up to the watermark is read from the
+//! first night's horizon (`first_night_days`, at most Microsoft's 30 days), in chunks of its
+//! own; the others keep the watermark. The first night, every account starts at the horizon
+//! anyway: no chunk of its own, no extra request. A night whose chunk of an account failed
+//! leaves it unread: the next night reads its history again.
 
 use std::sync::Mutex;
 
@@ -58,6 +67,8 @@ struct Tally {
     pages: i64,
     /// The beta endpoint was refused: every reader uses v1.0 from now on.
     fallback: bool,
+    /// Accounts entered in the scope whose history was read from the horizon.
+    backfilled: usize,
     /// The first chunk that failed after its retries: the source fails, the readers stop.
     error: Option<GraphError>,
 }
@@ -70,8 +81,9 @@ pub(crate) async fn sign_ins(
     ctx.start(&q.name).await?;
     let as_of = ctx.settings.as_of;
     let earliest = as_of - chrono::Duration::days(ctx.settings.first_night_days.clamp(1, 30));
-    let from = match ctx.store(|s| s.watermark(WATERMARK)).await? {
-        Some(w) => chrono::DateTime::parse_from_rfc3339(&w)
+    let watermark = ctx.store(|s| s.watermark(WATERMARK)).await?;
+    let from = match &watermark {
+        Some(w) => chrono::DateTime::parse_from_rfc3339(w)
             .map(|d| d.with_timezone(&chrono::Utc) - ctx.settings.overlap)
             .unwrap_or(earliest)
             .max(earliest),
@@ -86,6 +98,16 @@ pub(crate) async fn sign_ins(
         .await?;
         return Ok(());
     }
+    // Accounts read up to the watermark go on from it; the others (entered the scope since,
+    // or came back to it) are read from the horizon, in chunks of their own. While the
+    // watermark is older than the horizon (the first night), every account starts there.
+    let known = match watermark {
+        Some(w) if from > earliest => {
+            Some(ctx.store(move |s| s.signin_accounts_read_to(&w)).await?)
+        }
+        _ => None,
+    };
+    let apart = |(id, _): &(String, String)| known.as_ref().is_some_and(|k| !k.contains(id));
     let per = q.ids_per_request.unwrap_or(15).max(1);
     let in_scope = tokio::sync::Mutex::new(in_scope);
     let tally = Mutex::new(Tally::default());
@@ -102,9 +124,10 @@ pub(crate) async fn sign_ins(
             if lock().error.is_some() {
                 return Ok::<(), CollectError>(());
             }
-            let Some(chunk) = in_scope.lock().await.next(per).await else {
+            let Some((new, chunk)) = in_scope.lock().await.next_split(per, apart).await else {
                 return Ok(());
             };
+            let from = if new { earliest } else { from };
             let users: Vec<String> = chunk
                 .iter()
                 .map(|(id, _)| format!("userId eq '{}'", odata_escape(id)))
@@ -131,9 +154,16 @@ pub(crate) async fn sign_ins(
                     .graph_url(&path, &[("$filter", &filter), ("$top", &top)])?;
                 match read_chunk(ctx, q, Call::for_query(q, Method::GET, url)).await? {
                     Ok((r, p)) => {
+                        let ids: Vec<String> = chunk.into_iter().map(|(id, _)| id).collect();
+                        let (n, run, to) = (ids.len(), ctx.run, odata_time(as_of));
+                        ctx.store(move |s| s.set_signin_accounts_read(run, &ids, &to))
+                            .await?;
                         let mut t = lock();
                         t.records += r;
                         t.pages += p;
+                        if new {
+                            t.backfilled += n;
+                        }
                         break;
                     }
                     Err(e)
@@ -162,6 +192,13 @@ pub(crate) async fn sign_ins(
     }
     let mut in_scope = in_scope.into_inner();
     let t = tally.into_inner().unwrap_or_else(|p| p.into_inner());
+    if known.is_some() {
+        tracing::info!(
+            backfilled = t.backfilled,
+            from = %odata_time(earliest),
+            "journaux de connexion : comptes entrés dans le périmètre, lus depuis l'horizon de la première nuit"
+        );
+    }
     if let Some(e) = &t.error {
         in_scope.close();
         ctx.finish(&q.name, failed(e, q, t.records, t.pages))
@@ -175,8 +212,11 @@ pub(crate) async fn sign_ins(
         return Ok(());
     }
     let (run, mark) = (ctx.run, odata_time(as_of));
-    ctx.store(move |s| s.set_watermark(run, WATERMARK, &mark))
-        .await?;
+    ctx.store(move |s| {
+        s.set_watermark(run, WATERMARK, &mark)?;
+        s.forget_signin_accounts_before(&mark)
+    })
+    .await?;
     let note = t.fallback.then(|| {
         "lu en v1.0 (repli) : connexions interactives seulement, sans exigence d'authentification".to_string()
     });
