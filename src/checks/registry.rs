@@ -182,8 +182,10 @@ pub static REGISTRY: &[CheckInfo] = &[
         title_fr: "Règle de transport redirigeant vers l'externe",
         reference: FORWARDING,
         doc: "Règle de transport activée qui redirige, copie ou copie cachée vers un domaine public ou \
-              externe non partenaire. Les contrôles de redirection du locataire ne s'y appliquent pas : la \
-              gravité n'est pas abaissée.",
+              externe, partenaires compris : la liste des partenaires permet la redirection d'une personne \
+              (FWD-EXT-01), pas la copie du flux du locataire (un flux convenu se déclare en exception). \
+              Les contrôles de redirection du locataire ne s'y appliquent pas : la gravité n'est pas \
+              abaissée.",
         needs: &[
             "exchange-transport-rules",
             "exchange-accepted-domains",

@@ -2,7 +2,9 @@
 //!
 //! ### What it does
 //! Flags every enabled transport rule that redirects (`RedirectMessageTo`), copies (`CopyTo`)
-//! or blind-copies (`BlindCopyTo`) messages to a public or external non-partner domain. A
+//! or blind-copies (`BlindCopyTo`) messages to a public or external domain, partners
+//! included (RULES.md: "public or external"; the partner list allows a person's forwarding,
+//! FWD-EXT-01, not a copy of the tenant's mail flow; a sanctioned flow is an exception). A
 //! recipient given by name is resolved through the mail contacts; one that is neither a
 //! contact nor an address names an internal recipient. One finding per (rule, target), with
 //! subject `transport:{rule name}>{target}`.
@@ -14,8 +16,8 @@
 //! severity never drops.
 //!
 //! ### Must not fire
-//! Disabled rules; internal targets; partner domains (a copy to an allowed partner is a
-//! sanctioned flow, as for FWD-EXT-01).
+//! Disabled rules; internal targets, including recipients named by identity that are not
+//! mail contacts.
 
 use std::collections::BTreeMap;
 
@@ -52,12 +54,7 @@ pub fn run(s: &Snapshot, config: &Config) -> Vec<Finding> {
                     continue; // an internal recipient named by identity
                 };
                 let c = classifier.classify(&target);
-                let outside = match c.class {
-                    TargetClass::Public | TargetClass::Invalid => true,
-                    TargetClass::External => !c.partner,
-                    TargetClass::Internal => false,
-                };
-                if !outside {
+                if c.class == TargetClass::Internal {
                     continue;
                 }
                 let subject = format!("transport:{}>{}", r.name.trim(), target.address);
@@ -144,21 +141,37 @@ mod tests {
     }
 
     #[test]
-    fn does_not_fire_for_disabled_internal_partner_or_named_internal_recipient() {
-        let mut c = config();
-        c.domains.partners = vec![DomainPattern::Exact("labo-partenaire.ca".into())];
+    fn does_not_fire_for_disabled_internal_or_named_internal_recipient() {
         let mut s = snapshot(vec![]);
         mail_tenant(&mut s);
         let mut off = transport("Ancienne règle");
         off.enabled = false;
         off.redirect_to = vec!["x@gmail.com".into()];
-        let mut on = transport("Copie labo");
-        on.copy_to = vec![
-            "resultats@labo-partenaire.ca".into(),
-            "Service des archives".into(),
-            "a@sub.cisss-test.ca".into(),
-        ];
+        let mut on = transport("Copie archives");
+        on.copy_to = vec!["Service des archives".into(), "a@sub.cisss-test.ca".into()];
         s.transport_rules = vec![off, on];
-        assert!(run(&s, &c).is_empty());
+        assert!(run(&s, &config()).is_empty());
+    }
+
+    #[test]
+    fn a_partner_domain_is_still_outside_for_a_transport_rule() {
+        let mut c = config();
+        c.domains.partners = vec![DomainPattern::Exact("labo-partenaire.ca".into())];
+        let mut s = snapshot(vec![]);
+        mail_tenant(&mut s);
+        let mut on = transport("Copie labo");
+        on.copy_to = vec!["resultats@labo-partenaire.ca".into()];
+        s.transport_rules = vec![on];
+        let f = run(&s, &c);
+        assert_eq!(f.len(), 1);
+        assert_eq!(
+            f[0].subject,
+            "transport:Copie labo>resultats@labo-partenaire.ca"
+        );
+        assert!(
+            f[0].evidence.contains("partenaire permis"),
+            "{}",
+            f[0].evidence
+        );
     }
 }
