@@ -142,4 +142,62 @@ pub const MIGRATIONS: &[&str] = &[
           UNION SELECT key FROM versions WHERE kind = 'activity' AND valid_to IS NULL) AS known
     JOIN watermarks AS w ON w.name = 'sign-ins';
     "#,
+    // 4: read-only views in French for an administrator who queries the base directly
+    // (`sqlite3 -readonly vigie365.sqlite 'SELECT * FROM comptes'`): the current records of
+    // the generic `versions` table as columns, and the findings of the latest evaluated night.
+    r#"
+    CREATE VIEW comptes AS
+    SELECT key AS id,
+           json_extract(data, '$.upn') AS upn,
+           json_extract(data, '$.display_name') AS nom,
+           json_extract(data, '$.enabled') AS actif,
+           json_extract(data, '$.guest') AS invite,
+           json_extract(data, '$.employee_type') AS type_employe,
+           json_extract(data, '$.created') AS cree,
+           json_extract(data, '$.last_password_change') AS mot_de_passe_change,
+           valid_from AS depuis_collecte
+    FROM versions WHERE kind = 'account' AND valid_to IS NULL;
+
+    CREATE VIEW inscriptions_mfa AS
+    SELECT key AS id,
+           json_extract(data, '$.upn') AS upn,
+           json_extract(data, '$.mfa_registered') AS mfa_enregistree,
+           json_extract(data, '$.mfa_capable') AS mfa_capable,
+           json_extract(data, '$.methods') AS methodes
+    FROM versions WHERE kind = 'registration' AND valid_to IS NULL;
+
+    CREATE VIEW redirections_de_boite AS
+    SELECT json_extract(data, '$.upn') AS upn,
+           json_extract(data, '$.user_id') AS id,
+           json_extract(data, '$.kind') AS type,
+           json_extract(data, '$.forwarding_smtp') AS forwarding_smtp_address,
+           json_extract(data, '$.forwarding_address') AS forwarding_address,
+           json_extract(data, '$.deliver_and_forward') AS copie_conservee
+    FROM versions WHERE kind = 'mailbox' AND valid_to IS NULL
+      AND (coalesce(json_extract(data, '$.forwarding_smtp'), '') <> ''
+           OR coalesce(json_extract(data, '$.forwarding_address'), '') <> '');
+
+    CREATE VIEW regles_de_redirection AS
+    SELECT json_extract(data, '$.mailbox_upn') AS boite,
+           json_extract(data, '$.mailbox_user_id') AS id,
+           json_extract(data, '$.name') AS nom,
+           json_extract(data, '$.enabled') AS activee,
+           json_extract(data, '$.targets') AS cibles
+    FROM versions WHERE kind = 'inbox_rule' AND valid_to IS NULL;
+
+    CREATE VIEW derniere_connexion AS
+    SELECT key AS id,
+           json_extract(data, '$.last_interactive') AS interactive,
+           json_extract(data, '$.last_non_interactive') AS non_interactive,
+           json_extract(data, '$.last_successful') AS reussie
+    FROM versions WHERE kind = 'activity' AND valid_to IS NULL;
+
+    CREATE VIEW constats_derniere_nuit AS
+    SELECT e.night AS nuit, f.check_id AS controle, f.subject AS sujet,
+           f.severity AS gravite, f.population, f.accepted AS accepte,
+           json_extract(f.data, '$.evidence') AS preuve
+    FROM finding_nights AS f
+    JOIN evaluations AS e ON e.run_id = f.run_id
+    WHERE f.run_id = (SELECT max(run_id) FROM evaluations);
+    "#,
 ];

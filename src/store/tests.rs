@@ -507,3 +507,116 @@ fn accounts_read_never_move_back_and_are_forgotten_behind_the_watermark() {
     assert_eq!(s.forget_signin_accounts_before(t2).expect("forget"), 1);
     assert_eq!(s.signin_accounts_read_to(t1).expect("all").len(), 2);
 }
+
+#[test]
+fn french_views_show_the_current_records_and_the_latest_findings() {
+    let (_d, mut s) = open_tmp();
+    let (a1, n1) = night(2);
+    let r1 = s.begin_run(a1, n1).expect("run");
+    let mut gone = account("b", true);
+    gone.employee_type = Some("Générique".into());
+    s.write_page(r1, &[account("a", true), gone])
+        .expect("accounts");
+    s.write_page(r1, &[registration("a")])
+        .expect("registrations");
+    s.write_page(
+        r1,
+        &[
+            crate::model::Mailbox {
+                user_id: Some("a".into()),
+                upn: "a@cisss.test".into(),
+                primary_smtp: "a@cisss.test".into(),
+                kind: "UserMailbox".into(),
+                forwarding_smtp: Some("smtp:a@gmail.com".into()),
+                forwarding_address: None,
+                deliver_and_forward: true,
+            },
+            crate::model::Mailbox {
+                user_id: Some("b".into()),
+                upn: "b@cisss.test".into(),
+                primary_smtp: "b@cisss.test".into(),
+                kind: "UserMailbox".into(),
+                forwarding_smtp: None,
+                forwarding_address: Some(String::new()),
+                deliver_and_forward: false,
+            },
+        ],
+    )
+    .expect("mailboxes");
+    s.write_page(
+        r1,
+        &[InboxRule {
+            mailbox_user_id: "a".into(),
+            mailbox_upn: "a@cisss.test".into(),
+            rule_id: "r1".into(),
+            name: "Vers perso".into(),
+            enabled: true,
+            has_error: false,
+            targets: vec![(RuleAction::RedirectTo, "a@gmail.com".into())],
+        }],
+    )
+    .expect("rules");
+    s.finish_run(r1, RunStatus::Complete, None).expect("finish");
+    let (a2, n2) = night(3);
+    let r2 = s.begin_run(a2, n2).expect("run");
+    s.write_page(r2, &[account("a", false)]).expect("accounts");
+    s.close_unseen(r2, Kind::Account, None).expect("close");
+    s.finish_run(r2, RunStatus::Complete, None).expect("finish");
+    let f = |subject: &str, evidence: &str| StoredFinding {
+        check: "FWD-PUB-01".into(),
+        subject: subject.into(),
+        severity: "critique".into(),
+        population: "personnel".into(),
+        accepted: false,
+        data: serde_json::json!({ "evidence": evidence }).to_string(),
+    };
+    s.record_evaluation(r1, n1, a1, &[f("old", "hier")], &[], &[])
+        .expect("evaluation 1");
+    s.record_evaluation(
+        r2,
+        n2,
+        a2,
+        &[f("a@cisss.test#boite>a@gmail.com", "vers gmail")],
+        &[],
+        &[],
+    )
+    .expect("evaluation 2");
+
+    let rows = |sql: &str| -> Vec<String> {
+        let mut st = s.conn.prepare(sql).expect("prepare");
+        st.query_map([], |r| r.get::<_, String>(0))
+            .expect("query")
+            .map(|r| r.expect("row"))
+            .collect()
+    };
+    assert_eq!(
+        rows("SELECT id || ' ' || upn || ' ' || actif FROM comptes ORDER BY id"),
+        ["a a@cisss.test 0"],
+        "b vanished, a is disabled now"
+    );
+    assert_eq!(
+        rows("SELECT upn || ' ' || mfa_enregistree FROM inscriptions_mfa"),
+        ["a@cisss.test 1"]
+    );
+    assert_eq!(
+        rows(
+            "SELECT upn || ' ' || forwarding_smtp_address || ' ' || copie_conservee FROM redirections_de_boite"
+        ),
+        ["a@cisss.test smtp:a@gmail.com 1"],
+        "a mailbox with an empty ForwardingAddress does not forward"
+    );
+    assert_eq!(
+        rows(
+            "SELECT boite || ' ' || nom || ' ' || activee || ' ' || cibles FROM regles_de_redirection"
+        ),
+        [r#"a@cisss.test Vers perso 1 [["redirectTo","a@gmail.com"]]"#]
+    );
+    assert_eq!(
+        rows(
+            "SELECT nuit || ' ' || controle || ' ' || sujet || ' ' || preuve FROM constats_derniere_nuit"
+        ),
+        [format!(
+            "{n2} FWD-PUB-01 a@cisss.test#boite>a@gmail.com vers gmail"
+        )]
+    );
+}
