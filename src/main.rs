@@ -219,17 +219,87 @@ fn french(cmd: clap::Command) -> clap::Command {
     }
 }
 
+/// A command-line error in French, for the kinds a user meets (clap only speaks English);
+/// `None` for the rare others, printed as clap words them.
+fn usage_error_fr(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let text = |k: ContextKind| match e.get(k) {
+        Some(ContextValue::String(s)) => Some(s.clone()),
+        Some(ContextValue::Strings(v)) => Some(v.join(", ")),
+        Some(ContextValue::StyledStr(s)) => Some(s.to_string()),
+        Some(ContextValue::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    let hint = |k: ContextKind| {
+        text(k)
+            .map(|s| format!(" — vouliez-vous dire « {s} » ?"))
+            .unwrap_or_default()
+    };
+    let arg = text(ContextKind::InvalidArg).unwrap_or_default();
+    Some(match e.kind() {
+        ErrorKind::UnknownArgument => {
+            format!(
+                "option inconnue « {arg} »{}",
+                hint(ContextKind::SuggestedArg)
+            )
+        }
+        ErrorKind::InvalidSubcommand => format!(
+            "commande inconnue « {} »{}",
+            text(ContextKind::InvalidSubcommand).unwrap_or_default(),
+            hint(ContextKind::SuggestedSubcommand)
+        ),
+        ErrorKind::InvalidValue => match text(ContextKind::InvalidValue) {
+            Some(v) if !v.is_empty() => format!(
+                "valeur « {v} » refusée pour {arg}{}",
+                text(ContextKind::ValidValue)
+                    .map(|v| format!(" ; valeurs permises : {v}"))
+                    .unwrap_or_default()
+            ),
+            _ => format!("une valeur est requise pour {arg}"),
+        },
+        ErrorKind::ValueValidation => format!(
+            "valeur « {} » refusée pour {arg} : {}",
+            text(ContextKind::InvalidValue).unwrap_or_default(),
+            match std::error::Error::source(e) {
+                Some(s) if s.is::<std::num::ParseIntError>() =>
+                    "un nombre entier est attendu".into(),
+                Some(s) if s.is::<std::num::ParseFloatError>() => "un nombre est attendu".into(),
+                Some(s) => s.to_string(),
+                None => "valeur invalide".into(),
+            }
+        ),
+        ErrorKind::MissingRequiredArgument => format!("argument obligatoire absent : {arg}"),
+        ErrorKind::ArgumentConflict => format!(
+            "{arg} ne peut pas être utilisée avec {}",
+            text(ContextKind::PriorArg).unwrap_or_else(|| "une autre option donnée".into())
+        ),
+        ErrorKind::MissingSubcommand => {
+            "une commande est requise (run, collect, evaluate, report, doctor, ...)".into()
+        }
+        ErrorKind::TooManyValues | ErrorKind::WrongNumberOfValues | ErrorKind::TooFewValues => {
+            format!("nombre de valeurs incorrect pour {arg}")
+        }
+        ErrorKind::NoEquals => format!("{arg} attend « = » et une valeur"),
+        _ => return None,
+    })
+}
+
 fn main() -> ExitCode {
     let matches = match french(Cli::command()).try_get_matches() {
         Ok(m) => m,
         Err(e) => {
-            if !matches!(
-                e.kind(),
-                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion
-            ) {
-                eprintln!("vigie365 : arguments invalides (voir « vigie365 --help ») :");
+            match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    let _ = e.print();
+                }
+                _ => match usage_error_fr(&e) {
+                    Some(msg) => eprintln!("vigie365 : {msg} (voir « vigie365 --help »)"),
+                    None => {
+                        eprintln!("vigie365 : arguments invalides (voir « vigie365 --help ») :");
+                        let _ = e.print();
+                    }
+                },
             }
-            let _ = e.print();
             return match e.kind() {
                 clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
                     ExitCode::SUCCESS

@@ -380,3 +380,42 @@ fn the_demo_runs_from_a_relative_directory_as_the_readme_says() {
     );
     assert!(dir.path().join("vigie365-demo/sorties").is_dir());
 }
+
+/// clap speaks English; the errors a user meets on the command line are said in French,
+/// with clap's suggestion, and exit with the usage code.
+#[test]
+fn command_line_mistakes_are_explained_in_french() {
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(BIN)
+            .args(args)
+            .output()
+            .expect("run vigie365");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = run(&["collect", "--sans-progressio"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("option inconnue « --sans-progressio »")
+            && err.contains("vouliez-vous dire « --sans-progression »"),
+        "{err}"
+    );
+    let (code, err) = run(&["collectt"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("commande inconnue « collectt » — vouliez-vous dire « collect »"),
+        "{err}"
+    );
+    let (_, err) = run(&["--log-format", "xml", "checks"]);
+    assert!(
+        err.contains("valeur « xml » refusée") && err.contains("texte, json"),
+        "{err}"
+    );
+    let (_, err) = run(&["collect", "--concurrency", "abc"]);
+    assert!(err.contains("un nombre entier est attendu"), "{err}");
+    let (_, err) = run(&["collect", "--as-of"]);
+    assert!(err.contains("une valeur est requise pour --as-of"), "{err}");
+    assert!(!err.contains("error:"), "no English left: {err}");
+}
