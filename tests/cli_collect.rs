@@ -2,23 +2,19 @@
 //! middle of a night (the store stays sound, no past night changes, the next run completes
 //! and matches a run that was never interrupted).
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
 use vigie365::model::{Account, InboxRule, Mailbox, Registration};
-use vigie365::sim::{Sim, SimHandle, SimOptions};
+use vigie365::sim::SimOptions;
 use vigie365::store::{RunStatus, Store};
 
-const BIN: &str = env!("CARGO_BIN_EXE_vigie365");
+use common::sim_night::{SimNight, options};
 
-async fn sim(opts: SimOptions) -> (SimHandle, tempfile::TempDir, std::path::PathBuf) {
-    let day = opts.day;
-    let sim = Sim::start(opts).await.expect("sim");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let files = sim.write_setup(dir.path(), day).expect("setup");
-    (sim, dir, files.config)
-}
+const BIN: &str = env!("CARGO_BIN_EXE_vigie365");
 
 fn collect_cmd(config: &Path, as_of: &str) -> Command {
     let mut c = Command::new(BIN);
@@ -30,16 +26,12 @@ fn collect_cmd(config: &Path, as_of: &str) -> Command {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn collect_exits_3_when_a_permission_is_missing() {
-    let (sim, _dir, config) = sim(SimOptions {
-        seed: 3,
-        accounts: 300,
-        day: 1,
-        time_scale: 200.0,
+    let n = SimNight::start(SimOptions {
         deny: vec!["signins".into()],
-        ..SimOptions::default()
+        ..options(3, 300, 1)
     })
     .await;
-    let as_of = sim.as_of(1);
+    let (config, as_of) = (n.config_path.clone(), n.sim.as_of(1));
     let out = tokio::task::spawn_blocking(move || collect_cmd(&config, &as_of).output())
         .await
         .expect("join")
@@ -60,17 +52,9 @@ async fn collect_exits_3_when_a_permission_is_missing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_run_is_refused_while_the_first_holds_the_store() {
-    let (sim, _dir, config) = sim(SimOptions {
-        seed: 3,
-        accounts: 300,
-        day: 1,
-        time_scale: 200.0,
-        ..SimOptions::default()
-    })
-    .await;
-    let cfg = vigie365::config::load(&config).expect("config");
-    let _held = Store::open(&cfg.storage.database).expect("first holder");
-    let as_of = sim.as_of(1);
+    let n = SimNight::start(options(3, 300, 1)).await;
+    let _held = Store::open(&n.config.storage.database).expect("first holder");
+    let (config, as_of) = (n.config_path.clone(), n.sim.as_of(1));
     let out = tokio::task::spawn_blocking(move || collect_cmd(&config, &as_of).output())
         .await
         .expect("join")
@@ -150,20 +134,17 @@ fn collect_killed_after(config: &Path, as_of: &str, kill_after: usize) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_mid_night_loses_nothing_and_the_next_run_matches_an_uninterrupted_one() {
-    let (sim, dir, config) = sim(SimOptions {
-        seed: 9,
-        accounts: 2000,
-        day: 3,
+    let n = SimNight::start(SimOptions {
         time_scale: 20.0,
         latency: vigie365::sim::Latency {
             min_ms: 10,
             max_ms: 40,
         },
-        ..SimOptions::default()
+        ..options(9, 2000, 3)
     })
     .await;
-    let cfg = vigie365::config::load(&config).expect("config");
-    let as_of = sim.as_of(3);
+    let (dir, cfg, config) = (&n.dir, &n.config, n.config_path.clone());
+    let as_of = n.sim.as_of(3);
 
     // The reference: one uninterrupted night in a store of its own.
     let reference_db = dir.path().join("reference.sqlite");
@@ -247,15 +228,8 @@ async fn sigkill_mid_night_loses_nothing_and_the_next_run_matches_an_uninterrupt
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_collects_evaluates_and_exits_4_on_findings_at_fail_on() {
-    let (sim, _dir, config) = sim(SimOptions {
-        seed: 4,
-        accounts: 300,
-        day: 2,
-        time_scale: 200.0,
-        ..SimOptions::default()
-    })
-    .await;
-    let as_of = sim.as_of(2);
+    let n = SimNight::start(options(4, 300, 2)).await;
+    let (config, as_of) = (n.config_path.clone(), n.sim.as_of(2));
     let (c, a) = (config.clone(), as_of.clone());
     let plain = tokio::task::spawn_blocking(move || {
         Command::new(BIN)
@@ -275,8 +249,7 @@ async fn run_collects_evaluates_and_exits_4_on_findings_at_fail_on() {
         String::from_utf8_lossy(&plain.stderr)
     );
     assert!(stdout.contains("Constats de la nuit du"), "{stdout}");
-    let cfg = vigie365::config::load(&config).expect("config");
-    let csv: Vec<_> = std::fs::read_dir(&cfg.storage.outputs)
+    let csv: Vec<_> = std::fs::read_dir(&n.config.storage.outputs)
         .expect("outputs")
         .flatten()
         .filter(|e| {
@@ -321,15 +294,12 @@ async fn run_collects_evaluates_and_exits_4_on_findings_at_fail_on() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn doctor_names_the_missing_permission_source_by_source() {
-    let (_sim, _dir, config) = sim(SimOptions {
-        seed: 6,
-        accounts: 300,
-        day: 1,
-        time_scale: 200.0,
+    let n = SimNight::start(SimOptions {
         deny: vec!["registration".into()],
-        ..SimOptions::default()
+        ..options(6, 300, 1)
     })
     .await;
+    let config = n.config_path.clone();
     let out = tokio::task::spawn_blocking(move || {
         Command::new(BIN)
             .args(["doctor", "--config"])

@@ -1,59 +1,22 @@
 //! Collection end to end: the real collectors, over HTTP, against the simulated tenant.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
-use vigie365::collect::{Progress, Settings, collect_night};
+use vigie365::collect::Settings;
 use vigie365::graph::GraphClient;
 use vigie365::model::{Account, Mailbox, Registration};
-use vigie365::sim::{Sim, SimHandle, SimOptions};
+use vigie365::sim::SimOptions;
 use vigie365::store::{RunStatus, SourceStatus, Store};
 
-struct Night {
-    _dir: tempfile::TempDir,
-    sim: SimHandle,
-    config: vigie365::config::Config,
-}
-
-async fn start(accounts: u32, seed: u64, day: u32, time_scale: f64) -> Night {
-    let opts = SimOptions {
-        seed,
-        accounts,
-        day,
-        time_scale,
-        ..SimOptions::default()
-    };
-    let sim = Sim::start(opts).await.expect("sim starts");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let files = sim.write_setup(dir.path(), day).expect("setup files");
-    let config = vigie365::config::load(&files.config).expect("the sim's config is valid");
-    Night {
-        _dir: dir,
-        sim,
-        config,
-    }
-}
-
-async fn collect(n: &Night, day: u32) -> (Arc<Mutex<Store>>, vigie365::collect::NightReport) {
-    n.sim.set_day(day);
-    let as_of = chrono::DateTime::parse_from_rfc3339(&n.sim.as_of(day))
-        .expect("as_of")
-        .with_timezone(&chrono::Utc);
-    let store = Arc::new(Mutex::new(
-        Store::open(&n.config.storage.database).expect("store"),
-    ));
-    let client = GraphClient::from_config(&n.config).expect("client");
-    let settings = Settings::from_config(&n.config, as_of).expect("settings");
-    let report = collect_night(client, store.clone(), settings, Progress::hidden())
-        .await
-        .expect("collect");
-    (store, report)
-}
+use common::sim_night::{SimNight, options};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_night_of_2000_accounts_is_stored_as_the_sim_holds_it() {
-    let n = start(2000, 7, 3, 200.0).await;
-    let (store, report) = collect(&n, 3).await;
+    let n = SimNight::start(options(7, 2000, 3)).await;
+    let (store, report) = n.collect(3).await;
     for s in &report.sources {
         assert_eq!(
             s.outcome.status,
@@ -120,8 +83,8 @@ async fn a_night_of_2000_accounts_is_stored_as_the_sim_holds_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_next_night_reads_only_new_sign_ins_and_keeps_the_first() {
-    let n = start(300, 11, 5, 200.0).await;
-    let (store, first) = collect(&n, 5).await;
+    let n = SimNight::start(options(11, 300, 5)).await;
+    let (store, first) = n.collect(5).await;
     assert_eq!(first.status, RunStatus::Complete);
     let read_first = first
         .sources
@@ -130,7 +93,7 @@ async fn the_next_night_reads_only_new_sign_ins_and_keeps_the_first() {
         .map(|s| s.outcome.records)
         .unwrap_or(0);
     drop(store);
-    let (store, second) = collect(&n, 6).await;
+    let (store, second) = n.collect(6).await;
     assert_eq!(second.status, RunStatus::Complete);
     let read_second = second
         .sources
@@ -151,23 +114,12 @@ async fn the_next_night_reads_only_new_sign_ins_and_keeps_the_first() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_403_on_registration_details_leaves_every_other_source_collected() {
-    let opts = SimOptions {
-        seed: 5,
-        accounts: 300,
-        day: 2,
-        time_scale: 200.0,
+    let n = SimNight::start(SimOptions {
         deny: vec!["registration".into()],
-        ..SimOptions::default()
-    };
-    let sim = Sim::start(opts).await.expect("sim");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let files = sim.write_setup(dir.path(), 2).expect("setup");
-    let n = Night {
-        _dir: dir,
-        sim,
-        config: vigie365::config::load(&files.config).expect("config"),
-    };
-    let (store, report) = collect(&n, 2).await;
+        ..options(5, 300, 2)
+    })
+    .await;
+    let (store, report) = n.collect(2).await;
     assert_eq!(report.status, RunStatus::Partial);
     for s in &report.sources {
         if s.source == "user-registration-details" {
@@ -205,8 +157,8 @@ async fn a_403_on_registration_details_leaves_every_other_source_collected() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn explain_says_why_an_account_is_generic_and_what_the_checks_found() {
-    let n = start(300, 2, 4, 200.0).await;
-    let (store, _) = collect(&n, 4).await;
+    let n = SimNight::start(options(2, 300, 4)).await;
+    let (store, _) = n.collect(4).await;
     let s = store.lock().expect("store");
     let accounts: Vec<Account> = s.current().expect("accounts");
     let tablet = accounts
@@ -290,37 +242,18 @@ fn contents(s: &Store) -> Vec<String> {
     out
 }
 
-async fn collect_with(
-    n: &Night,
-    day: u32,
-    tune: impl FnOnce(Settings) -> Settings,
-) -> (Arc<Mutex<Store>>, vigie365::collect::NightReport) {
-    n.sim.set_day(day);
-    let as_of = chrono::DateTime::parse_from_rfc3339(&n.sim.as_of(day))
-        .expect("as_of")
-        .with_timezone(&chrono::Utc);
-    let store = Arc::new(Mutex::new(
-        Store::open(&n.config.storage.database).expect("store"),
-    ));
-    let client = GraphClient::from_config(&n.config).expect("client");
-    let settings = tune(Settings::from_config(&n.config, as_of).expect("settings"));
-    let report = collect_night(client, store.clone(), settings, Progress::hidden())
-        .await
-        .expect("collect");
-    (store, report)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_request_at_a_time_without_batch_stores_the_same_night() {
     let (day, seed, accounts) = (4, 13, 1500);
-    let usual = start(accounts, seed, day, 200.0).await;
-    let (usual_store, usual_report) = collect(&usual, day).await;
+    let usual = SimNight::start(options(seed, accounts, day)).await;
+    let (usual_store, usual_report) = usual.collect(day).await;
     assert_eq!(usual_report.status, RunStatus::Complete);
     assert!(usual.sim.stats().batches > 0, "the usual night uses $batch");
 
-    let simple = start(accounts, seed, day, 200.0).await;
-    let (simple_store, simple_report) =
-        collect_with(&simple, day, |s| s.with_concurrency(1).without_batch()).await;
+    let simple = SimNight::start(options(seed, accounts, day)).await;
+    let (simple_store, simple_report) = simple
+        .collect_with(day, |s| s.with_concurrency(1).without_batch())
+        .await;
     assert_eq!(simple_report.status, RunStatus::Complete);
     for s in &simple_report.sources {
         assert_eq!(s.outcome.status, SourceStatus::Collected, "{}", s.source);
@@ -346,8 +279,8 @@ async fn one_request_at_a_time_without_batch_stores_the_same_night() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_the_exchange_mailbox_list_rules_are_read_for_every_member() {
     let (day, seed, accounts) = (2, 21, 600);
-    let usual = start(accounts, seed, day, 200.0).await;
-    let (usual_store, _) = collect(&usual, day).await;
+    let usual = SimNight::start(options(seed, accounts, day)).await;
+    let (usual_store, _) = usual.collect(day).await;
     let rules = |s: &Arc<Mutex<Store>>| -> Vec<String> {
         let mut v: Vec<String> = s
             .lock()
@@ -363,31 +296,14 @@ async fn without_the_exchange_mailbox_list_rules_are_read_for_every_member() {
     let expected = rules(&usual_store);
     assert!(!expected.is_empty());
 
-    let opts = SimOptions {
-        seed,
-        accounts,
-        day,
-        time_scale: 200.0,
+    let denied = SimNight::start(SimOptions {
         deny: vec!["exchange".into()],
-        ..SimOptions::default()
-    };
-    let sim = Sim::start(opts).await.expect("sim");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let files = sim.write_setup(dir.path(), day).expect("setup");
-    let denied = Night {
-        _dir: dir,
-        sim,
-        config: vigie365::config::load(&files.config).expect("config"),
-    };
+        ..options(seed, accounts, day)
+    })
+    .await;
     for tune in [false, true] {
-        let (store, report) =
-            collect_with(
-                &denied,
-                day,
-                |s| {
-                    if tune { s.with_concurrency(1) } else { s }
-                },
-            )
+        let (store, report) = denied
+            .collect_with(day, |s| if tune { s.with_concurrency(1) } else { s })
             .await;
         assert_eq!(report.status, RunStatus::Partial);
         let by = |name: &str| {
@@ -405,15 +321,9 @@ async fn without_the_exchange_mailbox_list_rules_are_read_for_every_member() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_takes_concurrency_and_no_batch() {
-    let n = start(400, 17, 3, 200.0).await;
+    let n = SimNight::start(options(17, 400, 3)).await;
     let bin = env!("CARGO_BIN_EXE_vigie365");
-    let config = n
-        .config
-        .storage
-        .database
-        .parent()
-        .expect("setup dir")
-        .join("vigie365.toml");
+    let config = n.config_path.clone();
     let as_of = n.sim.as_of(3);
     let run = |args: Vec<String>| {
         tokio::task::spawn_blocking(move || std::process::Command::new(bin).args(args).output())
@@ -472,18 +382,24 @@ struct ActivityNight {
     outside: Vec<(String, String)>,
 }
 
-async fn activity_night(n: &Night, day: u32, followed: &[String], rotation: u32) -> ActivityNight {
+async fn activity_night(
+    n: &SimNight,
+    day: u32,
+    followed: &[String],
+    rotation: u32,
+) -> ActivityNight {
     use std::collections::{HashMap, HashSet};
     use vigie365::classify::{Class, Rules, classify};
     use vigie365::model::{Activity, GroupMember};
 
     let before = n.sim.stats().class("sign_in_activity").admitted;
-    let (store, report) = collect_with(n, day, |s| Settings {
-        tracked_upns: followed.to_vec(),
-        sign_in_activity_rotation_nights: rotation,
-        ..s
-    })
-    .await;
+    let (store, report) = n
+        .collect_with(day, |s| Settings {
+            tracked_upns: followed.to_vec(),
+            sign_in_activity_rotation_nights: rotation,
+            ..s
+        })
+        .await;
     assert_eq!(report.status, RunStatus::Complete, "{:?}", report.sources);
     let requests = n.sim.stats().class("sign_in_activity").admitted - before;
     let records = report
@@ -492,9 +408,7 @@ async fn activity_night(n: &Night, day: u32, followed: &[String], rotation: u32)
         .find(|s| s.source == "users-sign-in-activity")
         .map(|s| s.outcome.records)
         .expect("the source ran");
-    let as_of = chrono::DateTime::parse_from_rfc3339(&n.sim.as_of(day))
-        .expect("as_of")
-        .with_timezone(&chrono::Utc);
+    let as_of = n.as_of(day);
 
     let s = store.lock().expect("store");
     let rules = Rules::from_config(&n.config.classification).expect("rules");
@@ -546,7 +460,7 @@ fn due(night: &ActivityNight, stored_before: &BTreeSet<String>, rotation: u32) -
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_activity_is_read_on_each_account_s_turn_and_kept_in_between() {
     const PER_REQUEST: usize = 15;
-    let n = start(2000, 17, 3, 200.0).await;
+    let n = SimNight::start(options(17, 2000, 3)).await;
     assert_eq!(
         n.config.collection.sign_in_activity_rotation_nights.get(),
         7,

@@ -2,13 +2,14 @@
 //! truncated bodies — 5 % of requests — and tokens that die every few minutes) reports
 //! exactly the findings of the calm night of the same seed and day.
 
-use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex};
+mod common;
 
-use vigie365::collect::{Progress, Settings, collect_night};
-use vigie365::graph::GraphClient;
-use vigie365::sim::{FaultRates, Sim, SimOptions, SimStats};
-use vigie365::store::{RunStatus, Store};
+use std::collections::BTreeSet;
+
+use vigie365::sim::{FaultRates, SimOptions, SimStats};
+use vigie365::store::RunStatus;
+
+use common::sim_night::{SimNight, options};
 
 type Key = (String, String, String, bool);
 
@@ -17,38 +18,14 @@ async fn findings(
     day: u32,
     faults: FaultRates,
 ) -> (BTreeSet<Key>, SimStats, BTreeSet<Key>) {
-    let sim = Sim::start(SimOptions {
-        seed,
-        accounts: 1000,
-        day,
-        time_scale: 200.0,
+    let n = SimNight::start(SimOptions {
         faults,
-        ..SimOptions::default()
+        ..options(seed, 1000, day)
     })
-    .await
-    .expect("sim");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let files = sim.write_setup(dir.path(), day).expect("setup");
-    let config = vigie365::config::load(&files.config).expect("config");
-    let as_of = chrono::DateTime::parse_from_rfc3339(&sim.as_of(day))
-        .expect("as_of")
-        .with_timezone(&chrono::Utc);
-    let store = Arc::new(Mutex::new(
-        Store::open(&config.storage.database).expect("store"),
-    ));
-    let report = collect_night(
-        GraphClient::from_config(&config).expect("client"),
-        store.clone(),
-        Settings::from_config(&config, as_of).expect("settings"),
-        Progress::hidden(),
-    )
-    .await
-    .expect("collect");
+    .await;
+    let (store, report) = n.collect(day).await;
     assert_eq!(report.status, RunStatus::Complete, "{:#?}", report.sources);
-    let (_, evaluation) = {
-        let mut s = store.lock().expect("store");
-        vigie365::night::evaluate_latest(&mut s, &config).expect("evaluate")
-    };
+    let (_, evaluation) = n.evaluate(&store);
     let ours = evaluation
         .findings
         .iter()
@@ -61,7 +38,8 @@ async fn findings(
             )
         })
         .collect();
-    let truth = sim
+    let truth = n
+        .sim
         .ground_truth(day)
         .findings
         .iter()
@@ -74,8 +52,8 @@ async fn findings(
             )
         })
         .collect();
-    let stats = sim.stats();
-    sim.shutdown().await;
+    let stats = n.sim.stats();
+    n.shutdown().await;
     (ours, stats, truth)
 }
 

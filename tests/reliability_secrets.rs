@@ -2,10 +2,14 @@
 //! level on, and neither the client secret nor any access token appears in a log line, an
 //! output, an error message or the store.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
-use vigie365::sim::{FaultRates, Sim, SimOptions};
+use vigie365::sim::{FaultRates, SimOptions};
+
+use common::sim_night::{SimNight, options};
 
 const BIN: &str = env!("CARGO_BIN_EXE_vigie365");
 /// Every token the simulated tenant issues starts with this header.
@@ -40,22 +44,16 @@ async fn neither_the_secret_nor_a_token_leaks_anywhere() {
         token_lifetime_secs: Some(200.0),
         ..FaultRates::default()
     };
-    let sim = Sim::start(SimOptions {
-        seed: 21,
-        accounts: 400,
-        day: 3,
-        time_scale: 200.0,
+    let n = SimNight::start(SimOptions {
         faults,
         secret: Some(secret.into()),
         deny: vec!["signins".into()],
-        ..SimOptions::default()
+        ..options(21, 400, 3)
     })
-    .await
-    .expect("sim");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let files = sim.write_setup(dir.path(), 3).expect("setup");
-    let as_of = sim.as_of(3);
-    let config = files.config.clone();
+    .await;
+    let (dir, config_path) = (&n.dir, &n.config_path);
+    let as_of = n.sim.as_of(3);
+    let config = config_path.clone();
     let out = tokio::task::spawn_blocking(move || {
         Command::new(BIN)
             .args([
@@ -84,7 +82,7 @@ async fn neither_the_secret_nor_a_token_leaks_anywhere() {
         assert!(!contains(bytes, TOKEN_PREFIX), "a token is in {name}");
     }
     // And a wrong secret: the AADSTS message names the problem, not the secret.
-    let wrong = std::fs::read_to_string(&files.config)
+    let wrong = std::fs::read_to_string(config_path)
         .expect("config")
         .replace(secret, "Mauvais~Secret~Tres~Long~123");
     let wrong_path = dir.path().join("faux.toml");
@@ -115,7 +113,7 @@ async fn neither_the_secret_nor_a_token_leaks_anywhere() {
     files_under(dir.path(), &mut all);
     let mut checked = 0;
     for f in all {
-        if f == files.config || f.file_name().is_some_and(|n| n == "faux.toml") {
+        if f == *config_path || f.file_name().is_some_and(|n| n == "faux.toml") {
             continue; // the configuration holds the secret by design (mode 0600)
         }
         let bytes = std::fs::read(&f).expect("read");

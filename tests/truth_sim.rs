@@ -2,14 +2,13 @@
 //! evaluated, and compared finding by finding (check, subject, severity, population,
 //! accepted). Precision and recall are printed per check and must both be 1.0.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, Mutex};
 
 use vigie365::checks::{self, Snapshot, snapshot::Keep};
-use vigie365::collect::{Progress, Settings, collect_night};
-use vigie365::graph::GraphClient;
-use vigie365::sim::{Sim, SimOptions};
-use vigie365::store::Store;
+
+use common::sim_night::{SimNight, options};
 
 type Key = (String, String, String, String, bool);
 
@@ -52,52 +51,28 @@ fn truth_figures(p: &vigie365::sim::Posture) -> Figures {
 }
 
 async fn night(seed: u64, accounts: u32, day: u32) -> (BTreeSet<Key>, BTreeSet<Key>, Vec<String>) {
-    let sim = Sim::start(SimOptions {
-        seed,
-        accounts,
-        day,
-        time_scale: 200.0,
-        ..SimOptions::default()
-    })
-    .await
-    .expect("sim");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let files = sim.write_setup(dir.path(), day).expect("setup");
-    let config = vigie365::config::load(&files.config).expect("config");
-    let as_of = chrono::DateTime::parse_from_rfc3339(&sim.as_of(day))
-        .expect("as_of")
-        .with_timezone(&chrono::Utc);
-    let store = Arc::new(Mutex::new(
-        Store::open(&config.storage.database).expect("store"),
-    ));
-    let report = collect_night(
-        GraphClient::from_config(&config).expect("client"),
-        store.clone(),
-        Settings::from_config(&config, as_of).expect("settings"),
-        Progress::hidden(),
-    )
-    .await
-    .expect("collect");
+    let n = SimNight::start(options(seed, accounts, day)).await;
+    let (store, report) = n.collect(day).await;
     assert_eq!(
         report.status,
         vigie365::store::RunStatus::Complete,
         "{:?}",
         report.sources
     );
-    let (summary, evaluation, posture) = {
-        let mut s = store.lock().expect("store");
-        let (summary, evaluation) =
-            vigie365::night::evaluate_latest(&mut s, &config).expect("evaluate");
-        let posture = s.posture_of(summary.run).expect("posture");
-        (summary, evaluation, posture)
-    };
+    let (summary, evaluation) = n.evaluate(&store);
+    let posture = store
+        .lock()
+        .expect("store")
+        .posture_of(summary.run)
+        .expect("posture");
+    let config = &n.config;
     // What evaluation keeps of the tenant (accounts a check can flag, forwarding mailboxes)
     // must give exactly what the whole tenant gives: same findings, same posture.
     {
         let s = store.lock().expect("store");
-        let whole = Snapshot::load_keeping(&s, summary.run, &config, Keep::Everything)
+        let whole = Snapshot::load_keeping(&s, summary.run, config, Keep::Everything)
             .expect("whole snapshot");
-        let kept = Snapshot::load(&s, summary.run, &config).expect("kept snapshot");
+        let kept = Snapshot::load(&s, summary.run, config).expect("kept snapshot");
         assert_eq!(whole.accounts_read, whole.accounts.len());
         assert_eq!(kept.accounts_read, whole.accounts.len());
         assert!(
@@ -108,13 +83,13 @@ async fn night(seed: u64, accounts: u32, day: u32) -> (BTreeSet<Key>, BTreeSet<K
         );
         assert!(kept.mailboxes.len() < whole.mailboxes.len());
         assert_eq!(
-            json(&checks::evaluate(&kept, &config)),
-            json(&checks::evaluate(&whole, &config)),
+            json(&checks::evaluate(&kept, config)),
+            json(&checks::evaluate(&whole, config)),
             "seed {seed} day {day}: findings of the kept snapshot"
         );
         assert_eq!(
-            json(&checks::posture::compute(&kept, &config)),
-            json(&checks::posture::compute(&whole, &config)),
+            json(&checks::posture::compute(&kept, config)),
+            json(&checks::posture::compute(&whole, config)),
             "seed {seed} day {day}: posture of the kept snapshot"
         );
         assert!(kept.read_error().is_none() && whole.read_error().is_none());
@@ -137,7 +112,7 @@ async fn night(seed: u64, accounts: u32, day: u32) -> (BTreeSet<Key>, BTreeSet<K
             )
         })
         .collect();
-    let truth = sim.ground_truth(day);
+    let truth = n.sim.ground_truth(day);
     let expected: BTreeSet<Key> = truth
         .findings
         .iter()
@@ -161,7 +136,7 @@ async fn night(seed: u64, accounts: u32, day: u32) -> (BTreeSet<Key>, BTreeSet<K
         truth_figures(&truth.posture),
         "posture figures of seed {seed} day {day}"
     );
-    sim.shutdown().await;
+    n.shutdown().await;
     (ours, expected, not_evaluated)
 }
 

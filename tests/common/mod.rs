@@ -1,1 +1,2 @@
+pub mod sim_night;
 pub mod wiremock_graph;

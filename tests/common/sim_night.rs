@@ -1,0 +1,96 @@
+//! Shared scaffolding for the tests that run nights against the simulated tenant: a started
+//! simulator with its setup written to a temporary directory and its configuration loaded,
+//! nights collected over HTTP by the real collectors, and their evaluation.
+
+#![allow(dead_code)] // Each test binary uses its own subset of these helpers.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use vigie365::checks::Evaluation;
+use vigie365::collect::{NightReport, Progress, Settings, collect_night};
+use vigie365::config::Config;
+use vigie365::graph::GraphClient;
+use vigie365::night::EvaluationSummary;
+use vigie365::sim::{Sim, SimHandle, SimOptions};
+use vigie365::store::Store;
+
+/// The usual options of these tests: that tenant on that day, time running 200 times faster.
+/// Other options by struct update: `SimOptions { deny, ..options(seed, accounts, day) }`.
+pub fn options(seed: u64, accounts: u32, day: u32) -> SimOptions {
+    SimOptions {
+        seed,
+        accounts,
+        day,
+        time_scale: 200.0,
+        ..SimOptions::default()
+    }
+}
+
+/// A running simulator, its setup files (written for its starting day) in a directory of
+/// their own, and the configuration they make.
+pub struct SimNight {
+    pub sim: SimHandle,
+    pub dir: tempfile::TempDir,
+    /// The configuration file (`vigie365.toml` in `dir`), for the binary.
+    pub config_path: PathBuf,
+    pub config: Config,
+}
+
+impl SimNight {
+    pub async fn start(opts: SimOptions) -> SimNight {
+        let day = opts.day;
+        let sim = Sim::start(opts).await.expect("sim starts");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let files = sim.write_setup(dir.path(), day).expect("setup files");
+        let config = vigie365::config::load(&files.config).expect("the sim's config is valid");
+        SimNight {
+            sim,
+            dir,
+            config_path: files.config,
+            config,
+        }
+    }
+
+    /// The "as of" of `day`'s night, as the collectors take it.
+    pub fn as_of(&self, day: u32) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(&self.sim.as_of(day))
+            .expect("as_of")
+            .with_timezone(&Utc)
+    }
+
+    /// Moves the simulator to `day` and collects that night into the configured store.
+    pub async fn collect(&self, day: u32) -> (Arc<Mutex<Store>>, NightReport) {
+        self.collect_with(day, |s| s).await
+    }
+
+    /// [`SimNight::collect`] with the settings changed by `tune`.
+    pub async fn collect_with(
+        &self,
+        day: u32,
+        tune: impl FnOnce(Settings) -> Settings,
+    ) -> (Arc<Mutex<Store>>, NightReport) {
+        self.sim.set_day(day);
+        let store = Arc::new(Mutex::new(
+            Store::open(&self.config.storage.database).expect("store"),
+        ));
+        let client = GraphClient::from_config(&self.config).expect("client");
+        let settings =
+            tune(Settings::from_config(&self.config, self.as_of(day)).expect("settings"));
+        let report = collect_night(client, store.clone(), settings, Progress::hidden())
+            .await
+            .expect("collect");
+        (store, report)
+    }
+
+    /// Evaluates the latest night of the store.
+    pub fn evaluate(&self, store: &Mutex<Store>) -> (EvaluationSummary, Evaluation) {
+        let mut s = store.lock().expect("store");
+        vigie365::night::evaluate_latest(&mut s, &self.config).expect("evaluate")
+    }
+
+    pub async fn shutdown(self) {
+        self.sim.shutdown().await;
+    }
+}
