@@ -14,7 +14,7 @@ use vigie365::store::{RunStatus, Store};
 
 use common::sim_night::{SimNight, options};
 
-const BIN: &str = env!("CARGO_BIN_EXE_vigie365");
+use common::bin::BIN;
 
 fn collect_cmd(config: &Path, as_of: &str) -> Command {
     let mut c = Command::new(BIN);
@@ -32,10 +32,7 @@ async fn collect_exits_3_when_a_permission_is_missing() {
     })
     .await;
     let (config, as_of) = (n.config_path.clone(), n.sim.as_of(1));
-    let out = tokio::task::spawn_blocking(move || collect_cmd(&config, &as_of).output())
-        .await
-        .expect("join")
-        .expect("run");
+    let out = common::bin::output(&mut collect_cmd(&config, &as_of));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),
@@ -55,10 +52,7 @@ async fn a_second_run_is_refused_while_the_first_holds_the_store() {
     let n = SimNight::start(options(3, 300, 1)).await;
     let _held = Store::open(&n.config.storage.database).expect("first holder");
     let (config, as_of) = (n.config_path.clone(), n.sim.as_of(1));
-    let out = tokio::task::spawn_blocking(move || collect_cmd(&config, &as_of).output())
-        .await
-        .expect("join")
-        .expect("run");
+    let out = common::bin::output(&mut collect_cmd(&config, &as_of));
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("déjà utilisée par une autre exécution"));
 }
@@ -68,15 +62,7 @@ async fn a_broken_configuration_exits_2_and_names_the_line() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("v.toml");
     std::fs::write(&path, "[locataire]\ntenant_id = \"pas-un-guid\"\n").expect("write");
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(BIN)
-            .args(["collect", "--config"])
-            .arg(&path)
-            .output()
-    })
-    .await
-    .expect("join")
-    .expect("run");
+    let out = common::bin::output(Command::new(BIN).args(["collect", "--config"]).arg(&path));
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("v.toml:2:"), "{err}");
@@ -159,10 +145,7 @@ async fn sigkill_mid_night_loses_nothing_and_the_next_run_matches_an_uninterrupt
     let perms = std::fs::metadata(&config).expect("meta").permissions();
     std::fs::set_permissions(&ref_config, perms).expect("chmod");
     let (rc, a) = (ref_config.clone(), as_of.clone());
-    let out = tokio::task::spawn_blocking(move || collect_cmd(&rc, &a).output())
-        .await
-        .expect("join")
-        .expect("run");
+    let out = common::bin::output(&mut collect_cmd(&rc, &a));
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -199,10 +182,7 @@ async fn sigkill_mid_night_loses_nothing_and_the_next_run_matches_an_uninterrupt
 
     // The next run completes and stores what the uninterrupted run stored.
     let (c, a) = (config.clone(), as_of.clone());
-    let out = tokio::task::spawn_blocking(move || collect_cmd(&c, &a).output())
-        .await
-        .expect("join")
-        .expect("run");
+    let out = common::bin::output(&mut collect_cmd(&c, &a));
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -231,16 +211,12 @@ async fn run_collects_evaluates_and_exits_4_on_findings_at_fail_on() {
     let n = SimNight::start(options(4, 300, 2)).await;
     let (config, as_of) = (n.config_path.clone(), n.sim.as_of(2));
     let (c, a) = (config.clone(), as_of.clone());
-    let plain = tokio::task::spawn_blocking(move || {
+    let plain = common::bin::output(
         Command::new(BIN)
             .args(["run", "--sans-progression", "--config"])
             .arg(&c)
-            .args(["--as-of", &a])
-            .output()
-    })
-    .await
-    .expect("join")
-    .expect("run");
+            .args(["--as-of", &a]),
+    );
     let stdout = String::from_utf8_lossy(&plain.stdout);
     assert_eq!(
         plain.status.code(),
@@ -259,7 +235,7 @@ async fn run_collects_evaluates_and_exits_4_on_findings_at_fail_on() {
         .collect();
     assert_eq!(csv.len(), 1, "the nightly CSV is written");
     let (c, a) = (config.clone(), as_of.clone());
-    let strict = tokio::task::spawn_blocking(move || {
+    let strict = common::bin::output(
         Command::new(BIN)
             .args([
                 "run",
@@ -269,26 +245,18 @@ async fn run_collects_evaluates_and_exits_4_on_findings_at_fail_on() {
                 "--config",
             ])
             .arg(&c)
-            .args(["--as-of", &a])
-            .output()
-    })
-    .await
-    .expect("join")
-    .expect("run");
+            .args(["--as-of", &a]),
+    );
     assert_eq!(
         strict.status.code(),
         Some(4),
         "the simulated tenant has critical findings"
     );
-    let bad = tokio::task::spawn_blocking(move || {
+    let bad = common::bin::output(
         Command::new(BIN)
             .args(["run", "--fail-on", "grave", "--config"])
-            .arg(&config)
-            .output()
-    })
-    .await
-    .expect("join")
-    .expect("run");
+            .arg(&config),
+    );
     assert_eq!(bad.status.code(), Some(2));
 }
 
@@ -300,15 +268,7 @@ async fn doctor_names_the_missing_permission_source_by_source() {
     })
     .await;
     let config = n.config_path.clone();
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(BIN)
-            .args(["doctor", "--config"])
-            .arg(&config)
-            .output()
-    })
-    .await
-    .expect("join")
-    .expect("run");
+    let out = common::bin::output(Command::new(BIN).args(["doctor", "--config"]).arg(&config));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),

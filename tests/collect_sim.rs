@@ -322,11 +322,10 @@ async fn without_the_exchange_mailbox_list_rules_are_read_for_every_member() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_takes_concurrency_and_no_batch() {
     let n = SimNight::start(options(17, 400, 3)).await;
-    let bin = env!("CARGO_BIN_EXE_vigie365");
     let config = n.config_path.clone();
     let as_of = n.sim.as_of(3);
     let run = |args: Vec<String>| {
-        tokio::task::spawn_blocking(move || std::process::Command::new(bin).args(args).output())
+        common::bin::output(std::process::Command::new(common::bin::BIN).args(args))
     };
     let base = |extra: &[&str]| -> Vec<String> {
         let mut v: Vec<String> = [
@@ -343,17 +342,11 @@ async fn the_cli_takes_concurrency_and_no_batch() {
         v.extend(extra.iter().map(|s| s.to_string()));
         v
     };
-    let out = run(base(&["--concurrency", "0"]))
-        .await
-        .expect("join")
-        .expect("run");
+    let out = run(base(&["--concurrency", "0"]));
     assert_eq!(out.status.code(), Some(2), "0 is refused");
     assert_eq!(n.sim.stats().requests, 0, "nothing was sent");
 
-    let out = run(base(&["--concurrency", "1", "--no-batch"]))
-        .await
-        .expect("join")
-        .expect("run");
+    let out = run(base(&["--concurrency", "1", "--no-batch"]));
     assert_eq!(
         out.status.code(),
         Some(0),

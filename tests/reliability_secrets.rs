@@ -11,7 +11,7 @@ use vigie365::sim::{FaultRates, SimOptions};
 
 use common::sim_night::{SimNight, options};
 
-const BIN: &str = env!("CARGO_BIN_EXE_vigie365");
+use common::bin::BIN;
 /// Every token the simulated tenant issues starts with this header.
 const TOKEN_PREFIX: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJub25lIiwic2ltIjp0cnVlfQ";
 
@@ -54,7 +54,7 @@ async fn neither_the_secret_nor_a_token_leaks_anywhere() {
     let (dir, config_path) = (&n.dir, &n.config_path);
     let as_of = n.sim.as_of(3);
     let config = config_path.clone();
-    let out = tokio::task::spawn_blocking(move || {
+    let out = common::bin::output(
         Command::new(BIN)
             .args([
                 "run",
@@ -65,12 +65,8 @@ async fn neither_the_secret_nor_a_token_leaks_anywhere() {
                 "--config",
             ])
             .arg(&config)
-            .args(["--as-of", &as_of])
-            .output()
-    })
-    .await
-    .expect("join")
-    .expect("run");
+            .args(["--as-of", &as_of]),
+    );
     assert!(
         out.status.code().is_some_and(|c| c == 3 || c == 0),
         "{}",
@@ -92,15 +88,11 @@ async fn neither_the_secret_nor_a_token_leaks_anywhere() {
         std::os::unix::fs::PermissionsExt::from_mode(0o600),
     )
     .expect("chmod");
-    let out2 = tokio::task::spawn_blocking(move || {
+    let out2 = common::bin::output(
         Command::new(BIN)
             .args(["collect", "--sans-progression", "--config"])
-            .arg(&wrong_path)
-            .output()
-    })
-    .await
-    .expect("join")
-    .expect("run");
+            .arg(&wrong_path),
+    );
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out2.stdout),

@@ -1,2 +1,3 @@
+pub mod bin;
 pub mod sim_night;
 pub mod wiremock_graph;
