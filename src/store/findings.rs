@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::params;
 use serde::Serialize;
 
-use super::{RunId, Store, StoreError};
+use super::{RunId, Store, StoreError, sql_error};
 
 /// A finding as a night stored it (the lifecycle needs only identity and the JSON).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -65,11 +65,7 @@ impl Store {
         not_evaluated: &[String],
         posture: &[PostureFigure],
     ) -> Result<LifecycleDelta, StoreError> {
-        let path = self.path.clone();
-        let sql = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
+        let sql = sql_error(&self.path);
         let tx = self.conn.transaction().map_err(sql)?;
         for table in ["finding_events", "finding_nights", "posture", "evaluations"] {
             tx.execute(

@@ -309,10 +309,7 @@ impl Store {
     }
 
     fn sql(&self, source: rusqlite::Error) -> StoreError {
-        StoreError::Sqlite {
-            path: self.path.clone(),
-            source,
-        }
+        sql_error(&self.path)(source)
     }
 
     fn configure(&mut self) -> Result<(), StoreError> {
@@ -464,11 +461,7 @@ impl Store {
         run: RunId,
         items: &[T],
     ) -> Result<WriteStats, StoreError> {
-        let path = self.path.clone();
-        let sql = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
+        let sql = sql_error(&self.path);
         let kind = T::KIND.as_str();
         let tx = self.conn.transaction().map_err(sql)?;
         let mut stats = WriteStats::default();
@@ -676,6 +669,15 @@ impl Store {
 
     /// One `(key, data)` row of `versions`, parsed.
     fn parse_row<T: Record>(&self, row: &rusqlite::Row<'_>) -> Result<(String, T), StoreError> {
+        self.parse_json(T::KIND.as_str(), row)
+    }
+
+    /// A `(key, JSON)` row, parsed; a row that does not parse names its kind and key.
+    fn parse_json<T: serde::de::DeserializeOwned>(
+        &self,
+        kind: &str,
+        row: &rusqlite::Row<'_>,
+    ) -> Result<(String, T), StoreError> {
         let key: String = row.get(0).map_err(|e| self.sql(e))?;
         let data = row
             .get_ref(1)
@@ -685,7 +687,7 @@ impl Store {
         match serde_json::from_str(data) {
             Ok(item) => Ok((key, item)),
             Err(e) => Err(StoreError::Corrupt {
-                kind: T::KIND.as_str().into(),
+                kind: kind.into(),
                 key,
                 detail: e.to_string(),
             }),
@@ -700,11 +702,7 @@ impl Store {
         tz: chrono_tz::Tz,
         items: &[SignIn],
     ) -> Result<usize, StoreError> {
-        let path = self.path.clone();
-        let sql = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
+        let sql = sql_error(&self.path);
         let tx = self.conn.transaction().map_err(sql)?;
         let mut new = 0;
         {
@@ -835,17 +833,7 @@ impl Store {
         .map_err(|e| self.sql(e))?;
         let mut out = Vec::new();
         while let Some(row) = rows.next().map_err(|e| self.sql(e))? {
-            let id: String = row.get(0).map_err(|e| self.sql(e))?;
-            let data = row
-                .get_ref(1)
-                .map_err(|e| self.sql(e))?
-                .as_str()
-                .map_err(|e| self.sql(e.into()))?;
-            out.push(serde_json::from_str(data).map_err(|e| StoreError::Corrupt {
-                kind: "signin".into(),
-                key: id,
-                detail: e.to_string(),
-            })?);
+            out.push(self.parse_json("signin", row)?.1);
         }
         Ok(out)
     }
@@ -892,11 +880,7 @@ impl Store {
         user_ids: &[String],
         to: &str,
     ) -> Result<(), StoreError> {
-        let path = self.path.clone();
-        let sql = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
+        let sql = sql_error(&self.path);
         let tx = self.conn.transaction().map_err(sql)?;
         {
             let mut upsert = tx
@@ -1000,11 +984,7 @@ impl Store {
         let data_horizon = as_of - chrono::Duration::days(retention.data_days);
         let data_day = data_horizon.date_naive().to_string();
         let data_ts = data_horizon.to_rfc3339();
-        let path = self.path.clone();
-        let sql = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
+        let sql = sql_error(&self.path);
         let tx = self.conn.transaction().map_err(sql)?;
         let mut n = tx
             .execute(
@@ -1045,6 +1025,15 @@ fn lock_path(path: &Path) -> PathBuf {
     let mut p = path.as_os_str().to_owned();
     p.push(".lock");
     PathBuf::from(p)
+}
+
+/// Turns SQLite errors into store errors naming the base, for code that holds a transaction
+/// (and so cannot borrow the store for [`Store::sql`]).
+pub(crate) fn sql_error(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + Copy + '_ {
+    move |source| StoreError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// Current records of a kind, in key order.
