@@ -70,6 +70,7 @@ enum Command {
     Config(ConfigCommand),
 }
 
+// Also flattened into `run`: the night's instant, the progress bars, the pace.
 #[derive(clap::Args, Debug)]
 struct CollectArgs {
     /// Instant de référence de la nuit (RFC 3339) ; par défaut maintenant. Sert aux essais
@@ -101,14 +102,8 @@ struct RunArgs {
     /// (critique, élevée, moyenne, faible, info).
     #[arg(long, value_name = "SÉVÉRITÉ", value_parser = parse_severity)]
     fail_on: Option<SeverityArg>,
-    /// Instant de référence de la nuit (RFC 3339) ; par défaut maintenant.
-    #[arg(long, value_name = "INSTANT")]
-    as_of: Option<chrono::DateTime<chrono::Utc>>,
-    /// Pas de barres de progression, même sur un terminal.
-    #[arg(long)]
-    sans_progression: bool,
     #[command(flatten)]
-    pace: PaceArgs,
+    night: CollectArgs,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -429,9 +424,9 @@ fn nightly(cli_config: Option<&std::path::Path>, args: &RunArgs) -> Outcome {
         let config = load_config(cli_config)?;
         let report = collect_night(
             &config,
-            args.as_of.unwrap_or_else(chrono::Utc::now),
-            !args.sans_progression,
-            args.pace,
+            args.night.as_of.unwrap_or_else(chrono::Utc::now),
+            !args.night.sans_progression,
+            args.night.pace,
         )?;
         if report.status == vigie365::store::RunStatus::Failed {
             return Ok(Outcome::Failed);
