@@ -7,14 +7,12 @@
 //! credentials.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
 
-use crate::collect::{Progress, Settings, collect_night};
-use crate::graph::GraphClient;
+use crate::pipeline::{Job, Pace, Pipeline, PipelineError, Until};
 use crate::sim::{Sim, SimOptions};
-use crate::store::{RunStatus, Store};
+use crate::store::RunStatus;
 
 /// What the demo simulates.
 #[derive(Debug, Clone)]
@@ -59,13 +57,19 @@ pub enum DemoError {
     #[error("configuration du locataire simulé : {0}")]
     Config(String),
     #[error(transparent)]
-    Store(#[from] crate::store::StoreError),
-    #[error(transparent)]
-    Collect(#[from] crate::collect::CollectError),
-    #[error(transparent)]
-    Night(#[from] crate::night::NightError),
+    Night(PipelineError),
     #[error("répertoire de la démonstration {path} : {detail}")]
     Io { path: PathBuf, detail: String },
+}
+
+impl From<PipelineError> for DemoError {
+    fn from(e: PipelineError) -> DemoError {
+        if e.is_configuration() {
+            DemoError::Config(e.to_string())
+        } else {
+            DemoError::Night(e)
+        }
+    }
 }
 
 fn remove_previous(dir: &Path) -> Result<(), DemoError> {
@@ -106,7 +110,7 @@ pub async fn simulate(
         ..SimOptions::default()
     })
     .await?;
-    let mut store: Option<Arc<Mutex<Store>>> = None;
+    let mut pipeline = Pipeline::new();
     let mut outcome = DemoOutcome {
         config: PathBuf::new(),
         store: PathBuf::new(),
@@ -119,34 +123,28 @@ pub async fn simulate(
         let files = sim.write_setup(&opts.dir, day)?;
         let config =
             crate::config::load(&files.config).map_err(|e| DemoError::Config(e.to_string()))?;
-        let store = match &store {
-            Some(s) => s.clone(),
-            None => {
-                let s = Arc::new(Mutex::new(Store::open(&config.storage.database)?));
-                store = Some(s.clone());
-                s
-            }
-        };
         let as_of = chrono::DateTime::parse_from_rfc3339(&sim.as_of(day))
             .map_err(|e| DemoError::Config(e.to_string()))?
             .with_timezone(&chrono::Utc);
-        let client =
-            GraphClient::from_config(&config).map_err(|e| DemoError::Config(e.to_string()))?;
-        let settings =
-            Settings::from_config(&config, as_of).map_err(|e| DemoError::Config(e.to_string()))?;
-        let report = collect_night(client, store.clone(), settings, Progress::hidden()).await?;
-        let (summary, _) = {
-            let mut s = store.lock().unwrap_or_else(|p| p.into_inner());
-            crate::night::evaluate_latest(&mut s, &config)?
+        let job = Job {
+            config: &config,
+            as_of,
+            pace: Pace::default(),
+            progress: false,
+            until: Until::Evaluated,
         };
+        let night = pipeline.night(&job, &mut |_| {}).await?;
         outcome.nights += 1;
-        if report.status == RunStatus::Complete {
+        if night.collection.status == RunStatus::Complete {
             outcome.complete_nights += 1;
         }
-        outcome.last_findings = summary.total;
+        // A night whose collection failed is not evaluated: the last count stands.
+        if let Some((summary, _)) = &night.evaluation {
+            outcome.last_findings = summary.total;
+        }
         outcome.config = files.config.clone();
         outcome.store = config.storage.database.clone();
-        on_night(day, report.status);
+        on_night(day, night.collection.status);
     }
     sim.shutdown().await;
     Ok(outcome)

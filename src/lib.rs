@@ -13,6 +13,7 @@ pub mod exit;
 pub mod graph;
 pub mod model;
 pub mod night;
+pub mod pipeline;
 pub mod queries;
 pub mod report;
 pub mod sim;

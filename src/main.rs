@@ -353,112 +353,54 @@ fn runtime() -> Result<tokio::runtime::Runtime, Outcome> {
         })
 }
 
-/// Prints the error and gives the outcome to exit with.
-fn fail<E: std::fmt::Display>(outcome: Outcome) -> impl FnOnce(E) -> Outcome {
-    move |e| {
-        eprintln!("vigie365 : {e}");
-        outcome
-    }
-}
-
-/// Collects one night: prints the per-source summary and returns the night's report.
-fn collect_night(
-    config: &vigie365::config::Config,
-    as_of: chrono::DateTime<chrono::Utc>,
-    progress: bool,
-    pace: PaceArgs,
-) -> Result<vigie365::collect::NightReport, Outcome> {
-    let mut settings =
-        vigie365::collect::Settings::from_config(config, as_of).map_err(fail(Outcome::Usage))?;
-    if let Some(n) = pace.concurrency {
-        settings = settings.with_concurrency(n as usize);
-    }
-    if pace.no_batch {
-        settings = settings.without_batch();
-    }
-    let client = vigie365::graph::GraphClient::from_config(config).map_err(fail(Outcome::Usage))?;
-    let store =
-        vigie365::store::Store::open(&config.storage.database).map_err(fail(Outcome::Failed))?;
-    let store = std::sync::Arc::new(std::sync::Mutex::new(store));
-    let progress = if progress {
-        vigie365::collect::Progress::new(true)
-    } else {
-        vigie365::collect::Progress::hidden()
+/// Runs one night through the pipeline as far as `until`; the stages' summaries go to stdout.
+fn night(
+    cli_config: Option<&std::path::Path>,
+    args: &CollectArgs,
+    until: vigie365::pipeline::Until,
+    fail_on: Option<vigie365::checks::Severity>,
+) -> Outcome {
+    let inner = || -> Result<Outcome, Outcome> {
+        let config = load_config(cli_config)?;
+        let job = vigie365::pipeline::Job {
+            config: &config,
+            as_of: args.as_of.unwrap_or_else(chrono::Utc::now),
+            pace: vigie365::pipeline::Pace {
+                concurrency: args.pace.concurrency,
+                no_batch: args.pace.no_batch,
+            },
+            progress: !args.sans_progression,
+            until,
+        };
+        let night = runtime()?
+            .block_on(vigie365::pipeline::Pipeline::new().night(&job, &mut |s| print!("{s}")))
+            .map_err(|e| {
+                eprintln!("vigie365 : {e}");
+                if e.is_configuration() {
+                    Outcome::Usage
+                } else {
+                    Outcome::Failed
+                }
+            })?;
+        Ok(night.outcome(fail_on))
     };
-    let report = runtime()?
-        .block_on(vigie365::collect::collect_night(
-            client, store, settings, progress,
-        ))
-        .map_err(fail(Outcome::Failed))?;
-    print!("{}", vigie365::collect::summary_fr(&report));
-    Ok(report)
-}
-
-fn collection_outcome(report: &vigie365::collect::NightReport) -> Outcome {
-    match report.status {
-        vigie365::store::RunStatus::Complete => Outcome::Complete,
-        vigie365::store::RunStatus::Partial => Outcome::Partial,
-        _ => Outcome::Failed,
-    }
+    inner().unwrap_or_else(|o| o)
 }
 
 fn collect(cli_config: Option<&std::path::Path>, args: &CollectArgs) -> Outcome {
-    let result = load_config(cli_config).and_then(|config| {
-        collect_night(
-            &config,
-            args.as_of.unwrap_or_else(chrono::Utc::now),
-            !args.sans_progression,
-            args.pace,
-        )
-    });
-    match result {
-        Ok(report) => collection_outcome(&report),
-        Err(o) => o,
-    }
+    night(cli_config, args, vigie365::pipeline::Until::Collected, None)
 }
 
 /// The nightly job: collect, evaluate, nightly outputs (`constats-AAAA-MM-JJ.csv` and `.jsonl`). Exit code: 1 if the night failed,
 /// else 4 if findings reach `--fail-on`, else 3 if a source could not be read, else 0.
 fn nightly(cli_config: Option<&std::path::Path>, args: &RunArgs) -> Outcome {
-    let inner = || -> Result<Outcome, Outcome> {
-        let config = load_config(cli_config)?;
-        let report = collect_night(
-            &config,
-            args.night.as_of.unwrap_or_else(chrono::Utc::now),
-            !args.night.sans_progression,
-            args.night.pace,
-        )?;
-        if report.status == vigie365::store::RunStatus::Failed {
-            return Ok(Outcome::Failed);
-        }
-        let mut store = vigie365::store::Store::open(&config.storage.database)
-            .map_err(fail(Outcome::Failed))?;
-        let (summary, evaluation) =
-            vigie365::night::evaluate_latest(&mut store, &config).map_err(fail(Outcome::Failed))?;
-        let night = vigie365::report::nightly::build(
-            &store,
-            Some(summary.night),
-            &config.tenant.establishment,
-        )
-        .map_err(fail(Outcome::Failed))?;
-        let files = vigie365::report::nightly::write(&night, &config.storage.outputs)
-            .map_err(fail(Outcome::Failed))?;
-        let text =
-            vigie365::report::nightly::summary(&night, &files, config.report.templates.as_deref())
-                .map_err(fail(Outcome::Failed))?;
-        print!("{text}");
-        if let Some(threshold) = args.fail_on {
-            let hit = evaluation
-                .findings
-                .iter()
-                .any(|f| !f.is_accepted() && f.severity <= threshold.0);
-            if hit {
-                return Ok(Outcome::Findings);
-            }
-        }
-        Ok(collection_outcome(&report))
-    };
-    inner().unwrap_or_else(|o| o)
+    let fail_on = args.fail_on.map(|s| s.0);
+    night(
+        cli_config,
+        &args.night,
+        vigie365::pipeline::Until::Written,
+        fail_on,
+    )
 }
 
 fn doctor(cli_config: Option<&std::path::Path>) -> Outcome {
@@ -541,15 +483,8 @@ fn report(cli_config: Option<&std::path::Path>, args: &ReportArgs) -> Outcome {
         .sortie
         .clone()
         .unwrap_or_else(|| config.storage.outputs.clone());
-    let result = vigie365::report::nightly::build(&store, args.nuit, &config.tenant.establishment)
-        .and_then(|n| {
-            let files = vigie365::report::nightly::write(&n, &dir)?;
-            let text =
-                vigie365::report::nightly::summary(&n, &files, config.report.templates.as_deref())?;
-            Ok((n, text))
-        });
-    match result {
-        Ok((n, text)) => {
+    match vigie365::pipeline::write_night(&store, args.nuit, &config, &dir) {
+        Ok((n, _, text)) => {
             print!("{text}");
             if n.is_partial() {
                 Outcome::Partial
