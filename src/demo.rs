@@ -58,6 +58,8 @@ pub enum DemoError {
     Config(String),
     #[error(transparent)]
     Night(PipelineError),
+    #[error("bilan de la démonstration : {0}")]
+    Bilan(String),
     #[error("répertoire de la démonstration {path} : {detail}")]
     Io { path: PathBuf, detail: String },
 }
@@ -148,4 +150,18 @@ pub async fn simulate(
     }
     sim.shutdown().await;
     Ok(outcome)
+}
+
+/// The bilan of the simulated year, written into the demo's output directory.
+pub fn bilan(
+    outcome: &DemoOutcome,
+    opts: &DemoOptions,
+) -> Result<(crate::report::bilan::Bilan, Vec<PathBuf>), DemoError> {
+    use crate::report::bilan;
+    let bilan_error = |e: &dyn std::fmt::Display| DemoError::Bilan(e.to_string());
+    let config = crate::config::load(&outcome.config).map_err(|e| bilan_error(&e))?;
+    let (b, _, rendered) =
+        bilan::of_simulation(&config, opts.start, opts.days).map_err(|e| bilan_error(&e))?;
+    let files = bilan::write(&rendered, &config.storage.outputs).map_err(|e| bilan_error(&e))?;
+    Ok((b, files))
 }

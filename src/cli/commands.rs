@@ -1,0 +1,217 @@
+//! One function per command of `vigie365`: load what it needs, call the library, print the
+//! French result on stdout and say how the command ended. Failures are returned as
+//! [`AppError`], never printed here.
+
+use std::path::Path;
+
+use super::AppError;
+use super::args::{BilanArgs, CollectArgs, DemoArgs, ReportArgs};
+use crate::checks::Severity;
+use crate::config::Config;
+use crate::exit::Outcome;
+use crate::pipeline::{Pipeline, Until};
+use crate::store::Store;
+
+/// What a command returns: how it ended, or why it could not do its work.
+pub type CommandResult = Result<Outcome, AppError>;
+
+/// Loads and validates the configuration; every problem is reported before anything runs.
+fn load_config(cli_path: Option<&Path>) -> Result<Config, AppError> {
+    Ok(crate::config::load(&crate::config::resolve_path(cli_path))?)
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, AppError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(AppError::Runtime)
+}
+
+fn complete_unless(partial: bool) -> Outcome {
+    if partial {
+        Outcome::Partial
+    } else {
+        Outcome::Complete
+    }
+}
+
+/// `collect` (`until` collected) and `run` (`until` written): one night through the
+/// pipeline, the stages' summaries on stdout. Exit code: 1 if the night failed, else 4 if
+/// findings reach `fail_on`, else 3 if a source could not be read, else 0.
+pub fn night(
+    cli_config: Option<&Path>,
+    args: &CollectArgs,
+    until: Until,
+    fail_on: Option<Severity>,
+) -> CommandResult {
+    let config = load_config(cli_config)?;
+    let job = args.job(&config, until);
+    let night = runtime()?.block_on(Pipeline::new().night(&job, &mut |s| print!("{s}")))?;
+    Ok(night.outcome(fail_on))
+}
+
+/// `evaluate`: the latest collected night into findings.
+pub fn evaluate(cli_config: Option<&Path>) -> CommandResult {
+    let config = load_config(cli_config)?;
+    let mut store = Store::open(&config.storage.database)?;
+    let (summary, _) = crate::night::evaluate_latest(&mut store, &config)?;
+    print!("{}", crate::night::summary_fr(&summary));
+    Ok(complete_unless(!summary.not_evaluated.is_empty()))
+}
+
+/// `evaluate --explain <upn>`.
+pub fn explain(cli_config: Option<&Path>, upn: &str) -> CommandResult {
+    let config = load_config(cli_config)?;
+    let store = Store::open_read_only(&config.storage.database)?;
+    print!("{}", crate::night::explain(&store, &config, upn)?);
+    Ok(Outcome::Complete)
+}
+
+/// `report`: the files of an evaluated night, again.
+pub fn report(cli_config: Option<&Path>, args: &ReportArgs) -> CommandResult {
+    let config = load_config(cli_config)?;
+    let store = Store::open_read_only(&config.storage.database)?;
+    let dir = args.sortie.as_deref().unwrap_or(&config.storage.outputs);
+    let (night, _, text) = crate::pipeline::write_night(&store, args.nuit, &config, dir)?;
+    print!("{text}");
+    Ok(complete_unless(night.is_partial()))
+}
+
+/// `bilan`: the yearly report of a period, from the store.
+pub fn bilan(cli_config: Option<&Path>, args: &BilanArgs) -> CommandResult {
+    use crate::report::bilan;
+    let config = load_config(cli_config)?;
+    let today = chrono::Utc::now()
+        .with_timezone(&config.evaluation.timezone)
+        .date_naive();
+    let period = args.period(today.pred_opt().unwrap_or(today))?;
+    let store = Store::open_read_only(&config.storage.database)?;
+    let dir = args.sortie.as_deref().unwrap_or(&config.storage.outputs);
+    let ctx = bilan::Context::from_config(&config);
+    let (b, files) = bilan::produce(&store, &period, &ctx, dir)?;
+    print!("{}", bilan::summary_fr(&b, &files));
+    Ok(Outcome::Complete)
+}
+
+/// `demo`: a simulated year through the nightly pipeline, then its bilan.
+pub fn demo(args: &DemoArgs) -> CommandResult {
+    let rt = runtime()?;
+    let opts = args.options();
+    eprintln!(
+        "vigie365 : démonstration — {} comptes simulés, {} nuits, graine {} (répertoire {})",
+        opts.accounts,
+        opts.days,
+        opts.seed,
+        opts.dir.display()
+    );
+    let started = std::time::Instant::now();
+    let o = rt.block_on(crate::demo::simulate(&opts, |day, _| {
+        if (day + 1) % 30 == 0 {
+            eprintln!("  nuit {} / {}", day + 1, opts.days);
+        }
+    }))?;
+    println!(
+        "Année simulée : {} nuits ({} complètes) en {:.0} s ; {} constats la dernière nuit.",
+        o.nights,
+        o.complete_nights,
+        started.elapsed().as_secs_f64(),
+        o.last_findings
+    );
+    println!(
+        "Configuration : {}\nBase : {}",
+        o.config.display(),
+        o.store.display()
+    );
+    let bilan_started = std::time::Instant::now();
+    let (b, files) = crate::demo::bilan(&o, &opts)?;
+    println!(
+        "Bilan de l'année simulée ({} constats relevés, {} corrigés) écrit en {:.1} s :",
+        b.sommaire.releves,
+        b.sommaire.corriges,
+        bilan_started.elapsed().as_secs_f64()
+    );
+    for f in files {
+        println!("  {}", f.display());
+    }
+    Ok(Outcome::Complete)
+}
+
+/// `sim`: serves the simulated tenant until interrupted.
+pub fn sim(args: crate::sim::SimArgs) -> CommandResult {
+    runtime()?.block_on(crate::sim::serve_cli(args))?;
+    Ok(Outcome::Complete)
+}
+
+/// `doctor`: the configuration, then tokens and permissions source by source.
+pub fn doctor(cli_config: Option<&Path>) -> CommandResult {
+    if config_check(cli_config, "\n") == Outcome::Usage {
+        return Ok(Outcome::Usage);
+    }
+    let config = load_config(cli_config)?;
+    let client = crate::graph::GraphClient::from_config(&config)?;
+    let report = runtime()?.block_on(crate::collect::doctor::run(&client));
+    print!("{}", report.to_text());
+    Ok(if report.all_ok() {
+        Outcome::Complete
+    } else if report.graph_token.is_err() && report.exchange_token.is_err() {
+        Outcome::Failed
+    } else {
+        Outcome::Partial
+    })
+}
+
+/// `config check` (and doctor's first step): every problem of the file, with `after` printed
+/// after the report. 2 if the file is not valid.
+pub fn config_check(cli_config: Option<&Path>, after: &str) -> Outcome {
+    let report = crate::config::check(&crate::config::resolve_path(cli_config));
+    println!("{report}{after}");
+    if report.is_valid() {
+        Outcome::Complete
+    } else {
+        Outcome::Usage
+    }
+}
+
+/// `checks [ID]`: the catalogue, or one check explained.
+pub fn checks(id: Option<&str>) -> CommandResult {
+    let Some(id) = id else {
+        print!("{}", crate::checks::registry::table_fr());
+        return Ok(Outcome::Complete);
+    };
+    let c = crate::checks::registry::get(&id.trim().to_uppercase())
+        .ok_or_else(|| AppError::UnknownCheck(id.to_string()))?;
+    let sources = if crate::checks::possible_needs(c).len() > c.needs.len() {
+        format!(
+            "{} (et group-members quand [classification] nomme des groupes)",
+            c.needs.join(", ")
+        )
+    } else {
+        c.needs.join(", ")
+    };
+    println!(
+        "{} — {} (sévérité {})\n{}\nRéférence : {}\nSources : {sources}",
+        c.id,
+        c.title_fr,
+        c.severity.label(),
+        c.doc,
+        c.reference,
+    );
+    Ok(Outcome::Complete)
+}
+
+/// `permissions`: what to grant the application, query by query.
+pub fn permissions() -> Outcome {
+    use crate::queries::{self, Api};
+    print!("{}", queries::permission_table());
+    println!(
+        "\nÀ accorder à l'application (type « Application », puis consentement administrateur) :"
+    );
+    for (api, permission) in queries::permissions_to_grant() {
+        let api = match api {
+            Api::Graph => "Microsoft Graph",
+            Api::Exchange => "Office 365 Exchange Online",
+        };
+        println!("  - {api} : {permission}");
+    }
+    Outcome::Complete
+}
