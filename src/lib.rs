@@ -2,7 +2,9 @@
 //! (MSSS-DIR04, orientation on generic CHSLD subscriptions) and its yearly bilan.
 //!
 //! The pipeline is `graph` → `collect` → `store` → `checks` → `report`; `sim` stands in for
-//! Microsoft in the demo, the end-to-end tests and the benchmark. See DESIGN.md.
+//! Microsoft in the demo, the end-to-end tests and the benchmark. `pipeline` runs a night
+//! through those stages for `vigie365 run`, the demo and the tests; `cli` is the command line
+//! over the library. See DESIGN.md.
 
 pub mod checks;
 pub mod classify;
