@@ -133,11 +133,6 @@ impl Pipeline {
         Pipeline::default()
     }
 
-    /// A pipeline over an already open store.
-    pub fn with_store(store: Arc<Mutex<Store>>) -> Pipeline {
-        Pipeline { store: Some(store) }
-    }
-
     fn store(&mut self, config: &Config) -> Result<Arc<Mutex<Store>>, StoreError> {
         if let Some(s) = &self.store {
             return Ok(s.clone());
