@@ -61,6 +61,7 @@ fn exit(result: Result<Outcome, AppError>) -> ExitCode {
         | AppError::Evaluate(_)
         | AppError::Report(_)
         | AppError::Demo(_)
+        | AppError::NightFailed { .. }
         | AppError::Runtime(_) => Outcome::Failed,
     };
     match &error {

@@ -36,8 +36,9 @@ fn complete_unless(partial: bool) -> Outcome {
 }
 
 /// `collect` (`until` collected) and `run` (`until` written): one night through the
-/// pipeline, the stages' summaries on stdout. Exit code: 1 if the night failed, else 4 if
-/// findings reach `fail_on`, else 3 if a source could not be read, else 0.
+/// pipeline, the stages' summaries on stdout. Exit code: 1 if the night failed (its cause
+/// on stderr, once), else 4 if findings reach `fail_on`, else 3 if a source could not be
+/// read, else 0.
 pub fn night(
     cli_config: Option<&Path>,
     args: &CollectArgs,
@@ -47,6 +48,12 @@ pub fn night(
     let config = load_config(cli_config)?;
     let job = args.job(&config, until);
     let night = runtime()?.block_on(Pipeline::new().night(&job, &mut |s| print!("{s}")))?;
+    if let Some(cause) = &night.collection.failure {
+        return Err(AppError::NightFailed {
+            run: night.collection.run,
+            cause: cause.clone(),
+        });
+    }
     Ok(night.outcome(fail_on))
 }
 

@@ -21,7 +21,9 @@
 //! Each page is written in one transaction. A source that fails (after its retries) or that
 //! the app may not read (403, missing licence) is recorded with its reason, the others go
 //! on, and the night ends `partial` (exit 3). Nothing is ever recorded as "nothing found"
-//! for a source that was not read.
+//! for a source that was not read. A night where Entra ID refused the token, or where no
+//! source could be read from Microsoft at all, ends `failed` (exit 1): the cause is said
+//! once ([`TokenFailure`]) and each source refers to it.
 
 mod directory;
 pub mod doctor;
@@ -39,7 +41,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::classify::Rules;
-use crate::graph::{Call, GraphClient, GraphError};
+use crate::graph::{AuthError, Call, GraphClient, GraphError};
 use crate::model::Record;
 use crate::queries::{self, Query};
 use crate::store::{RunId, RunStatus, SourceOutcome, SourceStatus, Store, StoreError};
@@ -160,6 +162,57 @@ pub struct NightReport {
     pub run: RunId,
     pub status: RunStatus,
     pub sources: Vec<SourceReport>,
+    /// Why no token could be had, when that is why sources failed (said once).
+    pub token: Option<TokenFailure>,
+    /// Why the night failed, as recorded in the store; `None` unless `status` is failed.
+    pub failure: Option<String>,
+}
+
+/// No request could be made because the token could not be had: every source fails with
+/// this one cause, which the summary says once and each source refers to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenFailure {
+    /// Entra ID refused the application's credentials (wrong, expired or revoked secret,
+    /// certificate, consent): no later request will do better, the night fails.
+    pub refused: bool,
+    /// The cause and its fix, on one line.
+    pub cause: String,
+}
+
+impl TokenFailure {
+    /// The token failure behind `err`, if that is what it is.
+    pub fn of(err: &GraphError) -> Option<TokenFailure> {
+        let GraphError::Auth(auth) = err else {
+            return None;
+        };
+        let cause = match auth {
+            AuthError::Refused {
+                audience,
+                code,
+                hint,
+                ..
+            } => format!("Entra ID a refusé le jeton {audience} ({code}) : {hint}"),
+            other => other
+                .to_string()
+                .replace("\n  correctif :", " ; correctif :"),
+        };
+        Some(TokenFailure {
+            refused: !matches!(
+                auth,
+                AuthError::Unreachable { .. } | AuthError::Malformed { .. }
+            ),
+            cause,
+        })
+    }
+
+    /// What each source says instead of repeating the cause.
+    pub fn reference(&self) -> &'static str {
+        if self.refused {
+            "non lue : jeton refusé, voir plus haut"
+        } else {
+            "non lue : jeton non obtenu, voir plus haut"
+        }
+    }
 }
 
 impl NightReport {
@@ -193,6 +246,9 @@ pub fn summary_fr(r: &NightReport) -> String {
         RunStatus::Interrupted | RunStatus::Running => "interrompue",
     };
     out.push_str(&format!("Collecte n° {} : {status}\n", r.run));
+    if let Some(t) = &r.token {
+        out.push_str(&format!("  {}\n", t.cause));
+    }
     for s in &r.sources {
         let word = match s.outcome.status {
             SourceStatus::Collected => "lue",
@@ -218,6 +274,8 @@ pub(crate) struct Ctx {
     pub progress: Progress,
     writer: writer::Writer,
     reports: Mutex<Vec<SourceReport>>,
+    /// The first token failure of the night.
+    token: Mutex<Option<TokenFailure>>,
 }
 
 pub(crate) fn query(name: &'static str) -> Result<&'static Query, CollectError> {
@@ -304,18 +362,36 @@ pub(crate) fn dependency_failed(because: &str, records: i64, pages: i64) -> Sour
     }
 }
 
-/// Turns a remote error into the outcome of its source.
-pub(crate) fn failed(err: &GraphError, query: &Query, records: i64, pages: i64) -> SourceOutcome {
+/// Turns a remote error into the outcome of its source. A token failure is kept as the
+/// night's one cause; the source refers to it.
+pub(crate) fn failed(
+    ctx: &Ctx,
+    err: &GraphError,
+    query: &Query,
+    records: i64,
+    pages: i64,
+) -> SourceOutcome {
     let status = if err.is_access_denied() {
         SourceStatus::NotCollected
     } else {
         SourceStatus::Failed
     };
+    let reason = match TokenFailure::of(err) {
+        Some(t) => {
+            let reference = t.reference().to_string();
+            ctx.token
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get_or_insert(t);
+            reference
+        }
+        None => err.to_string(),
+    };
     SourceOutcome {
         status,
         records,
         pages,
-        reason: Some(err.to_string()),
+        reason: Some(reason),
         permission: err
             .is_access_denied()
             .then(|| query.permissions.join(" et ")),
@@ -378,7 +454,7 @@ where
             Ok(None) => break,
             Err(e) => {
                 writes.drain().await?;
-                return Ok(Err(failed(&e, query, records, pages)));
+                return Ok(Err(failed(ctx, &e, query, records, pages)));
             }
         }
     }
@@ -411,12 +487,20 @@ pub async fn collect_night(
         progress,
         writer: writer::Writer::start(store),
         reports: Mutex::new(Vec::new()),
+        token: Mutex::new(None),
     };
     let result = run_sources(&ctx).await;
     let mut sources = std::mem::take(&mut *ctx.reports.lock().unwrap_or_else(|p| p.into_inner()));
     sources.sort_by(|a, b| a.source.cmp(&b.source));
+    let token = ctx.token.lock().unwrap_or_else(|p| p.into_inner()).take();
+    // A source read from Microsoft made at least one request (a page); one with nothing to
+    // ask (no group to expand) says nothing about whether the tenant could be read.
+    let read_any = sources
+        .iter()
+        .any(|s| s.outcome.status == SourceStatus::Collected && s.outcome.pages > 0);
     let status = match &result {
         Err(_) => RunStatus::Failed,
+        Ok(()) if token.as_ref().is_some_and(|t| t.refused) || !read_any => RunStatus::Failed,
         Ok(())
             if sources
                 .iter()
@@ -424,26 +508,25 @@ pub async fn collect_night(
         {
             RunStatus::Complete
         }
-        Ok(())
-            if sources
-                .iter()
-                .any(|s| s.outcome.status == SourceStatus::Collected) =>
-        {
-            RunStatus::Partial
-        }
-        Ok(()) => RunStatus::Failed,
+        Ok(()) => RunStatus::Partial,
     };
     let error = match &result {
         Err(e) => Some(e.to_string()),
         Ok(()) if status == RunStatus::Failed => {
-            sources.iter().find_map(|s| s.outcome.reason.clone())
+            token.as_ref().map(|t| t.cause.clone()).or_else(|| {
+                sources
+                    .iter()
+                    .filter(|s| s.outcome.status != SourceStatus::Collected)
+                    .find_map(|s| s.outcome.reason.clone())
+            })
         }
         Ok(()) => None,
     };
     let (as_of, retention) = (ctx.settings.as_of, ctx.settings.retention);
+    let stored = error.clone();
     let closed = ctx
         .store(move |s| {
-            s.finish_run(run, status, error.as_deref())?;
+            s.finish_run(run, status, stored.as_deref())?;
             s.purge(as_of, retention)?;
             Ok(())
         })
@@ -456,6 +539,8 @@ pub async fn collect_night(
         run,
         status,
         sources,
+        token,
+        failure: error,
     })
 }
 

@@ -201,7 +201,7 @@ pub(crate) async fn sign_ins(
     }
     if let Some(e) = &t.error {
         in_scope.close();
-        ctx.finish(&q.name, failed(e, q, t.records, t.pages))
+        ctx.finish(&q.name, failed(ctx, e, q, t.records, t.pages))
             .await?;
         return Ok(());
     }
