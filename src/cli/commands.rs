@@ -118,10 +118,10 @@ pub fn demo(args: &DemoArgs) -> CommandResult {
         }
     }))?;
     println!(
-        "Année simulée : {} nuits ({} complètes) en {:.0} s ; {} constats la dernière nuit.",
+        "Année simulée : {} nuits ({} complètes) en {} ; {} constats la dernière nuit.",
         o.nights,
         o.complete_nights,
-        started.elapsed().as_secs_f64(),
+        seconds(started.elapsed()),
         o.last_findings
     );
     println!(
@@ -132,15 +132,22 @@ pub fn demo(args: &DemoArgs) -> CommandResult {
     let bilan_started = std::time::Instant::now();
     let (b, files) = crate::demo::bilan(&o, &opts)?;
     println!(
-        "Bilan de l'année simulée ({} constats relevés, {} corrigés) écrit en {:.1} s :",
+        "Bilan de l'année simulée ({} constats relevés, {} corrigés) écrit en {} :",
         b.sommaire.releves,
         b.sommaire.corriges,
-        bilan_started.elapsed().as_secs_f64()
+        seconds(bilan_started.elapsed())
     );
     for f in files {
         println!("  {}", f.display());
     }
     Ok(Outcome::Complete)
+}
+
+/// « 0,2 s », « 41 s »: a duration as the user reads it, with a decimal comma.
+fn seconds(d: std::time::Duration) -> String {
+    let s = d.as_secs_f64();
+    let decimals = if s < 10.0 { 1 } else { 0 };
+    format!("{}\u{a0}s", crate::report::fr::decimal(s, decimals))
 }
 
 /// `sim`: serves the simulated tenant until interrupted.
