@@ -1,12 +1,14 @@
 //! What the command line says, said in French: dates refused with the expected format and
 //! an example, defaults and environment variables in the help, durations with a decimal
-//! comma.
+//! comma, an unknown account for `--explain` as a usage error, and which findings made
+//! `--fail-on` exit 4.
 
 mod common;
 
 use std::process::{Command, Output};
 
 use common::bin::BIN;
+use common::sim_night::{SimNight, options};
 
 fn vigie365(args: &[&str]) -> Output {
     Command::new(BIN).args(args).output().expect("run vigie365")
@@ -109,4 +111,50 @@ fn the_demo_gives_its_durations_with_a_decimal_comma() {
         !seconds.contains('.') && seconds.chars().all(|c| c.is_ascii_digit() || c == ','),
         "{bilan}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fail_on_names_the_findings_and_explain_refuses_an_unknown_account() {
+    let n = SimNight::start(options(4, 300, 2)).await;
+    let (config, as_of) = (n.config_path.clone(), n.sim.as_of(2));
+    let out = common::bin::output(
+        Command::new(BIN)
+            .args([
+                "run",
+                "--sans-progression",
+                "--fail-on",
+                "élevée",
+                "--config",
+            ])
+            .arg(&config)
+            .args(["--as-of", &as_of]),
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(4), "{stdout}{stderr}");
+    let why: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("vigie365 :"))
+        .collect();
+    assert_eq!(why.len(), 1, "{stderr}");
+    assert!(
+        why[0].contains("--fail-on élevée")
+            && why[0].contains("critique ")
+            && why[0].contains("élevée ")
+            && why[0].contains('@'),
+        "counts per severity and the first subjects: {}",
+        why[0]
+    );
+
+    let out = common::bin::output(
+        Command::new(BIN)
+            .args(["evaluate", "--explain", "personne@nulle.part", "--config"])
+            .arg(&config),
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("aucun compte « personne@nulle.part »"),
+        "{stderr}"
+    );
+    n.shutdown().await;
 }

@@ -54,7 +54,45 @@ pub fn night(
             cause: cause.clone(),
         });
     }
-    Ok(night.outcome(fail_on))
+    let outcome = night.outcome(fail_on);
+    if let (Outcome::Findings, Some(threshold)) = (outcome, fail_on) {
+        eprintln!(
+            "vigie365 : {}",
+            fail_on_fr(&night.reaching(threshold), threshold)
+        );
+    }
+    Ok(outcome)
+}
+
+/// Why `--fail-on` exits 4, on one line: how many findings per severity at or above the
+/// threshold, and the first few.
+fn fail_on_fr(found: &[&crate::checks::Finding], threshold: Severity) -> String {
+    const SHOWN: usize = 3;
+    let per_severity: Vec<String> = Severity::ALL
+        .into_iter()
+        .filter(|s| *s <= threshold)
+        .map(|s| {
+            let n = found.iter().filter(|f| f.severity == s).count();
+            format!("{} {n}", s.label())
+        })
+        .collect();
+    let first: Vec<String> = found
+        .iter()
+        .take(SHOWN)
+        .map(|f| format!("{} {}", f.check, f.subject))
+        .collect();
+    let more = match found.len().saturating_sub(SHOWN) {
+        0 => String::new(),
+        n => format!(" et {n} autre(s)"),
+    };
+    format!(
+        "code 4 (--fail-on {}) : {} constat(s) non accepté(s) à ce niveau ou au-dessus ({}) : {}{more} ; \
+         la liste complète est dans les fichiers de constats du jour",
+        threshold.label(),
+        found.len(),
+        per_severity.join(", "),
+        first.join(", "),
+    )
 }
 
 /// `evaluate`: the latest collected night into findings.
