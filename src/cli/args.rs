@@ -254,7 +254,7 @@ impl DemoArgs {
             accounts: self.accounts,
             days: self.days,
             seed: self.seed,
-            dir: self.dir.clone(),
+            dir: std::path::absolute(&self.dir).unwrap_or_else(|_| self.dir.clone()),
             ..crate::demo::DemoOptions::default()
         }
     }

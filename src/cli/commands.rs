@@ -163,9 +163,10 @@ pub fn demo(args: &DemoArgs) -> CommandResult {
         o.last_findings
     );
     println!(
-        "Configuration : {}\nBase : {}",
+        "Configuration : {}\nBase : {}\nVérité terrain du simulateur (constats attendus, nuit par nuit) : {}",
         o.config.display(),
-        o.store.display()
+        o.store.display(),
+        crate::demo::truth_dir(&opts.dir).display()
     );
     let bilan_started = std::time::Instant::now();
     let (b, files) = crate::demo::bilan(&o, &opts)?;
