@@ -117,8 +117,8 @@ pub async fn simulate(
     for day in 0..opts.days {
         sim.set_day(day);
         let files = sim.write_setup(&opts.dir, day)?;
-        let config =
-            crate::config::load(&files.config).map_err(|e| DemoError::Config(e.to_string()))?;
+        let config = crate::config::load(&files.config, &crate::checks::registry::load_options())
+            .map_err(|e| DemoError::Config(e.to_string()))?;
         let store = match &store {
             Some(s) => s.clone(),
             None => {

@@ -337,7 +337,7 @@ fn init_logs(format: LogFormat, verbose: u8, quiet: bool) {
 /// Loads and validates the configuration; every problem is printed before anything runs.
 fn load_config(cli_path: Option<&std::path::Path>) -> Result<vigie365::config::Config, Outcome> {
     let path = vigie365::config::resolve_path(cli_path);
-    vigie365::config::load(&path).map_err(|errors| {
+    vigie365::config::load(&path, &vigie365::checks::registry::load_options()).map_err(|errors| {
         eprintln!("{errors}");
         Outcome::Usage
     })
@@ -462,7 +462,10 @@ fn nightly(cli_config: Option<&std::path::Path>, args: &RunArgs) -> Outcome {
 }
 
 fn doctor(cli_config: Option<&std::path::Path>) -> Outcome {
-    let report = vigie365::config::check(&vigie365::config::resolve_path(cli_config));
+    let report = vigie365::config::check(
+        &vigie365::config::resolve_path(cli_config),
+        &vigie365::checks::registry::load_options(),
+    );
     println!("{report}\n");
     if !report.is_valid() {
         return Outcome::Usage;
@@ -626,7 +629,9 @@ fn demo_bilan(
     outcome: &vigie365::demo::DemoOutcome,
     opts: &vigie365::demo::DemoOptions,
 ) -> Result<(vigie365::report::bilan::Bilan, Vec<PathBuf>), String> {
-    let config = vigie365::config::load(&outcome.config).map_err(|e| e.to_string())?;
+    let config =
+        vigie365::config::load(&outcome.config, &vigie365::checks::registry::load_options())
+            .map_err(|e| e.to_string())?;
     let (b, _, rendered) = vigie365::report::bilan::of_simulation(&config, opts.start, opts.days)
         .map_err(|e| e.to_string())?;
     let files = vigie365::report::bilan::write(&rendered, &config.storage.outputs)
@@ -775,7 +780,10 @@ fn checks(id: Option<&str>) -> Outcome {
 }
 
 fn config_check(cli_config: Option<&std::path::Path>) -> Outcome {
-    let report = vigie365::config::check(&vigie365::config::resolve_path(cli_config));
+    let report = vigie365::config::check(
+        &vigie365::config::resolve_path(cli_config),
+        &vigie365::checks::registry::load_options(),
+    );
     println!("{report}");
     if report.is_valid() {
         Outcome::Complete
