@@ -14,11 +14,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::{ReportError, escape, output, template::Template};
-use crate::checks::{Accepted, Severity, registry};
+use crate::checks::{Accepted, Severity, Tag, registry};
 use crate::store::{RunRow, RunStatus, SourceRow, SourceStatus, Store, StoredFinding};
-
-/// Checks whose findings say whether the tenant would block the forwarding.
-const BLOCKABLE: [&str; 3] = ["FWD-PUB-01", "FWD-EXT-01", "FWD-DIS-01"];
 
 /// The parts of a stored finding's JSON the reports read (`checks::Finding`, owned).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -286,7 +283,7 @@ fn blocked_fr(r: &Row) -> &'static str {
     match r.bloquee_par_locataire {
         Some(true) => "oui",
         Some(false) => "non",
-        None if BLOCKABLE.contains(&r.controle.as_str()) => "inconnu",
+        None if registry::has_tag(&r.controle, Tag::TenantCanBlock) => "inconnu",
         None => "",
     }
 }
