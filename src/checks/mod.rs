@@ -79,8 +79,13 @@ pub fn possible_needs(info: &CheckInfo) -> Vec<&'static str> {
 
 /// Runs every check of the registry whose sources were collected that night.
 pub fn evaluate(snapshot: &Snapshot, config: &Config) -> Evaluation {
+    evaluate_of(REGISTRY, snapshot, config)
+}
+
+/// [`evaluate`] with any list of checks.
+pub fn evaluate_of(checks: &[&CheckInfo], snapshot: &Snapshot, config: &Config) -> Evaluation {
     let mut out = Evaluation::default();
-    for info in REGISTRY {
+    for info in checks {
         let missing: Vec<String> = needs(info, config)
             .into_iter()
             .filter(|s| snapshot.source_status(s) != Some(SourceStatus::Collected))

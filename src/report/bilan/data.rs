@@ -27,7 +27,7 @@ use serde::Serialize;
 use super::super::ReportError;
 use super::super::nightly::FindingData;
 use crate::checks::forwarding::{fwd_dis_01, fwd_ext_01, fwd_org_01, fwd_pub_01, fwd_trn_01};
-use crate::checks::{Family, REGISTRY, Severity, Tag, registry};
+use crate::checks::{CheckInfo, Family, REGISTRY, Severity, Tag, registry};
 use crate::store::{
     EvaluationRow, RunRow, RunStatus, SourceRow, SourceStatus, Store, StoredFinding,
 };
@@ -493,6 +493,17 @@ pub fn compute(
     establishment: &str,
     tenant: &str,
 ) -> Result<Bilan, ReportError> {
+    compute_of(REGISTRY, store, period, establishment, tenant)
+}
+
+/// [`compute`] with any list of checks: one table row and one nightly series each.
+pub fn compute_of(
+    checks: &[&CheckInfo],
+    store: &Store,
+    period: &Period,
+    establishment: &str,
+    tenant: &str,
+) -> Result<Bilan, ReportError> {
     let asof = period.arrete_au.unwrap_or(period.au);
     if period.du > period.au {
         return Err(ReportError::Period(format!(
@@ -524,7 +535,7 @@ pub fn compute(
     let eps = episodes(&events);
 
     // Nights of the period, as evaluated.
-    let mut per_check: BTreeMap<String, Vec<Option<u32>>> = REGISTRY
+    let mut per_check: BTreeMap<String, Vec<Option<u32>>> = checks
         .iter()
         .map(|c| (c.id.to_string(), Vec::with_capacity(period_nights.len())))
         .collect();
@@ -693,14 +704,14 @@ pub fn compute(
 
     // Findings of the period and their figures.
     let mut details = Vec::new();
-    let mut controles: Vec<Controle> = REGISTRY
+    let mut controles: Vec<Controle> = checks
         .iter()
         .map(|c| Controle {
             id: c.id,
             titre: c.title_fr,
             reference: c.reference,
             gravite: severity_id(c.severity),
-            famille: family(c.id),
+            famille: c.family.id(),
             releves: 0,
             nouveaux: 0,
             corriges: 0,
