@@ -49,7 +49,9 @@ fn simulate(days: u32) -> Year {
         outcome.complete_nights, days,
         "every simulated night is complete"
     );
-    let config = vigie365::config::load(&outcome.config).expect("demo configuration");
+    let config =
+        vigie365::config::load(&outcome.config, &vigie365::checks::registry::load_options())
+            .expect("demo configuration");
     Year {
         _dir: dir,
         demo_dir,
