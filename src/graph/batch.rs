@@ -12,6 +12,7 @@ use std::time::Duration;
 use http::Method;
 use serde::Deserialize;
 
+use super::auth::Audience;
 use super::client::{Call, GraphClient, decode};
 use super::error::{GraphError, Refused, RequestLabel, classify_refusal};
 use super::retry::{is_transient, parse_retry_after};
@@ -171,7 +172,7 @@ impl GraphClient {
             }
             if stale_token {
                 self.tokens()
-                    .invalidate_generation(crate::graph::Audience::Graph, resp.token_generation)
+                    .invalidate_generation(Audience::Graph, resp.token_generation)
                     .await;
             }
             if !retry.is_empty() {

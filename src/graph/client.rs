@@ -24,8 +24,9 @@ use url::Url;
 use super::auth::{Audience, TokenProvider};
 use super::error::{GraphError, Refused, RequestLabel, classify_refusal, parse_error_body};
 use super::retry::{RetryPolicy, is_transient, retry_after};
-use super::throttle::{Limiters, Limits, ThrottleClass};
-use crate::queries::{Api, Query};
+use super::throttle::{Limiters, Limits};
+use super::transport::describe_reqwest;
+use crate::queries::{Api, Query, ThrottleClass};
 
 /// Settings of the engine, from the configuration.
 #[derive(Debug, Clone)]
@@ -56,45 +57,6 @@ impl ClientSettings {
             max_body_bytes: 64 * 1024 * 1024,
             timeout: Duration::from_secs(120),
         }
-    }
-}
-
-/// The shared HTTP client: rustls with the ring provider, no automatic redirects (they are
-/// followed by hand, to the configured hosts only).
-pub fn http_client(timeout: Duration) -> Result<reqwest::Client, String> {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(timeout)
-        .connect_timeout(Duration::from_secs(30))
-        .user_agent(concat!("vigie365/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| describe_reqwest(&e))
-}
-
-/// A short French description of a transport error, without URLs' query strings.
-pub fn describe_reqwest(e: &reqwest::Error) -> String {
-    let kind = if e.is_timeout() {
-        "délai dépassé"
-    } else if e.is_connect() {
-        "connexion impossible"
-    } else if e.is_body() || e.is_decode() {
-        "réponse interrompue"
-    } else if e.is_request() {
-        "connexion interrompue"
-    } else {
-        "erreur de transport"
-    };
-    let mut detail = String::new();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        detail = s.to_string();
-        source = s.source();
-    }
-    if detail.is_empty() {
-        kind.to_string()
-    } else {
-        format!("{kind} ({detail})")
     }
 }
 
