@@ -9,7 +9,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::params;
 use serde::Serialize;
 
-use super::{RunId, Store, StoreError, sql_error};
+use super::db::Store;
+use super::error::{StoreError, sql_error};
+use super::runs::{RunId, RunRow, RunStatus};
 
 /// A finding as a night stored it (the lifecycle needs only identity and the JSON).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -284,13 +286,12 @@ impl Store {
     }
 
     /// The latest run that can be evaluated (complete or partial) at or before `run` if given.
-    pub fn latest_evaluable_run(&self) -> Result<Option<super::RunRow>, StoreError> {
-        Ok(self.runs()?.into_iter().rev().find(|r| {
-            matches!(
-                r.status,
-                super::RunStatus::Complete | super::RunStatus::Partial
-            )
-        }))
+    pub fn latest_evaluable_run(&self) -> Result<Option<RunRow>, StoreError> {
+        Ok(self
+            .runs()?
+            .into_iter()
+            .rev()
+            .find(|r| matches!(r.status, RunStatus::Complete | RunStatus::Partial)))
     }
 }
 
