@@ -23,12 +23,11 @@ use std::sync::Mutex;
 
 use http::Method;
 
-use super::directory::odata_escape;
+use super::context::{Ctx, collected, dependency_failed, failed, query};
+use super::error::CollectError;
 use super::feed::Chunks;
+use super::paging::{WRITE_DEPTH, join_workers, odata_escape};
 use super::writer::InFlight;
-use super::{
-    CollectError, Ctx, WRITE_DEPTH, collected, dependency_failed, failed, join_workers, query,
-};
 use crate::graph::models as wire;
 use crate::graph::{Call, GraphError, Refusal};
 use crate::model::SignIn;
