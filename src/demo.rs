@@ -142,8 +142,8 @@ pub async fn simulate(
         let files = sim.write_setup(&dir, day)?;
         let kept = truth.join(files.truth.file_name().unwrap_or_default());
         std::fs::rename(&files.truth, &kept).map_err(io_error(&kept))?;
-        let config =
-            crate::config::load(&files.config).map_err(|e| DemoError::Config(e.to_string()))?;
+        let config = crate::config::load(&files.config, &crate::checks::registry::load_options())
+            .map_err(|e| DemoError::Config(e.to_string()))?;
         let as_of = chrono::DateTime::parse_from_rfc3339(&sim.as_of(day))
             .map_err(|e| DemoError::Config(e.to_string()))?
             .with_timezone(&chrono::Utc);
@@ -178,7 +178,8 @@ pub fn bilan(
 ) -> Result<(crate::report::bilan::Bilan, Vec<PathBuf>), DemoError> {
     use crate::report::bilan;
     let bilan_error = |e: &dyn std::fmt::Display| DemoError::Bilan(e.to_string());
-    let config = crate::config::load(&outcome.config).map_err(|e| bilan_error(&e))?;
+    let config = crate::config::load(&outcome.config, &crate::checks::registry::load_options())
+        .map_err(|e| bilan_error(&e))?;
     let (b, _, rendered) =
         bilan::of_simulation(&config, opts.start, opts.days).map_err(|e| bilan_error(&e))?;
     let files = bilan::write(&rendered, &config.storage.outputs).map_err(|e| bilan_error(&e))?;

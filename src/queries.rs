@@ -11,7 +11,64 @@ use std::sync::LazyLock;
 
 use serde::Deserialize;
 
-use crate::graph::ThrottleClass;
+/// A throttle class of GRAPH-NOTES.md: how Microsoft limits a request family (each file of
+/// `queries/` names its own), and so which limiter of `graph` it waits on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ThrottleClass {
+    /// Users, groups: a resource-unit token bucket per app and tenant.
+    Directory,
+    /// `$select=signInActivity` on users: 10 requests per minute.
+    SignInActivity,
+    /// Sign-in logs and registration details: 5 requests per 10 seconds.
+    IdentityReports,
+    /// Conditional access policies and named locations: 1 request per second.
+    ConditionalAccess,
+    /// Mailbox settings (inbox rules): per mailbox, and the global app limit.
+    Outlook,
+    /// Exchange Online admin API: undocumented, kept modest.
+    ExchangeAdmin,
+}
+
+impl ThrottleClass {
+    pub const ALL: [ThrottleClass; 6] = [
+        ThrottleClass::Directory,
+        ThrottleClass::SignInActivity,
+        ThrottleClass::IdentityReports,
+        ThrottleClass::ConditionalAccess,
+        ThrottleClass::Outlook,
+        ThrottleClass::ExchangeAdmin,
+    ];
+
+    /// Stable snake_case name, as in `queries/` and the logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ThrottleClass::Directory => "directory",
+            ThrottleClass::SignInActivity => "sign_in_activity",
+            ThrottleClass::IdentityReports => "identity_reports",
+            ThrottleClass::ConditionalAccess => "conditional_access",
+            ThrottleClass::Outlook => "outlook",
+            ThrottleClass::ExchangeAdmin => "exchange_admin",
+        }
+    }
+
+    /// Counted by Microsoft over a sliding window of requests (not a token bucket).
+    pub fn sliding_window(self) -> bool {
+        matches!(
+            self,
+            ThrottleClass::SignInActivity
+                | ThrottleClass::IdentityReports
+                | ThrottleClass::ConditionalAccess
+                | ThrottleClass::ExchangeAdmin
+        )
+    }
+
+    /// Limited per app and tenant as a whole (Outlook is limited per mailbox: a 429 for one
+    /// mailbox says nothing of the others).
+    pub fn tenant_wide(self) -> bool {
+        self != ThrottleClass::Outlook
+    }
+}
 
 /// The files of `queries/`, embedded in the binary. A test checks that this list and the
 /// folder hold the same files.

@@ -10,6 +10,11 @@ use vigie365::config::{
     self, Code, Config, ConfigError, Credentials, KeyDer, LoadOptions, resolve_secret_with,
 };
 
+/// The check ids an exception may name: the registry's, as the binary passes them.
+fn options() -> LoadOptions<'static> {
+    vigie365::checks::registry::load_options()
+}
+
 const SECRET: &str = "Zq8~S3cr3t-Qu1-N3-D01t-J4m41s-S0rt1r";
 
 fn config_text(identifiants: &str) -> String {
@@ -57,7 +62,7 @@ fn inline_secret_is_refused_when_the_file_is_readable_by_others() {
     let dir = tempdir();
     let text = config_text(&format!("secret = \"{SECRET}\""));
     let path = write(dir.path(), "vigie365.toml", &text, 0o644);
-    let result = config::load(&path);
+    let result = config::load(&path, &options());
     assert_eq!(codes(&result), vec![(8, Code::SecretPermissions)]);
     let Err(errors) = result else { return };
     let shown = format!("{errors}\n{errors:?}");
@@ -71,12 +76,12 @@ fn inline_secret_is_refused_when_the_file_is_readable_by_others() {
     // The same file, made private, is accepted.
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
         .unwrap_or_else(|e| panic!("{e}"));
-    let c = config::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let c = config::load(&path, &options()).unwrap_or_else(|e| panic!("{e}"));
     assert!(matches!(&c.credentials, Credentials::SecretInline(_)));
     let secret = resolve_secret_with(&c, |_| None).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(secret.expose(), SECRET);
     // Never printed: not by the secret, the credentials, the configuration, nor `check`.
-    let report = config::check_with(&path, &LoadOptions::default(), |_| None);
+    let report = config::check_with(&path, &options(), |_| None);
     assert!(report.is_valid(), "{report}");
     for shown in [
         format!("{secret} {secret:?}"),
@@ -95,7 +100,11 @@ fn inline_secret_is_refused_when_the_file_is_readable_by_others() {
 
 #[test]
 fn a_secret_in_a_syntax_error_is_not_echoed() {
-    let r = Config::from_toml_str(&config_text(&format!("secret = \"{SECRET}")), "v.toml");
+    let r = Config::from_toml_str(
+        &config_text(&format!("secret = \"{SECRET}")),
+        "v.toml",
+        &options(),
+    );
     assert_eq!(codes(&r), vec![(8, Code::Syntax)]);
     let shown = r.err().map(|e| format!("{e} {e:?}")).unwrap_or_default();
     assert!(!shown.contains(SECRET), "{shown}");
@@ -104,7 +113,7 @@ fn a_secret_in_a_syntax_error_is_not_echoed() {
 #[test]
 fn inline_secret_in_text_has_no_file_mode_to_check() {
     let text = config_text(&format!("secret = \"{SECRET}\""));
-    let c = Config::from_toml_str(&text, "virtuel.toml");
+    let c = Config::from_toml_str(&text, "virtuel.toml", &options());
     assert!(matches!(
         c,
         Ok(Config {
@@ -120,7 +129,7 @@ fn secret_file_must_be_private_and_is_read_at_use_time() {
     let secret = write(dir.path(), "secret", format!("{SECRET}\n"), 0o640);
     let text = config_text("secret_fichier = \"secret\"");
     let path = write(dir.path(), "vigie365.toml", &text, 0o644);
-    let result = config::load(&path);
+    let result = config::load(&path, &options());
     assert_eq!(codes(&result), vec![(8, Code::SecretPermissions)]);
     let shown = result.err().map(|e| e.to_string()).unwrap_or_default();
     assert!(
@@ -131,7 +140,7 @@ fn secret_file_must_be_private_and_is_read_at_use_time() {
     for mode in [0o600, 0o400] {
         std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(mode))
             .unwrap_or_else(|e| panic!("{e}"));
-        let c = config::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        let c = config::load(&path, &options()).unwrap_or_else(|e| panic!("{e}"));
         assert!(matches!(&c.credentials, Credentials::SecretFile(p) if *p == secret));
         let s = resolve_secret_with(&c, |_| None).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(s.expose(), SECRET, "one trailing newline is removed");
@@ -140,7 +149,7 @@ fn secret_file_must_be_private_and_is_read_at_use_time() {
     // Made readable after loading: refused at use time, naming the file and the fix.
     std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o644))
         .unwrap_or_else(|e| panic!("{e}"));
-    let c = Config::from_toml_str(&text, dir.path().join("v.toml"));
+    let c = Config::from_toml_str(&text, dir.path().join("v.toml"), &options());
     assert!(c.is_err(), "the static check sees the mode too");
     let mut c = Config::for_tests();
     c.credentials = Credentials::SecretFile(secret.clone());
@@ -157,6 +166,7 @@ fn secret_env_is_resolved_at_use_time() {
     let c = Config::from_toml_str(
         &config_text("secret_env = \"VIGIE365_CLIENT_SECRET\""),
         "v.toml",
+        &options(),
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let env = |var: &str| (var == "VIGIE365_CLIENT_SECRET").then(|| OsString::from(SECRET));
@@ -184,7 +194,7 @@ fn check_reports_an_unset_secret_variable_at_its_line() {
         config_text("secret_env = \"VIGIE365_CLIENT_SECRET\""),
         0o644,
     );
-    let report = config::check_with(&path, &LoadOptions::default(), |_| None);
+    let report = config::check_with(&path, &options(), |_| None);
     assert!(!report.is_valid());
     assert_eq!(report.problems.len(), 1);
     let d = &report.problems[0];
@@ -197,7 +207,7 @@ fn check_reports_an_unset_secret_variable_at_its_line() {
     );
 
     let env = |_: &str| Some(OsString::from(SECRET));
-    let report = config::check_with(&path, &LoadOptions::default(), env);
+    let report = config::check_with(&path, &options(), env);
     assert!(report.is_valid(), "{report}");
     assert_eq!(
         report.summary_fr,
@@ -213,6 +223,7 @@ fn a_secret_pasted_as_a_variable_name_is_not_echoed() {
     let r = Config::from_toml_str(
         &config_text(&format!("secret_env = \"{SECRET}\"")),
         "v.toml",
+        &options(),
     );
     assert_eq!(codes(&r), vec![(8, Code::InvalidValue)]);
     let shown = r.err().map(|e| format!("{e} {e:?}")).unwrap_or_default();
@@ -222,7 +233,7 @@ fn a_secret_pasted_as_a_variable_name_is_not_echoed() {
 
 #[test]
 fn exactly_one_credential_mode() {
-    let none = Config::from_toml_str(&config_text(""), "v.toml");
+    let none = Config::from_toml_str(&config_text(""), "v.toml", &options());
     assert_eq!(codes(&none), vec![(7, Code::CredentialMode)]);
 
     let two = Config::from_toml_str(
@@ -230,6 +241,7 @@ fn exactly_one_credential_mode() {
             "certificat = \"a.pem\"\nsecret = \"{SECRET}\"\ncle_privee = \"b.pem\""
         )),
         "v.toml",
+        &options(),
     );
     let Err(e) = &two else {
         panic!("two modes must be refused")
@@ -245,7 +257,7 @@ fn exactly_one_credential_mode() {
     );
     assert!(!e.to_string().contains(SECRET));
 
-    let half = Config::from_toml_str(&config_text("certificat = \"a.pem\""), "v.toml");
+    let half = Config::from_toml_str(&config_text("certificat = \"a.pem\""), "v.toml", &options());
     let half = half.err().map(|e| e.to_string()).unwrap_or_default();
     assert!(
         half.contains("« certificat » sans « cle_privee »"),
@@ -264,7 +276,7 @@ fn cert_dir(key_fixture: &str, key_mode: u32) -> (tempfile::TempDir, String) {
 
 fn load_in(dir: &Path, text: &str) -> Result<Config, config::ConfigErrors> {
     let path = write(dir, "vigie365.toml", text, 0o600);
-    config::load(&path)
+    config::load(&path, &options())
 }
 
 #[test]

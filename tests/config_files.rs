@@ -8,6 +8,11 @@ use vigie365::config::{
     self, Code, Config, Credentials, DomainPattern, LoadOptions, Severity, SignInActivity,
 };
 
+/// The check ids an exception may name: the registry's, as the binary passes them.
+fn options() -> LoadOptions<'static> {
+    vigie365::checks::registry::load_options()
+}
+
 fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -19,7 +24,7 @@ fn fixtures() -> PathBuf {
 #[test]
 fn the_example_file_loads_with_its_values() {
     let path = manifest_dir().join("vigie365.exemple.toml");
-    let c = match config::load(&path) {
+    let c = match config::load(&path, &options()) {
         Ok(c) => c,
         Err(e) => panic!("the example must load:\n{e}"),
     };
@@ -99,7 +104,7 @@ fn every_key_documented_in_the_example_is_known() {
         .collect();
     assert!(uncommented >= 15, "only {uncommented} commented keys found");
     let path = manifest_dir().join("vigie365.exemple.toml");
-    if let Err(e) = Config::from_toml_str(&text, &path) {
+    if let Err(e) = Config::from_toml_str(&text, &path, &options()) {
         let shape: Vec<_> = e
             .diagnostics
             .iter()
@@ -113,7 +118,7 @@ fn every_key_documented_in_the_example_is_known() {
 #[test]
 fn a_broken_file_reports_every_problem_at_its_line() {
     let path = fixtures().join("broken.toml");
-    let errors = match config::load(&path) {
+    let errors = match config::load(&path, &options()) {
         Ok(_) => panic!("broken.toml must be refused"),
         Err(e) => e,
     };
@@ -186,7 +191,7 @@ fn a_broken_file_reports_every_problem_at_its_line() {
 #[test]
 fn an_unreadable_file_is_one_whole_file_error() {
     let path = fixtures().join("absent.toml");
-    let errors = config::load(&path).err().map(|e| e.to_string());
+    let errors = config::load(&path, &options()).err().map(|e| e.to_string());
     let text = errors.unwrap_or_default();
     assert!(
         text.starts_with(&format!(
@@ -215,11 +220,7 @@ registre = "{register}"
 "#
     );
     // A virtual file in the fixtures directory: the relative register path resolves there.
-    Config::from_toml_str_with(
-        &text,
-        fixtures().join("virtuel.toml"),
-        &LoadOptions::default(),
-    )
+    Config::from_toml_str(&text, fixtures().join("virtuel.toml"), &options())
 }
 
 #[test]

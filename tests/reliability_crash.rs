@@ -119,7 +119,8 @@ fn reports_are_whole(dir: &Path) -> usize {
 }
 
 fn copy_config(config: &Path, dir: &Path, name: &str, db: &Path, outputs: &Path) -> PathBuf {
-    let cfg = vigie365::config::load(config).expect("config");
+    let cfg = vigie365::config::load(config, &vigie365::checks::registry::load_options())
+        .expect("config");
     let text = std::fs::read_to_string(config)
         .expect("text")
         .replace(

@@ -87,7 +87,7 @@ proptest! {
 
     #[test]
     fn no_configuration_text_makes_the_loader_panic(text in "(\\PC|\n|\\[|\\]|=|\"){0,400}") {
-        let _ = vigie365::config::Config::from_toml_str(&text, "fuzz.toml");
+        let _ = vigie365::config::Config::from_toml_str(&text, "fuzz.toml", &vigie365::checks::registry::load_options());
     }
 
     #[test]

@@ -15,7 +15,8 @@ use std::sync::OnceLock;
 use chrono::NaiveDate;
 use serde_json::Value;
 use vigie365::demo::DemoOptions;
-use vigie365::report::bilan::{self, Period};
+use vigie365::report::bilan::{self, Period, sections};
+use vigie365::report::doc;
 use vigie365::sim::GroundTruth;
 use vigie365::store::Store;
 
@@ -49,7 +50,9 @@ fn simulate(days: u32) -> Year {
         outcome.complete_nights, days,
         "every simulated night is complete"
     );
-    let config = vigie365::config::load(&outcome.config).expect("demo configuration");
+    let config =
+        vigie365::config::load(&outcome.config, &vigie365::checks::registry::load_options())
+            .expect("demo configuration");
     Year {
         _dir: dir,
         demo_dir,
@@ -509,6 +512,19 @@ fn the_committed_example_is_what_the_demo_renders_today() {
     );
 }
 
+/// One section whose layout is the point: the exceptions table of the demo's bilan, as
+/// Markdown. After a deliberate change, review the new text with
+/// `INSTA_UPDATE=always cargo test --test report_bilan exceptions_section` and `git diff`.
+#[test]
+fn the_exceptions_section_lays_out_each_accepted_risk() {
+    let y = year();
+    let period = Period::demo(y.start, DAYS).expect("period");
+    let ctx = bilan::Context::from_config(&y.config);
+    let b = bilan::compute(&store(y), &period, &ctx.establishment, &ctx.tenant).expect("bilan");
+    let md = doc::markdown(&sections::exceptions(&b));
+    insta::assert_snapshot!("bilan_exceptions_section", md);
+}
+
 #[test]
 fn rendering_twice_gives_the_same_bytes() {
     let y = year();
@@ -567,12 +583,9 @@ fn the_bilan_and_report_commands_write_private_files() {
 
     let o = cli(y, &["report", "--nuit", "2025-01-10", "--sortie", d]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        stdout.contains("Constats de la nuit du 2025-01-10"),
-        "{stdout}"
-    );
-    assert!(stdout.contains("Exceptions expirées (1)"), "{stdout}");
+    // The summary printed on stdout, as an operator reads it in the morning.
+    let stdout = String::from_utf8_lossy(&o.stdout).replace(d, "[sorties]");
+    insta::assert_snapshot!("report_stdout_night_2025_01_10", stdout);
     let csv = std::fs::read_to_string(dir.join("constats-2025-01-10.csv")).expect("csv");
     let rows = csv.lines().count() - 1;
     assert_eq!(rows, truth(y, 9).findings.len());

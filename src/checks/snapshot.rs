@@ -14,7 +14,7 @@ use crate::model::{
     AcceptedDomain, Account, CaPolicy, GroupMember, InboxRule, MailContact, Mailbox, NamedLocation,
     OutboundPolicy, Registration, RemoteDomain, SignIn, TransportRule,
 };
-use crate::store::{RunId, SourceRow, SourceStatus, Store, StoreError};
+use crate::store::{RunId, RunRow, SourceRow, SourceStatus, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SnapshotError {
@@ -119,6 +119,22 @@ impl<'s> Snapshot<'s> {
             .ok_or(SnapshotError::NoSuchRun(run))?;
         let rules = Rules::from_config(&config.classification)?;
         let everything = matches!(keep, Keep::Everything);
+        let mut snap = Snapshot::tenant_wide(store, &row, &rules)?;
+        let owner_ids = snap.read_forwarding(store, everything)?;
+        let named_upns = snap.named_upns(keep);
+        snap.read_accounts(store, &rules, everything, &owner_ids, &named_upns)?;
+        snap.name_rule_mailboxes();
+        Ok(snap)
+    }
+
+    /// The snapshot of a run with its tenant-wide records (policies, locations, contacts,
+    /// domains, transport rules, group members) and how its sources ended.
+    fn tenant_wide(
+        store: &'s Store,
+        row: &RunRow,
+        rules: &Rules,
+    ) -> Result<Snapshot<'s>, SnapshotError> {
+        let run = row.id;
         let mut group_members: HashMap<String, HashSet<String>> = HashMap::new();
         store.each_as_of::<GroupMember>(run, |m| {
             group_members
@@ -127,7 +143,7 @@ impl<'s> Snapshot<'s> {
                 .insert(m.user_id);
             Ok(())
         })?;
-        let mut snap = Snapshot {
+        Ok(Snapshot {
             run,
             as_of: row.as_of,
             night: row.night,
@@ -147,21 +163,29 @@ impl<'s> Snapshot<'s> {
             group_members,
             store: Some(StoreRef(store)),
             ..Snapshot::default()
-        };
-        // Forwarding: a rule without a target forwards nothing; a mailbox matters when it
-        // forwards or holds such a rule.
-        store.each_as_of::<InboxRule>(run, |r| {
+        })
+    }
+
+    /// Reads the inbox rules and mailboxes that matter to forwarding: a rule without a
+    /// target forwards nothing; a mailbox matters when it forwards or holds such a rule.
+    /// Returns the ids of the accounts that own them.
+    fn read_forwarding(
+        &mut self,
+        store: &Store,
+        everything: bool,
+    ) -> Result<HashSet<String>, SnapshotError> {
+        store.each_as_of::<InboxRule>(self.run, |r| {
             if everything || !r.targets.is_empty() {
-                snap.inbox_rules.push(r);
+                self.inbox_rules.push(r);
             }
             Ok(())
         })?;
-        let rule_owners: HashSet<String> = snap
+        let rule_owners: HashSet<String> = self
             .inbox_rules
             .iter()
             .map(|r| r.mailbox_user_id.clone())
             .collect();
-        store.each_as_of::<Mailbox>(run, |m| {
+        store.each_as_of::<Mailbox>(self.run, |m| {
             let set = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
             if everything
                 || set(&m.forwarding_smtp)
@@ -170,42 +194,59 @@ impl<'s> Snapshot<'s> {
                     .as_ref()
                     .is_some_and(|id| rule_owners.contains(id))
             {
-                snap.mailboxes.push(m);
+                self.mailboxes.push(m);
             }
             Ok(())
         })?;
         let mut owner_ids = rule_owners;
-        owner_ids.extend(snap.mailboxes.iter().filter_map(|m| m.user_id.clone()));
-        let mut named_upns: HashSet<String> = snap
+        owner_ids.extend(self.mailboxes.iter().filter_map(|m| m.user_id.clone()));
+        Ok(owner_ids)
+    }
+
+    /// The UPNs an account is kept for by name: the mailboxes and rules kept, the register,
+    /// and the account `evaluate --explain` asks about.
+    fn named_upns(&self, keep: Keep<'_>) -> HashSet<String> {
+        let mut named_upns: HashSet<String> = self
             .mailboxes
             .iter()
             .map(|m| subject_upn(&m.upn))
             .chain(
-                snap.inbox_rules
+                self.inbox_rules
                     .iter()
                     .filter(|r| !r.mailbox_upn.trim().is_empty())
                     .map(|r| subject_upn(&r.mailbox_upn)),
             )
             .collect();
-        if let Some(register) = &snap.register {
+        if let Some(register) = &self.register {
             named_upns.extend(register.accounts().iter().map(|u| subject_upn(u)));
         }
         if let Keep::FlaggableAnd(upn) = keep {
             named_upns.insert(subject_upn(upn));
         }
+        named_upns
+    }
 
-        let memberships = memberships(&snap.group_members, &rules);
+    /// Streams every account with its MFA registration: each is classified and tallied into
+    /// the posture figures, and kept only when a check can flag it (or `everything`).
+    fn read_accounts(
+        &mut self,
+        store: &Store,
+        rules: &Rules,
+        everything: bool,
+        owner_ids: &HashSet<String>,
+        named_upns: &HashSet<String>,
+    ) -> Result<(), SnapshotError> {
+        let memberships = memberships(&self.group_members, rules);
         let empty = HashSet::new();
-        let policies_known = posture::policies_known(&snap);
+        let policies_known = posture::policies_known(self);
         let mut tally = posture::Tally::default();
         let (mut accounts, mut classes, mut registrations) =
             (Vec::new(), HashMap::new(), HashMap::new());
         let mut read = 0usize;
-        store.each_as_of_with::<Account, Registration>(run, |a, registration| {
+        store.each_as_of_with::<Account, Registration>(self.run, |a, registration| {
             read += 1;
-            let c =
-                classify::classify(&a, memberships.get(a.id.as_str()).unwrap_or(&empty), &rules);
-            let coverage = mfa::coverage(&snap, &a.id);
+            let c = classify::classify(&a, memberships.get(a.id.as_str()).unwrap_or(&empty), rules);
+            let coverage = mfa::coverage(self, &a.id);
             let excluded = policies_known.then(|| c.enabled && !coverage.is_covered());
             tally.add(&c, registration.as_ref(), excluded);
             let exempted = !coverage.is_covered() && coverage.is_excluded_somewhere();
@@ -224,13 +265,12 @@ impl<'s> Snapshot<'s> {
             }
             Ok(())
         })?;
-        snap.accounts = accounts;
-        snap.classes = classes;
-        snap.registrations = registrations;
-        snap.tally = Some(tally);
-        snap.accounts_read = read;
-        snap.name_rule_mailboxes();
-        Ok(snap)
+        self.accounts = accounts;
+        self.classes = classes;
+        self.registrations = registrations;
+        self.tally = Some(tally);
+        self.accounts_read = read;
+        Ok(())
     }
 
     /// Classifies every account (and names the mailbox of each inbox rule): a snapshot

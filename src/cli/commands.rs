@@ -17,7 +17,10 @@ pub type CommandResult = Result<Outcome, AppError>;
 
 /// Loads and validates the configuration; every problem is reported before anything runs.
 fn load_config(cli_path: Option<&Path>) -> Result<Config, AppError> {
-    Ok(crate::config::load(&crate::config::resolve_path(cli_path))?)
+    Ok(crate::config::load(
+        &crate::config::resolve_path(cli_path),
+        &crate::checks::registry::load_options(),
+    )?)
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, AppError> {
@@ -216,7 +219,10 @@ pub fn doctor(cli_config: Option<&Path>) -> CommandResult {
 /// `config check` (and doctor's first step): every problem of the file, with `after` printed
 /// after the report. 2 if the file is not valid.
 pub fn config_check(cli_config: Option<&Path>, after: &str) -> Outcome {
-    let report = crate::config::check(&crate::config::resolve_path(cli_config));
+    let report = crate::config::check(
+        &crate::config::resolve_path(cli_config),
+        &crate::checks::registry::load_options(),
+    );
     println!("{report}{after}");
     if report.is_valid() {
         Outcome::Complete

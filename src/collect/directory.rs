@@ -2,18 +2,26 @@
 //! their classification, streamed), MFA registration details, and last sign-in activity of
 //! the accounts in scope.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use http::Method;
 
+use super::context::{Ctx, collected, dependency_failed, prefix, query};
+use super::error::CollectError;
 use super::feed::{Chunks, FeedTx};
-use super::{
-    Close, CollectError, Ctx, Memberships, collected, dependency_failed, paged, prefix, query,
-};
+use super::paging::{Close, odata_escape, paged};
 use crate::classify::{self, Class};
 use crate::graph::models as wire;
 use crate::model::{Account, Activity, CaPolicy, GroupMember, NamedLocation, Registration};
+
+/// Group memberships of the accounts, for classification: user id → group ids.
+pub(super) type Memberships = HashMap<String, HashSet<String>>;
+
+/// The in-scope set for one kind of account, as a lookup.
+fn lowercase_set(v: &[String]) -> HashSet<String> {
+    v.iter().map(|s| s.to_lowercase()).collect()
+}
 
 fn account(u: wire::User) -> Option<Account> {
     if u.removed.is_some() {
@@ -216,7 +224,7 @@ pub(crate) async fn users(
         &q.path,
         &[("$select", &q.select()), ("$top", &q.page_size.to_string())],
     )?;
-    let tracked: HashSet<String> = super::lowercase_set(&ctx.settings.tracked_upns);
+    let tracked: HashSet<String> = lowercase_set(&ctx.settings.tracked_upns);
     let empty = HashSet::new();
     let mut in_scope = 0usize;
     let outcome = paged(
@@ -443,11 +451,6 @@ pub(crate) async fn sign_in_activity(
     ctx.close_unseen(crate::model::Kind::Activity, None).await?;
     ctx.finish(&q.name, collected(records, pages, None)).await?;
     Ok(())
-}
-
-/// Escapes a value for an OData string literal (`'` is doubled).
-pub(crate) fn odata_escape(s: &str) -> String {
-    s.replace('\'', "''")
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 use http::Method;
 use serde::Serialize;
+use url::Url;
 
 use crate::graph::models as wire;
 use crate::graph::{Audience, Call, GraphClient, GraphError, Refusal};
@@ -111,128 +112,149 @@ async fn first_page<T: serde::de::DeserializeOwned>(
 
 /// Probes every query family with its cheapest request.
 pub async fn run(client: &GraphClient) -> Report {
-    let graph_token = client
-        .tokens()
-        .bearer(Audience::Graph)
-        .await
-        .map(|_| ())
-        .map_err(|e| e.to_string());
-    let exchange_token = client
-        .tokens()
-        .bearer(Audience::Exchange)
-        .await
-        .map(|_| ())
-        .map_err(|e| e.to_string());
+    let graph_token = token(client, Audience::Graph).await;
+    let exchange_token = token(client, Audience::Exchange).await;
+    let mut probe = Probe {
+        client,
+        some_user: Vec::new(),
+        ca_groups: Vec::new(),
+    };
     let mut verdicts = Vec::new();
-    let mut some_user: Vec<String> = Vec::new();
-    // Groups the conditional access policies name: the group-members probe reads one of them.
-    let mut ca_groups: Vec<String> = Vec::new();
     for q in queries::all() {
-        let result: Result<(), GraphError> = async {
-            match (q.api, q.name.as_str()) {
-                (Api::Exchange, _) => {
-                    let mut call = client.exchange_call(q)?;
-                    if let Some(body) = call.body.as_mut()
-                        && q.parameters.contains_key("ResultSize")
-                    {
-                        body["CmdletInput"]["Parameters"]["ResultSize"] = serde_json::json!(1);
-                    }
-                    first_page::<serde_json::Value>(client, call)
-                        .await
-                        .map(|_| ())
-                }
-                (_, "users") => {
-                    let url = client.graph_url(&q.path, &[("$select", "id"), ("$top", "5")])?;
-                    let users: Vec<wire::DirectoryMember> =
-                        first_page(client, Call::for_query(q, Method::GET, url)).await?;
-                    some_user = users.into_iter().map(|u| u.id).collect();
-                    Ok(())
-                }
-                (_, "users-sign-in-activity") => {
-                    let url = client
-                        .graph_url(&q.path, &[("$select", "id,signInActivity"), ("$top", "1")])?;
-                    first_page::<serde_json::Value>(client, Call::for_query(q, Method::GET, url))
-                        .await
-                        .map(|_| ())
-                }
-                (_, "group-members") => {
-                    let group = match ca_groups.first() {
-                        Some(g) => Some(g.clone()),
-                        None => {
-                            let groups_url = client
-                                .graph_url("/v1.0/groups", &[("$select", "id"), ("$top", "1")])?;
-                            let groups: Vec<wire::DirectoryMember> =
-                                first_page(client, Call::for_query(q, Method::GET, groups_url))
-                                    .await?;
-                            groups.first().map(|g| g.id.clone())
-                        }
-                    };
-                    match group {
-                        Some(g) => {
-                            let url = client.graph_url(
-                                &q.path.replace("{id}", &g),
-                                &[("$select", "id"), ("$top", "1")],
-                            )?;
-                            first_page::<serde_json::Value>(
-                                client,
-                                Call::for_query(q, Method::GET, url),
-                            )
-                            .await
-                            .map(|_| ())
-                        }
-                        None => Ok(()),
-                    }
-                }
-                (_, "conditional-access-policies") => {
-                    let url = client.graph_url(&q.path, &[])?;
-                    let policies: Vec<wire::ConditionalAccessPolicy> =
-                        first_page(client, Call::for_query(q, Method::GET, url)).await?;
-                    for p in &policies {
-                        if let Some(u) = p.conditions.as_ref().and_then(|c| c.users.as_ref()) {
-                            ca_groups
-                                .extend(u.exclude_groups.iter().chain(&u.include_groups).cloned());
-                        }
-                    }
-                    Ok(())
-                }
-                (_, "message-rules") => {
-                    // A user without a mailbox answers 404: try the first few.
-                    let mut last = Ok(());
-                    for id in &some_user {
-                        let url = client.graph_url(&q.path.replace("{id}", id), &[])?;
-                        last = first_page::<serde_json::Value>(
-                            client,
-                            Call::for_query(q, Method::GET, url),
-                        )
-                        .await
-                        .map(|_| ());
-                        match &last {
-                            Err(e) if e.refusal() == Some(Refusal::NotFound) => continue,
-                            _ => break,
-                        }
-                    }
-                    last
-                }
-                (_, "sign-ins") => {
-                    let url = client.graph_url(&q.path, &[("$top", "1")])?;
-                    first_page::<serde_json::Value>(client, Call::for_query(q, Method::GET, url))
-                        .await
-                        .map(|_| ())
-                }
-                _ => {
-                    let url = client.graph_url(&q.path, &[])?;
-                    let mut pager =
-                        client.pages::<serde_json::Value>(Call::for_query(q, Method::GET, url));
-                    pager.next_page().await.map(|_| ())
-                }
-            }
-        }
-        .await;
+        let result = probe.probe(q).await;
         verdicts.push(verdict(q, result));
     }
     Report {
         graph_token,
         exchange_token,
         verdicts,
+    }
+}
+
+/// Whether a token of that audience can be obtained (why not, in French).
+async fn token(client: &GraphClient, audience: Audience) -> Result<(), String> {
+    client
+        .tokens()
+        .bearer(audience)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// The probes of one `doctor` run, in catalogue order: what an earlier probe found feeds a
+/// later one.
+struct Probe<'c> {
+    client: &'c GraphClient,
+    /// A few users: the inbox rules probe reads one of their mailboxes.
+    some_user: Vec<String>,
+    /// Groups the conditional access policies name: the group-members probe reads one of them.
+    ca_groups: Vec<String>,
+}
+
+impl Probe<'_> {
+    /// The cheapest request of a query family.
+    async fn probe(&mut self, q: &Query) -> Result<(), GraphError> {
+        let client = self.client;
+        match (q.api, q.name.as_str()) {
+            (Api::Exchange, _) => self.exchange(q).await,
+            (_, "users") => {
+                let url = client.graph_url(&q.path, &[("$select", "id"), ("$top", "5")])?;
+                let users: Vec<wire::DirectoryMember> =
+                    first_page(client, Call::for_query(q, Method::GET, url)).await?;
+                self.some_user = users.into_iter().map(|u| u.id).collect();
+                Ok(())
+            }
+            (_, "users-sign-in-activity") => {
+                let url = client
+                    .graph_url(&q.path, &[("$select", "id,signInActivity"), ("$top", "1")])?;
+                self.answers(q, url).await
+            }
+            (_, "group-members") => self.group_members(q).await,
+            (_, "conditional-access-policies") => self.conditional_access(q).await,
+            (_, "message-rules") => self.message_rules(q).await,
+            (_, "sign-ins") => {
+                let url = client.graph_url(&q.path, &[("$top", "1")])?;
+                self.answers(q, url).await
+            }
+            _ => {
+                let url = client.graph_url(&q.path, &[])?;
+                let mut pager =
+                    client.pages::<serde_json::Value>(Call::for_query(q, Method::GET, url));
+                pager.next_page().await.map(|_| ())
+            }
+        }
+    }
+
+    /// Whether the first page of a GET comes back.
+    async fn answers(&self, q: &Query, url: Url) -> Result<(), GraphError> {
+        first_page::<serde_json::Value>(self.client, Call::for_query(q, Method::GET, url))
+            .await
+            .map(|_| ())
+    }
+
+    /// An Exchange cmdlet, asked for one result when it takes a size.
+    async fn exchange(&self, q: &Query) -> Result<(), GraphError> {
+        let mut call = self.client.exchange_call(q)?;
+        if let Some(body) = call.body.as_mut()
+            && q.parameters.contains_key("ResultSize")
+        {
+            body["CmdletInput"]["Parameters"]["ResultSize"] = serde_json::json!(1);
+        }
+        first_page::<serde_json::Value>(self.client, call)
+            .await
+            .map(|_| ())
+    }
+
+    /// The members of a group the policies name, or else of the tenant's first group.
+    async fn group_members(&self, q: &Query) -> Result<(), GraphError> {
+        let client = self.client;
+        let group = match self.ca_groups.first() {
+            Some(g) => Some(g.clone()),
+            None => {
+                let groups_url =
+                    client.graph_url("/v1.0/groups", &[("$select", "id"), ("$top", "1")])?;
+                let groups: Vec<wire::DirectoryMember> =
+                    first_page(client, Call::for_query(q, Method::GET, groups_url)).await?;
+                groups.first().map(|g| g.id.clone())
+            }
+        };
+        match group {
+            Some(g) => {
+                let url = client.graph_url(
+                    &q.path.replace("{id}", &g),
+                    &[("$select", "id"), ("$top", "1")],
+                )?;
+                self.answers(q, url).await
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// The policies, keeping the groups they name.
+    async fn conditional_access(&mut self, q: &Query) -> Result<(), GraphError> {
+        let url = self.client.graph_url(&q.path, &[])?;
+        let policies: Vec<wire::ConditionalAccessPolicy> =
+            first_page(self.client, Call::for_query(q, Method::GET, url)).await?;
+        for p in &policies {
+            if let Some(u) = p.conditions.as_ref().and_then(|c| c.users.as_ref()) {
+                self.ca_groups
+                    .extend(u.exclude_groups.iter().chain(&u.include_groups).cloned());
+            }
+        }
+        Ok(())
+    }
+
+    /// The inbox rules of a user: one without a mailbox answers 404, so try the first few.
+    async fn message_rules(&self, q: &Query) -> Result<(), GraphError> {
+        let mut last = Ok(());
+        for id in &self.some_user {
+            let url = self.client.graph_url(&q.path.replace("{id}", id), &[])?;
+            last = self.answers(q, url).await;
+            match &last {
+                Err(e) if e.refusal() == Some(Refusal::NotFound) => continue,
+                _ => break,
+            }
+        }
+        last
     }
 }

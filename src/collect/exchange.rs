@@ -4,8 +4,10 @@
 //! internal). They share the Exchange admin throttle class and are read one after the other.
 //! The mailboxes go to inbox rules page by page, as they are read.
 
+use super::context::{Ctx, collected, query};
+use super::error::CollectError;
 use super::feed::FeedTx;
-use super::{Close, CollectError, Ctx, collected, query};
+use super::paging::{Close, paged};
 use crate::graph::models as wire;
 use crate::model::{
     AcceptedDomain, MailContact, Mailbox, OutboundPolicy, Record, RemoteDomain, TransportRule,
@@ -25,7 +27,7 @@ where
     let q = query(name)?;
     ctx.start(&q.name).await?;
     let call = ctx.client.exchange_call(q)?;
-    let outcome = super::paged(ctx, q, call, convert, Close::All, on_page).await?;
+    let outcome = paged(ctx, q, call, convert, Close::All, on_page).await?;
     let ok = outcome.is_ok();
     ctx.finish(
         &q.name,

@@ -13,10 +13,11 @@ use std::sync::Mutex;
 use http::Method;
 use tokio::sync::watch;
 
+use super::context::{Ctx, collected, dependency_failed, prefix, query};
+use super::directory;
+use super::error::CollectError;
 use super::feed::{self, Chunks};
-use super::{
-    CollectError, Ctx, collected, dependency_failed, directory, join_workers, prefix, query,
-};
+use super::paging::join_workers;
 use crate::graph::models as wire;
 use crate::graph::{BatchRequest, Call, GraphError, MAX_BATCH, Refusal};
 use crate::model::{InboxRule, Kind, RuleAction};

@@ -19,19 +19,21 @@
 //! anyway: no chunk of its own, no extra request. A night whose chunk of an account failed
 //! leaves it unread: the next night reads its history again.
 
-use std::sync::Mutex;
+use std::collections::HashSet;
+use std::sync::{Mutex, MutexGuard};
 
+use chrono::{DateTime, Utc};
 use http::Method;
 
-use super::directory::odata_escape;
+use super::context::{Ctx, collected, dependency_failed, failed, query};
+use super::error::CollectError;
 use super::feed::Chunks;
+use super::paging::{WRITE_DEPTH, join_workers, odata_escape};
 use super::writer::InFlight;
-use super::{
-    CollectError, Ctx, WRITE_DEPTH, collected, dependency_failed, failed, join_workers, query,
-};
 use crate::graph::models as wire;
 use crate::graph::{Call, GraphError, Refusal};
 use crate::model::SignIn;
+use crate::queries::Query;
 
 const WATERMARK: &str = "sign-ins";
 
@@ -56,7 +58,7 @@ fn sign_in(s: wire::SignIn) -> SignIn {
 }
 
 /// Formats an instant as Graph's filters expect it.
-fn odata_time(t: chrono::DateTime<chrono::Utc>) -> String {
+fn odata_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
@@ -73,23 +75,54 @@ struct Tally {
     error: Option<GraphError>,
 }
 
+/// The window of a night's sign-ins.
+struct Window {
+    as_of: DateTime<Utc>,
+    /// The first night's horizon (`first_night_days`, at most Microsoft's 30 days).
+    earliest: DateTime<Utc>,
+    /// Where the accounts read up to the watermark go on from (the watermark minus the
+    /// overlap, never before the horizon).
+    from: DateTime<Utc>,
+    /// The accounts read up to the watermark; `None` while the watermark is older than the
+    /// horizon (the first night): every account starts there.
+    known: Option<HashSet<String>>,
+}
+
+impl Window {
+    fn new(ctx: &Ctx, watermark: Option<&str>) -> Window {
+        let as_of = ctx.settings.as_of;
+        let earliest = as_of - chrono::Duration::days(ctx.settings.first_night_days.clamp(1, 30));
+        let from = match watermark {
+            Some(w) => chrono::DateTime::parse_from_rfc3339(w)
+                .map(|d| d.with_timezone(&Utc) - ctx.settings.overlap)
+                .unwrap_or(earliest)
+                .max(earliest),
+            None => earliest,
+        };
+        Window {
+            as_of,
+            earliest,
+            from,
+            known: None,
+        }
+    }
+
+    /// An account read from the horizon, in a chunk of its own: one that entered the scope
+    /// since the watermark, or came back to it.
+    fn apart(&self, (id, _): &(String, String)) -> bool {
+        self.known.as_ref().is_some_and(|k| !k.contains(id))
+    }
+}
+
 pub(crate) async fn sign_ins(
     ctx: &Ctx,
     in_scope: Chunks<(String, String)>,
 ) -> Result<(), CollectError> {
     let q = query("sign-ins")?;
     ctx.start(&q.name).await?;
-    let as_of = ctx.settings.as_of;
-    let earliest = as_of - chrono::Duration::days(ctx.settings.first_night_days.clamp(1, 30));
     let watermark = ctx.store(|s| s.watermark(WATERMARK)).await?;
-    let from = match &watermark {
-        Some(w) => chrono::DateTime::parse_from_rfc3339(w)
-            .map(|d| d.with_timezone(&chrono::Utc) - ctx.settings.overlap)
-            .unwrap_or(earliest)
-            .max(earliest),
-        None => earliest,
-    };
-    if from >= as_of {
+    let mut window = Window::new(ctx, watermark.as_deref());
+    if window.from >= window.as_of {
         drop(in_scope);
         ctx.finish(
             &q.name,
@@ -101,101 +134,160 @@ pub(crate) async fn sign_ins(
     // Accounts read up to the watermark go on from it; the others (entered the scope since,
     // or came back to it) are read from the horizon, in chunks of their own. While the
     // watermark is older than the horizon (the first night), every account starts there.
-    let known = match watermark {
-        Some(w) if from > earliest => {
+    window.known = match watermark {
+        Some(w) if window.from > window.earliest => {
             Some(ctx.store(move |s| s.signin_accounts_read_to(&w)).await?)
         }
         _ => None,
     };
-    let apart = |(id, _): &(String, String)| known.as_ref().is_some_and(|k| !k.contains(id));
-    let per = q.ids_per_request.unwrap_or(15).max(1);
-    let in_scope = tokio::sync::Mutex::new(in_scope);
-    let tally = Mutex::new(Tally::default());
-    let lock = || tally.lock().unwrap_or_else(|p| p.into_inner());
+    let readers = Readers {
+        ctx,
+        q,
+        window: &window,
+        per: q.ids_per_request.unwrap_or(15).max(1),
+        in_scope: tokio::sync::Mutex::new(in_scope),
+        tally: Mutex::new(Tally::default()),
+    };
     // Several chunks in flight: the identity reports limiter sets the pace, and a reader
     // waiting for its page to be parsed or written leaves the class to the others.
-    let readers = if ctx.settings.sequential {
+    let n = if ctx.settings.sequential {
         1
     } else {
         ctx.settings.sign_in_readers.max(1)
     };
-    let reader = || async {
+    for r in join_workers(n, || readers.read()).await {
+        r?;
+    }
+    let Readers {
+        in_scope, tally, ..
+    } = readers;
+    let tally = tally.into_inner().unwrap_or_else(|p| p.into_inner());
+    conclude(ctx, q, &window, in_scope.into_inner(), tally).await
+}
+
+/// The sign-in readers of a night: they take chunks of accounts in scope until none is
+/// left or one fails.
+struct Readers<'a> {
+    ctx: &'a Ctx,
+    q: &'a Query,
+    window: &'a Window,
+    /// Accounts to a request.
+    per: usize,
+    in_scope: tokio::sync::Mutex<Chunks<(String, String)>>,
+    tally: Mutex<Tally>,
+}
+
+impl Readers<'_> {
+    fn tally(&self) -> MutexGuard<'_, Tally> {
+        self.tally.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// One reader: chunk after chunk, until none is left or one has failed.
+    async fn read(&self) -> Result<(), CollectError> {
         loop {
-            if lock().error.is_some() {
-                return Ok::<(), CollectError>(());
+            if self.tally().error.is_some() {
+                return Ok(());
             }
-            let Some((new, chunk)) = in_scope.lock().await.next_split(per, apart).await else {
+            let next = self
+                .in_scope
+                .lock()
+                .await
+                .next_split(self.per, |a| self.window.apart(a))
+                .await;
+            let Some((new, chunk)) = next else {
                 return Ok(());
             };
-            let from = if new { earliest } else { from };
-            let users: Vec<String> = chunk
-                .iter()
-                .map(|(id, _)| format!("userId eq '{}'", odata_escape(id)))
-                .collect();
-            let users = users.join(" or ");
-            let fill = |t: &str| {
-                t.replace("{from}", &odata_time(from))
-                    .replace("{to}", &odata_time(as_of))
-                    .replace("{users}", &users)
+            if !self.read_accounts(new, chunk).await? {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Reads the sign-ins of one chunk of accounts (`new`: from the horizon) and notes them
+    /// read; on the beta endpoint's refusal, every reader falls back to v1.0 and the chunk
+    /// is read again. False when the chunk failed (the error is in the tally).
+    async fn read_accounts(
+        &self,
+        new: bool,
+        chunk: Vec<(String, String)>,
+    ) -> Result<bool, CollectError> {
+        let (ctx, q, as_of) = (self.ctx, self.q, self.window.as_of);
+        let from = if new {
+            self.window.earliest
+        } else {
+            self.window.from
+        };
+        let users: Vec<String> = chunk
+            .iter()
+            .map(|(id, _)| format!("userId eq '{}'", odata_escape(id)))
+            .collect();
+        let users = users.join(" or ");
+        let fill = |t: &str| {
+            t.replace("{from}", &odata_time(from))
+                .replace("{to}", &odata_time(as_of))
+                .replace("{users}", &users)
+        };
+        loop {
+            let fallback = self.tally().fallback;
+            let (path, filter) = if fallback {
+                (
+                    q.fallback_path.clone().unwrap_or_else(|| q.path.clone()),
+                    fill(q.fallback_filter.as_deref().unwrap_or("")),
+                )
+            } else {
+                (q.path.clone(), fill(q.filter.as_deref().unwrap_or("")))
             };
-            loop {
-                let fallback = lock().fallback;
-                let (path, filter) = if fallback {
-                    (
-                        q.fallback_path.clone().unwrap_or_else(|| q.path.clone()),
-                        fill(q.fallback_filter.as_deref().unwrap_or("")),
-                    )
-                } else {
-                    (q.path.clone(), fill(q.filter.as_deref().unwrap_or("")))
-                };
-                let top = q.page_size.to_string();
-                let url = ctx
-                    .client
-                    .graph_url(&path, &[("$filter", &filter), ("$top", &top)])?;
-                match read_chunk(ctx, q, Call::for_query(q, Method::GET, url)).await? {
-                    Ok((r, p)) => {
-                        let ids: Vec<String> = chunk.into_iter().map(|(id, _)| id).collect();
-                        let (n, run, to) = (ids.len(), ctx.run, odata_time(as_of));
-                        ctx.store(move |s| s.set_signin_accounts_read(run, &ids, &to))
-                            .await?;
-                        let mut t = lock();
-                        t.records += r;
-                        t.pages += p;
-                        if new {
-                            t.backfilled += n;
-                        }
-                        break;
+            let top = q.page_size.to_string();
+            let url = ctx
+                .client
+                .graph_url(&path, &[("$filter", &filter), ("$top", &top)])?;
+            match read_chunk(ctx, q, Call::for_query(q, Method::GET, url)).await? {
+                Ok((r, p)) => {
+                    let ids: Vec<String> = chunk.into_iter().map(|(id, _)| id).collect();
+                    let (n, run, to) = (ids.len(), ctx.run, odata_time(as_of));
+                    ctx.store(move |s| s.set_signin_accounts_read(run, &ids, &to))
+                        .await?;
+                    let mut t = self.tally();
+                    t.records += r;
+                    t.pages += p;
+                    if new {
+                        t.backfilled += n;
                     }
-                    Err(e)
-                        if !fallback
-                            && matches!(
-                                e.refusal(),
-                                Some(Refusal::BadRequest | Refusal::NotFound)
-                            ) =>
-                    {
-                        let mut t = lock();
-                        if !t.fallback {
-                            tracing::warn!(error = %e, "journaux de connexion : point de terminaison beta refusé, repli sur v1.0");
-                            t.fallback = true;
-                        }
+                    return Ok(true);
+                }
+                Err(e)
+                    if !fallback
+                        && matches!(e.refusal(), Some(Refusal::BadRequest | Refusal::NotFound)) =>
+                {
+                    let mut t = self.tally();
+                    if !t.fallback {
+                        tracing::warn!(error = %e, "journaux de connexion : point de terminaison beta refusé, repli sur v1.0");
+                        t.fallback = true;
                     }
-                    Err(e) => {
-                        lock().error.get_or_insert(e);
-                        return Ok(());
-                    }
+                }
+                Err(e) => {
+                    self.tally().error.get_or_insert(e);
+                    return Ok(false);
                 }
             }
         }
-    };
-    for r in join_workers(readers, reader).await {
-        r?;
     }
-    let mut in_scope = in_scope.into_inner();
-    let t = tally.into_inner().unwrap_or_else(|p| p.into_inner());
-    if known.is_some() {
+}
+
+/// Ends the source once the readers are done: failed (a chunk failed, or the accounts in
+/// scope may be incomplete: the watermark stays), or collected and the watermark moved to
+/// the night's "as of".
+async fn conclude(
+    ctx: &Ctx,
+    q: &Query,
+    window: &Window,
+    mut in_scope: Chunks<(String, String)>,
+    t: Tally,
+) -> Result<(), CollectError> {
+    if window.known.is_some() {
         tracing::info!(
             backfilled = t.backfilled,
-            from = %odata_time(earliest),
+            from = %odata_time(window.earliest),
             "journaux de connexion : comptes entrés dans le périmètre, lus depuis l'horizon de la première nuit"
         );
     }
@@ -211,7 +303,7 @@ pub(crate) async fn sign_ins(
             .await?;
         return Ok(());
     }
-    let (run, mark) = (ctx.run, odata_time(as_of));
+    let (run, mark) = (ctx.run, odata_time(window.as_of));
     ctx.store(move |s| {
         s.set_watermark(run, WATERMARK, &mark)?;
         s.forget_signin_accounts_before(&mark)
@@ -229,7 +321,7 @@ pub(crate) async fn sign_ins(
 /// one is requested.
 async fn read_chunk(
     ctx: &Ctx,
-    q: &crate::queries::Query,
+    q: &Query,
     call: Call,
 ) -> Result<Result<(i64, i64), GraphError>, CollectError> {
     let mut pager = ctx.client.pages::<wire::SignIn>(call);

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::CollectError;
+use super::error::CollectError;
 use crate::store::{Store, StoreError};
 
 type Job = Box<dyn FnOnce(&mut Store) + Send>;

@@ -40,11 +40,11 @@ impl fmt::Display for CheckReport {
 }
 
 /// Checks the configuration file as a night would use it, secret included.
-pub fn check(path: &Path) -> CheckReport {
-    check_with(path, &LoadOptions::default(), |var| std::env::var_os(var))
+pub fn check(path: &Path, options: &LoadOptions<'_>) -> CheckReport {
+    check_with(path, options, |var| std::env::var_os(var))
 }
 
-/// [`check`] with options and the environment passed in, for tests.
+/// [`check`] with the environment passed in, for tests.
 pub fn check_with(
     path: &Path,
     options: &LoadOptions<'_>,

@@ -7,7 +7,8 @@
 //!    sections and keys are refused with a "did you mean", wrong types are named.
 //! 2. **Meaning** (`validate/`): GUIDs, the single credential mode, file modes of anything
 //!    holding a secret, PEM certificate and RSA key, endpoints (https, or http to loopback),
-//!    regexes, CIDRs, time zone, dates, exception check ids, limits, the register's header.
+//!    regexes, CIDRs, time zone, dates, exception check ids (against the ids the caller
+//!    passes in [`LoadOptions`]: the checks registry), limits, the register's header.
 //!
 //! Every problem of both phases is collected, then reported at once as
 //! `file:line:column: erreur: … / correctif : …` ([`Diagnostic`]), before any token is
@@ -50,25 +51,6 @@ pub const DEFAULT_PATH: &str = "/etc/vigie365/vigie365.toml";
 /// The environment variable naming the configuration file.
 pub const ENV_VAR: &str = "VIGIE365_CONFIG";
 
-/// The check ids of RULES.md, against which `[[exceptions]] controle` is validated until the
-/// checks registry can be passed in [`LoadOptions::known_checks`].
-pub const KNOWN_CHECK_IDS: &[&str] = &[
-    "GEN-MFA-01",
-    "GEN-MFA-02",
-    "GEN-APP-01",
-    "GEN-IP-01",
-    "GEN-PWD-01",
-    "GEN-REG-01",
-    "APP-GEN-01",
-    "APP-INT-01",
-    "APP-MFA-01",
-    "FWD-PUB-01",
-    "FWD-EXT-01",
-    "FWD-TRN-01",
-    "FWD-ORG-01",
-    "FWD-DIS-01",
-];
-
 /// The configuration file to read: `--config`, else `VIGIE365_CONFIG`, else [`DEFAULT_PATH`].
 pub fn resolve_path(cli: Option<&Path>) -> PathBuf {
     resolve_path_with(cli, std::env::var_os(ENV_VAR))
@@ -84,28 +66,18 @@ pub fn resolve_path_with(cli: Option<&Path>, env: Option<OsString>) -> PathBuf {
     }
 }
 
-/// What loading checks beyond the file itself.
+/// What loading checks beyond the file itself, given by the layer above: the configuration
+/// does not know the checks (they read it), so the ids an `[[exceptions]]` entry may name
+/// come from the caller — the checks registry (`checks::registry::load_options()`), or a
+/// test's own list.
 #[derive(Debug, Clone, Copy)]
 pub struct LoadOptions<'a> {
     /// The check ids an exception may name.
     pub known_checks: &'a [&'a str],
 }
 
-impl Default for LoadOptions<'_> {
-    fn default() -> Self {
-        Self {
-            known_checks: KNOWN_CHECK_IDS,
-        }
-    }
-}
-
 /// Loads and validates the configuration file; every problem is in the error.
-pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
-    load_with(path, &LoadOptions::default())
-}
-
-/// [`load`] with options.
-pub fn load_with(path: &Path, options: &LoadOptions<'_>) -> Result<Config, ConfigErrors> {
+pub fn load(path: &Path, options: &LoadOptions<'_>) -> Result<Config, ConfigErrors> {
     validate::load_file(path, options).into_result()
 }
 
@@ -115,14 +87,6 @@ impl Config {
     /// on the file's mode (inline secret) is not applied; referenced files (certificate,
     /// register) are still read.
     pub fn from_toml_str(
-        text: &str,
-        virtual_path: impl AsRef<Path>,
-    ) -> Result<Config, ConfigErrors> {
-        Self::from_toml_str_with(text, virtual_path, &LoadOptions::default())
-    }
-
-    /// [`Config::from_toml_str`] with options.
-    pub fn from_toml_str_with(
         text: &str,
         virtual_path: impl AsRef<Path>,
         options: &LoadOptions<'_>,

@@ -21,6 +21,9 @@ use ring::signature::{RSA_PSS_SHA256, RsaKeyPair};
 use tokio::sync::Mutex;
 use url::Url;
 
+use super::error::AuthError;
+use super::transport::describe_reqwest;
+
 /// Which service a token is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Audience {
@@ -206,42 +209,6 @@ fn new_guid() -> String {
         &h[16..20],
         &h[20..32]
     )
-}
-
-/// An authentication failure.
-#[derive(Debug, thiserror::Error)]
-pub enum AuthError {
-    #[error("Entra ID refuse le jeton {audience} : {code} — {first_line}\n  correctif : {hint}")]
-    Refused {
-        audience: &'static str,
-        code: String,
-        first_line: String,
-        hint: &'static str,
-    },
-
-    #[error(
-        "Entra ID refuse le jeton {audience} ({error}) : {description}\n  correctif : vérifiez tenant_id, \
-         client_id et les identifiants dans la configuration"
-    )]
-    OAuth {
-        audience: &'static str,
-        error: String,
-        description: String,
-    },
-
-    #[error(
-        "point de terminaison d'authentification injoignable ({url}) : {detail}\n  correctif : vérifiez \
-         [points_de_terminaison].autorite et l'accès réseau sortant vers Entra ID"
-    )]
-    Unreachable { url: String, detail: String },
-
-    #[error("réponse illisible du point de terminaison d'authentification ({url}) : {detail}")]
-    Malformed { url: String, detail: String },
-
-    #[error(
-        "certificat : {detail}\n  correctif : fournissez le certificat et la clé RSA PEM inscrits dans l'application"
-    )]
-    Certificate { detail: String },
 }
 
 /// The likely fix for an AADSTS code (the codes people meet with app-only auth).
@@ -504,7 +471,7 @@ impl TokenProvider {
                 .body(body)
                 .send()
                 .await
-                .map_err(|e| TokenTransport::Network(super::client::describe_reqwest(&e)))?;
+                .map_err(|e| TokenTransport::Network(describe_reqwest(&e)))?;
             let status = resp.status();
             if status.as_u16() == 429 || status.is_server_error() {
                 return Err(TokenTransport::Status(status.as_u16()));
@@ -513,7 +480,7 @@ impl TokenProvider {
             let bytes = resp
                 .bytes()
                 .await
-                .map_err(|e| TokenTransport::Network(super::client::describe_reqwest(&e)))?;
+                .map_err(|e| TokenTransport::Network(describe_reqwest(&e)))?;
             let mut out = http::Response::new(bytes.to_vec());
             *out.status_mut() = status;
             *out.headers_mut() = headers;

@@ -6,15 +6,17 @@
 //! an inner 4xx is returned for that item alone. Every inner request counts in its own
 //! throttle class, so the limiter is charged per inner request, not per envelope.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use http::Method;
 use serde::Deserialize;
+use url::Url;
 
+use super::auth::Audience;
 use super::client::{Call, GraphClient, decode};
 use super::error::{GraphError, Refused, RequestLabel, classify_refusal};
-use super::retry::{is_transient, parse_retry_after};
+use super::retry::{RetryPolicy, is_transient, parse_retry_after};
 use crate::queries::Query;
 
 /// Graph's maximum number of requests in one batch.
@@ -76,15 +78,10 @@ impl GraphClient {
         let policy = self.settings().retry.clone();
         let mut attempt = 0u32;
         // Inner requests that got a 401 and were sent again with a fresh token.
-        let mut renewed: std::collections::HashSet<String> = std::collections::HashSet::new();
+        let mut renewed: HashSet<String> = HashSet::new();
         while !pending.is_empty() {
             attempt += 1;
-            let mut call = Call::for_query(query, Method::POST, url.clone());
-            call.label = label.clone();
-            call.cost = query.cost.max(1) * pending.len() as u32;
-            call.body = Some(serde_json::json!({
-                "requests": pending.iter().map(|r| serde_json::json!({"id": r.id, "method": "GET", "url": r.url})).collect::<Vec<_>>()
-            }));
+            let call = envelope(query, &url, &label, &pending);
             let resp = self.send(&call).await?;
             let env: Envelope = decode(&label, &resp.body)?;
             let mut by_id: HashMap<String, Inner> = env
@@ -96,82 +93,24 @@ impl GraphClient {
             let mut wait = Duration::ZERO;
             let mut stale_token = false;
             for req in pending.drain(..) {
-                let inner_label = RequestLabel {
-                    query: query.name.clone(),
-                    path: strip_query(&req.url),
-                };
-                match by_id.remove(&req.id) {
-                    Some(r) if (200..300).contains(&r.status) => {
-                        done.insert(req.id.clone(), Ok(r.body));
+                let answer = by_id.remove(&req.id);
+                match self.settle(query, &policy, attempt, &req, answer, &mut renewed) {
+                    Settled::Done(result) => {
+                        done.insert(req.id.clone(), result);
                     }
-                    Some(r) if r.status == 401 && renewed.insert(req.id.clone()) => {
-                        // The token died early (Graph checks it per inner request too):
-                        // renew it once for this request.
+                    Settled::Renew => {
                         stale_token = true;
                         retry.push(req);
                     }
-                    Some(r) if is_transient(r.status) => {
-                        if r.status == 429 {
-                            self.counters_throttled(query);
-                        }
-                        if attempt >= policy.max_attempts {
-                            done.insert(
-                                req.id.clone(),
-                                Err(GraphError::Exhausted {
-                                    request: inner_label,
-                                    attempts: attempt,
-                                    last: format!("HTTP {} dans un lot $batch", r.status),
-                                    waited: Duration::ZERO,
-                                }),
-                            );
-                        } else {
-                            let ra = header(&r.headers, "retry-after")
-                                .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
-                            wait = wait.max(policy.delay(attempt, ra));
-                            retry.push(req);
-                        }
-                    }
-                    Some(r) => {
-                        let (code, message) = match r.body.get("error") {
-                            Some(e) => (
-                                e.get("code").and_then(|c| c.as_str()).map(String::from),
-                                e.get("message").and_then(|c| c.as_str()).map(String::from),
-                            ),
-                            None => (None, None),
-                        };
-                        done.insert(
-                            req.id.clone(),
-                            Err(GraphError::Refused(Box::new(Refused {
-                                request: inner_label,
-                                status: r.status,
-                                request_id: None,
-                                refusal: classify_refusal(r.status, code.as_deref()),
-                                code,
-                                message,
-                                permissions: query.permissions.clone(),
-                                licence: query.licence.clone(),
-                            }))),
-                        );
-                    }
-                    None => {
-                        // Graph left this request out of its answer: send it again.
-                        if attempt >= policy.max_attempts {
-                            done.insert(
-                                req.id.clone(),
-                                Err(GraphError::Malformed {
-                                    request: inner_label,
-                                    detail: "réponse absente du lot $batch".into(),
-                                }),
-                            );
-                        } else {
-                            retry.push(req);
-                        }
+                    Settled::Retry(after) => {
+                        wait = wait.max(after);
+                        retry.push(req);
                     }
                 }
             }
             if stale_token {
                 self.tokens()
-                    .invalidate_generation(crate::graph::Audience::Graph, resp.token_generation)
+                    .invalidate_generation(Audience::Graph, resp.token_generation)
                     .await;
             }
             if !retry.is_empty() {
@@ -180,26 +119,124 @@ impl GraphClient {
             }
             pending = retry;
         }
-        Ok(order
-            .into_iter()
-            .map(|id| {
-                let result = done.remove(&id).unwrap_or_else(|| {
-                    Err(GraphError::Malformed {
-                        request: RequestLabel {
-                            query: query.name.clone(),
-                            path: "/v1.0/$batch".into(),
-                        },
-                        detail: "réponse absente du lot $batch".into(),
-                    })
-                });
-                BatchResponse { id, result }
-            })
-            .collect())
+        Ok(in_order(query, order, done))
+    }
+
+    /// What becomes of one inner request after round `attempt`, from its answer (`None`:
+    /// Graph left it out of the envelope).
+    fn settle(
+        &self,
+        query: &Query,
+        policy: &RetryPolicy,
+        attempt: u32,
+        req: &BatchRequest,
+        answer: Option<Inner>,
+        renewed: &mut HashSet<String>,
+    ) -> Settled {
+        let inner_label = RequestLabel {
+            query: query.name.clone(),
+            path: strip_query(&req.url),
+        };
+        match answer {
+            Some(r) if (200..300).contains(&r.status) => Settled::Done(Ok(r.body)),
+            // The token died early (Graph checks it per inner request too): renew it once
+            // for this request.
+            Some(r) if r.status == 401 && renewed.insert(req.id.clone()) => Settled::Renew,
+            Some(r) if is_transient(r.status) => {
+                if r.status == 429 {
+                    self.counters_throttled(query);
+                }
+                if attempt >= policy.max_attempts {
+                    return Settled::Done(Err(GraphError::Exhausted {
+                        request: inner_label,
+                        attempts: attempt,
+                        last: format!("HTTP {} dans un lot $batch", r.status),
+                        waited: Duration::ZERO,
+                    }));
+                }
+                let ra = header(&r.headers, "retry-after")
+                    .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
+                Settled::Retry(policy.delay(attempt, ra))
+            }
+            Some(r) => Settled::Done(Err(refusal(query, inner_label, &r))),
+            // Graph left this request out of its answer: send it again.
+            None if attempt >= policy.max_attempts => Settled::Done(Err(GraphError::Malformed {
+                request: inner_label,
+                detail: "réponse absente du lot $batch".into(),
+            })),
+            None => Settled::Retry(Duration::ZERO),
+        }
     }
 
     fn counters_throttled(&self, query: &Query) {
         self.count_throttled(query.throttle);
     }
+}
+
+/// What becomes of one inner request after a round.
+enum Settled {
+    /// Its answer (a body or a typed error): no more rounds for it.
+    Done(Result<serde_json::Value, GraphError>),
+    /// Sent again with a fresh token.
+    Renew,
+    /// Sent again after at least this wait.
+    Retry(Duration),
+}
+
+/// The envelope of one round: the pending requests, charged one cost each.
+fn envelope(query: &Query, url: &Url, label: &RequestLabel, pending: &[BatchRequest]) -> Call {
+    let mut call = Call::for_query(query, Method::POST, url.clone());
+    call.label = label.clone();
+    call.cost = query.cost.max(1) * pending.len() as u32;
+    call.body = Some(serde_json::json!({
+        "requests": pending.iter().map(|r| serde_json::json!({"id": r.id, "method": "GET", "url": r.url})).collect::<Vec<_>>()
+    }));
+    call
+}
+
+/// The typed error of an inner request the service refused.
+fn refusal(query: &Query, request: RequestLabel, r: &Inner) -> GraphError {
+    let (code, message) = match r.body.get("error") {
+        Some(e) => (
+            e.get("code").and_then(|c| c.as_str()).map(String::from),
+            e.get("message").and_then(|c| c.as_str()).map(String::from),
+        ),
+        None => (None, None),
+    };
+    GraphError::Refused(Box::new(Refused {
+        request,
+        status: r.status,
+        request_id: None,
+        refusal: classify_refusal(r.status, code.as_deref()),
+        code,
+        message,
+        permissions: query.permissions.clone(),
+        licence: query.licence.clone(),
+    }))
+}
+
+/// One response per request, in the order given (a request left without an answer is an
+/// error, never dropped).
+fn in_order(
+    query: &Query,
+    order: Vec<String>,
+    mut done: HashMap<String, Result<serde_json::Value, GraphError>>,
+) -> Vec<BatchResponse> {
+    order
+        .into_iter()
+        .map(|id| {
+            let result = done.remove(&id).unwrap_or_else(|| {
+                Err(GraphError::Malformed {
+                    request: RequestLabel {
+                        query: query.name.clone(),
+                        path: "/v1.0/$batch".into(),
+                    },
+                    detail: "réponse absente du lot $batch".into(),
+                })
+            });
+            BatchResponse { id, result }
+        })
+        .collect()
 }
 
 fn header<'a>(headers: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {

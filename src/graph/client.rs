@@ -21,11 +21,12 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use super::auth::{Audience, TokenProvider};
+use super::auth::{Audience, Bearer, TokenProvider};
 use super::error::{GraphError, Refused, RequestLabel, classify_refusal, parse_error_body};
 use super::retry::{RetryPolicy, is_transient, retry_after};
-use super::throttle::{Limiters, Limits, ThrottleClass};
-use crate::queries::{Api, Query};
+use super::throttle::{Limiters, Limits};
+use super::transport::describe_reqwest;
+use crate::queries::{Api, Query, ThrottleClass};
 
 /// Settings of the engine, from the configuration.
 #[derive(Debug, Clone)]
@@ -56,45 +57,6 @@ impl ClientSettings {
             max_body_bytes: 64 * 1024 * 1024,
             timeout: Duration::from_secs(120),
         }
-    }
-}
-
-/// The shared HTTP client: rustls with the ring provider, no automatic redirects (they are
-/// followed by hand, to the configured hosts only).
-pub fn http_client(timeout: Duration) -> Result<reqwest::Client, String> {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(timeout)
-        .connect_timeout(Duration::from_secs(30))
-        .user_agent(concat!("vigie365/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| describe_reqwest(&e))
-}
-
-/// A short French description of a transport error, without URLs' query strings.
-pub fn describe_reqwest(e: &reqwest::Error) -> String {
-    let kind = if e.is_timeout() {
-        "délai dépassé"
-    } else if e.is_connect() {
-        "connexion impossible"
-    } else if e.is_body() || e.is_decode() {
-        "réponse interrompue"
-    } else if e.is_request() {
-        "connexion interrompue"
-    } else {
-        "erreur de transport"
-    };
-    let mut detail = String::new();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        detail = s.to_string();
-        source = s.source();
-    }
-    if detail.is_empty() {
-        kind.to_string()
-    } else {
-        format!("{kind} ({detail})")
     }
 }
 
@@ -280,23 +242,14 @@ impl GraphClient {
     /// or a typed error.
     pub async fn send(&self, call: &Call) -> Result<Response, GraphError> {
         let inner = &*self.inner;
-        let policy = &inner.settings.retry;
         let audience = call.audience();
-        let class_index = call.class as usize;
-        let mut url = call.url.clone();
-        let mut attempt: u32 = 0;
-        // Renewals after a 401: one per distinct token, at most three per request (a token can
-        // die early again while this request waits for its limiter slot).
-        let mut renewals = 0;
-        let mut last_rejected: Option<u64> = None;
-        let mut redirects = 0;
-        let mut waited = Duration::ZERO;
+        let mut state = Attempts::new(call.url.clone());
         loop {
-            attempt += 1;
-            if !self.same_origin(call.api, &url) {
+            state.attempt += 1;
+            if !self.same_origin(call.api, &state.url) {
                 return Err(GraphError::ForeignHost {
                     request: call.label.clone(),
-                    host: url.host_str().unwrap_or("?").to_string(),
+                    host: state.url.host_str().unwrap_or("?").to_string(),
                 });
             }
             // The token first: fetching it takes a round trip, which would otherwise sit
@@ -305,133 +258,136 @@ impl GraphClient {
             // A cached token is refreshed well before it expires, so it outlives the wait.
             let bearer = inner.tokens.bearer(audience).await?;
             inner.limiters.acquire(call.class, call.cost).await;
-            let mut rb = inner
-                .http
-                .request(call.method.clone(), url.clone())
-                .bearer_auth(&bearer.value);
-            if call.api == Api::Exchange {
-                rb = rb.header("X-ResponseFormat", "json").header(
-                    "X-AnchorMailbox",
-                    format!(
-                        "UPN:SystemMailbox{{bb558c35-97f1-4cb9-8ff7-d53741dc928c}}@{}",
-                        inner.settings.tenant_domain
-                    ),
-                );
-            }
-            if let Some(body) = &call.body {
-                rb = rb.json(body);
-            }
-            if let Some(prefer) = prefer_header(call) {
-                rb = rb.header("Prefer", prefer);
-            }
-            inner.counters.requests[class_index].fetch_add(1, Ordering::Relaxed);
-            let last = match rb.send().await {
+            let request = self.request(call, &state.url, &bearer);
+            inner.counters.requests[call.class as usize].fetch_add(1, Ordering::Relaxed);
+            let broken = match request.send().await {
                 Err(e) => describe_reqwest(&e),
-                Ok(resp) => {
-                    let status = resp.status().as_u16();
-                    let headers = resp.headers().clone();
-                    if (200..300).contains(&status) {
-                        match read_limited(resp, inner.settings.max_body_bytes).await {
-                            Ok(body) => {
-                                return Ok(Response {
-                                    status,
-                                    headers,
-                                    body,
-                                    token_generation: bearer.generation(),
-                                });
-                            }
-                            Err(ReadError::TooLarge) => {
-                                return Err(GraphError::TooLarge {
-                                    request: call.label.clone(),
-                                    limit: inner.settings.max_body_bytes,
-                                });
-                            }
-                            Err(ReadError::Transport(detail)) => detail,
-                        }
-                    } else if matches!(status, 301 | 302 | 303 | 307 | 308) && redirects < 5 {
-                        let target = headers
-                            .get(http::header::LOCATION)
-                            .and_then(|v| v.to_str().ok())
-                            .and_then(|loc| url.join(loc).ok());
-                        match target {
-                            Some(t) => {
-                                tracing::debug!(query = %call.label.query, "redirection suivie");
-                                url = t;
-                                redirects += 1;
-                                attempt -= 1;
-                                continue;
-                            }
-                            None => {
-                                return Err(GraphError::Malformed {
-                                    request: call.label.clone(),
-                                    detail: format!(
-                                        "redirection HTTP {status} sans Location valide"
-                                    ),
-                                });
-                            }
-                        }
-                    } else if status == 401
-                        && renewals < 3
-                        && last_rejected != Some(bearer.generation())
-                    {
-                        // The token expired or was revoked early: fetch a fresh one.
-                        inner.tokens.invalidate(audience, &bearer).await;
-                        last_rejected = Some(bearer.generation());
-                        renewals += 1;
-                        attempt -= 1;
-                        continue;
-                    } else if is_transient(status) {
-                        if status == 429 {
-                            inner.counters.throttled[class_index].fetch_add(1, Ordering::Relaxed);
-                        }
-                        if attempt >= policy.max_attempts {
-                            return Err(GraphError::Exhausted {
-                                request: call.label.clone(),
-                                attempts: attempt,
-                                last: format!("HTTP {status}"),
-                                waited,
-                            });
-                        }
-                        let wait = policy.delay(attempt, retry_after(&headers));
-                        if status == 429 {
-                            inner.limiters.hold(call.class, wait);
-                        }
-                        tracing::info!(query = %call.label.query, status, attempt, wait_ms = wait.as_millis() as u64, "nouvel essai");
-                        inner.counters.retries[class_index].fetch_add(1, Ordering::Relaxed);
-                        waited += wait;
-                        tokio::time::sleep(wait).await;
-                        continue;
-                    } else {
-                        let body = read_limited(resp, 64 * 1024).await.unwrap_or_default();
-                        let (code, message, request_id) = parse_error_body(&body);
-                        return Err(GraphError::Refused(Box::new(Refused {
-                            request: call.label.clone(),
-                            status,
-                            request_id,
-                            refusal: classify_refusal(status, code.as_deref()),
-                            code,
-                            message,
-                            permissions: call.permissions.clone(),
-                            licence: call.licence.clone(),
-                        })));
-                    }
-                }
+                Ok(resp) => match self.answer(call, &mut state, &bearer, resp).await? {
+                    Answer::Done(response) => return Ok(response),
+                    Answer::Again => continue,
+                    Answer::Broken(detail) => detail,
+                },
             };
             // A broken connection or an interrupted body: retry with backoff.
-            if attempt >= policy.max_attempts {
-                return Err(GraphError::Exhausted {
-                    request: call.label.clone(),
-                    attempts: attempt,
-                    last,
-                    waited,
-                });
-            }
-            let wait = policy.delay(attempt, None);
-            tracing::info!(query = %call.label.query, attempt, error = %last, "nouvel essai après une erreur de transport");
-            inner.counters.retries[class_index].fetch_add(1, Ordering::Relaxed);
-            waited += wait;
-            tokio::time::sleep(wait).await;
+            state.give_up_after(call, &inner.settings.retry, broken.clone())?;
+            let wait = inner.settings.retry.delay(state.attempt, None);
+            tracing::info!(query = %call.label.query, attempt = state.attempt, error = %broken, "nouvel essai après une erreur de transport");
+            self.wait_before_retry(call, &mut state, wait).await;
         }
+    }
+
+    /// The HTTP request of one attempt: the token, and the headers the API wants.
+    fn request(&self, call: &Call, url: &Url, bearer: &Bearer) -> reqwest::RequestBuilder {
+        let inner = &*self.inner;
+        let mut rb = inner
+            .http
+            .request(call.method.clone(), url.clone())
+            .bearer_auth(&bearer.value);
+        if call.api == Api::Exchange {
+            rb = rb.header("X-ResponseFormat", "json").header(
+                "X-AnchorMailbox",
+                format!(
+                    "UPN:SystemMailbox{{bb558c35-97f1-4cb9-8ff7-d53741dc928c}}@{}",
+                    inner.settings.tenant_domain
+                ),
+            );
+        }
+        if let Some(body) = &call.body {
+            rb = rb.json(body);
+        }
+        if let Some(prefer) = prefer_header(call) {
+            rb = rb.header("Prefer", prefer);
+        }
+        rb
+    }
+
+    /// What an answer of the service means for the call: its response, another attempt
+    /// (redirect, renewed token, transient status after its wait), a broken body, or a
+    /// typed error.
+    async fn answer(
+        &self,
+        call: &Call,
+        state: &mut Attempts,
+        bearer: &Bearer,
+        resp: reqwest::Response,
+    ) -> Result<Answer, GraphError> {
+        let inner = &*self.inner;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        if (200..300).contains(&status) {
+            return match read_limited(resp, inner.settings.max_body_bytes).await {
+                Ok(body) => Ok(Answer::Done(Response {
+                    status,
+                    headers,
+                    body,
+                    token_generation: bearer.generation(),
+                })),
+                Err(ReadError::TooLarge) => Err(GraphError::TooLarge {
+                    request: call.label.clone(),
+                    limit: inner.settings.max_body_bytes,
+                }),
+                Err(ReadError::Transport(detail)) => Ok(Answer::Broken(detail)),
+            };
+        }
+        if matches!(status, 301 | 302 | 303 | 307 | 308) && state.redirects < 5 {
+            return follow_redirect(call, state, status, &headers);
+        }
+        if status == 401 && state.renewals < 3 && state.last_rejected != Some(bearer.generation()) {
+            // The token expired or was revoked early: fetch a fresh one.
+            inner.tokens.invalidate(call.audience(), bearer).await;
+            state.last_rejected = Some(bearer.generation());
+            state.renewals += 1;
+            state.attempt -= 1;
+            return Ok(Answer::Again);
+        }
+        if is_transient(status) {
+            self.retry_status(call, state, status, &headers).await?;
+            return Ok(Answer::Again);
+        }
+        let body = read_limited(resp, 64 * 1024).await.unwrap_or_default();
+        let (code, message, request_id) = parse_error_body(&body);
+        Err(GraphError::Refused(Box::new(Refused {
+            request: call.label.clone(),
+            status,
+            request_id,
+            refusal: classify_refusal(status, code.as_deref()),
+            code,
+            message,
+            permissions: call.permissions.clone(),
+            licence: call.licence.clone(),
+        })))
+    }
+
+    /// A transient status (429, 503, 504): waits as the service asks (or backs off), and
+    /// holds the whole class back on a 429; an error once the attempts are spent.
+    async fn retry_status(
+        &self,
+        call: &Call,
+        state: &mut Attempts,
+        status: u16,
+        headers: &HeaderMap,
+    ) -> Result<(), GraphError> {
+        let inner = &*self.inner;
+        if status == 429 {
+            inner.counters.throttled[call.class as usize].fetch_add(1, Ordering::Relaxed);
+        }
+        state.give_up_after(call, &inner.settings.retry, format!("HTTP {status}"))?;
+        let wait = inner
+            .settings
+            .retry
+            .delay(state.attempt, retry_after(headers));
+        if status == 429 {
+            inner.limiters.hold(call.class, wait);
+        }
+        tracing::info!(query = %call.label.query, status, attempt = state.attempt, wait_ms = wait.as_millis() as u64, "nouvel essai");
+        self.wait_before_retry(call, state, wait).await;
+        Ok(())
+    }
+
+    async fn wait_before_retry(&self, call: &Call, state: &mut Attempts, wait: Duration) {
+        self.inner.counters.retries[call.class as usize].fetch_add(1, Ordering::Relaxed);
+        state.waited += wait;
+        tokio::time::sleep(wait).await;
     }
 
     /// Sends a call and decodes its JSON body.
@@ -477,6 +433,85 @@ impl GraphClient {
         query: &Query,
     ) -> Result<Pager<T>, GraphError> {
         Ok(self.pages(self.exchange_call(query)?))
+    }
+}
+
+/// Where one call stands across its attempts.
+struct Attempts {
+    url: Url,
+    attempt: u32,
+    /// Renewals after a 401: one per distinct token, at most three per request (a token can
+    /// die early again while this request waits for its limiter slot).
+    renewals: u32,
+    last_rejected: Option<u64>,
+    redirects: u32,
+    waited: Duration,
+}
+
+impl Attempts {
+    fn new(url: Url) -> Self {
+        Attempts {
+            url,
+            attempt: 0,
+            renewals: 0,
+            last_rejected: None,
+            redirects: 0,
+            waited: Duration::ZERO,
+        }
+    }
+
+    /// The error that ends the call when its attempts are spent (`last`: what went wrong).
+    fn give_up_after(
+        &self,
+        call: &Call,
+        policy: &RetryPolicy,
+        last: String,
+    ) -> Result<(), GraphError> {
+        if self.attempt >= policy.max_attempts {
+            return Err(GraphError::Exhausted {
+                request: call.label.clone(),
+                attempts: self.attempt,
+                last,
+                waited: self.waited,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// What one answer of the service means for the call.
+enum Answer {
+    Done(Response),
+    /// Send again (redirect followed, token renewed, transient status waited out).
+    Again,
+    /// The body broke off: retried like a broken connection.
+    Broken(String),
+}
+
+/// Follows a redirect (the next attempt re-checks its host); one without a valid
+/// `Location` is an error.
+fn follow_redirect(
+    call: &Call,
+    state: &mut Attempts,
+    status: u16,
+    headers: &HeaderMap,
+) -> Result<Answer, GraphError> {
+    let target = headers
+        .get(http::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|loc| state.url.join(loc).ok());
+    match target {
+        Some(t) => {
+            tracing::debug!(query = %call.label.query, "redirection suivie");
+            state.url = t;
+            state.redirects += 1;
+            state.attempt -= 1;
+            Ok(Answer::Again)
+        }
+        None => Err(GraphError::Malformed {
+            request: call.label.clone(),
+            detail: format!("redirection HTTP {status} sans Location valide"),
+        }),
     }
 }
 

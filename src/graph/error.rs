@@ -39,11 +39,47 @@ pub enum Refusal {
     Other,
 }
 
+/// An authentication failure.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("Entra ID refuse le jeton {audience} : {code} — {first_line}\n  correctif : {hint}")]
+    Refused {
+        audience: &'static str,
+        code: String,
+        first_line: String,
+        hint: &'static str,
+    },
+
+    #[error(
+        "Entra ID refuse le jeton {audience} ({error}) : {description}\n  correctif : vérifiez tenant_id, \
+         client_id et les identifiants dans la configuration"
+    )]
+    OAuth {
+        audience: &'static str,
+        error: String,
+        description: String,
+    },
+
+    #[error(
+        "point de terminaison d'authentification injoignable ({url}) : {detail}\n  correctif : vérifiez \
+         [points_de_terminaison].autorite et l'accès réseau sortant vers Entra ID"
+    )]
+    Unreachable { url: String, detail: String },
+
+    #[error("réponse illisible du point de terminaison d'authentification ({url}) : {detail}")]
+    Malformed { url: String, detail: String },
+
+    #[error(
+        "certificat : {detail}\n  correctif : fournissez le certificat et la clé RSA PEM inscrits dans l'application"
+    )]
+    Certificate { detail: String },
+}
+
 /// An error of the Graph/Exchange layer.
 #[derive(Debug, thiserror::Error)]
 pub enum GraphError {
     #[error(transparent)]
-    Auth(#[from] super::auth::AuthError),
+    Auth(#[from] AuthError),
 
     #[error("{0}")]
     Refused(Box<Refused>),

@@ -14,13 +14,16 @@ pub mod models;
 pub mod retry;
 pub mod setup;
 pub mod throttle;
+pub mod transport;
 
-pub use auth::{Audience, AuthError, CertificateCredential, Credential, KeyFormat, TokenProvider};
+/// Owned by `queries` (a property of each request family); re-exported with the client
+/// that counts requests per class.
+pub use crate::queries::ThrottleClass;
+pub use auth::{Audience, CertificateCredential, Credential, KeyFormat, TokenProvider};
 pub use batch::{BatchRequest, BatchResponse, MAX_BATCH};
-pub use client::{
-    Call, ClassCounts, ClientSettings, GraphClient, Page, Pager, Response, http_client,
-};
-pub use error::{GraphError, Refusal, RequestLabel};
+pub use client::{Call, ClassCounts, ClientSettings, GraphClient, Page, Pager, Response};
+pub use error::{AuthError, GraphError, Refusal, RequestLabel};
 pub use retry::RetryPolicy;
 pub use setup::SetupError;
-pub use throttle::{Limits, ThrottleClass};
+pub use throttle::Limits;
+pub use transport::http_client;

@@ -2,10 +2,12 @@
 
 use std::time::Duration;
 
-use super::auth::{AuthError, CertificateCredential, Credential, KeyFormat, TokenProvider};
-use super::client::{ClientSettings, GraphClient, http_client};
+use super::auth::{CertificateCredential, Credential, KeyFormat, TokenProvider};
+use super::client::{ClientSettings, GraphClient};
+use super::error::AuthError;
 use super::retry::RetryPolicy;
 use super::throttle::Limits;
+use super::transport::http_client;
 use crate::config::{Config, ConfigError, Credentials, KeyDer};
 
 #[derive(Debug, thiserror::Error)]

@@ -22,52 +22,8 @@ use governor::clock::Clock;
 use governor::middleware::NoOpMiddleware;
 use governor::state::{InMemoryState, NotKeyed};
 use governor::{Quota, RateLimiter};
-use serde::Deserialize;
 
-/// A throttle class of GRAPH-NOTES.md.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ThrottleClass {
-    /// Users, groups: a resource-unit token bucket per app and tenant.
-    Directory,
-    /// `$select=signInActivity` on users: 10 requests per minute.
-    SignInActivity,
-    /// Sign-in logs and registration details: 5 requests per 10 seconds.
-    IdentityReports,
-    /// Conditional access policies and named locations: 1 request per second.
-    ConditionalAccess,
-    /// Mailbox settings (inbox rules): per mailbox, and the global app limit.
-    Outlook,
-    /// Exchange Online admin API: undocumented, kept modest.
-    ExchangeAdmin,
-}
-
-impl ThrottleClass {
-    pub const ALL: [ThrottleClass; 6] = [
-        ThrottleClass::Directory,
-        ThrottleClass::SignInActivity,
-        ThrottleClass::IdentityReports,
-        ThrottleClass::ConditionalAccess,
-        ThrottleClass::Outlook,
-        ThrottleClass::ExchangeAdmin,
-    ];
-
-    /// Stable snake_case name, as in `queries/` and the logs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ThrottleClass::Directory => "directory",
-            ThrottleClass::SignInActivity => "sign_in_activity",
-            ThrottleClass::IdentityReports => "identity_reports",
-            ThrottleClass::ConditionalAccess => "conditional_access",
-            ThrottleClass::Outlook => "outlook",
-            ThrottleClass::ExchangeAdmin => "exchange_admin",
-        }
-    }
-
-    fn index(self) -> usize {
-        self as usize
-    }
-}
+use crate::queries::ThrottleClass;
 
 /// The limits the limiters are sized from: Microsoft's published values by default,
 /// overridable in the configuration (section `[limites]`).
@@ -100,25 +56,6 @@ impl Default for Limits {
 /// window of the identity reports class) absorbs the jitter of a loaded machine and network
 /// for 3 % of the class's throughput.
 pub const WINDOW_MARGIN: f64 = 0.03;
-
-impl ThrottleClass {
-    /// Counted by Microsoft over a sliding window of requests (not a token bucket).
-    pub fn sliding_window(self) -> bool {
-        matches!(
-            self,
-            ThrottleClass::SignInActivity
-                | ThrottleClass::IdentityReports
-                | ThrottleClass::ConditionalAccess
-                | ThrottleClass::ExchangeAdmin
-        )
-    }
-
-    /// Limited per app and tenant as a whole (Outlook is limited per mailbox: a 429 for one
-    /// mailbox says nothing of the others).
-    pub fn tenant_wide(self) -> bool {
-        self != ThrottleClass::Outlook
-    }
-}
 
 impl Limits {
     /// The interval between two units of that class as the limiter spaces them: the
@@ -238,6 +175,11 @@ impl ClassLimiter {
     }
 }
 
+/// The place of a class in `Limiters::classes` (built in the order of `ThrottleClass::ALL`).
+fn slot(class: ThrottleClass) -> usize {
+    class as usize
+}
+
 /// One limiter per throttle class.
 pub struct Limiters {
     classes: Vec<ClassLimiter>,
@@ -265,7 +207,7 @@ impl Limiters {
 
     /// Waits until `units` of that class may be spent.
     pub async fn acquire(&self, class: ThrottleClass, units: u32) {
-        if let Some(l) = self.classes.get(class.index()) {
+        if let Some(l) = self.classes.get(slot(class)) {
             l.acquire(units).await;
         }
     }
@@ -274,7 +216,7 @@ impl Limiters {
     /// tenant-wide, no request of it leaves before `wait` is over.
     pub fn hold(&self, class: ThrottleClass, wait: Duration) {
         if class.tenant_wide()
-            && let Some(l) = self.classes.get(class.index())
+            && let Some(l) = self.classes.get(slot(class))
         {
             l.hold(wait);
         }

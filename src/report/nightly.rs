@@ -14,11 +14,10 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::{ReportError, escape, output, template::Template};
-use crate::checks::{Accepted, Severity, registry};
-use crate::store::{RunRow, RunStatus, SourceRow, SourceStatus, Store, StoredFinding};
-
-/// Checks whose findings say whether the tenant would block the forwarding.
-const BLOCKABLE: [&str; 3] = ["FWD-PUB-01", "FWD-EXT-01", "FWD-DIS-01"];
+use crate::checks::{Accepted, Severity, Tag, registry};
+use crate::store::{
+    EvaluationRow, FindingEvent, RunRow, RunStatus, SourceRow, SourceStatus, Store, StoredFinding,
+};
 
 /// The parts of a stored finding's JSON the reports read (`checks::Finding`, owned).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -126,33 +125,7 @@ pub fn build(
     night: Option<NaiveDate>,
     establishment: &str,
 ) -> Result<Nightly, ReportError> {
-    // Dates are compared as ISO text in the store: stay within four-digit years.
-    let far = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default();
-    let until = night.unwrap_or(far);
-    let evaluations = store.evaluations_until(until)?;
-    let evaluation = match night {
-        Some(n) => evaluations.iter().rev().find(|e| e.night == n),
-        None => evaluations.last(),
-    };
-    let Some(evaluation) = evaluation.cloned() else {
-        return Err(match night {
-            None => ReportError::NothingEvaluated(store.path().display().to_string()),
-            Some(n) => {
-                let all = store.evaluations_until(far)?;
-                let before = all.iter().rev().find(|e| e.night < n).map(|e| e.night);
-                let after = all.iter().find(|e| e.night > n).map(|e| e.night);
-                let known: Vec<String> = [before, after]
-                    .into_iter()
-                    .flatten()
-                    .map(|d| d.to_string())
-                    .collect();
-                ReportError::NoSuchNight {
-                    night: n,
-                    known: known.join(", "),
-                }
-            }
-        });
-    };
+    let evaluation = find_evaluation(store, night)?;
     let run = store
         .runs()?
         .into_iter()
@@ -163,16 +136,7 @@ pub fn build(
         })?;
     let sources = store.sources(run.id)?;
     let events = store.finding_events_until(run.night)?;
-    let mut first_seen: HashMap<(&str, &str), NaiveDate> = HashMap::new();
-    let mut tonight: HashMap<(&str, &str), &str> = HashMap::new();
-    for e in &events {
-        first_seen
-            .entry((e.check.as_str(), e.subject.as_str()))
-            .or_insert(e.night);
-        if e.run == run.id {
-            tonight.insert((e.check.as_str(), e.subject.as_str()), e.event.as_str());
-        }
-    }
+    let lifecycle = Lifecycle::of(&events, run.id);
     let mut out = Nightly {
         establishment: establishment.to_string(),
         run: run.clone(),
@@ -196,19 +160,88 @@ pub fn build(
             .collect(),
     };
     for f in store.findings_of(run.id)? {
+        let row = out.count(f, &lifecycle)?;
+        out.rows.push(row);
+    }
+    out.rows.sort_by(|a, b| {
+        let rank = |r: &Row| Severity::parse(&r.gravite).unwrap_or(Severity::Info);
+        (rank(a), &a.controle, &a.sujet).cmp(&(rank(b), &b.controle, &b.sujet))
+    });
+    Ok(out)
+}
+
+/// The evaluation of `night` (default: the latest); when there is none, the error names the
+/// evaluated nights around it.
+fn find_evaluation(store: &Store, night: Option<NaiveDate>) -> Result<EvaluationRow, ReportError> {
+    // Dates are compared as ISO text in the store: stay within four-digit years.
+    let far = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default();
+    let evaluations = store.evaluations_until(night.unwrap_or(far))?;
+    let evaluation = match night {
+        Some(n) => evaluations.iter().rev().find(|e| e.night == n),
+        None => evaluations.last(),
+    };
+    if let Some(e) = evaluation {
+        return Ok(e.clone());
+    }
+    Err(match night {
+        None => ReportError::NothingEvaluated(store.path().display().to_string()),
+        Some(n) => {
+            let all = store.evaluations_until(far)?;
+            let before = all.iter().rev().find(|e| e.night < n).map(|e| e.night);
+            let after = all.iter().find(|e| e.night > n).map(|e| e.night);
+            let known: Vec<String> = [before, after]
+                .into_iter()
+                .flatten()
+                .map(|d| d.to_string())
+                .collect();
+            ReportError::NoSuchNight {
+                night: n,
+                known: known.join(", "),
+            }
+        }
+    })
+}
+
+/// What the lifecycle events say of each finding (check, subject): the night it was first
+/// seen, and what happened to it during the run of the night (`new`, `reopened`, ...).
+struct Lifecycle<'e> {
+    first_seen: HashMap<(&'e str, &'e str), NaiveDate>,
+    tonight: HashMap<(&'e str, &'e str), &'e str>,
+}
+
+impl<'e> Lifecycle<'e> {
+    fn of(events: &'e [FindingEvent], run: i64) -> Self {
+        let mut l = Lifecycle {
+            first_seen: HashMap::new(),
+            tonight: HashMap::new(),
+        };
+        for e in events {
+            let key = (e.check.as_str(), e.subject.as_str());
+            l.first_seen.entry(key).or_insert(e.night);
+            if e.run == run {
+                l.tonight.insert(key, e.event.as_str());
+            }
+        }
+        l
+    }
+}
+
+impl Nightly {
+    /// Counts a finding of the night in the totals and returns its row.
+    fn count(&mut self, f: StoredFinding, lifecycle: &Lifecycle<'_>) -> Result<Row, ReportError> {
         let data = FindingData::parse(&f)?;
         let key = (f.check.as_str(), f.subject.as_str());
-        let event = tonight.get(&key).copied();
+        let event = lifecycle.tonight.get(&key).copied();
         match event {
-            Some("new") => out.new += 1,
-            Some("reopened") => out.reopened += 1,
-            _ => out.still_open += 1,
+            Some("new") => self.new += 1,
+            Some("reopened") => self.reopened += 1,
+            _ => self.still_open += 1,
         }
         let statut = if data.accepted.is_some() {
-            out.accepted += 1;
+            self.accepted += 1;
             "accepté"
         } else if data.exception_expired.is_some() {
-            out.expired += 1;
+            self.expired += 1;
             "exception expirée"
         } else {
             match event {
@@ -220,16 +253,16 @@ pub fn build(
         if data.accepted.is_none()
             && let Some(sev) = Severity::parse(&f.severity)
         {
-            *out.open_by_severity.entry(sev).or_insert(0) += 1;
+            *self.open_by_severity.entry(sev).or_insert(0) += 1;
         }
         let info = registry::get(&f.check);
-        out.rows.push(Row {
-            nuit: run.night,
+        Ok(Row {
+            nuit: self.run.night,
             statut,
             gravite: f.severity.clone(),
             titre: info.map(|i| i.title_fr.to_string()).unwrap_or_default(),
             reference: info.map(|i| i.reference.to_string()).unwrap_or_default(),
-            premiere_detection: first_seen.get(&key).copied(),
+            premiere_detection: lifecycle.first_seen.get(&key).copied(),
             sujet: f.subject.clone(),
             population: population_fr(&f.population).to_string(),
             preuve: data.evidence,
@@ -241,13 +274,8 @@ pub fn build(
             exception_expiree: data.exception_expired,
             bloquee_par_locataire: data.blocked_by_tenant,
             controle: f.check,
-        });
+        })
     }
-    out.rows.sort_by(|a, b| {
-        let rank = |r: &Row| Severity::parse(&r.gravite).unwrap_or(Severity::Info);
-        (rank(a), &a.controle, &a.sujet).cmp(&(rank(b), &b.controle, &b.sujet))
-    });
-    Ok(out)
 }
 
 /// The checks left out and why (the sources they need that were not collected).
@@ -286,7 +314,7 @@ fn blocked_fr(r: &Row) -> &'static str {
     match r.bloquee_par_locataire {
         Some(true) => "oui",
         Some(false) => "non",
-        None if BLOCKABLE.contains(&r.controle.as_str()) => "inconnu",
+        None if registry::has_tag(&r.controle, Tag::TenantCanBlock) => "inconnu",
         None => "",
     }
 }
@@ -383,60 +411,107 @@ pub fn summary(
     files: &[PathBuf],
     templates: Option<&Path>,
 ) -> Result<String, ReportError> {
-    let t = |s: &str| escape::terminal(s).into_owned();
     let mut v: BTreeMap<&str, String> = BTreeMap::new();
     v.insert("nuit", n.run.night.to_string());
-    v.insert("etablissement", t(&n.establishment));
+    v.insert("etablissement", terminal(&n.establishment));
     v.insert("collecte", n.run.id.to_string());
     v.insert("etat_collecte", status_fr(n.run.status).to_string());
+    v.insert("totaux", totals_fr(n));
+    v.insert("par_gravite", by_severity_fr(n));
+    v.insert("nouveaux", list("Nouveaux et rouverts", fresh_lines(n)));
+    v.insert("expirees", list("Exceptions expirées", expired_lines(n)));
+    let resolved: Vec<String> = n
+        .resolved
+        .iter()
+        .map(|(c, s)| format!("{c} — {s}"))
+        .collect();
+    v.insert("resolus", list("Résolus cette nuit", resolved));
+    let skipped: Vec<String> = n
+        .not_evaluated
+        .iter()
+        .map(|x| format!("{} — {}", x.check, x.reason))
+        .collect();
     v.insert(
-        "totaux",
-        format!(
-            "{} constat(s) : {} nouveau(x), {} rouvert(s), {} toujours ouvert(s) ; {} accepté(s) (exception en vigueur), {} exception(s) expirée(s) ; {} résolu(s) cette nuit.",
-            n.rows.len(),
-            n.new,
-            n.reopened,
-            n.still_open,
-            n.accepted,
-            n.expired,
-            n.resolved.len()
+        "non_evalues",
+        list(
+            "NON ÉVALUÉS (leur absence ne veut pas dire conforme)",
+            skipped,
         ),
     );
     v.insert(
-        "par_gravite",
-        format!(
-            "À corriger, par gravité : {}.",
-            Severity::ALL
-                .iter()
-                .map(|s| format!(
-                    "{} {}",
-                    s.label(),
-                    n.open_by_severity.get(s).copied().unwrap_or(0)
-                ))
-                .collect::<Vec<_>>()
-                .join(", ")
+        "sources",
+        list(
+            "Sources non collectées",
+            source_lines(&n.sources_not_collected),
         ),
     );
-    let lines = |title: &str, items: Vec<String>| -> String {
-        if items.is_empty() {
-            return String::new();
-        }
-        let mut s = format!("{title} ({}) :\n", items.len());
-        for i in items.iter().take(LIST_MAX) {
-            s.push_str("  ");
-            s.push_str(&t(i));
-            s.push('\n');
-        }
-        if items.len() > LIST_MAX {
-            s.push_str(&format!(
-                "  … et {} autre(s) : voir le fichier CSV.\n",
-                items.len() - LIST_MAX
-            ));
-        }
-        s
-    };
-    let fresh: Vec<String> = n
-        .rows
+    let written: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    v.insert("fichiers", list("Fichiers écrits", written));
+    let text = Template::load("resume-nuit.txt", templates)?.render(&v)?;
+    // Empty blocks leave empty lines: drop them.
+    let mut out: String = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join("\n");
+    out.push('\n');
+    Ok(out)
+}
+
+fn terminal(s: &str) -> String {
+    escape::terminal(s).into_owned()
+}
+
+fn totals_fr(n: &Nightly) -> String {
+    format!(
+        "{} constat(s) : {} nouveau(x), {} rouvert(s), {} toujours ouvert(s) ; {} accepté(s) (exception en vigueur), {} exception(s) expirée(s) ; {} résolu(s) cette nuit.",
+        n.rows.len(),
+        n.new,
+        n.reopened,
+        n.still_open,
+        n.accepted,
+        n.expired,
+        n.resolved.len()
+    )
+}
+
+fn by_severity_fr(n: &Nightly) -> String {
+    format!(
+        "À corriger, par gravité : {}.",
+        Severity::ALL
+            .iter()
+            .map(|s| format!(
+                "{} {}",
+                s.label(),
+                n.open_by_severity.get(s).copied().unwrap_or(0)
+            ))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+/// A titled list of at most [`LIST_MAX`] lines, terminal-safe; empty when there is nothing.
+fn list(title: &str, items: Vec<String>) -> String {
+    if items.is_empty() {
+        return String::new();
+    }
+    let mut s = format!("{title} ({}) :\n", items.len());
+    for i in items.iter().take(LIST_MAX) {
+        s.push_str("  ");
+        s.push_str(&terminal(i));
+        s.push('\n');
+    }
+    if items.len() > LIST_MAX {
+        s.push_str(&format!(
+            "  … et {} autre(s) : voir le fichier CSV.\n",
+            items.len() - LIST_MAX
+        ));
+    }
+    s
+}
+
+fn fresh_lines(n: &Nightly) -> Vec<String> {
+    n.rows
         .iter()
         .filter(|r| r.statut == "nouveau" || r.statut == "rouvert")
         .map(|r| {
@@ -445,10 +520,11 @@ pub fn summary(
                 r.gravite, r.controle, r.titre, r.sujet, r.statut
             )
         })
-        .collect();
-    v.insert("nouveaux", lines("Nouveaux et rouverts", fresh));
-    let expired: Vec<String> = n
-        .rows
+        .collect()
+}
+
+fn expired_lines(n: &Nightly) -> Vec<String> {
+    n.rows
         .iter()
         .filter(|r| r.exception_expiree.is_some())
         .map(|r| {
@@ -461,28 +537,11 @@ pub fn summary(
                     .unwrap_or_default()
             )
         })
-        .collect();
-    v.insert("expirees", lines("Exceptions expirées", expired));
-    let resolved: Vec<String> = n
-        .resolved
-        .iter()
-        .map(|(c, s)| format!("{c} — {s}"))
-        .collect();
-    v.insert("resolus", lines("Résolus cette nuit", resolved));
-    let skipped: Vec<String> = n
-        .not_evaluated
-        .iter()
-        .map(|x| format!("{} — {}", x.check, x.reason))
-        .collect();
-    v.insert(
-        "non_evalues",
-        lines(
-            "NON ÉVALUÉS (leur absence ne veut pas dire conforme)",
-            skipped,
-        ),
-    );
-    let sources: Vec<String> = n
-        .sources_not_collected
+        .collect()
+}
+
+fn source_lines(sources: &[SourceRow]) -> Vec<String> {
+    sources
         .iter()
         .map(|s| {
             let mut l = format!(
@@ -502,19 +561,7 @@ pub fn summary(
             }
             l
         })
-        .collect();
-    v.insert("sources", lines("Sources non collectées", sources));
-    let written: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
-    v.insert("fichiers", lines("Fichiers écrits", written));
-    let text = Template::load("resume-nuit.txt", templates)?.render(&v)?;
-    // Empty blocks leave empty lines: drop them.
-    let mut out: String = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .collect::<Vec<_>>()
-        .join("\n");
-    out.push('\n');
-    Ok(out)
+        .collect()
 }
 
 #[cfg(test)]

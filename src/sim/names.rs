@@ -325,66 +325,29 @@ pub(crate) struct App {
     pub resource: &'static str,
 }
 
-pub(crate) const TEAMS: App = App {
-    id: "1fec8e78-bce4-4aaf-ab1b-5451cc387264",
-    name: "Microsoft Teams",
-    resource: "Microsoft Teams Services",
-};
-pub(crate) const TEAMS_WEB: App = App {
-    id: "5e3ce6c0-2b1f-4285-8d4b-75ee78787346",
-    name: "Microsoft Teams Web Client",
-    resource: "Microsoft Teams Services",
-};
-pub(crate) const BROKER: App = App {
-    id: "29d9ed98-a469-4536-ade2-f981bc1d605e",
-    name: "Microsoft Authentication Broker",
-    resource: "Microsoft Graph",
-};
-pub(crate) const EXCHANGE: App = App {
-    id: "00000002-0000-0ff1-ce00-000000000000",
-    name: "Office 365 Exchange Online",
-    resource: "Office 365 Exchange Online",
-};
-pub(crate) const OFFICE_HOME: App = App {
-    id: "4765445b-32c6-49b0-83e6-1d93765276ca",
-    name: "OfficeHome",
-    resource: "Office 365 SharePoint Online",
-};
-pub(crate) const OUTLOOK_MOBILE: App = App {
-    id: "27922004-5251-4030-b22d-91ecd9a37ea4",
-    name: "Outlook Mobile",
-    resource: "Office 365 Exchange Online",
-};
-pub(crate) const SHAREPOINT: App = App {
-    id: "00000003-0000-0ff1-ce00-000000000000",
-    name: "Office 365 SharePoint Online",
-    resource: "Office 365 SharePoint Online",
-};
-pub(crate) const ONEDRIVE: App = App {
-    id: "ab9b8c07-8f02-4f72-87fa-80105867a763",
-    name: "OneDrive SyncEngine",
-    resource: "Office 365 SharePoint Online",
-};
-pub(crate) const AZURE_PORTAL: App = App {
-    id: "c44b4083-3bb0-49c1-b47d-974e53cbdf3c",
-    name: "Azure Portal",
-    resource: "Windows Azure Service Management API",
-};
-pub(crate) const BILLETTERIE: App = App {
-    id: "7d1f5a3e-2c44-4b8e-9a61-0e2f4c8b9d17",
-    name: "Billetterie Octopus",
-    resource: "Microsoft Graph",
-};
-pub(crate) const LITS: App = App {
-    id: "b2e94c71-6a0d-4f3b-8c25-51d7e0a9f3c4",
-    name: "Connecteur Gestion des lits",
-    resource: "Office 365 Exchange Online",
-};
-pub(crate) const PHARMA: App = App {
-    id: "e8c3a9d5-4f17-4b62-a0d8-93c15e7b2f60",
-    name: "Connecteur Pharmacie",
-    resource: "Office 365 Exchange Online",
-};
+const fn app(id: &'static str, name: &'static str, resource: &'static str) -> App {
+    App { id, name, resource }
+}
+
+/// The applications, one a row: id, display name, resource.
+#[rustfmt::skip]
+mod apps {
+    use super::{App, app};
+
+    pub(crate) const TEAMS:          App = app("1fec8e78-bce4-4aaf-ab1b-5451cc387264", "Microsoft Teams",                 "Microsoft Teams Services");
+    pub(crate) const TEAMS_WEB:      App = app("5e3ce6c0-2b1f-4285-8d4b-75ee78787346", "Microsoft Teams Web Client",      "Microsoft Teams Services");
+    pub(crate) const BROKER:         App = app("29d9ed98-a469-4536-ade2-f981bc1d605e", "Microsoft Authentication Broker", "Microsoft Graph");
+    pub(crate) const EXCHANGE:       App = app("00000002-0000-0ff1-ce00-000000000000", "Office 365 Exchange Online",      "Office 365 Exchange Online");
+    pub(crate) const OFFICE_HOME:    App = app("4765445b-32c6-49b0-83e6-1d93765276ca", "OfficeHome",                      "Office 365 SharePoint Online");
+    pub(crate) const OUTLOOK_MOBILE: App = app("27922004-5251-4030-b22d-91ecd9a37ea4", "Outlook Mobile",                  "Office 365 Exchange Online");
+    pub(crate) const SHAREPOINT:     App = app("00000003-0000-0ff1-ce00-000000000000", "Office 365 SharePoint Online",    "Office 365 SharePoint Online");
+    pub(crate) const ONEDRIVE:       App = app("ab9b8c07-8f02-4f72-87fa-80105867a763", "OneDrive SyncEngine",             "Office 365 SharePoint Online");
+    pub(crate) const AZURE_PORTAL:   App = app("c44b4083-3bb0-49c1-b47d-974e53cbdf3c", "Azure Portal",                    "Windows Azure Service Management API");
+    pub(crate) const BILLETTERIE:    App = app("7d1f5a3e-2c44-4b8e-9a61-0e2f4c8b9d17", "Billetterie Octopus",             "Microsoft Graph");
+    pub(crate) const LITS:           App = app("b2e94c71-6a0d-4f3b-8c25-51d7e0a9f3c4", "Connecteur Gestion des lits",     "Office 365 Exchange Online");
+    pub(crate) const PHARMA:         App = app("e8c3a9d5-4f17-4b62-a0d8-93c15e7b2f60", "Connecteur Pharmacie",            "Office 365 Exchange Online");
+}
+pub(crate) use apps::*;
 
 /// Applications a generic device account is allowed to use (printed in the config).
 pub(crate) const GENERIC_ALLOWED: &[&str] = &[

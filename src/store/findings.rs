@@ -6,10 +6,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::params;
+use rusqlite::{Transaction, params};
 use serde::Serialize;
 
-use super::{RunId, Store, StoreError, sql_error};
+use super::db::Store;
+use super::error::{StoreError, sql_error};
+use super::runs::{RunId, RunRow, RunStatus};
 
 /// A finding as a night stored it (the lifecycle needs only identity and the JSON).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -67,114 +69,25 @@ impl Store {
     ) -> Result<LifecycleDelta, StoreError> {
         let sql = sql_error(&self.path);
         let tx = self.conn.transaction().map_err(sql)?;
-        for table in ["finding_events", "finding_nights", "posture", "evaluations"] {
-            tx.execute(
-                &format!("DELETE FROM {table} WHERE run_id = ?1"),
-                params![run],
-            )
-            .map_err(sql)?;
-        }
-        // State before this run: the latest event of each finding.
-        let mut open: BTreeSet<(String, String)> = BTreeSet::new();
-        let mut known: BTreeSet<(String, String)> = BTreeSet::new();
-        {
-            let mut stmt = tx
-                .prepare(
-                    "SELECT check_id, subject, event FROM finding_events e WHERE run_id < ?1 AND run_id = (
-                        SELECT MAX(run_id) FROM finding_events x WHERE x.check_id = e.check_id AND x.subject = e.subject AND x.run_id < ?1)",
-                )
+        let delta = {
+            let night = Recording {
+                tx: &tx,
+                run,
+                night: night.to_string(),
+            };
+            night.forget_earlier_recording().map_err(sql)?;
+            let before = night.state_before().map_err(sql)?;
+            let mut delta = LifecycleDelta::default();
+            let seen = night
+                .record_findings(findings, &before, &mut delta)
                 .map_err(sql)?;
-            let rows = stmt
-                .query_map(params![run], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                    ))
-                })
+            night
+                .resolve_vanished(&before, &seen, not_evaluated, &mut delta)
                 .map_err(sql)?;
-            for row in rows {
-                let (c, s, e) = row.map_err(sql)?;
-                if e != "resolved" {
-                    open.insert((c.clone(), s.clone()));
-                }
-                known.insert((c, s));
-            }
-        }
-        let skipped: BTreeSet<&str> = not_evaluated.iter().map(String::as_str).collect();
-        let mut delta = LifecycleDelta::default();
-        let night_s = night.to_string();
-        {
-            let mut ins_night = tx
-                .prepare(
-                    "INSERT INTO finding_nights (run_id, check_id, subject, severity, population, accepted, data)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                )
-                .map_err(sql)?;
-            let mut ins_event = tx
-                .prepare("INSERT INTO finding_events (run_id, night, check_id, subject, event) VALUES (?1, ?2, ?3, ?4, ?5)")
-                .map_err(sql)?;
-            let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
-            for f in findings {
-                let id = (f.check.clone(), f.subject.clone());
-                if !seen.insert(id.clone()) {
-                    continue;
-                }
-                ins_night
-                    .execute(params![
-                        run,
-                        f.check,
-                        f.subject,
-                        f.severity,
-                        f.population,
-                        f.accepted as i64,
-                        f.data
-                    ])
-                    .map_err(sql)?;
-                if open.contains(&id) {
-                    delta.still_open += 1;
-                } else if known.contains(&id) {
-                    ins_event
-                        .execute(params![run, night_s, f.check, f.subject, "reopened"])
-                        .map_err(sql)?;
-                    delta.reopened.push(id);
-                } else {
-                    ins_event
-                        .execute(params![run, night_s, f.check, f.subject, "new"])
-                        .map_err(sql)?;
-                    delta.new.push(id);
-                }
-            }
-            for id in &open {
-                if !seen.contains(id) && !skipped.contains(id.0.as_str()) {
-                    ins_event
-                        .execute(params![run, night_s, id.0, id.1, "resolved"])
-                        .map_err(sql)?;
-                    delta.resolved.push(id.clone());
-                }
-            }
-            let mut ins_posture = tx
-                .prepare("INSERT INTO posture (run_id, night, population, class, metric, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
-                .map_err(sql)?;
-            for p in posture {
-                ins_posture
-                    .execute(params![
-                        run,
-                        night_s,
-                        p.population,
-                        p.class,
-                        p.metric,
-                        p.value
-                    ])
-                    .map_err(sql)?;
-            }
-        }
-        let skipped_json = serde_json::to_string(not_evaluated).unwrap_or_else(|_| "[]".into());
-        tx.execute(
-            "INSERT INTO evaluations (run_id, night, as_of, evaluated_at, not_evaluated) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![run, night_s, as_of.to_rfc3339(), Utc::now().to_rfc3339(), skipped_json],
-        )
-        .map_err(sql)?;
+            night.record_posture(posture).map_err(sql)?;
+            night.record_evaluated(as_of, not_evaluated).map_err(sql)?;
+            delta
+        };
         tx.commit().map_err(sql)?;
         tracing::debug!(run, findings = findings.len(), "évaluation enregistrée");
         Ok(delta)
@@ -284,13 +197,169 @@ impl Store {
     }
 
     /// The latest run that can be evaluated (complete or partial) at or before `run` if given.
-    pub fn latest_evaluable_run(&self) -> Result<Option<super::RunRow>, StoreError> {
-        Ok(self.runs()?.into_iter().rev().find(|r| {
-            matches!(
-                r.status,
-                super::RunStatus::Complete | super::RunStatus::Partial
-            )
-        }))
+    pub fn latest_evaluable_run(&self) -> Result<Option<RunRow>, StoreError> {
+        Ok(self
+            .runs()?
+            .into_iter()
+            .rev()
+            .find(|r| matches!(r.status, RunStatus::Complete | RunStatus::Partial)))
+    }
+}
+
+/// A finding's identity: check id and subject.
+type FindingId = (String, String);
+
+/// The findings as the nights before a run left them (the latest event of each).
+#[derive(Debug, Default)]
+struct Before {
+    /// Findings whose latest event is not "resolved".
+    open: BTreeSet<FindingId>,
+    /// Every finding an earlier night recorded, open or resolved.
+    known: BTreeSet<FindingId>,
+}
+
+/// The evaluation of one run being written, inside its transaction.
+struct Recording<'t> {
+    tx: &'t Transaction<'t>,
+    run: RunId,
+    /// The run's night, as stored (`YYYY-MM-DD`).
+    night: String,
+}
+
+impl Recording<'_> {
+    /// Evaluating a run again replaces what its earlier evaluation recorded.
+    fn forget_earlier_recording(&self) -> rusqlite::Result<()> {
+        for table in ["finding_events", "finding_nights", "posture", "evaluations"] {
+            self.tx.execute(
+                &format!("DELETE FROM {table} WHERE run_id = ?1"),
+                params![self.run],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The latest event of each finding before this run.
+    fn state_before(&self) -> rusqlite::Result<Before> {
+        let mut before = Before::default();
+        let mut stmt = self.tx.prepare(
+            "SELECT check_id, subject, event FROM finding_events e WHERE run_id < ?1 AND run_id = (
+                SELECT MAX(run_id) FROM finding_events x WHERE x.check_id = e.check_id AND x.subject = e.subject AND x.run_id < ?1)",
+        )?;
+        let rows = stmt.query_map(params![self.run], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (c, s, e) = row?;
+            if e != "resolved" {
+                before.open.insert((c.clone(), s.clone()));
+            }
+            before.known.insert((c, s));
+        }
+        Ok(before)
+    }
+
+    /// Stores each finding of the night once (the first of a duplicate identity wins) and
+    /// its lifecycle event: still open, reopened or new. Returns the identities seen.
+    fn record_findings(
+        &self,
+        findings: &[StoredFinding],
+        before: &Before,
+        delta: &mut LifecycleDelta,
+    ) -> rusqlite::Result<BTreeSet<FindingId>> {
+        let mut insert = self.tx.prepare(
+            "INSERT INTO finding_nights (run_id, check_id, subject, severity, population, accepted, data)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        let mut seen: BTreeSet<FindingId> = BTreeSet::new();
+        for f in findings {
+            let id = (f.check.clone(), f.subject.clone());
+            if !seen.insert(id.clone()) {
+                continue;
+            }
+            insert.execute(params![
+                self.run,
+                f.check,
+                f.subject,
+                f.severity,
+                f.population,
+                f.accepted as i64,
+                f.data
+            ])?;
+            if before.open.contains(&id) {
+                delta.still_open += 1;
+            } else if before.known.contains(&id) {
+                self.event(&id, "reopened")?;
+                delta.reopened.push(id);
+            } else {
+                self.event(&id, "new")?;
+                delta.new.push(id);
+            }
+        }
+        Ok(seen)
+    }
+
+    /// Open findings this night did not see are resolved, unless their check could not be
+    /// evaluated: not seeing is not "fixed".
+    fn resolve_vanished(
+        &self,
+        before: &Before,
+        seen: &BTreeSet<FindingId>,
+        not_evaluated: &[String],
+        delta: &mut LifecycleDelta,
+    ) -> rusqlite::Result<()> {
+        let skipped: BTreeSet<&str> = not_evaluated.iter().map(String::as_str).collect();
+        for id in &before.open {
+            if !seen.contains(id) && !skipped.contains(id.0.as_str()) {
+                self.event(id, "resolved")?;
+                delta.resolved.push(id.clone());
+            }
+        }
+        Ok(())
+    }
+
+    /// One lifecycle event of a finding, on this night.
+    fn event(&self, id: &FindingId, event: &str) -> rusqlite::Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO finding_events (run_id, night, check_id, subject, event) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![self.run, self.night, id.0, id.1, event])?;
+        Ok(())
+    }
+
+    fn record_posture(&self, posture: &[PostureFigure]) -> rusqlite::Result<()> {
+        let mut insert = self.tx.prepare(
+            "INSERT INTO posture (run_id, night, population, class, metric, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for p in posture {
+            insert.execute(params![
+                self.run,
+                self.night,
+                p.population,
+                p.class,
+                p.metric,
+                p.value
+            ])?;
+        }
+        Ok(())
+    }
+
+    /// The row that says the run was evaluated, when, and which checks could not be.
+    fn record_evaluated(
+        &self,
+        as_of: DateTime<Utc>,
+        not_evaluated: &[String],
+    ) -> rusqlite::Result<()> {
+        let skipped_json = serde_json::to_string(not_evaluated).unwrap_or_else(|_| "[]".into());
+        self.tx.execute(
+            "INSERT INTO evaluations (run_id, night, as_of, evaluated_at, not_evaluated) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![self.run, self.night, as_of.to_rfc3339(), Utc::now().to_rfc3339(), skipped_json],
+        )?;
+        Ok(())
     }
 }
 

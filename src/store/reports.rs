@@ -9,7 +9,10 @@ use chrono::NaiveDate;
 use rusqlite::params;
 use serde::Serialize;
 
-use super::{PostureFigure, RunId, Store, StoreError};
+use super::db::Store;
+use super::error::StoreError;
+use super::findings::PostureFigure;
+use super::runs::RunId;
 
 /// An evaluated run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -1,9 +1,11 @@
 use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
 
-use chrono::TimeZone;
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use rusqlite::Connection;
 
 use super::*;
-use crate::model::{Account, InboxRule, RuleAction};
+use crate::model::{Account, InboxRule, Kind, Record, RuleAction, SignIn};
 
 fn account(id: &str, enabled: bool) -> Account {
     Account {

@@ -44,7 +44,9 @@ impl SimNight {
         let sim = Sim::start(opts).await.expect("sim starts");
         let dir = tempfile::tempdir().expect("tempdir");
         let files = sim.write_setup(dir.path(), day).expect("setup files");
-        let config = vigie365::config::load(&files.config).expect("the sim's config is valid");
+        let config =
+            vigie365::config::load(&files.config, &vigie365::checks::registry::load_options())
+                .expect("the sim's config is valid");
         SimNight {
             sim,
             dir,

@@ -14,21 +14,33 @@
 //! APP-INT-01's business); disabled accounts; guests.
 
 use crate::checks::common::{bounded, subject_upn};
-use crate::checks::{Finding, Severity, Snapshot};
+use crate::checks::{CheckInfo, Family, Finding, Kind, Severity, Snapshot, Tag};
 use crate::classify::Class;
 use crate::config::Config;
 
-pub const ID: &str = "APP-GEN-01";
-pub const SEVERITY: Severity = Severity::Critique;
+pub static CHECK: CheckInfo = CheckInfo {
+    id: "APP-GEN-01",
+    family: Family::Appli,
+    kind: Kind::State,
+    severity: Severity::Critique,
+    title_fr: "Compte générique de type « Appli »",
+    reference: "Orientation abonnements génériques CHSLD, recommandations techniques \
+                (MFA ; type « Appli » réservé aux applications)",
+    doc: "Compte actif à la fois générique et de type « Appli » : le contournement de la MFA que \
+          l'orientation nomme.",
+    needs: &["users"],
+    tags: &[Tag::ByAccountClass],
+    run,
+};
 
 pub fn run(s: &Snapshot, _config: &Config) -> Vec<Finding> {
     s.classified()
         .filter(|(_, c)| c.class == Class::Generique && c.also_appli && c.active_member())
         .map(|(a, c)| {
             Finding::new(
-                ID,
+                CHECK.id,
                 subject_upn(&a.upn),
-                SEVERITY,
+                CHECK.severity,
                 c.population,
                 bounded(format!(
                     "« {} » est à la fois un compte générique et un compte de type « Appli » : {}",
@@ -72,8 +84,8 @@ mod tests {
     #[test]
     fn exception_in_force_keeps_the_finding_as_accepted() {
         let s = snapshot(vec![appli(tablet("t1"))]);
-        let c = config_with_exception(ID, "t1@cisss-test.ca", date(2026, 6, 30));
-        let f = evaluated(&s, &c, ID);
+        let c = config_with_exception(CHECK.id, "t1@cisss-test.ca", date(2026, 6, 30));
+        let f = evaluated(&s, &c, CHECK.id);
         assert_eq!(f.len(), 1);
         assert_eq!(
             f[0].accepted.as_ref().map(|a| a.owner.as_str()),

@@ -16,12 +16,25 @@
 //! accounts; guests.
 
 use crate::checks::common::{self, app_allowed, app_label, bounded, subject_upn, window_signins};
-use crate::checks::{Finding, Severity, Snapshot};
+use crate::checks::{CheckInfo, Family, Finding, Kind, Severity, Snapshot, Tag};
 use crate::classify::Class;
 use crate::config::Config;
 
-pub const ID: &str = "APP-INT-01";
-pub const SEVERITY: Severity = Severity::Elevee;
+pub static CHECK: CheckInfo = CheckInfo {
+    id: "APP-INT-01",
+    family: Family::Appli,
+    kind: Kind::Event,
+    severity: Severity::Elevee,
+    title_fr: "Compte « Appli » utilisé de façon interactive",
+    reference: "Orientation abonnements génériques CHSLD, recommandations techniques \
+                (MFA ; type « Appli » réservé aux applications)",
+    doc: "Compte « Appli » actif avec une connexion interactive réussie dans la fenêtre vers une \
+          application qui n'est pas un de ses clients permis ([appli].clients_permis). Ne vise pas les \
+          connexions non interactives.",
+    needs: &["users", "sign-ins"],
+    tags: &[Tag::ByAccountClass],
+    run,
+};
 
 pub fn run(s: &Snapshot, config: &Config) -> Vec<Finding> {
     let none = Vec::new();
@@ -47,9 +60,9 @@ pub fn run(s: &Snapshot, config: &Config) -> Vec<Finding> {
                 .filter(|x| !x.trim().is_empty())
                 .collect();
             Some(Finding::new(
-                ID,
+                CHECK.id,
                 subject_upn(&a.upn),
-                SEVERITY,
+                CHECK.severity,
                 c.population,
                 bounded(format!(
                     "« {} » : {} connexion(s) interactive(s) réussie(s) {} : {} ; clients : {} ; \

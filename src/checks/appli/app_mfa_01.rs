@@ -19,12 +19,25 @@
 
 use crate::checks::common::{bounded, subject_upn};
 use crate::checks::mfa;
-use crate::checks::{Finding, Severity, Snapshot};
+use crate::checks::{CheckInfo, Family, Finding, Kind, Severity, Snapshot, Tag};
 use crate::classify::Class;
 use crate::config::Config;
 
-pub const ID: &str = "APP-MFA-01";
-pub const SEVERITY: Severity = Severity::Moyenne;
+pub static CHECK: CheckInfo = CheckInfo {
+    id: "APP-MFA-01",
+    family: Family::Appli,
+    kind: Kind::State,
+    severity: Severity::Moyenne,
+    title_fr: "Exemption de MFA non justifiée",
+    reference: "Orientation abonnements génériques CHSLD, recommandations techniques (MFA)",
+    doc: "Compte nominatif actif exclu (directement ou par groupe) d'au moins une stratégie active \
+          exigeant la MFA et auquel aucune ne s'applique. Ne vise ni les comptes « Appli », ni les \
+          comptes d'urgence, ni les comptes génériques (GEN-MFA-02) ; une exception le garde listé \
+          comme accepté.",
+    needs: &["users", "conditional-access-policies", "group-members"],
+    tags: &[Tag::ByAccountClass],
+    run,
+};
 
 pub fn run(s: &Snapshot, _config: &Config) -> Vec<Finding> {
     s.classified()
@@ -35,9 +48,9 @@ pub fn run(s: &Snapshot, _config: &Config) -> Vec<Finding> {
                 return None;
             }
             Some(Finding::new(
-                ID,
+                CHECK.id,
                 subject_upn(&a.upn),
-                SEVERITY,
+                CHECK.severity,
                 c.population,
                 bounded(format!(
                     "« {} » ({}) exempté de la MFA : {}{}",
@@ -138,8 +151,8 @@ mod tests {
         let mut p = mfa_policy("p1", "MFA pour tous");
         p.exclude_users = vec!["jean".into()];
         s.ca_policies = vec![p];
-        let c = config_with_exception(ID, "jean@cisss-test.ca", date(2026, 2, 28));
-        let f = evaluated(&s, &c, ID);
+        let c = config_with_exception(CHECK.id, "jean@cisss-test.ca", date(2026, 2, 28));
+        let f = evaluated(&s, &c, CHECK.id);
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].accepted, None);
         assert_eq!(f[0].exception_expired, Some(date(2026, 2, 28)));

@@ -14,17 +14,29 @@
 //! forwarding (it has no disabled state).
 
 use super::{Origin, forwards};
-use crate::checks::{Finding, Severity, Snapshot};
+use crate::checks::{CheckInfo, Family, Finding, Kind, Severity, Snapshot, Tag};
 use crate::config::Config;
 
-pub const ID: &str = "FWD-DIS-01";
-pub const SEVERITY: Severity = Severity::Faible;
+pub static CHECK: CheckInfo = CheckInfo {
+    id: "FWD-DIS-01",
+    family: Family::Redirections,
+    kind: Kind::State,
+    severity: Severity::Faible,
+    title_fr: "Règle de redirection désactivée vers l'externe",
+    reference: super::REFERENCE,
+    doc: "Règle de boîte de réception désactivée qui redirigerait vers un domaine public ou externe non \
+          partenaire : elle peut être réactivée à tout moment. Gravité abaissée d'un cran si le locataire \
+          bloquerait la redirection.",
+    needs: &["users", "message-rules", "exchange-accepted-domains"],
+    tags: &[Tag::TenantCanBlock],
+    run,
+};
 
 pub fn run(s: &Snapshot, config: &Config) -> Vec<Finding> {
     forwards(s, config)
         .iter()
         .filter(|f| matches!(f.origin, Origin::Rule { .. }) && !f.enabled && f.goes_outside())
-        .map(|f| f.finding(ID, SEVERITY))
+        .map(|f| f.finding(CHECK.id, CHECK.severity))
         .collect()
 }
 

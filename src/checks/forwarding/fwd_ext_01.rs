@@ -19,17 +19,30 @@
 
 use super::forwards;
 use crate::checks::domains::TargetClass;
-use crate::checks::{Finding, Severity, Snapshot};
+use crate::checks::{CheckInfo, Family, Finding, Kind, Severity, Snapshot, Tag};
 use crate::config::Config;
 
-pub const ID: &str = "FWD-EXT-01";
-pub const SEVERITY: Severity = Severity::Elevee;
+pub static CHECK: CheckInfo = CheckInfo {
+    id: "FWD-EXT-01",
+    family: Family::Redirections,
+    kind: Kind::State,
+    severity: Severity::Elevee,
+    title_fr: "Redirection automatique vers un domaine externe",
+    reference: super::REFERENCE,
+    doc: "Règle de boîte de réception activée ou redirection de boîte vers un domaine externe qui n'est \
+          ni interne, ni public, ni partenaire permis ; une cible illisible y est signalée comme \
+          invalide. Comptes désactivés et boîtes partagées compris ; gravité abaissée d'un cran si le \
+          locataire bloquerait la redirection.",
+    needs: super::FORWARDS,
+    tags: &[Tag::TenantCanBlock, Tag::SendsOutside],
+    run,
+};
 
 pub fn run(s: &Snapshot, config: &Config) -> Vec<Finding> {
     forwards(s, config)
         .iter()
         .filter(|f| f.enabled && f.goes_outside() && f.classified.class != TargetClass::Public)
-        .map(|f| f.finding(ID, SEVERITY))
+        .map(|f| f.finding(CHECK.id, CHECK.severity))
         .collect()
 }
 

@@ -17,12 +17,24 @@
 //! policy is the tenant-wide layer).
 
 use crate::checks::common::{bounded, list};
-use crate::checks::{Finding, Severity, Snapshot};
+use crate::checks::{CheckInfo, Family, Finding, Kind, Severity, Snapshot, Tag};
 use crate::classify::Population;
 use crate::config::Config;
 
-pub const ID: &str = "FWD-ORG-01";
-pub const SEVERITY: Severity = Severity::Elevee;
+pub static CHECK: CheckInfo = CheckInfo {
+    id: "FWD-ORG-01",
+    family: Family::Redirections,
+    kind: Kind::State,
+    severity: Severity::Elevee,
+    title_fr: "Le locataire permet la redirection externe automatique",
+    reference: super::REFERENCE,
+    doc: "Les deux couches (stratégie sortante par défaut avec AutoForwardingMode = On, domaine distant \
+          avec AutoForwardEnabled = true) autorisent la redirection externe : élevée ; une seule : \
+          moyenne ; aucune : pas de constat.",
+    needs: &["exchange-outbound-spam-policies", "exchange-remote-domains"],
+    tags: &[Tag::TenantLevel],
+    run,
+};
 
 pub fn run(s: &Snapshot, _config: &Config) -> Vec<Finding> {
     let default = s.outbound_policies.iter().find(|p| p.is_default);
@@ -79,7 +91,7 @@ pub fn run(s: &Snapshot, _config: &Config) -> Vec<Finding> {
          est perdue"
     };
     vec![Finding::new(
-        ID,
+        CHECK.id,
         "locataire",
         severity,
         Population::Tous,

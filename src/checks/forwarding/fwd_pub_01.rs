@@ -19,17 +19,30 @@
 
 use super::forwards;
 use crate::checks::domains::TargetClass;
-use crate::checks::{Finding, Severity, Snapshot};
+use crate::checks::{CheckInfo, Family, Finding, Kind, Severity, Snapshot, Tag};
 use crate::config::Config;
 
-pub const ID: &str = "FWD-PUB-01";
-pub const SEVERITY: Severity = Severity::Critique;
+pub static CHECK: CheckInfo = CheckInfo {
+    id: "FWD-PUB-01",
+    family: Family::Redirections,
+    kind: Kind::State,
+    severity: Severity::Critique,
+    title_fr: "Redirection automatique vers une messagerie publique",
+    reference: super::REFERENCE,
+    doc: "Règle de boîte de réception activée ou redirection de boîte (ForwardingSmtpAddress, \
+          ForwardingAddress vers un contact) vers une messagerie publique (liste livrée, ajustée par \
+          [domaines]). Comptes désactivés et boîtes partagées compris ; gravité abaissée d'un cran si le \
+          locataire bloquerait la redirection.",
+    needs: super::FORWARDS,
+    tags: &[Tag::TenantCanBlock, Tag::SendsOutside],
+    run,
+};
 
 pub fn run(s: &Snapshot, config: &Config) -> Vec<Finding> {
     forwards(s, config)
         .iter()
         .filter(|f| f.enabled && f.classified.class == TargetClass::Public)
-        .map(|f| f.finding(ID, SEVERITY))
+        .map(|f| f.finding(CHECK.id, CHECK.severity))
         .collect()
 }
 
@@ -127,14 +140,14 @@ mod tests {
         let subject = "jean@cisss-test.ca#regle:r1>x@gmail.com";
         let f = evaluated(
             &s,
-            &config_with_exception(ID, subject, date(2027, 1, 1)),
-            ID,
+            &config_with_exception(CHECK.id, subject, date(2027, 1, 1)),
+            CHECK.id,
         );
         assert!(f[0].accepted.is_some());
         let f = evaluated(
             &s,
-            &config_with_exception(ID, subject, date(2026, 1, 1)),
-            ID,
+            &config_with_exception(CHECK.id, subject, date(2026, 1, 1)),
+            CHECK.id,
         );
         assert_eq!(f[0].exception_expired, Some(date(2026, 1, 1)));
     }

@@ -24,12 +24,30 @@ use std::collections::BTreeMap;
 use super::resolve_recipient;
 use crate::checks::common::{bounded, list};
 use crate::checks::domains::{Classifier, TargetClass};
-use crate::checks::{Finding, Severity, Snapshot};
+use crate::checks::{CheckInfo, Family, Finding, Kind, Severity, Snapshot, Tag};
 use crate::classify::Population;
 use crate::config::Config;
 
-pub const ID: &str = "FWD-TRN-01";
-pub const SEVERITY: Severity = Severity::Elevee;
+pub static CHECK: CheckInfo = CheckInfo {
+    id: "FWD-TRN-01",
+    family: Family::Redirections,
+    kind: Kind::State,
+    severity: Severity::Elevee,
+    title_fr: "Règle de transport redirigeant vers l'externe",
+    reference: super::REFERENCE,
+    doc: "Règle de transport activée qui redirige, copie ou copie cachée vers un domaine public ou \
+          externe, partenaires compris : la liste des partenaires permet la redirection d'une personne \
+          (FWD-EXT-01), pas la copie du flux du locataire (un flux convenu se déclare en exception). \
+          Les contrôles de redirection du locataire ne s'y appliquent pas : la gravité n'est pas \
+          abaissée.",
+    needs: &[
+        "exchange-transport-rules",
+        "exchange-accepted-domains",
+        "exchange-mail-contacts",
+    ],
+    tags: &[Tag::SendsOutside],
+    run,
+};
 
 /// One (rule, target) pair: the rule's name, the target as the evidence names it, and the
 /// actions that send there.
@@ -83,9 +101,9 @@ pub fn run(s: &Snapshot, config: &Config) -> Vec<Finding> {
     out.into_iter()
         .map(|(subject, hit)| {
             let mut f = Finding::new(
-                ID,
+                CHECK.id,
                 subject,
-                SEVERITY,
+                CHECK.severity,
                 Population::Tous,
                 bounded(format!(
                     "règle de transport « {} » (activée) : {} vers {} ; les contrôles de \

@@ -26,6 +26,20 @@ use crate::classify::Population;
 use crate::config::Config;
 use crate::model::{Account, Mailbox, RuleAction};
 
+/// The directive article every forwarding check enforces (RULES.md).
+pub(crate) const REFERENCE: &str = "MSSS-DIR04, art. 6 4° et 5°";
+
+/// What the inbox-rule and mailbox forwarding checks cannot do without. The tenant's
+/// controls (remote domains, outbound spam policies) only lower the severity: without them
+/// the checks still run and say the blocking is unknown.
+pub(crate) const FORWARDS: &[&str] = &[
+    "users",
+    "message-rules",
+    "exchange-mailboxes",
+    "exchange-mail-contacts",
+    "exchange-accepted-domains",
+];
+
 /// What sends the mail on.
 #[derive(Debug, Clone)]
 pub enum Origin {

@@ -16,12 +16,25 @@
 //! guests.
 
 use crate::checks::common::{self, app_allowed, app_label, bounded, subject_upn, window_signins};
-use crate::checks::{Finding, Severity, Snapshot};
+use crate::checks::{CheckInfo, Family, Finding, Kind, Severity, Snapshot, Tag};
 use crate::classify::Class;
 use crate::config::Config;
 
-pub const ID: &str = "GEN-APP-01";
-pub const SEVERITY: Severity = Severity::Moyenne;
+pub static CHECK: CheckInfo = CheckInfo {
+    id: "GEN-APP-01",
+    family: Family::Generiques,
+    kind: Kind::Event,
+    severity: Severity::Moyenne,
+    title_fr: "Compte générique utilisé hors consultation virtuelle",
+    reference: "Orientation abonnements génériques CHSLD, recommandations techniques \
+                (consultations virtuelles seulement)",
+    doc: "Compte générique actif connecté avec succès, dans la fenêtre, à une application absente de \
+          generiques.applications_permises (nom ou appId). Ne vise pas les connexions échouées ni les \
+          applications permises (par défaut : Teams et ses dépendances de connexion).",
+    needs: &["users", "sign-ins"],
+    tags: &[Tag::ByAccountClass],
+    run,
+};
 
 pub fn run(s: &Snapshot, config: &Config) -> Vec<Finding> {
     let allowed = &config.generic.allowed_apps;
@@ -36,9 +49,9 @@ pub fn run(s: &Snapshot, config: &Config) -> Vec<Finding> {
                 return None;
             }
             Some(Finding::new(
-                ID,
+                CHECK.id,
                 subject_upn(&a.upn),
-                SEVERITY,
+                CHECK.severity,
                 c.population,
                 bounded(format!(
                     "« {} » : {} connexion(s) réussie(s) hors des applications permises {} : {} \

@@ -21,13 +21,26 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 use crate::checks::common::{self, bounded, subject_upn, window_signins};
-use crate::checks::{Finding, Severity, Snapshot};
+use crate::checks::{CheckInfo, Family, Finding, Kind, Severity, Snapshot, Tag};
 use crate::classify::Class;
 use crate::config::Config;
 use crate::model::Account;
 
-pub const ID: &str = "GEN-IP-01";
-pub const SEVERITY: Severity = Severity::Moyenne;
+pub static CHECK: CheckInfo = CheckInfo {
+    id: "GEN-IP-01",
+    family: Family::Generiques,
+    kind: Kind::Event,
+    severity: Severity::Moyenne,
+    title_fr: "Connexion d'un compte générique hors des adresses IP fixes",
+    reference: "Orientation abonnements génériques CHSLD, recommandations techniques (adresse IP fixe)",
+    doc: "Compte générique actif connecté avec succès depuis une adresse hors des plages de son site, \
+          de generiques.plages_ip et des emplacements nommés de confiance. Sans aucune plage pour le \
+          compte : un constat info « aucune IP fixe associée ». Une connexion sans adresse n'est pas \
+          hors plage.",
+    needs: &["users", "sign-ins", "named-locations"],
+    tags: &[Tag::ByAccountClass],
+    run,
+};
 
 /// A CIDR or a bare address (a /32 or /128), as named locations may give them.
 fn parse_range(s: &str) -> Option<IpNet> {
@@ -72,7 +85,7 @@ pub fn run(s: &Snapshot, config: &Config) -> Vec<Finding> {
             let ranges = ranges_for(s, config, a);
             if ranges.is_empty() {
                 return Some(Finding::new(
-                    ID,
+                    CHECK.id,
                     subject_upn(&a.upn),
                     Severity::Info,
                     c.population,
@@ -108,9 +121,9 @@ pub fn run(s: &Snapshot, config: &Config) -> Vec<Finding> {
             sources.dedup();
             let ranges_txt: Vec<String> = ranges.iter().map(|(r, _)| r.to_string()).collect();
             Some(Finding::new(
-                ID,
+                CHECK.id,
                 subject_upn(&a.upn),
-                SEVERITY,
+                CHECK.severity,
                 c.population,
                 bounded(format!(
                     "« {} » : {} connexion(s) réussie(s) hors des plages {} depuis {} ; plages \

@@ -15,12 +15,23 @@
 //! finding is still listed, as accepted).
 
 use crate::checks::common::subject_upn;
-use crate::checks::{Finding, Severity, Snapshot};
+use crate::checks::{CheckInfo, Family, Finding, Kind, Severity, Snapshot, Tag};
 use crate::classify::Class;
 use crate::config::Config;
 
-pub const ID: &str = "GEN-MFA-01";
-pub const SEVERITY: Severity = Severity::Critique;
+pub static CHECK: CheckInfo = CheckInfo {
+    id: "GEN-MFA-01",
+    family: Family::Generiques,
+    kind: Kind::State,
+    severity: Severity::Critique,
+    title_fr: "Compte générique sans MFA enregistrée",
+    reference: "Orientation abonnements génériques CHSLD, recommandations techniques (MFA)",
+    doc: "Compte générique actif dont l'inscription MFA indique isMfaRegistered = false. Ne vise ni les \
+          comptes désactivés, ni les invités, ni les comptes sans ligne d'inscription (inconnu).",
+    needs: &["users", "user-registration-details"],
+    tags: &[Tag::ByAccountClass],
+    run,
+};
 
 pub fn run(s: &Snapshot, _config: &Config) -> Vec<Finding> {
     s.classified()
@@ -34,9 +45,9 @@ pub fn run(s: &Snapshot, _config: &Config) -> Vec<Finding> {
                     r.methods.join(", ")
                 };
                 Finding::new(
-                    ID,
+                    CHECK.id,
                     subject_upn(&a.upn),
-                    SEVERITY,
+                    CHECK.severity,
                     c.population,
                     format!(
                         "« {} » : isMfaRegistered = false ; méthodes enregistrées : {methods}",
@@ -87,12 +98,12 @@ mod tests {
         let mut s = snapshot(vec![tablet("t1")]);
         s.registrations
             .insert("t1".into(), registration("t1", false));
-        let c = config_with_exception(ID, "t1@cisss-test.ca", date(2027, 3, 31));
-        let f = evaluated(&s, &c, ID);
+        let c = config_with_exception(CHECK.id, "t1@cisss-test.ca", date(2027, 3, 31));
+        let f = evaluated(&s, &c, CHECK.id);
         assert_eq!(f.len(), 1);
         assert!(f[0].is_accepted());
-        let c = config_with_exception(ID, "t1@cisss-test.ca", date(2026, 3, 8));
-        let f = evaluated(&s, &c, ID);
+        let c = config_with_exception(CHECK.id, "t1@cisss-test.ca", date(2026, 3, 8));
+        let f = evaluated(&s, &c, CHECK.id);
         assert!(!f[0].is_accepted());
         assert_eq!(f[0].exception_expired, Some(date(2026, 3, 8)));
     }

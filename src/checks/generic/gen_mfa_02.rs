@@ -17,12 +17,30 @@
 //! them.
 
 use crate::checks::common::{self, app_label, bounded, subject_upn, window_signins};
-use crate::checks::{Finding, Severity, Snapshot, mfa};
+use crate::checks::{CheckInfo, Family, Finding, Kind, Severity, Snapshot, Tag, mfa};
 use crate::classify::Class;
 use crate::config::Config;
 
-pub const ID: &str = "GEN-MFA-02";
-pub const SEVERITY: Severity = Severity::Elevee;
+pub static CHECK: CheckInfo = CheckInfo {
+    id: "GEN-MFA-02",
+    family: Family::Generiques,
+    kind: Kind::State,
+    severity: Severity::Elevee,
+    title_fr: "Compte générique exempté de la MFA",
+    reference: "Orientation abonnements génériques CHSLD, recommandations techniques (MFA)",
+    doc: "Compte générique actif auquel aucune stratégie d'accès conditionnel active exigeant la MFA ne \
+          s'applique (exclu directement ou par groupe, ou jamais inclus), ou qui s'est connecté avec un \
+          seul facteur dans la fenêtre. Les stratégies en mode rapport ne comptent pas ; les rôles ne \
+          sont pas résolus et le constat le dit.",
+    needs: &[
+        "users",
+        "conditional-access-policies",
+        "group-members",
+        "sign-ins",
+    ],
+    tags: &[Tag::ByAccountClass],
+    run,
+};
 
 /// The single-factor requirement as the beta sign-in log spells it.
 const SINGLE_FACTOR: &str = "singleFactorAuthentication";
@@ -59,9 +77,9 @@ pub fn run(s: &Snapshot, config: &Config) -> Vec<Finding> {
                 ));
             }
             Some(Finding::new(
-                ID,
+                CHECK.id,
                 subject_upn(&a.upn),
-                SEVERITY,
+                CHECK.severity,
                 c.population,
                 bounded(format!(
                     "« {} » : {}{}",
@@ -185,12 +203,12 @@ mod tests {
     fn exception_in_force_is_listed_as_accepted_and_expired_one_is_said() {
         let mut s = snapshot(vec![tablet("t1")]);
         s.ca_policies = vec![];
-        let c = config_with_exception(ID, "T1@cisss-test.ca", date(2026, 12, 31));
-        let f = evaluated(&s, &c, ID);
+        let c = config_with_exception(CHECK.id, "T1@cisss-test.ca", date(2026, 12, 31));
+        let f = evaluated(&s, &c, CHECK.id);
         assert_eq!(f.len(), 1);
         assert!(f[0].accepted.is_some());
-        let c = config_with_exception(ID, "t1@cisss-test.ca", date(2026, 3, 1));
-        let f = evaluated(&s, &c, ID);
+        let c = config_with_exception(CHECK.id, "t1@cisss-test.ca", date(2026, 3, 1));
+        let f = evaluated(&s, &c, CHECK.id);
         assert_eq!(f[0].accepted, None);
         assert_eq!(f[0].exception_expired, Some(date(2026, 3, 1)));
     }

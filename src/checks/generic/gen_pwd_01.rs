@@ -19,12 +19,25 @@
 use chrono::NaiveDate;
 
 use crate::checks::common::{bounded, subject_upn};
-use crate::checks::{Finding, Severity, Snapshot};
+use crate::checks::{CheckInfo, Family, Finding, Kind, Severity, Snapshot, Tag};
 use crate::classify::{Class, RegisterRow};
 use crate::config::Config;
 
-pub const ID: &str = "GEN-PWD-01";
-pub const SEVERITY: Severity = Severity::Moyenne;
+pub static CHECK: CheckInfo = CheckInfo {
+    id: "GEN-PWD-01",
+    family: Family::Generiques,
+    kind: Kind::State,
+    severity: Severity::Moyenne,
+    title_fr: "Mot de passe de compte générique non changé après un départ",
+    reference: "Orientation abonnements génériques CHSLD, recommandations organisationnelles \
+                (répertoire des utilisateurs, mots de passe changés aux départs)",
+    doc: "Compte générique actif dont le mot de passe a été changé avant le dernier départ inscrit au \
+          répertoire, ou il y a plus de generiques.age_max_mot_de_passe_jours jours (jamais changé \
+          compris). Ne vise pas un compte sans départ dont le mot de passe est assez récent.",
+    needs: &["users"],
+    tags: &[Tag::ByAccountClass],
+    run,
+};
 
 /// The latest departure on or before `today` recorded for `upn`.
 fn latest_departure<'a>(s: &'a Snapshot, upn: &str, today: NaiveDate) -> Option<&'a RegisterRow> {
@@ -71,9 +84,9 @@ pub fn run(s: &Snapshot, config: &Config) -> Vec<Finding> {
             }
             let last = changed_day.map_or_else(|| "aucun".to_string(), |d| d.to_string());
             Some(Finding::new(
-                ID,
+                CHECK.id,
                 subject_upn(&a.upn),
-                SEVERITY,
+                CHECK.severity,
                 c.population,
                 bounded(format!(
                     "« {} » : dernier changement du mot de passe (lastPasswordChangeDateTime) : \

@@ -18,12 +18,24 @@
 use std::collections::HashSet;
 
 use crate::checks::common::{self, bounded, subject_upn};
-use crate::checks::{Finding, Severity, Snapshot};
+use crate::checks::{CheckInfo, Family, Finding, Kind, Severity, Snapshot, Tag};
 use crate::classify::{Class, Population};
 use crate::config::Config;
 
-pub const ID: &str = "GEN-REG-01";
-pub const SEVERITY: Severity = Severity::Faible;
+pub static CHECK: CheckInfo = CheckInfo {
+    id: "GEN-REG-01",
+    family: Family::Generiques,
+    kind: Kind::State,
+    severity: Severity::Faible,
+    title_fr: "Compte générique absent du répertoire",
+    reference: "Orientation abonnements génériques CHSLD, recommandations organisationnelles \
+                (répertoire des utilisateurs)",
+    doc: "Compte générique actif sans ligne au répertoire, ou ligne du répertoire nommant un compte \
+          inexistant. Sans répertoire configuré : un seul constat info pour le locataire.",
+    needs: &["users"],
+    tags: &[Tag::ByAccountClass],
+    run,
+};
 
 pub fn run(s: &Snapshot, config: &Config) -> Vec<Finding> {
     let generic: Vec<_> = s
@@ -32,7 +44,7 @@ pub fn run(s: &Snapshot, config: &Config) -> Vec<Finding> {
         .collect();
     let Some(register) = &s.register else {
         return vec![Finding::new(
-            ID,
+            CHECK.id,
             "locataire",
             Severity::Info,
             Population::Tous,
@@ -49,9 +61,9 @@ pub fn run(s: &Snapshot, config: &Config) -> Vec<Finding> {
         .filter(|(a, _)| !register.contains(&a.upn))
         .map(|(a, c)| {
             Finding::new(
-                ID,
+                CHECK.id,
                 subject_upn(&a.upn),
-                SEVERITY,
+                CHECK.severity,
                 c.population,
                 bounded(format!(
                     "« {} » : compte générique actif sans ligne au répertoire ({} lignes lues) ; \
@@ -75,9 +87,9 @@ pub fn run(s: &Snapshot, config: &Config) -> Vec<Finding> {
             .map(|r| r.line.to_string())
             .collect();
         out.push(Finding::new(
-            ID,
+            CHECK.id,
             subject_upn(&upn),
-            SEVERITY,
+            CHECK.severity,
             common::population_of_upn(config, &upn),
             bounded(format!(
                 "le répertoire nomme « {upn} » (ligne(s) {}) mais aucun compte de ce nom \

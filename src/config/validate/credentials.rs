@@ -18,7 +18,39 @@ pub(super) fn credentials(
     root: &Table<'_, '_>,
 ) -> Option<(Credentials, CredentialsAt)> {
     let t = root.section(&mut ctx.sink, "identifiants");
-    // Which modes are written, in file order (certificat and cle_privee make one mode).
+    let modes = modes_written(&t);
+    let first = exactly_one(ctx, &t, &modes)?;
+    let single = modes.len() == 1;
+    let (line, column) = ctx.sink.source.locate(first.1.start);
+    let at = CredentialsAt {
+        key: t.key(first.0),
+        line,
+        column,
+    };
+
+    // Check every mode written, so all problems show at once.
+    let mut found = None;
+    if let Some(c) = secret_env(ctx, &t) {
+        found = Some(c);
+    }
+    if let Some(s) = t.string(&mut ctx.sink, "secret_fichier")
+        && let Some(path) = ctx.existing_file(&s, "fichier de secret")
+    {
+        ctx.private_file(&s, &path, "fichier de secret");
+        found = Some(Credentials::SecretFile(path));
+    }
+    if let Some(c) = secret_inline(ctx, &t) {
+        found = Some(c);
+    }
+    if modes.iter().any(|(name, _)| *name == "certificat") {
+        found = certificate(ctx, &t).or(found);
+    }
+    if single { found.map(|c| (c, at)) } else { None }
+}
+
+/// Which modes are written, in file order (certificat and cle_privee make one mode, at the
+/// first of the two).
+fn modes_written(t: &Table<'_, '_>) -> Vec<(&'static str, Range<usize>)> {
     let mut modes: Vec<(&str, Range<usize>)> = Vec::new();
     for name in ["secret_env", "secret_fichier", "secret"] {
         if let Some(span) = t.key_span(name) {
@@ -29,12 +61,21 @@ pub(super) fn credentials(
         (Some(a), Some(b)) => Some(if a.start <= b.start { a } else { b }),
         (a, b) => a.or(b),
     };
-    if let Some(span) = &cert_span {
-        modes.push(("certificat", span.clone()));
+    if let Some(span) = cert_span {
+        modes.push(("certificat", span));
     }
     modes.sort_by_key(|(_, span)| span.start);
+    modes
+}
 
-    match modes.as_slice() {
+/// The first mode written; an error when there is none, or when there are several (the first
+/// is still returned, so each mode's own problems are reported too).
+fn exactly_one(
+    ctx: &mut Ctx<'_, '_>,
+    t: &Table<'_, '_>,
+    modes: &[(&'static str, Range<usize>)],
+) -> Option<(&'static str, Range<usize>)> {
+    match modes {
         [] => {
             ctx.sink.error(
                 Code::CredentialMode,
@@ -70,77 +111,63 @@ pub(super) fn credentials(
             );
         }
     }
-    let single = modes.len() == 1;
-    let (first_name, first_span) = modes[0].clone();
-    let (line, column) = ctx.sink.source.locate(first_span.start);
-    let at = CredentialsAt {
-        key: t.key(first_name),
-        line,
-        column,
-    };
+    modes.first().cloned()
+}
 
-    // Check every mode written, so all problems show at once.
-    let mut found = None;
-    if let Some(s) = t.string(&mut ctx.sink, "secret_env") {
-        let name = s.value.trim();
-        let valid = !name.is_empty()
-            && !name.starts_with(|c: char| c.is_ascii_digit())
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if valid {
-            found = Some(Credentials::SecretEnv(name.to_string()));
-        } else {
-            ctx.sink.error(
-                Code::InvalidValue,
-                s.at(),
-                &s.key,
-                "« identifiants.secret_env » doit être le NOM d'une variable d'environnement \
-                 (lettres, chiffres, _), pas le secret lui-même",
-                "écrire secret_env = \"VIGIE365_CLIENT_SECRET\" et mettre le secret dans cette \
-                 variable ; si le secret a été écrit ici, le renouveler dans Entra ID",
-            );
-        }
+/// `secret_env`: the NAME of an environment variable, never the secret itself.
+fn secret_env(ctx: &mut Ctx<'_, '_>, t: &Table<'_, '_>) -> Option<Credentials> {
+    let s = t.string(&mut ctx.sink, "secret_env")?;
+    let name = s.value.trim();
+    let valid = !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if valid {
+        return Some(Credentials::SecretEnv(name.to_string()));
     }
-    if let Some(s) = t.string(&mut ctx.sink, "secret_fichier")
-        && let Some(path) = ctx.existing_file(&s, "fichier de secret")
+    ctx.sink.error(
+        Code::InvalidValue,
+        s.at(),
+        &s.key,
+        "« identifiants.secret_env » doit être le NOM d'une variable d'environnement \
+         (lettres, chiffres, _), pas le secret lui-même",
+        "écrire secret_env = \"VIGIE365_CLIENT_SECRET\" et mettre le secret dans cette \
+         variable ; si le secret a été écrit ici, le renouveler dans Entra ID",
+    );
+    None
+}
+
+/// `secret`: written in the configuration, refused unless the file is private.
+fn secret_inline(ctx: &mut Ctx<'_, '_>, t: &Table<'_, '_>) -> Option<Credentials> {
+    let s = t.string(&mut ctx.sink, "secret")?;
+    if s.value.trim().is_empty() {
+        ctx.sink.error(
+            Code::InvalidValue,
+            s.at(),
+            &s.key,
+            "« identifiants.secret » est vide",
+            "préférer secret_env = \"VIGIE365_CLIENT_SECRET\"",
+        );
+        return None;
+    }
+    if let Origin::File { mode: Some(mode) } = ctx.origin
+        && !is_private_mode(mode)
     {
-        ctx.private_file(&s, &path, "fichier de secret");
-        found = Some(Credentials::SecretFile(path));
+        let file = ctx.sink.source.file.display().to_string();
+        ctx.sink.error(
+            Code::SecretPermissions,
+            s.at(),
+            &s.key,
+            format!(
+                "secret client écrit dans la configuration, mais le fichier est lisible \
+                 par d'autres comptes (mode {mode:04o})"
+            ),
+            format!(
+                "chmod 600 {file} — ou mieux : secret_env ou secret_fichier, puis \
+                 renouveler le secret dans Entra ID"
+            ),
+        );
     }
-    if let Some(s) = t.string(&mut ctx.sink, "secret") {
-        if s.value.trim().is_empty() {
-            ctx.sink.error(
-                Code::InvalidValue,
-                s.at(),
-                &s.key,
-                "« identifiants.secret » est vide",
-                "préférer secret_env = \"VIGIE365_CLIENT_SECRET\"",
-            );
-        } else {
-            if let Origin::File { mode: Some(mode) } = ctx.origin
-                && !is_private_mode(mode)
-            {
-                let file = ctx.sink.source.file.display().to_string();
-                ctx.sink.error(
-                    Code::SecretPermissions,
-                    s.at(),
-                    &s.key,
-                    format!(
-                        "secret client écrit dans la configuration, mais le fichier est lisible \
-                         par d'autres comptes (mode {mode:04o})"
-                    ),
-                    format!(
-                        "chmod 600 {file} — ou mieux : secret_env ou secret_fichier, puis \
-                         renouveler le secret dans Entra ID"
-                    ),
-                );
-            }
-            found = Some(Credentials::SecretInline(Secret::new(s.value)));
-        }
-    }
-    if cert_span.is_some() {
-        found = certificate(ctx, &t).or(found);
-    }
-    if single { found.map(|c| (c, at)) } else { None }
+    Some(Credentials::SecretInline(Secret::new(s.value)))
 }
 
 fn certificate(ctx: &mut Ctx<'_, '_>, t: &Table<'_, '_>) -> Option<Credentials> {

@@ -493,28 +493,30 @@ pub(super) fn exceptions(ctx: &mut Ctx<'_, '_>, root: &Table<'_, '_>) -> Vec<Exc
         return out;
     };
     let mut seen: Vec<(String, String, usize)> = Vec::new();
+    let example = format!(
+        "controle = \"{}\"",
+        ctx.known_checks.first().copied().unwrap_or("…")
+    );
     for e in entries {
-        let check_id = ctx
-            .required_string(&e, "controle", "controle = \"GEN-MFA-01\"")
-            .and_then(|s| {
-                if ctx.known_checks.contains(&s.value.as_str()) {
-                    return Some(s);
-                }
-                let hint = suggest(&s.value, ctx.known_checks)
-                    .map(|h| format!(" — vouliez-vous dire « {h} » ?"))
-                    .unwrap_or_default();
-                ctx.sink.error(
-                    Code::UnknownCheck,
-                    s.at(),
-                    &s.key,
-                    format!("contrôle inconnu « {} »{hint}", s.value),
-                    format!(
-                        "écrire l'identifiant d'un contrôle : {}",
-                        ctx.known_checks.join(", ")
-                    ),
-                );
-                None
-            });
+        let check_id = ctx.required_string(&e, "controle", &example).and_then(|s| {
+            if ctx.known_checks.contains(&s.value.as_str()) {
+                return Some(s);
+            }
+            let hint = suggest(&s.value, ctx.known_checks)
+                .map(|h| format!(" — vouliez-vous dire « {h} » ?"))
+                .unwrap_or_default();
+            ctx.sink.error(
+                Code::UnknownCheck,
+                s.at(),
+                &s.key,
+                format!("contrôle inconnu « {} »{hint}", s.value),
+                format!(
+                    "écrire l'identifiant d'un contrôle : {}",
+                    ctx.known_checks.join(", ")
+                ),
+            );
+            None
+        });
         let subject = ctx.required_string(
             &e,
             "sujet",

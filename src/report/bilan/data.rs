@@ -26,7 +26,8 @@ use serde::Serialize;
 
 use super::super::ReportError;
 use super::super::nightly::FindingData;
-use crate::checks::{REGISTRY, Severity};
+use crate::checks::forwarding::{fwd_dis_01, fwd_ext_01, fwd_org_01, fwd_pub_01, fwd_trn_01};
+use crate::checks::{CheckInfo, Family, REGISTRY, Severity, Tag, registry};
 use crate::store::{
     EvaluationRow, RunRow, RunStatus, SourceRow, SourceStatus, Store, StoredFinding,
 };
@@ -212,7 +213,8 @@ pub struct RedirectionsMois {
     pub ouvertes_fin_mois: u32,
 }
 
-/// A span of nights with the same tenant-level forwarding state (FWD-ORG-01).
+/// A span of nights with the same tenant-level forwarding state (FWD-ORG-01, see
+/// [`fwd_org_01`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EtatLocataire {
     pub du: NaiveDate,
@@ -368,15 +370,10 @@ impl Bilan {
     }
 }
 
-/// The family of a check, from its id.
+/// The family of a check (`generiques`, `appli`, `redirections`), as its declaration says;
+/// empty for an id the registry does not know.
 pub fn family(id: &str) -> &'static str {
-    if id.starts_with("GEN-") {
-        "generiques"
-    } else if id.starts_with("APP-") {
-        "appli"
-    } else {
-        "redirections"
-    }
+    registry::family_of(id).map_or("", Family::id)
 }
 
 /// A severity's id in the JSON document: ASCII, as in the configuration (`critique`,
@@ -398,12 +395,13 @@ fn severity_key(label: &str) -> String {
         .unwrap_or_else(|| label.to_string())
 }
 
-/// Forwarding to public or external domains (the « trouvées / corrigées » figures).
-pub const OUTSIDE: [&str; 3] = ["FWD-PUB-01", "FWD-EXT-01", "FWD-TRN-01"];
-/// Checks whose findings say whether the tenant would block them.
-const BLOCKABLE: [&str; 3] = ["FWD-PUB-01", "FWD-EXT-01", "FWD-DIS-01"];
-/// Checks of the monthly forwarding figures.
-const FORWARDING: [&str; 4] = ["FWD-PUB-01", "FWD-EXT-01", "FWD-TRN-01", "FWD-DIS-01"];
+/// Checks of the monthly forwarding figures: one column each.
+const FORWARDING: [&str; 4] = [
+    fwd_pub_01::CHECK.id,
+    fwd_ext_01::CHECK.id,
+    fwd_trn_01::CHECK.id,
+    fwd_dis_01::CHECK.id,
+];
 
 fn median(v: &mut [i64]) -> Option<f64> {
     if v.is_empty() {
@@ -495,6 +493,17 @@ pub fn compute(
     establishment: &str,
     tenant: &str,
 ) -> Result<Bilan, ReportError> {
+    compute_of(REGISTRY, store, period, establishment, tenant)
+}
+
+/// [`compute`] with any list of checks: one table row and one nightly series each.
+pub fn compute_of(
+    checks: &[&CheckInfo],
+    store: &Store,
+    period: &Period,
+    establishment: &str,
+    tenant: &str,
+) -> Result<Bilan, ReportError> {
     let asof = period.arrete_au.unwrap_or(period.au);
     if period.du > period.au {
         return Err(ReportError::Period(format!(
@@ -526,7 +535,7 @@ pub fn compute(
     let eps = episodes(&events);
 
     // Nights of the period, as evaluated.
-    let mut per_check: BTreeMap<String, Vec<Option<u32>>> = REGISTRY
+    let mut per_check: BTreeMap<String, Vec<Option<u32>>> = checks
         .iter()
         .map(|c| (c.id.to_string(), Vec::with_capacity(period_nights.len())))
         .collect();
@@ -623,7 +632,7 @@ pub fn compute(
             if !f.accepted {
                 *sev_counts.entry(severity_key(&f.severity)).or_insert(0) += 1;
             }
-            if f.check == "FWD-ORG-01" {
+            if f.check == fwd_org_01::CHECK.id {
                 org_state = match Severity::parse(&f.severity) {
                     Some(Severity::Critique | Severity::Elevee) => "elevee",
                     _ => "moyenne",
@@ -664,7 +673,7 @@ pub fn compute(
         }
         tenant_states.push((
             night,
-            if skipped.contains("FWD-ORG-01") {
+            if skipped.contains(fwd_org_01::CHECK.id) {
                 "non_evalue"
             } else {
                 org_state
@@ -695,14 +704,14 @@ pub fn compute(
 
     // Findings of the period and their figures.
     let mut details = Vec::new();
-    let mut controles: Vec<Controle> = REGISTRY
+    let mut controles: Vec<Controle> = checks
         .iter()
         .map(|c| Controle {
             id: c.id,
             titre: c.title_fr,
             reference: c.reference,
             gravite: severity_id(c.severity),
-            famille: family(c.id),
+            famille: c.family.id(),
             releves: 0,
             nouveaux: 0,
             corriges: 0,
@@ -803,14 +812,14 @@ pub fn compute(
                 .entry(severity_key(&s.finding.severity))
                 .or_insert(0) += 1;
         }
-        if OUTSIDE.contains(&check.as_str()) {
+        if registry::has_tag(check, Tag::SendsOutside) {
             redirections.trouvees += 1;
             redirections.corrigees += u32::from(fixed);
             redirections.ouvertes_fin += u32::from(open_end);
             outside_delays.extend(&resolutions);
         }
         let blocked = last.and_then(|s| s.data.blocked_by_tenant);
-        if open_end && BLOCKABLE.contains(&check.as_str()) {
+        if open_end && registry::has_tag(check, Tag::TenantCanBlock) {
             match blocked {
                 Some(true) => redirections.bloquees_fin += 1,
                 Some(false) => redirections.non_bloquees_fin += 1,
@@ -864,9 +873,9 @@ pub fn compute(
             for e in list {
                 if month_key(e.start) == *key && e.start >= period.du && e.start <= fin {
                     match check.as_str() {
-                        "FWD-PUB-01" => m.publiques += 1,
-                        "FWD-EXT-01" => m.externes += 1,
-                        "FWD-TRN-01" => m.transport += 1,
+                        c if c == fwd_pub_01::CHECK.id => m.publiques += 1,
+                        c if c == fwd_ext_01::CHECK.id => m.externes += 1,
+                        c if c == fwd_trn_01::CHECK.id => m.transport += 1,
                         _ => m.desactivees += 1,
                     }
                 }

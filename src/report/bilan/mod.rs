@@ -14,7 +14,7 @@ mod annexes;
 pub mod data;
 pub mod sections;
 
-pub use data::{Bilan, Period, SCHEMA, compute};
+pub use data::{Bilan, Period, SCHEMA, compute, compute_of};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -6,8 +6,11 @@
 
 use chrono::NaiveDate;
 
-use super::data::{Bilan, Controle, Detail, OUTSIDE, family, severity_id};
-use crate::checks::Severity;
+use super::data::{Bilan, Controle, Detail, family, severity_id};
+use crate::checks::appli::{app_gen_01, app_mfa_01};
+use crate::checks::forwarding::{fwd_dis_01, fwd_ext_01, fwd_org_01, fwd_pub_01, fwd_trn_01};
+use crate::checks::generic::{gen_mfa_01, gen_mfa_02};
+use crate::checks::{Severity, Tag, registry};
 use crate::report::chart::{self, PALETTE, Series};
 use crate::report::doc::{Block, Inline, Line, Table, plain, strong, text};
 use crate::report::fr;
@@ -326,33 +329,42 @@ fn attention(b: &Bilan) -> Vec<Line> {
             .map(|c| c.ouverts_fin - c.acceptes_fin)
             .unwrap_or(0)
     };
-    if open("GEN-MFA-01") > 0 {
+    if open(gen_mfa_01::CHECK.id) > 0 {
         out.push(text(format!(
             "{} sans MFA enregistrée au {end} (orientation, recommandations techniques).",
-            count(open("GEN-MFA-01"), "compte générique", "comptes génériques")
+            count(
+                open(gen_mfa_01::CHECK.id),
+                "compte générique",
+                "comptes génériques"
+            )
         )));
     }
-    if open("APP-GEN-01") > 0 {
+    if open(app_gen_01::CHECK.id) > 0 {
         out.push(text(format!(
             "{} de type « Appli » au {end} : le contournement de la MFA que l'orientation nomme.",
-            count(open("APP-GEN-01"), "compte générique", "comptes génériques")
+            count(
+                open(app_gen_01::CHECK.id),
+                "compte générique",
+                "comptes génériques"
+            )
         )));
     }
-    if open("FWD-PUB-01") > 0 {
+    if open(fwd_pub_01::CHECK.id) > 0 {
         out.push(text(format!(
             "{} vers une messagerie publique au {end} (MSSS-DIR04, art. 6 4° et 5°).",
             count(
-                open("FWD-PUB-01"),
+                open(fwd_pub_01::CHECK.id),
                 "redirection automatique toujours active",
                 "redirections automatiques toujours actives"
             )
         )));
     }
-    if open("FWD-EXT-01") + open("FWD-TRN-01") > 0 {
+    let external = open(fwd_ext_01::CHECK.id) + open(fwd_trn_01::CHECK.id);
+    if external > 0 {
         out.push(text(format!(
             "{} vers un domaine externe au {end} (MSSS-DIR04, art. 6 5°).",
             count(
-                open("FWD-EXT-01") + open("FWD-TRN-01"),
+                external,
                 "redirection automatique toujours active",
                 "redirections automatiques toujours actives"
             )
@@ -522,15 +534,19 @@ pub fn generiques(b: &Bilan) -> Vec<Block> {
     out.push(Block::Heading(
         "Comptes génériques sans MFA ou exemptés de la MFA, et pendant combien de temps".into(),
     ));
+    let mfa_checks = [gen_mfa_01::CHECK.id, gen_mfa_02::CHECK.id];
     let mfa: Vec<&Detail> = b
         .details
         .iter()
-        .filter(|x| x.check == "GEN-MFA-01" || x.check == "GEN-MFA-02")
+        .filter(|x| mfa_checks.contains(&x.check.as_str()))
         .collect();
     out.push(Block::Table(episode_table(
         b,
         &mfa,
-        "Périodes sans MFA enregistrée (GEN-MFA-01) ou sans MFA exigée (GEN-MFA-02)",
+        &format!(
+            "Périodes sans MFA enregistrée ({}) ou sans MFA exigée ({})",
+            mfa_checks[0], mfa_checks[1]
+        ),
         "Aucun compte générique sans MFA pendant la période.",
     )));
     out.push(Block::Heading(format!(
@@ -542,8 +558,7 @@ pub fn generiques(b: &Bilan) -> Vec<Block> {
         .iter()
         .filter(|x| {
             family(&x.check) == "generiques"
-                && x.check != "GEN-MFA-01"
-                && x.check != "GEN-MFA-02"
+                && !mfa_checks.contains(&x.check.as_str())
                 && x.open_at_end
         })
         .collect();
@@ -704,9 +719,10 @@ pub fn redirections(b: &Bilan) -> Vec<Block> {
         ]);
     }
     out.push(Block::Table(t));
-    out.push(Block::Heading(
-        "Contrôles de redirection externe du locataire (FWD-ORG-01)".into(),
-    ));
+    out.push(Block::Heading(format!(
+        "Contrôles de redirection externe du locataire ({})",
+        fwd_org_01::CHECK.id
+    )));
     out.push(Block::Para(text(
         "La redirection externe automatique n'est permise que si les deux couches la permettent : la stratégie de courrier indésirable sortant par défaut (AutoForwardingMode = On) et un domaine distant (AutoForwardEnabled = true). Une couche qui la bloque suffit à l'empêcher ; quand une seule la bloque, la défense en profondeur est perdue.",
     )));
@@ -738,7 +754,11 @@ pub fn redirections(b: &Bilan) -> Vec<Block> {
     let open: Vec<&Detail> = b
         .details
         .iter()
-        .filter(|x| family(&x.check) == "redirections" && x.check != "FWD-ORG-01" && x.open_at_end)
+        .filter(|x| {
+            family(&x.check) == "redirections"
+                && !registry::has_tag(&x.check, Tag::TenantLevel)
+                && x.open_at_end
+        })
         .collect();
     let mut t = Table::new(
         &[
@@ -761,7 +781,7 @@ pub fn redirections(b: &Bilan) -> Vec<Block> {
             text(match det.blocked_by_tenant {
                 Some(true) => "oui",
                 Some(false) => "non",
-                None if det.check == "FWD-TRN-01" => "sans objet",
+                None if !registry::has_tag(&det.check, Tag::TenantCanBlock) => "sans objet",
                 None => "inconnu",
             }),
             text(&det.evidence),
@@ -775,7 +795,8 @@ pub fn redirections(b: &Bilan) -> Vec<Block> {
         .details
         .iter()
         .filter(|x| {
-            OUTSIDE.contains(&x.check.as_str()) && x.episodes.iter().any(|e| e.resolved.is_some())
+            registry::has_tag(&x.check, Tag::SendsOutside)
+                && x.episodes.iter().any(|e| e.resolved.is_some())
         })
         .collect();
     let mut t = Table::new(
@@ -906,18 +927,18 @@ pub fn populations(b: &Bilan) -> Vec<Block> {
     ]);
     for (id, label) in [
         (
-            "FWD-PUB-01",
+            fwd_pub_01::CHECK.id,
             "Redirections vers une messagerie publique (art. 6 4°)",
         ),
         (
-            "FWD-EXT-01",
+            fwd_ext_01::CHECK.id,
             "Redirections vers un domaine externe (art. 6 5°)",
         ),
         (
-            "FWD-DIS-01",
+            fwd_dis_01::CHECK.id,
             "Règles de redirection désactivées vers l'extérieur",
         ),
-        ("APP-MFA-01", "Exemptions de MFA non justifiées"),
+        (app_mfa_01::CHECK.id, "Exemptions de MFA non justifiées"),
     ] {
         let cell = |x: &super::data::PopulationBilan| {
             let c = x.par_controle.get(id).cloned().unwrap_or_default();

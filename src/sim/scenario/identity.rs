@@ -1,0 +1,351 @@
+//! MFA registration, groups, conditional access policies and named locations.
+
+use super::*;
+
+/// Groups of the tenant.
+pub(crate) const GROUPS: &[(&str, &str)] = &[
+    (
+        "CA-Exclusions-MFA",
+        "Comptes exclus de la stratégie MFA générale",
+    ),
+    (
+        "CA-Exclusions-MFA-Tablettes",
+        "Tablettes exemptées (groupe imbriqué)",
+    ),
+    ("GRP-Tablettes-CHSLD", "Tablettes des CHSLD"),
+    ("GRP-Personnel-Siège", "Personnel du siège social"),
+];
+pub(crate) const G_EXCL: usize = 0;
+pub(crate) const G_EXCL_TAB: usize = 1;
+pub(crate) const G_TAB: usize = 2;
+pub(crate) const G_SIEGE: usize = 3;
+
+/// Groups nested (as members) in a group.
+pub(crate) fn nested_groups(g: usize) -> &'static [usize] {
+    match g {
+        G_EXCL => &[G_EXCL_TAB],
+        _ => &[],
+    }
+}
+
+/// Who a policy condition names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum UserRef {
+    All,
+    User(u32),
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Policy {
+    pub index: u32,
+    pub name: &'static str,
+    pub state: &'static str,
+    pub include_users: Vec<UserRef>,
+    pub exclude_users: Vec<u32>,
+    pub include_groups: Vec<usize>,
+    pub exclude_groups: Vec<usize>,
+    pub include_apps: Vec<&'static str>,
+    pub client_app_types: Vec<&'static str>,
+    pub built_in: Vec<&'static str>,
+    pub auth_strength: bool,
+    pub exclude_trusted_locations: bool,
+    pub created_day: i32,
+    pub modified_day: i32,
+}
+
+impl Policy {
+    /// The convention of the ground truth: enabled, MFA or an authentication strength,
+    /// applications All or Office365.
+    pub(crate) fn requires_mfa(&self) -> bool {
+        self.state == "enabled"
+            && (self.built_in.contains(&"mfa") || self.auth_strength)
+            && self
+                .include_apps
+                .iter()
+                .any(|a| *a == "All" || *a == "Office365")
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct NamedLocation {
+    pub index: u32,
+    pub name: &'static str,
+    pub trusted: bool,
+    /// IP ranges; empty for a country location.
+    pub ranges: Vec<String>,
+    pub countries: Vec<&'static str>,
+    pub created_day: i32,
+}
+
+/// A registration-details row.
+#[derive(Clone, Debug)]
+pub(crate) struct Registration {
+    pub registered: bool,
+    pub capable: bool,
+    pub methods: Vec<&'static str>,
+    pub updated: DateTime<Utc>,
+    pub admin: bool,
+}
+
+impl Scenario {
+    /// Day from which the account has registered MFA methods.
+    pub(super) fn mfa_day(&self, i: u32) -> i32 {
+        if let Some(k) = key(i) {
+            return match k {
+                S::TabVerdun3 => 15,
+                S::TabLachine2 | S::TabLachine3 => NEVER,
+                S::TabVerdun5 => 11,
+                S::SvcBilletterie | S::SvcTelesante1 | S::SvcTelesante2 | S::AppliPharmacie => {
+                    NEVER
+                }
+                S::SvcArchivage | S::GuestConsultant => NEVER,
+                S::SharedAccueilVerdun | S::SharedDossiersLachine => NEVER,
+                S::JulieGagnon => NEVER,
+                _ => ALWAYS,
+            };
+        }
+        let m = h(self.seed, &[tag::MFA, i as u64]);
+        let u = unit(m);
+        let (arrival, _) = self.lifecycle(i);
+        let in_year = if arrival == ALWAYS {
+            range(m >> 20, 1, 300) as i32
+        } else {
+            arrival + range(m >> 20, 1, 14) as i32
+        };
+        let (before, during) = match self.kind_of(i) {
+            Tablet | GenericOther => (0.88, 0.95),
+            Staff | Physician => (0.93, 0.98),
+            Appli => (0.1, 0.1),
+            Urgence => (1.0, 1.0),
+            Guest | Shared => (0.0, 0.0),
+        };
+        if u < before && arrival == ALWAYS {
+            ALWAYS
+        } else if u < during {
+            in_year
+        } else {
+            NEVER
+        }
+    }
+
+    /// MFA registration row of an account on a day: `None` when the report does not list it
+    /// (disabled accounts, accounts created that day).
+    pub(crate) fn registration(&self, acc: &Account, day: i32) -> Option<Registration> {
+        if !acc.enabled || acc.created_day >= day {
+            return None;
+        }
+        let i = acc.index;
+        let m = h(self.seed, &[tag::MFA, i as u64, 7]);
+        let md = self.mfa_day(i);
+        let registered = md <= day;
+        let methods: Vec<&'static str> = if registered {
+            match acc.kind {
+                Urgence => vec!["fido2"],
+                Tablet | GenericOther => {
+                    if m.is_multiple_of(4) {
+                        vec!["mobilePhone"]
+                    } else {
+                        vec!["microsoftAuthenticatorPush"]
+                    }
+                }
+                _ => match m % 5 {
+                    0 => vec!["mobilePhone"],
+                    1 => vec!["microsoftAuthenticatorPush", "softwareOneTimePasscode"],
+                    _ => vec!["microsoftAuthenticatorPush", "mobilePhone"],
+                },
+            }
+        } else if m.is_multiple_of(3) && !acc.guest {
+            vec!["email"]
+        } else {
+            vec![]
+        };
+        // SMS-only registrations are not MFA capable when the tenant disabled SMS for them.
+        let capable = registered && !(methods == ["mobilePhone"] && (m >> 8).is_multiple_of(3));
+        let updated_day = if md > day || md == ALWAYS {
+            acc.created_day.max(-400)
+        } else {
+            md
+        };
+        Some(Registration {
+            registered,
+            capable,
+            methods,
+            updated: self.at(updated_day, 12 * 3600 + (m >> 40) as i64 % 3600),
+            admin: acc.kind == Urgence,
+        })
+    }
+
+    // ----- groups and conditional access -----
+
+    /// Direct membership of a user in a group on a day.
+    pub(crate) fn member_direct(&self, g: usize, i: u32, day: i32) -> bool {
+        if let Some(k) = key(i) {
+            return match g {
+                G_EXCL => match k {
+                    S::SvcBilletterie
+                    | S::AppliPharmacie
+                    | S::SvcArchivage
+                    | S::TabLachine3
+                    | S::GuestConsultant => true,
+                    S::LucBouchard => day <= 40,
+                    _ => false,
+                },
+                G_EXCL_TAB => match k {
+                    S::TabStLaurent1 => true,
+                    S::TabVerdun2 => (12..25).contains(&day),
+                    _ => false,
+                },
+                G_TAB => {
+                    matches!(script(i).map(|s| s.kind), Some(Tablet | GenericOther))
+                        && k != S::TabStLaurent4
+                }
+                G_SIEGE => k == S::SophieRoy,
+                _ => false,
+            };
+        }
+        let x = unit(h(self.seed, &[tag::GROUP, i as u64, g as u64]));
+        match (g, self.kind_of(i)) {
+            (G_EXCL, Appli) => x < 0.8,
+            (G_EXCL_TAB, Tablet) => x < 0.02,
+            (G_TAB, Tablet | GenericOther) => true,
+            (G_SIEGE, Staff) => x < 0.05,
+            _ => false,
+        }
+    }
+
+    /// Transitive membership (nested groups resolved).
+    pub(crate) fn member(&self, g: usize, i: u32, day: i32) -> bool {
+        self.member_direct(g, i, day) || nested_groups(g).iter().any(|n| self.member(*n, i, day))
+    }
+
+    pub(crate) fn policies(&self, day: i32) -> Vec<Policy> {
+        let u = idx;
+        let base = |index: u32, name: &'static str| Policy {
+            index,
+            name,
+            state: "enabled",
+            include_users: vec![UserRef::All],
+            exclude_users: vec![],
+            include_groups: vec![],
+            exclude_groups: vec![],
+            include_apps: vec!["All"],
+            client_app_types: vec!["all"],
+            built_in: vec!["mfa"],
+            auth_strength: false,
+            exclude_trusted_locations: false,
+            created_day: -700 + index as i32 * 31,
+            modified_day: -60 + index as i32 * 3,
+        };
+        let mut out = Vec::new();
+        let mut p = base(0, "CA001 - Exiger la MFA pour tous les utilisateurs");
+        p.exclude_users = vec![
+            u(S::Urgence01),
+            u(S::Urgence02),
+            u(S::TabStLaurent3),
+            u(S::TabStLaurent4),
+            u(S::JulieGagnon),
+            u(S::SophieRoy),
+            u(S::MarcPelletier),
+        ];
+        p.exclude_groups = vec![G_EXCL];
+        out.push(p);
+        let mut p = base(1, "CA002 - MFA pour les tablettes des CHSLD (Office 365)");
+        p.include_users = vec![];
+        p.include_groups = vec![G_TAB];
+        p.exclude_groups = vec![G_EXCL];
+        p.include_apps = vec!["Office365"];
+        p.built_in = vec![];
+        p.auth_strength = true;
+        out.push(p);
+        let mut p = base(2, "CA003 - Bloquer l'authentification héritée");
+        p.exclude_users = vec![u(S::Urgence01)];
+        p.client_app_types = vec!["exchangeActiveSync", "other"];
+        p.built_in = vec!["block"];
+        out.push(p);
+        let mut p = base(
+            3,
+            "CA004 - MFA hors des emplacements de confiance (rapport seulement)",
+        );
+        p.state = "enabledForReportingButNotEnforced";
+        p.exclude_users = vec![u(S::Urgence01), u(S::Urgence02)];
+        p.exclude_groups = vec![G_EXCL];
+        p.exclude_trusted_locations = true;
+        out.push(p);
+        if day < 50 {
+            let mut p = base(4, "CA005 - Ancienne stratégie MFA des médecins");
+            p.state = "disabled";
+            out.push(p);
+        }
+        let mut p = base(5, "CA006 - Appareils conformes pour les tablettes");
+        p.include_users = vec![];
+        p.include_groups = vec![G_TAB];
+        p.built_in = vec!["compliantDevice"];
+        out.push(p);
+        let mut p = base(6, "CA007 - MFA pour le personnel du siège");
+        p.include_users = vec![];
+        p.include_groups = vec![G_SIEGE];
+        out.push(p);
+        out
+    }
+
+    /// Whether a policy applies to a user (included and not excluded, groups transitive).
+    pub(crate) fn policy_applies(&self, p: &Policy, i: u32, day: i32) -> bool {
+        let included = p
+            .include_users
+            .iter()
+            .any(|r| *r == UserRef::All || *r == UserRef::User(i))
+            || p.include_groups.iter().any(|g| self.member(*g, i, day));
+        included && !self.policy_excludes(p, i, day)
+    }
+
+    pub(crate) fn policy_excludes(&self, p: &Policy, i: u32, day: i32) -> bool {
+        p.exclude_users.contains(&i) || p.exclude_groups.iter().any(|g| self.member(*g, i, day))
+    }
+
+    /// Whether some MFA-requiring policy applies to the user.
+    pub(crate) fn mfa_covered(&self, policies: &[Policy], i: u32, day: i32) -> bool {
+        policies
+            .iter()
+            .any(|p| p.requires_mfa() && self.policy_applies(p, i, day))
+    }
+
+    pub(crate) fn named_locations(&self, day: i32) -> Vec<NamedLocation> {
+        let mut out = vec![
+            NamedLocation {
+                index: 0,
+                name: "Réseau invité des CHSLD",
+                trusted: false,
+                ranges: vec!["100.96.0.0/16".to_string()],
+                countries: vec![],
+                created_day: -400,
+            },
+            NamedLocation {
+                index: 1,
+                name: "Canada",
+                trusted: false,
+                ranges: vec![],
+                countries: vec!["CA"],
+                created_day: -380,
+            },
+        ];
+        if day >= 20 {
+            let mut ranges: Vec<String> = self
+                .sites
+                .iter()
+                .filter(|s| !s.configured)
+                .map(|s| s.cidr.clone())
+                .collect();
+            ranges.push("100.127.255.0/24".to_string());
+            ranges.push("2001:db8:3a::/48".to_string());
+            out.push(NamedLocation {
+                index: 2,
+                name: "Sites CHSLD sans MDM et siège social (confiance)",
+                trusted: true,
+                ranges,
+                countries: vec![],
+                created_day: 20,
+            });
+        }
+        out
+    }
+}

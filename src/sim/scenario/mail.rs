@@ -1,0 +1,488 @@
+//! Mail: inbox rules, mailbox forwarding, contacts and the Exchange tenant settings.
+
+use super::*;
+
+/// A recipient of an inbox rule action, spelled as the user typed it.
+#[derive(Clone, Debug)]
+pub(crate) struct Recipient {
+    pub name: String,
+    pub address: String,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct InboxRule {
+    pub id: String,
+    pub name: String,
+    pub sequence: u32,
+    pub enabled: bool,
+    pub forward_to: Vec<Recipient>,
+    pub forward_as_attachment_to: Vec<Recipient>,
+    pub redirect_to: Vec<Recipient>,
+    /// `redirectTo` rendered as one object instead of a list (documented both ways).
+    pub redirect_as_object: bool,
+    pub move_to_folder: bool,
+    pub subject_contains: Option<String>,
+}
+
+impl InboxRule {
+    pub(crate) fn targets(&self) -> impl Iterator<Item = &Recipient> {
+        self.forward_to
+            .iter()
+            .chain(&self.forward_as_attachment_to)
+            .chain(&self.redirect_to)
+    }
+}
+
+/// Mailbox-level forwarding (Exchange).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct MailboxForwarding {
+    /// `ForwardingSmtpAddress` as Exchange shows it (`smtp:x@y`).
+    pub smtp: Option<String>,
+    /// `ForwardingAddress`: a mail contact, by index of the mailbox that owns it.
+    pub contact: Option<u32>,
+    pub deliver_and_forward: bool,
+}
+
+/// A mail contact (Get-MailContact).
+#[derive(Clone, Debug)]
+pub(crate) struct Contact {
+    pub index: u32,
+    pub name: String,
+    pub external: String,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct TransportRule {
+    pub guid: String,
+    pub name: &'static str,
+    pub enabled: bool,
+    pub priority: u32,
+    pub redirect: Vec<&'static str>,
+    pub copy: Vec<&'static str>,
+    pub bcc: Vec<&'static str>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct RemoteDomain {
+    pub name: &'static str,
+    pub domain: &'static str,
+    pub auto_forward: bool,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct OutboundPolicy {
+    pub name: &'static str,
+    pub is_default: bool,
+    pub mode: &'static str,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct AcceptedDomain {
+    pub name: &'static str,
+    pub domain: &'static str,
+    pub initial: bool,
+    pub default: bool,
+}
+
+impl Scenario {
+    pub(super) fn rule_id(&self, i: u32, slot: u64) -> String {
+        let x = h(self.seed, &[tag::RULE, i as u64, slot, 99]);
+        let mut bytes = [0u8; 12];
+        bytes[..4].copy_from_slice(&[1, 0, 0, 0]);
+        bytes[4..].copy_from_slice(&x.to_le_bytes());
+        let mut s = hash::b64url(&bytes);
+        s = s.replace('-', "+").replace('_', "/");
+        s.push('=');
+        s
+    }
+
+    pub(super) fn rcpt(address: &str) -> Recipient {
+        let name = address
+            .trim()
+            .trim_start_matches("smtp:")
+            .split('@')
+            .next()
+            .unwrap_or("")
+            .to_string();
+        Recipient {
+            name,
+            address: address.to_string(),
+        }
+    }
+
+    /// Inbox rules of a mailbox on a day.
+    pub(crate) fn inbox_rules(&self, acc: &Account, day: i32) -> Vec<InboxRule> {
+        if !acc.has_mailbox() {
+            return vec![];
+        }
+        let i = acc.index;
+        let rule = |slot: u64, name: &str| InboxRule {
+            id: self.rule_id(i, slot),
+            name: name.to_string(),
+            sequence: slot as u32 + 1,
+            enabled: true,
+            forward_to: vec![],
+            forward_as_attachment_to: vec![],
+            redirect_to: vec![],
+            redirect_as_object: false,
+            move_to_folder: false,
+            subject_contains: None,
+        };
+        let r = Self::rcpt;
+        if let Some(k) = key(i) {
+            let mut out = Vec::new();
+            match k {
+                S::CaronMed => {
+                    let mut x = rule(0, "Copie vers mon courriel personnel");
+                    x.forward_as_attachment_to = vec![r(" Dr.Caron@yahoo.ca ")];
+                    out.push(x);
+                }
+                S::IsabelleMorin => {
+                    let mut x = rule(0, "Transfert");
+                    x.forward_to = vec![r("Isabelle.Morin1979@gmail.com")];
+                    out.push(x);
+                }
+                S::PierreGauthier => {
+                    let mut x = rule(0, "Redirection maison");
+                    x.redirect_to = vec![r("pgauthier@HOTMAIL.COM")];
+                    x.redirect_as_object = true;
+                    out.push(x);
+                }
+                S::NathalieOuellet => {
+                    let mut x = rule(0, "Suivi mandat externe");
+                    x.forward_to = vec![r("smtp:n.ouellet@consultants-sante.com")];
+                    out.push(x);
+                }
+                S::EricLavoie => {
+                    let mut x = rule(0, "Garde partagée avec l'hôpital partenaire");
+                    x.forward_to = vec![r("eric.lavoie@hopitalpartenaire.org")];
+                    out.push(x);
+                }
+                S::ChantalGirard => {
+                    let mut x = rule(0, "Copies internes");
+                    x.forward_to = vec![
+                        r("c.girard@ssss.gouv.qc.ca"),
+                        r("archives@dossiers.cisss-troisrives.ca"),
+                        r("chantal@ti.msss.gouv.qc.ca"),
+                    ];
+                    out.push(x);
+                }
+                S::AlainFortin => {
+                    let mut x = rule(0, "Vacances (désactivée)");
+                    x.enabled = false;
+                    x.forward_to = vec![r("alain.fortin@gmail.com")];
+                    out.push(x);
+                }
+                S::GenevieveBelanger => {
+                    let mut x = rule(0, "Tout envoyer chez moi");
+                    x.forward_to = vec![r("gbelanger@outlook.fr")];
+                    out.push(x);
+                }
+                S::StephaneCote if (5..20).contains(&day) => {
+                    let mut x = rule(0, "Transfert temporaire");
+                    x.forward_to = vec![r("s.cote.perso@gmail.com")];
+                    out.push(x);
+                }
+                S::MelaniePoirier => {
+                    let mut x = rule(0, "Double envoi");
+                    x.forward_to = vec![r("MPoirier@Gmail.com")];
+                    x.redirect_to = vec![r("mpoirier@gmail.com")];
+                    out.push(x);
+                }
+                S::DanielMichaud => {
+                    let mut x = rule(0, "Redirections");
+                    x.redirect_to = vec![
+                        r(" d.michaud@icloud.com "),
+                        r("daniel.michaud@ssss.gouv.qc.ca"),
+                    ];
+                    out.push(x);
+                }
+                S::KarineLeblanc => {
+                    let mut x = rule(0, "Infolettres");
+                    x.move_to_folder = true;
+                    x.subject_contains = Some("Infolettre".into());
+                    out.push(x);
+                    let mut x = rule(1, "Rappels");
+                    x.move_to_folder = true;
+                    x.subject_contains = Some("Rappel".into());
+                    out.push(x);
+                }
+                _ => {}
+            }
+            return out;
+        }
+        let x = h(self.seed, &[tag::RULE, i as u64]);
+        let u = unit(x);
+        let mut out = Vec::new();
+        if u < 0.04 {
+            let mut y = rule(0, "Classer les infolettres");
+            y.move_to_folder = true;
+            y.subject_contains = Some("Infolettre".into());
+            out.push(y);
+        }
+        let f = unit(h(self.seed, &[tag::RULE, i as u64, 1]));
+        if f < 0.006 {
+            let mut rr = Rng::new(self.seed, &[tag::RULE, i as u64, 2]);
+            let from = rr.range(-200, 300) as i32;
+            let to = from + rr.range(10, 400) as i32;
+            if (from..to).contains(&day) {
+                let address = self.bulk_target(acc, &mut rr);
+                let mut y = rule(1, "Transfert automatique");
+                y.enabled = rr.unit() < 0.85;
+                let a = rr.unit();
+                if a < 0.6 {
+                    y.forward_to = vec![r(&address)];
+                } else if a < 0.85 {
+                    y.redirect_to = vec![r(&address)];
+                    y.redirect_as_object = rr.unit() < 0.5;
+                } else {
+                    y.forward_as_attachment_to = vec![r(&address)];
+                }
+                out.push(y);
+            }
+        }
+        out
+    }
+
+    /// A forwarding target with Microsoft's spelling quirks.
+    pub(super) fn bulk_target(&self, acc: &Account, rr: &mut Rng) -> String {
+        let local = acc
+            .upn
+            .split('@')
+            .next()
+            .unwrap_or("x")
+            .replace(".med", "")
+            .to_string();
+        let c = rr.unit();
+        let domain = if c < 0.5 {
+            rr.pick(names::PUBLIC_TARGETS).to_string()
+        } else if c < 0.7 {
+            rr.pick(names::EXTERNAL_TARGETS).to_string()
+        } else if c < 0.8 {
+            PARTNER_DOMAIN.to_string()
+        } else {
+            rr.pick(&[RSSS_DOMAIN, ORG_DOMAIN, "ti.msss.gouv.qc.ca"])
+                .to_string()
+        };
+        let mut address = format!("{}@{}", local, domain);
+        let q = rr.unit();
+        if q < 0.2 {
+            address = format!("{}@{}", local, domain.to_uppercase());
+        } else if q < 0.3 {
+            address = format!(" {} ", address);
+        } else if q < 0.4 {
+            address = format!("smtp:{}", address);
+        }
+        address
+    }
+
+    /// Mailbox-level forwarding on a day.
+    pub(crate) fn mailbox_forwarding(&self, acc: &Account, day: i32) -> MailboxForwarding {
+        let mut out = MailboxForwarding::default();
+        if !acc.has_mailbox() {
+            return out;
+        }
+        let i = acc.index;
+        if let Some(k) = key(i) {
+            match k {
+                S::TabLachine2 => {
+                    out.smtp = Some("smtp:tablette2.lachine@gmail.com".into());
+                }
+                S::SharedAccueilVerdun => {
+                    out.smtp = Some("SMTP:accueil.verdun@Videotron.ca".into());
+                    out.deliver_and_forward = true;
+                }
+                S::SharedDossiersLachine => out.contact = Some(i),
+                S::SylvieTremblayMed if day >= 15 => {
+                    out.smtp = Some("smtp:sylvie.tremblay@protonmail.com".into());
+                }
+                S::RobertGagne => {
+                    out.smtp = Some("smtp:robert.gagne@hopitalpartenaire.org".into());
+                    out.deliver_and_forward = true;
+                }
+                S::MartineDube => {
+                    out.smtp = Some("smtp:martine.dube@cisss-troisrives.ca".into());
+                }
+                _ => {}
+            }
+            return out;
+        }
+        let x = unit(h(self.seed, &[tag::FWD, i as u64]));
+        if x < 0.003 {
+            let mut rr = Rng::new(self.seed, &[tag::FWD, i as u64, 1]);
+            let from = rr.range(-200, 300) as i32;
+            let to = from + rr.range(10, 400) as i32;
+            if (from..to).contains(&day) {
+                let t = self.bulk_target(acc, &mut rr);
+                out.smtp = Some(format!("smtp:{}", t.trim().trim_start_matches("smtp:")));
+                out.deliver_and_forward = rr.unit() < 0.5;
+            }
+        } else if x < 0.004 {
+            out.contact = Some(i);
+            out.deliver_and_forward = true;
+        }
+        out
+    }
+
+    /// The mail contact owned by mailbox index i (used as its `ForwardingAddress`).
+    pub(crate) fn contact(&self, i: u32) -> Option<Contact> {
+        if key(i) == Some(S::SharedDossiersLachine) {
+            return Some(Contact {
+                index: i,
+                name: "Dr Externe (clinique Étoile)".into(),
+                external: "SMTP:dr.externe@clinique-étoile.ca".into(),
+            });
+        }
+        if i < SCRIPTED.len() as u32 || i >= self.accounts {
+            return None;
+        }
+        let x = unit(h(self.seed, &[tag::FWD, i as u64]));
+        if !(0.003..0.004).contains(&x) || self.kind_of(i) == Guest {
+            return None;
+        }
+        let (f, l, _) = self.person_name(i);
+        let mut rr = Rng::new(self.seed, &[tag::FWD, i as u64, 3]);
+        let dom = if rr.unit() < 0.6 {
+            rr.pick(names::PUBLIC_TARGETS)
+        } else {
+            rr.pick(names::EXTERNAL_TARGETS)
+        };
+        Some(Contact {
+            index: i,
+            name: format!("{} {} (contact {})", f, l, i),
+            external: format!(
+                "SMTP:{}.{}@{}",
+                names::ascii_slug(f),
+                names::ascii_slug(l),
+                dom
+            ),
+        })
+    }
+
+    pub(crate) fn transport_rules(&self, day: i32) -> Vec<TransportRule> {
+        let g = |n: u32| object_id(self.seed, kind::POLICY, 100 + n);
+        let mut out = vec![
+            TransportRule {
+                guid: g(0),
+                name: "Copie cachée du comité vers le consultant",
+                enabled: true,
+                priority: 0,
+                redirect: vec![],
+                copy: vec![],
+                bcc: vec!["audit@consultants-sante.com"],
+            },
+            TransportRule {
+                guid: g(1),
+                name: "Journalisation externe (désactivée)",
+                enabled: false,
+                priority: 1,
+                redirect: vec![],
+                copy: vec!["archive.cisss@gmail.com"],
+                bcc: vec![],
+            },
+            TransportRule {
+                guid: g(2),
+                name: "Redirection vers l'archivage interne",
+                enabled: true,
+                priority: 2,
+                redirect: vec!["archives@dossiers.cisss-troisrives.ca"],
+                copy: vec![],
+                bcc: vec![],
+            },
+            TransportRule {
+                guid: g(3),
+                name: "Avertissement courriel externe",
+                enabled: true,
+                priority: 3,
+                redirect: vec![],
+                copy: vec![],
+                bcc: vec![],
+            },
+        ];
+        if (40..80).contains(&day) {
+            out.push(TransportRule {
+                guid: g(4),
+                name: "Copie de la direction vers une messagerie personnelle",
+                enabled: true,
+                priority: 4,
+                redirect: vec![],
+                copy: vec!["Direction.Adjointe@GMAIL.com"],
+                bcc: vec![],
+            });
+        }
+        out
+    }
+
+    pub(crate) fn remote_domains(&self, day: i32) -> Vec<RemoteDomain> {
+        vec![
+            RemoteDomain {
+                name: "Default",
+                domain: "*",
+                auto_forward: day < 60,
+            },
+            RemoteDomain {
+                name: "Hôpital partenaire",
+                domain: PARTNER_DOMAIN,
+                auto_forward: day < 150,
+            },
+            RemoteDomain {
+                name: "Hotmail",
+                domain: "hotmail.com",
+                auto_forward: false,
+            },
+        ]
+    }
+
+    pub(crate) fn outbound_policies(&self, day: i32) -> Vec<OutboundPolicy> {
+        let mode = if day < 10 {
+            "Automatic"
+        } else if day < 45 {
+            "On"
+        } else if day < 200 {
+            "Off"
+        } else {
+            "Automatic"
+        };
+        vec![
+            OutboundPolicy {
+                name: "Default",
+                is_default: true,
+                mode,
+            },
+            OutboundPolicy {
+                name: "Direction - transfert autorisé",
+                is_default: false,
+                mode: "On",
+            },
+        ]
+    }
+
+    pub(crate) fn accepted_domains(&self) -> Vec<AcceptedDomain> {
+        vec![
+            AcceptedDomain {
+                name: "ssss.gouv.qc.ca",
+                domain: RSSS_DOMAIN,
+                initial: false,
+                default: true,
+            },
+            AcceptedDomain {
+                name: "cisss-troisrives.ca",
+                domain: ORG_DOMAIN,
+                initial: false,
+                default: false,
+            },
+            AcceptedDomain {
+                name: TENANT_DOMAIN,
+                domain: TENANT_DOMAIN,
+                initial: true,
+                default: false,
+            },
+            AcceptedDomain {
+                name: MAIL_DOMAIN,
+                domain: MAIL_DOMAIN,
+                initial: false,
+                default: false,
+            },
+        ]
+    }
+}

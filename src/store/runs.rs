@@ -1,0 +1,242 @@
+//! Runs and their sources: a run is a row (night, "as of", status, tool version), each
+//! source of a run has its own row (collected, not collected and why, records, pages).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::params;
+use serde::Serialize;
+
+use super::db::Store;
+use super::error::StoreError;
+
+/// A run's id (its row in `runs`).
+pub type RunId = i64;
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    Running,
+    Complete,
+    Partial,
+    Failed,
+    Interrupted,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Complete => "complete",
+            RunStatus::Partial => "partial",
+            RunStatus::Failed => "failed",
+            RunStatus::Interrupted => "interrupted",
+        }
+    }
+
+    fn parse(s: &str) -> RunStatus {
+        match s {
+            "running" => RunStatus::Running,
+            "complete" => RunStatus::Complete,
+            "partial" => RunStatus::Partial,
+            "failed" => RunStatus::Failed,
+            _ => RunStatus::Interrupted,
+        }
+    }
+}
+
+/// How one source of a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceStatus {
+    Running,
+    Collected,
+    /// Not readable with the app's rights or the tenant's licences.
+    NotCollected,
+    /// Failed for the night (Microsoft unavailable, malformed answer, interrupted).
+    Failed,
+}
+
+impl SourceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceStatus::Running => "running",
+            SourceStatus::Collected => "collected",
+            SourceStatus::NotCollected => "not_collected",
+            SourceStatus::Failed => "failed",
+        }
+    }
+
+    fn parse(s: &str) -> SourceStatus {
+        match s {
+            "running" => SourceStatus::Running,
+            "collected" => SourceStatus::Collected,
+            "not_collected" => SourceStatus::NotCollected,
+            _ => SourceStatus::Failed,
+        }
+    }
+}
+
+/// A run as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunRow {
+    pub id: RunId,
+    pub started_at: String,
+    pub as_of: DateTime<Utc>,
+    pub night: NaiveDate,
+    pub ended_at: Option<String>,
+    pub status: RunStatus,
+    pub error: Option<String>,
+}
+
+/// A source of a run as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SourceRow {
+    pub source: String,
+    pub status: SourceStatus,
+    pub reason: Option<String>,
+    pub permission: Option<String>,
+    pub records: i64,
+    pub pages: i64,
+}
+
+/// How a source ended, as written in `run_sources`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceOutcome {
+    pub status: SourceStatus,
+    pub records: i64,
+    pub pages: i64,
+    pub reason: Option<String>,
+    pub permission: Option<String>,
+}
+
+impl Store {
+    /// Starts a run for the night `night` (local date) evaluated "as of" `as_of`.
+    pub fn begin_run(
+        &mut self,
+        as_of: DateTime<Utc>,
+        night: NaiveDate,
+    ) -> Result<RunId, StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO runs (started_at, as_of, night, status, tool_version) VALUES (?1, ?2, ?3, 'running', ?4)",
+                params![Utc::now().to_rfc3339(), as_of.to_rfc3339(), night.to_string(), env!("CARGO_PKG_VERSION")],
+            )
+            .map_err(|e| self.sql(e))?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn finish_run(
+        &mut self,
+        run: RunId,
+        status: RunStatus,
+        error: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE runs SET status = ?2, ended_at = ?3, error = ?4 WHERE id = ?1",
+                params![run, status.as_str(), Utc::now().to_rfc3339(), error],
+            )
+            .map_err(|e| self.sql(e))?;
+        Ok(())
+    }
+
+    pub fn source_started(&mut self, run: RunId, source: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO run_sources (run_id, source, status, started_at) VALUES (?1, ?2, 'running', ?3)
+                 ON CONFLICT (run_id, source) DO UPDATE SET status = 'running', started_at = excluded.started_at",
+                params![run, source, Utc::now().to_rfc3339()],
+            )
+            .map_err(|e| self.sql(e))?;
+        Ok(())
+    }
+
+    pub fn source_finished(
+        &mut self,
+        run: RunId,
+        source: &str,
+        outcome: &SourceOutcome,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE run_sources SET status = ?3, records = ?4, pages = ?5, reason = ?6, permission = ?7, ended_at = ?8
+                 WHERE run_id = ?1 AND source = ?2",
+                params![
+                    run,
+                    source,
+                    outcome.status.as_str(),
+                    outcome.records,
+                    outcome.pages,
+                    outcome.reason,
+                    outcome.permission,
+                    Utc::now().to_rfc3339()
+                ],
+            )
+            .map_err(|e| self.sql(e))?;
+        Ok(())
+    }
+
+    pub fn runs(&self) -> Result<Vec<RunRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, started_at, as_of, night, ended_at, status, error FROM runs ORDER BY id")
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, Option<String>>(6)?,
+                ))
+            })
+            .map_err(|e| self.sql(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, started_at, as_of, night, ended_at, status, error) =
+                row.map_err(|e| self.sql(e))?;
+            let corrupt = |detail: String| StoreError::Corrupt {
+                kind: "run".into(),
+                key: id.to_string(),
+                detail,
+            };
+            out.push(RunRow {
+                id,
+                started_at,
+                as_of: DateTime::parse_from_rfc3339(&as_of)
+                    .map_err(|e| corrupt(e.to_string()))?
+                    .with_timezone(&Utc),
+                night: night
+                    .parse()
+                    .map_err(|e: chrono::ParseError| corrupt(e.to_string()))?,
+                ended_at,
+                status: RunStatus::parse(&status),
+                error,
+            });
+        }
+        Ok(out)
+    }
+
+    pub fn sources(&self, run: RunId) -> Result<Vec<SourceRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT source, status, reason, permission, records, pages FROM run_sources WHERE run_id = ?1 ORDER BY source")
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map(params![run], |r| {
+                Ok(SourceRow {
+                    source: r.get(0)?,
+                    status: SourceStatus::parse(&r.get::<_, String>(1)?),
+                    reason: r.get(2)?,
+                    permission: r.get(3)?,
+                    records: r.get(4)?,
+                    pages: r.get(5)?,
+                })
+            })
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+    }
+}

@@ -1,0 +1,158 @@
+//! A new check is one file and one line in the registry: listed in a registry, a check
+//! declared nowhere else is known to `vigie365 checks` and the README's table, to the
+//! configuration's exception ids, to the evaluation and to the bilan's tables.
+
+use chrono::{NaiveDate, TimeZone, Utc};
+
+use vigie365::checks::registry::{self, REGISTRY};
+use vigie365::checks::{CheckInfo, Family, Finding, Kind, Severity, Snapshot};
+use vigie365::classify::Population;
+use vigie365::config::{Code, Config, LoadOptions};
+use vigie365::report::bilan::{self, Period};
+use vigie365::store::{RunStatus, SourceOutcome, SourceStatus, Store, StoredFinding};
+
+/// A check that exists only in this test.
+static NEW: CheckInfo = CheckInfo {
+    id: "TST-NEW-01",
+    family: Family::Appli,
+    kind: Kind::State,
+    severity: Severity::Faible,
+    title_fr: "Contrôle ajouté pour l'essai",
+    reference: "Essai",
+    doc: "Relève le locataire à chaque nuit.",
+    needs: &["users"],
+    tags: &[],
+    run: fires_once,
+};
+
+fn fires_once(_: &Snapshot, _: &vigie365::config::Config) -> Vec<Finding> {
+    vec![Finding::new(
+        NEW.id,
+        "locataire",
+        NEW.severity,
+        Population::Tous,
+        "constat d'essai",
+    )]
+}
+
+fn with_new() -> Vec<&'static CheckInfo> {
+    REGISTRY.iter().copied().chain([&NEW]).collect()
+}
+
+const CONFIG: &str = r#"[locataire]
+tenant_id = "6f1c2a7e-8d4b-4e3a-9c1f-2b5d7e9a0c11"
+domaine = "cisss-exemple.onmicrosoft.com"
+client_id = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+etablissement = "CISSS de l'Exemple"
+
+[identifiants]
+secret_env = "VIGIE365_CLIENT_SECRET"
+
+[[exceptions]]
+controle = "TST-NEW-01"
+sujet = "locataire"
+justification = "Essai"
+responsable = "RSI"
+expiration = 2099-12-31
+"#;
+
+fn night() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 3, 1).expect("date")
+}
+
+#[test]
+fn the_check_table_lists_it() {
+    let table = registry::table_fr_of(&with_new());
+    assert!(
+        table.ends_with("| TST-NEW-01 | faible | Contrôle ajouté pour l'essai | Essai |\n"),
+        "{table}"
+    );
+    assert_eq!(
+        registry::table_fr_of(REGISTRY),
+        registry::table_fr(),
+        "`vigie365 checks` and the README print the registry's table"
+    );
+}
+
+#[test]
+fn an_exception_may_name_it_once_it_is_listed() {
+    let refused = Config::from_toml_str(CONFIG, "v.toml", &registry::load_options())
+        .expect_err("unknown to the shipped registry");
+    assert!(
+        refused
+            .diagnostics
+            .iter()
+            .any(|d| d.code == Code::UnknownCheck && d.line == 11),
+        "{refused}"
+    );
+    let ids = registry::ids_of(&with_new());
+    let config = Config::from_toml_str(CONFIG, "v.toml", &LoadOptions { known_checks: &ids })
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config.exceptions[0].check_id, NEW.id);
+}
+
+#[test]
+fn it_is_evaluated_and_the_bilan_has_its_row_in_its_family() {
+    let ids = registry::ids_of(&with_new());
+    let config = Config::from_toml_str(CONFIG, "v.toml", &LoadOptions { known_checks: &ids })
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut snapshot = Snapshot::default().all_sources_collected();
+    let as_of = Utc
+        .with_ymd_and_hms(2026, 3, 2, 8, 0, 0)
+        .single()
+        .expect("instant");
+    snapshot.as_of = as_of;
+    snapshot.night = night();
+    let e = vigie365::checks::evaluate_of(&with_new(), &snapshot, &config);
+    let mine: Vec<&Finding> = e.findings.iter().filter(|f| f.check == NEW.id).collect();
+    assert_eq!(mine.len(), 1, "{:?}", e.findings);
+    assert!(mine[0].is_accepted(), "the exception naming it applies");
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = Store::open(&dir.path().join("vigie365.sqlite")).expect("store");
+    let run = store.begin_run(as_of, night()).expect("run");
+    for q in vigie365::queries::all() {
+        store.source_started(run, &q.name).expect("start");
+        let done = SourceOutcome {
+            status: SourceStatus::Collected,
+            records: 1,
+            pages: 1,
+            reason: None,
+            permission: None,
+        };
+        store.source_finished(run, &q.name, &done).expect("finish");
+    }
+    store
+        .finish_run(run, RunStatus::Complete, None)
+        .expect("finish run");
+    let stored: Vec<StoredFinding> = e
+        .findings
+        .iter()
+        .map(|f| StoredFinding {
+            check: f.check.to_string(),
+            subject: f.subject.clone(),
+            severity: f.severity.label().to_string(),
+            population: f.population.as_str().to_string(),
+            accepted: f.is_accepted(),
+            data: serde_json::to_string(f).expect("json"),
+        })
+        .collect();
+    store
+        .record_evaluation(run, night(), as_of, &stored, &[], &[])
+        .expect("evaluation");
+
+    let period = Period::between(night(), night()).expect("period");
+    let b = bilan::compute_of(&with_new(), &store, &period, "CISSS", "cisss.ca").expect("bilan");
+    let row = b
+        .controle(NEW.id)
+        .expect("a row of the bilan's check table");
+    assert_eq!(
+        (row.famille, row.releves, row.acceptes_fin),
+        ("appli", 1, 1)
+    );
+    assert_eq!(b.constats_par_nuit.par_controle[NEW.id], [Some(1)]);
+    let appli = format!("{:?}", bilan::sections::appli(&b));
+    assert!(appli.contains(NEW.title_fr), "{appli}");
+    let generic = format!("{:?}", bilan::sections::generiques(&b));
+    assert!(!generic.contains(NEW.title_fr), "only in its own family");
+}
