@@ -1,15 +1,16 @@
 //! What a finding's lifecycle events make of it over the period: its episodes, and whether
 //! it was relevé, nouveau, corrigé, open or accepted at the end, with its correction
-//! delays. Every figure of the bilan that says « corrigé » or « ouvert » reads a [`Life`]
-//! built here (or [`open_at`] for a night other than the end), so a change to how a finding is
-//! counted is one edit, in [`life`].
+//! delays. The per-check table, the summary, the forwarding totals and the lists of
+//! findings all read a [`Life`] built here; only the month-by-month forwarding figures and
+//! the exceptions' state at the end read the episodes themselves (with [`open_at`]). How a
+//! kind of check ([`Kind`]) is counted is decided in [`life`]: changing it is one edit.
 
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 
 use super::input::{Input, Key, Seen};
-use crate::checks::CheckInfo;
+use crate::checks::{CheckInfo, Kind};
 use crate::store::FindingEvent;
 
 /// One episode of a finding, for the lists of the HTML and Markdown (never in the JSON).
@@ -124,11 +125,17 @@ fn life<'a>(
     }
     let first_seen = list.first().map(|e| e.start).unwrap_or(du);
     let open_end = open_at(list, fin);
-    let resolutions: Vec<i64> = episodes
-        .iter()
-        .filter(|e| e.resolved.is_some_and(|r| r >= du && r <= fin))
-        .map(|e| e.days(fin))
-        .collect();
+    // Every « corrigé » and every correction delay of the bilan comes from here.
+    // RULES.md, "Events and states": an event is never « corrigé » because quiet nights
+    // passed. The bilan does not make that distinction yet: an event's findings are
+    // counted as episodes, like a state's, resolved when the finding is gone.
+    let resolutions: Vec<i64> = match check.kind {
+        Kind::State | Kind::Event => episodes
+            .iter()
+            .filter(|e| e.resolved.is_some_and(|r| r >= du && r <= fin))
+            .map(|e| e.days(fin))
+            .collect(),
+    };
     Some(Life {
         check,
         subject,
