@@ -211,54 +211,44 @@ fn attention(b: &Bilan) -> Vec<Line> {
 
 /// Findings of the main checks still open (and not accepted) at the end.
 fn open_findings(b: &Bilan, end: &str) -> Vec<Line> {
-    let mut out: Vec<Line> = Vec::new();
     let open = |id: &str| {
         b.controle(id)
             .map(|c| c.ouverts_fin - c.acceptes_fin)
             .unwrap_or(0)
     };
-    if open(gen_mfa_01::CHECK.id) > 0 {
-        out.push(text(format!(
-            "{} sans MFA enregistrée au {end} (orientation, recommandations techniques).",
-            count(
-                open(gen_mfa_01::CHECK.id),
-                "compte générique",
-                "comptes génériques"
-            )
-        )));
-    }
-    if open(app_gen_01::CHECK.id) > 0 {
-        out.push(text(format!(
-            "{} de type « Appli » au {end} : le contournement de la MFA que l'orientation nomme.",
-            count(
-                open(app_gen_01::CHECK.id),
-                "compte générique",
-                "comptes génériques"
-            )
-        )));
-    }
-    if open(fwd_pub_01::CHECK.id) > 0 {
-        out.push(text(format!(
-            "{} vers une messagerie publique au {end} (MSSS-DIR04, art. 6 4° et 5°).",
-            count(
-                open(fwd_pub_01::CHECK.id),
-                "redirection automatique toujours active",
-                "redirections automatiques toujours actives"
-            )
-        )));
-    }
-    let external = open(fwd_ext_01::CHECK.id) + open(fwd_trn_01::CHECK.id);
-    if external > 0 {
-        out.push(text(format!(
-            "{} vers un domaine externe au {end} (MSSS-DIR04, art. 6 5°).",
-            count(
-                external,
-                "redirection automatique toujours active",
-                "redirections automatiques toujours actives"
-            )
-        )));
-    }
-    out
+    let accounts = ("compte générique", "comptes génériques");
+    let forwards = (
+        "redirection automatique toujours active",
+        "redirections automatiques toujours actives",
+    );
+    [
+        (
+            open(gen_mfa_01::CHECK.id),
+            accounts,
+            format!("sans MFA enregistrée au {end} (orientation, recommandations techniques)."),
+        ),
+        (
+            open(app_gen_01::CHECK.id),
+            accounts,
+            format!(
+                "de type « Appli » au {end} : le contournement de la MFA que l'orientation nomme."
+            ),
+        ),
+        (
+            open(fwd_pub_01::CHECK.id),
+            forwards,
+            format!("vers une messagerie publique au {end} (MSSS-DIR04, art. 6 4° et 5°)."),
+        ),
+        (
+            open(fwd_ext_01::CHECK.id) + open(fwd_trn_01::CHECK.id),
+            forwards,
+            format!("vers un domaine externe au {end} (MSSS-DIR04, art. 6 5°)."),
+        ),
+    ]
+    .into_iter()
+    .filter(|(k, ..)| *k > 0)
+    .map(|(k, (one, many), rest)| text(format!("{} {rest}", count(k, one, many))))
+    .collect()
 }
 
 /// Whether the tenant still allows automatic external forwarding at the end, or since when
