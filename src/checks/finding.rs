@@ -4,7 +4,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
+use crate::finding::CheckId;
 pub use crate::finding::{Population, Severity};
+use crate::store::StoredFinding;
 
 /// An exception of the configuration that covers a finding (an accepted risk: still listed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,6 +59,23 @@ impl Finding {
 
     pub fn is_accepted(&self) -> bool {
         self.accepted.is_some()
+    }
+}
+
+/// What the store keeps of a finding: its identity and typed parts, and the whole finding
+/// as JSON.
+impl TryFrom<&Finding> for StoredFinding {
+    type Error = serde_json::Error;
+
+    fn try_from(f: &Finding) -> Result<StoredFinding, serde_json::Error> {
+        Ok(StoredFinding {
+            check: CheckId::declared(f.check),
+            subject: f.subject.clone(),
+            severity: f.severity,
+            population: f.population,
+            accepted: f.is_accepted(),
+            data: serde_json::to_string(f)?,
+        })
     }
 }
 

@@ -28,6 +28,7 @@ use super::super::ReportError;
 use super::super::nightly::FindingData;
 use crate::checks::forwarding::{fwd_dis_01, fwd_ext_01, fwd_org_01, fwd_pub_01, fwd_trn_01};
 use crate::checks::{CheckInfo, Family, REGISTRY, Severity, Tag, registry};
+use crate::finding::Event;
 use crate::store::{
     EvaluationRow, RunRow, RunStatus, SourceRow, SourceStatus, Store, StoredFinding,
 };
@@ -388,13 +389,6 @@ pub fn severity_id(s: Severity) -> &'static str {
     }
 }
 
-/// The id of a stored severity label (unknown labels are kept as they are).
-fn severity_key(label: &str) -> String {
-    Severity::parse(label)
-        .map(|s| severity_id(s).to_string())
-        .unwrap_or_else(|| label.to_string())
-}
-
 /// Checks of the monthly forwarding figures: one column each.
 const FORWARDING: [&str; 4] = [
     fwd_pub_01::CHECK.id,
@@ -435,18 +429,19 @@ fn last_of_month(d: NaiveDate) -> NaiveDate {
 fn episodes(events: &[crate::store::FindingEvent]) -> BTreeMap<(String, String), Vec<Episode>> {
     let mut out: BTreeMap<(String, String), Vec<Episode>> = BTreeMap::new();
     for e in events {
-        let list = out.entry((e.check.clone(), e.subject.clone())).or_default();
-        match e.event.as_str() {
-            "new" | "reopened" => list.push(Episode {
+        let list = out
+            .entry((e.check.to_string(), e.subject.clone()))
+            .or_default();
+        match e.event {
+            Event::New | Event::Reopened => list.push(Episode {
                 start: e.night,
                 resolved: None,
             }),
-            "resolved" => {
+            Event::Resolved => {
                 if let Some(last) = list.last_mut().filter(|x| x.resolved.is_none()) {
                     last.resolved = Some(e.night);
                 }
             }
-            _ => {}
         }
     }
     out
@@ -527,11 +522,12 @@ pub fn compute_of(
         .collect();
     let run_by_id: HashMap<i64, &RunRow> = runs.iter().map(|r| (r.id, r)).collect();
     let mut chosen: BTreeMap<NaiveDate, EvaluationRow> = BTreeMap::new();
-    for e in store.evaluations_until(asof)? {
+    let known = registry::ids_of(checks);
+    for e in store.evaluations_until(asof, &known)? {
         chosen.insert(e.night, e);
     }
     let last_evaluated = chosen.keys().next_back().copied();
-    let events = store.finding_events_until(asof)?;
+    let events = store.finding_events_until(asof, &known)?;
     let eps = episodes(&events);
 
     // Nights of the period, as evaluated.
@@ -598,7 +594,7 @@ pub fn compute_of(
             });
             continue;
         };
-        let skipped: BTreeSet<&str> = eval.not_evaluated.iter().map(String::as_str).collect();
+        let skipped: BTreeSet<&str> = eval.not_evaluated.iter().map(|c| c.as_str()).collect();
         for id in &skipped {
             *not_evaluated_nights.entry(id.to_string()).or_insert(0) += 1;
         }
@@ -619,28 +615,30 @@ pub fn compute_of(
             },
             collecte: Some(eval.run),
             sources_manquantes: missing,
-            controles_non_evalues: eval.not_evaluated.clone(),
+            controles_non_evalues: eval.not_evaluated.iter().map(|c| c.to_string()).collect(),
         });
 
-        let findings = store.findings_of(eval.run)?;
+        let findings = store.findings_of(eval.run, &known)?;
         let mut counts: BTreeMap<String, u32> = BTreeMap::new();
         let mut sev_counts: BTreeMap<String, u32> = BTreeMap::new();
         let mut org_state = "bloquee";
         for f in findings {
-            *counts.entry(f.check.clone()).or_insert(0) += 1;
+            *counts.entry(f.check.to_string()).or_insert(0) += 1;
             let data = FindingData::parse(&f)?;
             if !f.accepted {
-                *sev_counts.entry(severity_key(&f.severity)).or_insert(0) += 1;
+                *sev_counts
+                    .entry(severity_id(f.severity).to_string())
+                    .or_insert(0) += 1;
             }
             if f.check == fwd_org_01::CHECK.id {
-                org_state = match Severity::parse(&f.severity) {
-                    Some(Severity::Critique | Severity::Elevee) => "elevee",
-                    _ => "moyenne",
+                org_state = match f.severity {
+                    Severity::Critique | Severity::Elevee => "elevee",
+                    Severity::Moyenne | Severity::Faible | Severity::Info => "moyenne",
                 };
             }
             if let Some(a) = &data.accepted {
                 let k = (
-                    f.check.clone(),
+                    f.check.to_string(),
                     f.subject.clone(),
                     a.justification.clone(),
                     a.owner.clone(),
@@ -650,10 +648,10 @@ pub fn compute_of(
                 e.0 += 1;
                 e.2 = night;
             } else if let Some(d) = data.exception_expired {
-                expired.insert((f.check.clone(), f.subject.clone(), d));
+                expired.insert((f.check.to_string(), f.subject.clone(), d));
             }
             seen.insert(
-                (f.check.clone(), f.subject.clone()),
+                (f.check.to_string(), f.subject.clone()),
                 Seen {
                     night,
                     finding: f,
@@ -773,7 +771,7 @@ pub fn compute_of(
             .map(|e| e.days(fin))
             .collect();
         let population = last
-            .map(|s| s.finding.population.clone())
+            .map(|s| s.finding.population.as_str().to_string())
             .unwrap_or_else(|| "inconnue".into());
         c.releves += 1;
         let is_new = first_seen >= period.du;
@@ -809,7 +807,7 @@ pub fn compute_of(
         {
             *sommaire
                 .a_corriger_fin_par_gravite
-                .entry(severity_key(&s.finding.severity))
+                .entry(severity_id(s.finding.severity).to_string())
                 .or_insert(0) += 1;
         }
         if registry::has_tag(check, Tag::SendsOutside) {
@@ -829,8 +827,8 @@ pub fn compute_of(
         details.push(Detail {
             check: check.clone(),
             subject: subject.clone(),
-            severity: last.map(|s| s.finding.severity.clone()),
-            population: last.map(|s| s.finding.population.clone()),
+            severity: last.map(|s| s.finding.severity.label().to_string()),
+            population: last.map(|s| s.finding.population.as_str().to_string()),
             evidence: last.map(|s| s.data.evidence.clone()).unwrap_or_default(),
             first_seen,
             last_seen: last.map(|s| s.night),
@@ -914,7 +912,7 @@ pub fn compute_of(
             sujet: subject.clone(),
             population: seen
                 .get(&key)
-                .map(|s| s.finding.population.clone())
+                .map(|s| s.finding.population.as_str().to_string())
                 .unwrap_or_default(),
             justification: justification.clone(),
             responsable: owner.clone(),
@@ -945,7 +943,7 @@ pub fn compute_of(
             sujet: subject.clone(),
             population: seen
                 .get(&key)
-                .map(|s| s.finding.population.clone())
+                .map(|s| s.finding.population.as_str().to_string())
                 .unwrap_or_default(),
             justification: String::new(),
             responsable: String::new(),
