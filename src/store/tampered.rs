@@ -5,6 +5,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 
 use super::*;
 use crate::finding::{CheckId, Population, Severity};
+use crate::model::SignIn;
 
 const KNOWN: &[&str] = &["GEN-MFA-01", "FWD-PUB-01"];
 
@@ -249,5 +250,41 @@ fn an_unreadable_posture_night_is_refused_not_skipped() {
     names(
         s.posture_between(from, to).expect_err("refused"),
         &["posture", "« 2026-03-xx »", "generique comptes"],
+    );
+}
+
+#[test]
+fn unreadable_daily_sign_in_counts_are_refused_not_reset() {
+    let (_d, mut s, run) = base();
+    let signin = |id: &str| SignIn {
+        id: id.into(),
+        created: Utc
+            .with_ymd_and_hms(2026, 3, 1, 15, 0, 0)
+            .single()
+            .expect("date"),
+        user_id: "u".into(),
+        upn: "u@cisss.test".into(),
+        app_id: "app".into(),
+        app_name: "Microsoft Teams".into(),
+        ip: Some("10.0.0.1".into()),
+        client_app: None,
+        interactive: true,
+        auth_requirement: None,
+        error_code: 0,
+        os: None,
+        browser: None,
+    };
+    let tz = chrono_tz::America::Montreal;
+    s.write_signins(run, tz, &[signin("1")]).expect("signins");
+    tamper(&s, "UPDATE signin_daily SET apps = 'pas du JSON'");
+    names(
+        s.write_signins(run, tz, &[signin("2")])
+            .expect_err("refused"),
+        &[
+            "signin_daily",
+            "compte u",
+            "jour 2026-03-01",
+            "colonne apps",
+        ],
     );
 }
