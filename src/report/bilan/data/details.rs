@@ -3,7 +3,8 @@
 
 use chrono::NaiveDate;
 
-use super::lifecycle::{Episode, Life};
+use super::episode::Episode;
+use super::lifecycle::Life;
 
 /// A finding of the period with its details (HTML, Markdown, CSV annex; not JSON).
 #[derive(Debug, Clone, PartialEq)]

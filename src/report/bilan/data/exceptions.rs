@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::input::{Input, Key, Seen};
-use super::lifecycle::open_at;
+use super::episode::{Key, open_at};
+use super::input::{Input, Seen};
 
 /// An exception (accepted risk) met during the period.
 #[derive(Debug, Clone, PartialEq, Serialize)]

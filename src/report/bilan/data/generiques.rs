@@ -3,8 +3,9 @@
 
 use serde::Serialize;
 
+use super::figures::figure;
 use super::input::Input;
-use super::posture::{PointPosture, Posture, figure};
+use super::posture::{PointPosture, Posture};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Generiques {

@@ -9,13 +9,10 @@ use chrono::NaiveDate;
 
 use super::super::super::ReportError;
 use super::super::super::nightly::FindingData;
-use super::lifecycle::{self, Episodes};
-use super::posture::{self, Figures};
+use super::episode::{self, Episodes, Key};
+use super::figures::{self, Figures};
 use super::{Period, Periode};
 use crate::store::{EvaluationRow, RunId, RunRow, RunStatus, SourceRow, Store, StoredFinding};
-
-/// A finding's identity: (check, subject).
-pub(super) type Key = (String, String);
 
 /// The store, as the bilan of one period and as-of night sees it.
 pub(super) struct Input {
@@ -101,7 +98,7 @@ impl Input {
             chosen.insert(e.night, e);
         }
         let last_evaluated = chosen.keys().next_back().copied();
-        let episodes = lifecycle::episodes(&store.finding_events_until(asof, known)?);
+        let episodes = episode::episodes(&store.finding_events_until(asof, known)?);
         let status: HashMap<RunId, RunStatus> = runs.iter().map(|r| (r.id, r.status)).collect();
         let mut nights = Vec::new();
         for night in period.du.iter_days().take_while(|d| *d <= fin) {
@@ -181,7 +178,7 @@ fn evaluated(
         let data = FindingData::parse(&f)?;
         findings.push((f, data));
     }
-    let figures = posture::figures(store, e.run)?;
+    let figures = figures::figures(store, e.run)?;
     Ok(Night {
         night,
         runs,

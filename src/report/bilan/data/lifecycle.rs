@@ -2,66 +2,17 @@
 //! it was relevé, nouveau, corrigé, open or accepted at the end, with its correction
 //! delays. The per-check table, the summary, the forwarding totals and the lists of
 //! findings all read a [`Life`] built here; only the month-by-month forwarding figures and
-//! the exceptions' state at the end read the episodes themselves (with [`open_at`]). How a
+//! the exceptions' state at the end read the episodes themselves (with
+//! [`open_at`](super::episode::open_at)). How a
 //! kind of check ([`Kind`]) is counted is decided in [`life`]: changing it is one edit.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
-use super::input::{Input, Key, Seen};
+use super::episode::{Episode, Key, open_at};
+use super::input::{Input, Seen};
 use crate::checks::{CheckInfo, Kind};
-use crate::finding::Event;
-use crate::store::FindingEvent;
-
-/// One episode of a finding, for the lists of the HTML and Markdown (never in the JSON).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Episode {
-    pub start: NaiveDate,
-    /// Resolution night; `None`: still open at `fin`.
-    pub resolved: Option<NaiveDate>,
-}
-
-impl Episode {
-    /// Nights open: to the resolution, or through `fin`.
-    pub fn days(&self, fin: NaiveDate) -> i64 {
-        match self.resolved {
-            Some(r) => (r - self.start).num_days(),
-            None => (fin - self.start).num_days() + 1,
-        }
-    }
-}
-
-/// Every finding's episodes, in order, by (check, subject).
-pub(super) type Episodes = BTreeMap<Key, Vec<Episode>>;
-
-/// The episodes of every finding, from its lifecycle events.
-pub(super) fn episodes(events: &[FindingEvent]) -> Episodes {
-    let mut out: Episodes = BTreeMap::new();
-    for e in events {
-        let list = out
-            .entry((e.check.to_string(), e.subject.clone()))
-            .or_default();
-        match e.event {
-            Event::New | Event::Reopened => list.push(Episode {
-                start: e.night,
-                resolved: None,
-            }),
-            Event::Resolved => {
-                if let Some(last) = list.last_mut().filter(|x| x.resolved.is_none()) {
-                    last.resolved = Some(e.night);
-                }
-            }
-        }
-    }
-    out
-}
-
-/// Whether one of the episodes is open on `night`.
-pub(super) fn open_at(eps: &[Episode], night: NaiveDate) -> bool {
-    eps.iter()
-        .any(|e| e.start <= night && e.resolved.is_none_or(|r| r > night))
-}
 
 /// A finding of the period (relevé), of one of the bilan's checks.
 pub(super) struct Life<'a> {
@@ -150,26 +101,4 @@ fn life<'a>(
         episodes,
         last,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn episode_lengths() {
-        let d = |n: u32| NaiveDate::from_ymd_opt(2025, 1, n).unwrap_or_default();
-        let fixed = Episode {
-            start: d(5),
-            resolved: Some(d(8)),
-        };
-        assert_eq!(fixed.days(d(31)), 3);
-        let open = Episode {
-            start: d(30),
-            resolved: None,
-        };
-        assert_eq!(open.days(d(31)), 2);
-        assert!(open_at(std::slice::from_ref(&fixed), d(7)));
-        assert!(!open_at(&[fixed], d(8)));
-    }
 }

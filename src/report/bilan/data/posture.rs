@@ -6,10 +6,9 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::super::super::ReportError;
+use super::figures::{Figures, figure};
 use super::input::Input;
 use super::month_key;
-use crate::store::{RunId, Store};
 
 /// Posture of one class on one night.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -25,32 +24,12 @@ pub struct PointPosture {
     pub exclue_mfa: Option<i64>,
 }
 
-/// Posture figures of a night: population → class → metric → value.
-pub type Figures = BTreeMap<String, BTreeMap<String, BTreeMap<String, i64>>>;
-
 /// Posture at the last evaluated night of a month.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PostureMois {
     pub mois: String,
     pub nuit: NaiveDate,
     pub figures: Figures,
-}
-
-/// Posture of a run as nested maps.
-pub(super) fn figures(store: &Store, run: RunId) -> Result<Figures, ReportError> {
-    let mut out: Figures = BTreeMap::new();
-    for p in store.posture_of(run)? {
-        out.entry(p.population)
-            .or_default()
-            .entry(p.class)
-            .or_default()
-            .insert(p.metric, p.value);
-    }
-    Ok(out)
-}
-
-pub(super) fn figure(f: &Figures, pop: &str, class: &str, metric: &str) -> Option<i64> {
-    f.get(pop)?.get(class)?.get(metric).copied()
 }
 
 /// The figures of the nights of the period that have some.
