@@ -1,7 +1,9 @@
-//! `/$batch`: up to 20 steps run concurrently through `dispatch`, answered in a seeded
-//! order.
+//! `/$batch`: up to 20 steps run concurrently through the router's dispatcher (handed in
+//! by the router, as a [`Dispatch`]), answered in a seeded order.
 
 use std::collections::BTreeSet;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -9,9 +11,19 @@ use bytes::Bytes;
 use http::{HeaderMap, Method};
 use serde_json::{Map, Value, json};
 
-use super::dispatch::dispatch;
 use super::{Resp, Rq, Shared, bad_request};
 use crate::sim::hash::{h, tag};
+
+/// Runs one request through authentication, the throttle and latency to its handler: the
+/// router's `dispatch`, which runs each step of a batch.
+pub(super) type Dispatch = fn(
+    Arc<Shared>,
+    Method,
+    String,
+    HeaderMap,
+    Bytes,
+    Rq,
+) -> Pin<Box<dyn Future<Output = Resp> + Send>>;
 
 /// The steps of a batch payload as `(id, method, url)`, or the message of the 400 that
 /// refuses the payload.
@@ -80,6 +92,7 @@ pub(super) async fn batch(
     headers: HeaderMap,
     body: Bytes,
     rq: Rq,
+    dispatch: Dispatch,
 ) -> Resp {
     st.counters.batches.fetch_add(1, Ordering::Relaxed);
     let parsed = match parse_steps(&body) {

@@ -12,12 +12,12 @@ use super::batch::batch;
 use super::conditional_access::{locations, policies};
 use super::exchange::{Invoke, exchange_cmd};
 use super::groups::members;
+use super::latency::{latency_for, sleep};
 use super::mail_rules::message_rules;
 use super::paging::Query;
 use super::reports::registration;
 use super::signins::sign_ins;
 use super::token::{EXO_AUD, GRAPH_AUD, aad_error, check_token, token_endpoint};
-use super::transport::{latency_for, sleep};
 use super::users::{user_get, users, users_delta};
 use super::{Resp, Rq, Shared, bad_request, find_user, graph_error};
 use crate::sim::throttle::{Admission, ThrottleClass, retry_after_value};
@@ -177,7 +177,7 @@ pub(super) fn dispatch(
                 if method != Method::POST {
                     return graph_error(&st, rq, 405, "Request_BadRequest", "Method not allowed.");
                 }
-                return batch(st.clone(), ver.clone(), headers, body, rq).await;
+                return batch(st.clone(), ver.clone(), headers, body, rq, dispatch).await;
             }
             _ => {}
         }

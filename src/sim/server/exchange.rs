@@ -4,7 +4,7 @@
 use http::{HeaderMap, Method};
 use serde_json::{Value, json};
 
-use super::paging::{self, Collection, Dialect, Query};
+use super::paging::{self, Collection, Dialect, Query, exo_error};
 use super::{Resp, Rq, Shared};
 use crate::sim::render;
 use crate::sim::scenario::TENANT_DOMAIN;
@@ -17,13 +17,6 @@ const CMDLETS: &[&str] = &[
     "get-transportrule",
     "get-accepteddomain",
 ];
-
-pub(super) fn exo_error(status: u16, code: &str, msg: &str) -> Resp {
-    Resp::json(
-        status,
-        json!({"error": {"code": code, "message": msg, "details": [], "innererror": {"message": msg, "type": "Microsoft.Exchange.Admin.OData.Core.ODataServiceException"}}}),
-    )
-}
 
 fn bad(msg: &str) -> Resp {
     exo_error(400, "BadRequest", msg)

@@ -8,12 +8,19 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value, json};
 
-use super::exchange::exo_error;
 use super::{Resp, Rq, Shared, bad_request, graph_error};
 use crate::sim::hash;
 
 /// Query parameters, keys lowercased.
 pub(super) type Query = HashMap<String, String>;
+
+/// The error envelope of the Exchange admin API (its dialect's, and its router's).
+pub(super) fn exo_error(status: u16, code: &str, msg: &str) -> Resp {
+    Resp::json(
+        status,
+        json!({"error": {"code": code, "message": msg, "details": [], "innererror": {"message": msg, "type": "Microsoft.Exchange.Admin.OData.Core.ODataServiceException"}}}),
+    )
+}
 
 /// How a family answers a bad `$top` or a page token it did not issue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

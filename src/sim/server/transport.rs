@@ -19,8 +19,9 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
 use super::dispatch::{deny_key, dispatch, route};
+use super::latency::{latency_for, sleep};
 use super::{Resp, Rq, Shared, bad_request, graph_error, request_id};
-use crate::sim::hash::{self, h, tag, unit};
+use crate::sim::hash::{h, tag, unit};
 use crate::sim::throttle::retry_after_value;
 
 /// Response body: whole, or truncated (full length advertised, part sent, then an error
@@ -180,25 +181,6 @@ fn fault_for(st: &Shared, n: u64) -> Fault {
         }
     }
     Fault::None
-}
-
-pub(super) fn latency_for(st: &Shared, rq: Rq) -> Duration {
-    let (lo, hi) = (st.latency.min_ms, st.latency.max_ms.max(st.latency.min_ms));
-    if hi == 0 {
-        return Duration::ZERO;
-    }
-    let ms = hash::range(
-        h(st.sc.seed, &[tag::LATENCY, rq.n, rq.j]),
-        lo as i64,
-        hi as i64,
-    );
-    Duration::from_secs_f64(ms as f64 / 1000.0 / st.scale)
-}
-
-pub(super) async fn sleep(d: Duration) {
-    if !d.is_zero() {
-        tokio::time::sleep(d).await;
-    }
 }
 
 async fn handle(
