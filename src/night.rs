@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::checks::snapshot::Keep;
+use crate::checks::load::Keep;
 use crate::checks::{self, Severity, Snapshot};
 use crate::config::Config;
 use crate::finding::CheckId;
@@ -17,7 +17,7 @@ pub enum NightError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
-    Snapshot(#[from] checks::snapshot::SnapshotError),
+    Snapshot(#[from] checks::load::SnapshotError),
     #[error(
         "aucune collecte exploitable dans la base {0} : lancez d'abord `vigie365 collect` (ou `vigie365 run`)"
     )]

@@ -6,7 +6,7 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use vigie365::checks::{self, Snapshot, snapshot::Keep};
+use vigie365::checks::{self, Snapshot, load::Keep};
 
 use common::sim_night::{SimNight, options};
 

@@ -11,7 +11,8 @@
 //! (which conditional access policies require MFA and apply to an account) and [`domains`]
 //! (forwarding targets: reading, classes, the tenant's blocking).
 //!
-//! What a check may touch is its signature: a [`Snapshot`] (read from the store) and the
+//! What a check may touch is its signature: a [`Snapshot`] (read from the store by [`load`],
+//! which no check imports; the per-account posture tally it keeps is `tally`) and the
 //! validated [`Config`]. No check calls Graph, writes the store, or reads the clock: "now"
 //! is `snapshot.as_of`.
 
@@ -22,10 +23,12 @@ pub mod finding;
 pub mod forwarding;
 pub mod generic;
 pub mod info;
+pub mod load;
 pub mod mfa;
 pub mod posture;
 pub mod registry;
 pub mod snapshot;
+mod tally;
 #[cfg(test)]
 pub(crate) mod testing;
 

@@ -1,0 +1,213 @@
+//! The store loader of a [`Snapshot`]: one night read "as of" a run, every account
+//! classified and tallied, and only what a check can flag kept ([`Keep`]). The checks are
+//! pure functions of the snapshot and never import this module; evaluation does.
+
+use std::collections::{HashMap, HashSet};
+
+use super::common::subject_upn;
+use super::snapshot::memberships;
+use super::tally::Tally;
+use super::{Snapshot, mfa, posture};
+use crate::classify::{self, Class, Rules};
+use crate::config::Config;
+use crate::model::{Account, GroupMember, InboxRule, Mailbox, Registration};
+use crate::store::{RunId, RunRow, Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Register(#[from] classify::RegisterError),
+    #[error("aucune collecte n° {0} dans la base")]
+    NoSuchRun(RunId),
+}
+
+/// Which accounts a loaded snapshot keeps.
+#[derive(Debug, Clone, Copy)]
+pub enum Keep<'k> {
+    /// What a check can flag (what `evaluate` needs).
+    Flaggable,
+    /// That, and the account of this UPN (`evaluate --explain`).
+    FlaggableAnd(&'k str),
+    /// Every account and mailbox (the reference the pruning is tested against).
+    Everything,
+}
+
+impl<'s> Snapshot<'s> {
+    /// Reads the night of run `run` from the store, keeping what a check can flag.
+    pub fn load(
+        store: &'s Store,
+        run: RunId,
+        config: &Config,
+    ) -> Result<Snapshot<'s>, SnapshotError> {
+        Snapshot::load_keeping(store, run, config, Keep::Flaggable)
+    }
+
+    /// Reads the night of run `run` from the store: the tenant-wide records whole, the
+    /// accounts and mailboxes streamed, classified, tallied and kept as `keep` says.
+    pub fn load_keeping(
+        store: &'s Store,
+        run: RunId,
+        config: &Config,
+        keep: Keep<'_>,
+    ) -> Result<Snapshot<'s>, SnapshotError> {
+        let row = store
+            .runs()?
+            .into_iter()
+            .find(|r| r.id == run)
+            .ok_or(SnapshotError::NoSuchRun(run))?;
+        let rules = Rules::from_config(&config.classification)?;
+        let everything = matches!(keep, Keep::Everything);
+        let mut snap = Snapshot::tenant_wide(store, &row, &rules)?;
+        let owner_ids = snap.read_forwarding(store, everything)?;
+        let named_upns = snap.named_upns(keep);
+        snap.read_accounts(store, &rules, everything, &owner_ids, &named_upns)?;
+        snap.name_rule_mailboxes();
+        Ok(snap)
+    }
+
+    /// The snapshot of a run with its tenant-wide records (policies, locations, contacts,
+    /// domains, transport rules, group members) and how its sources ended.
+    fn tenant_wide(
+        store: &'s Store,
+        row: &RunRow,
+        rules: &Rules,
+    ) -> Result<Snapshot<'s>, SnapshotError> {
+        let run = row.id;
+        let mut group_members: HashMap<String, HashSet<String>> = HashMap::new();
+        store.each_as_of::<GroupMember>(run, |m| {
+            group_members
+                .entry(m.group_id)
+                .or_default()
+                .insert(m.user_id);
+            Ok(())
+        })?;
+        let mut snap = Snapshot::reading(store);
+        snap.run = run;
+        snap.as_of = row.as_of;
+        snap.night = row.night;
+        snap.ca_policies = store.as_of(run)?;
+        snap.named_locations = store.as_of(run)?;
+        snap.mail_contacts = store.as_of(run)?;
+        snap.remote_domains = store.as_of(run)?;
+        snap.outbound_policies = store.as_of(run)?;
+        snap.transport_rules = store.as_of(run)?;
+        snap.accepted_domains = store.as_of(run)?;
+        snap.sources = store
+            .sources(run)?
+            .into_iter()
+            .map(|s| (s.source.clone(), s))
+            .collect();
+        snap.register = rules.register.clone();
+        snap.group_members = group_members;
+        Ok(snap)
+    }
+
+    /// Reads the inbox rules and mailboxes that matter to forwarding: a rule without a
+    /// target forwards nothing; a mailbox matters when it forwards or holds such a rule.
+    /// Returns the ids of the accounts that own them.
+    fn read_forwarding(
+        &mut self,
+        store: &Store,
+        everything: bool,
+    ) -> Result<HashSet<String>, SnapshotError> {
+        store.each_as_of::<InboxRule>(self.run, |r| {
+            if everything || !r.targets.is_empty() {
+                self.inbox_rules.push(r);
+            }
+            Ok(())
+        })?;
+        let rule_owners: HashSet<String> = self
+            .inbox_rules
+            .iter()
+            .map(|r| r.mailbox_user_id.clone())
+            .collect();
+        store.each_as_of::<Mailbox>(self.run, |m| {
+            let set = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
+            if everything
+                || set(&m.forwarding_smtp)
+                || set(&m.forwarding_address)
+                || m.user_id
+                    .as_ref()
+                    .is_some_and(|id| rule_owners.contains(id))
+            {
+                self.mailboxes.push(m);
+            }
+            Ok(())
+        })?;
+        let mut owner_ids = rule_owners;
+        owner_ids.extend(self.mailboxes.iter().filter_map(|m| m.user_id.clone()));
+        Ok(owner_ids)
+    }
+
+    /// The UPNs an account is kept for by name: the mailboxes and rules kept, the register,
+    /// and the account `evaluate --explain` asks about.
+    fn named_upns(&self, keep: Keep<'_>) -> HashSet<String> {
+        let mut named_upns: HashSet<String> = self
+            .mailboxes
+            .iter()
+            .map(|m| subject_upn(&m.upn))
+            .chain(
+                self.inbox_rules
+                    .iter()
+                    .filter(|r| !r.mailbox_upn.trim().is_empty())
+                    .map(|r| subject_upn(&r.mailbox_upn)),
+            )
+            .collect();
+        if let Some(register) = &self.register {
+            named_upns.extend(register.accounts().iter().map(|u| subject_upn(u)));
+        }
+        if let Keep::FlaggableAnd(upn) = keep {
+            named_upns.insert(subject_upn(upn));
+        }
+        named_upns
+    }
+
+    /// Streams every account with its MFA registration: each is classified and tallied into
+    /// the posture figures, and kept only when a check can flag it (or `everything`).
+    fn read_accounts(
+        &mut self,
+        store: &Store,
+        rules: &Rules,
+        everything: bool,
+        owner_ids: &HashSet<String>,
+        named_upns: &HashSet<String>,
+    ) -> Result<(), SnapshotError> {
+        let memberships = memberships(&self.group_members, rules);
+        let empty = HashSet::new();
+        let policies_known = posture::policies_known(self);
+        let mut tally = Tally::default();
+        let (mut accounts, mut classes, mut registrations) =
+            (Vec::new(), HashMap::new(), HashMap::new());
+        let mut read = 0usize;
+        store.each_as_of_with::<Account, Registration>(self.run, |a, registration| {
+            read += 1;
+            let c = classify::classify(&a, memberships.get(a.id.as_str()).unwrap_or(&empty), rules);
+            let coverage = mfa::coverage(self, &a.id);
+            let excluded = policies_known.then(|| c.enabled && !coverage.is_covered());
+            tally.add(&c, registration.as_ref(), excluded);
+            let exempted = !coverage.is_covered() && coverage.is_excluded_somewhere();
+            if everything
+                || c.class != Class::Nominatif
+                || c.also_appli
+                || exempted
+                || owner_ids.contains(&a.id)
+                || named_upns.contains(&subject_upn(&a.upn))
+            {
+                if let Some(r) = registration {
+                    registrations.insert(a.id.clone(), r);
+                }
+                classes.insert(a.id.clone(), c);
+                accounts.push(a);
+            }
+            Ok(())
+        })?;
+        self.accounts = accounts;
+        self.classes = classes;
+        self.registrations = registrations;
+        self.tally = Some(tally);
+        self.accounts_read = read;
+        Ok(())
+    }
+}
