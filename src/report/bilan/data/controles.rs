@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::input::Input;
 use super::lifecycle::Life;
-use super::{median, severity_id};
+use super::shared::{median, severity_id};
 use crate::checks::CheckInfo;
 
 /// Figures of one population for one check.

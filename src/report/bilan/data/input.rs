@@ -11,7 +11,7 @@ use super::super::super::ReportError;
 use super::super::super::nightly::FindingData;
 use super::episode::{self, Episodes, Key};
 use super::figures::{self, Figures};
-use super::{Period, Periode};
+use super::period::{Period, Periode};
 use crate::store::{EvaluationRow, RunId, RunRow, RunStatus, SourceRow, Store, StoredFinding};
 
 /// The store, as the bilan of one period and as-of night sees it.

@@ -34,17 +34,18 @@ mod generiques;
 mod input;
 mod lifecycle;
 mod methode;
+mod period;
 mod populations;
 mod posture;
 mod redirections;
 mod series;
+mod shared;
 mod sommaire;
 
-use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 use super::super::ReportError;
-use crate::checks::{CheckInfo, Family, REGISTRY, Severity, registry};
+use crate::checks::{CheckInfo, Family, REGISTRY, registry};
 use crate::store::Store;
 
 pub use appli::Appli;
@@ -56,42 +57,21 @@ pub use exceptions::ExceptionBilan;
 pub use figures::Figures;
 pub use generiques::Generiques;
 pub use methode::{Methode, Requete};
+pub use period::{Period, Periode};
 pub use populations::PopulationBilan;
 pub use posture::{PointPosture, PostureMois};
 pub use redirections::{EtatLocataire, Redirections, RedirectionsMois};
 pub use series::ParNuit;
+pub use shared::severity_id;
 pub use sommaire::Sommaire;
 
 /// Version of the JSON document.
 pub const SCHEMA: &str = "vigie365.bilan/1";
 
-/// The period and the as-of night.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Period {
-    pub du: NaiveDate,
-    pub au: NaiveDate,
-    /// Figures as they stood after the evaluation of this night (default: `au`).
-    pub arrete_au: Option<NaiveDate>,
-    /// French label: « année 2026 », « exercice 2025-2026 », « période du … au … ».
-    pub label: String,
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Tool {
     pub nom: &'static str,
     pub version: &'static str,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Periode {
-    pub libelle: String,
-    pub du: NaiveDate,
-    pub au: NaiveDate,
-    pub arrete_au: NaiveDate,
-    /// The last night the figures cover: the earlier of `au` and `arrete_au`.
-    pub fin: NaiveDate,
-    pub nuits: u32,
-    pub derniere_nuit_evaluee: Option<NaiveDate>,
 }
 
 /// The bilan: figures for the JSON document, details for the other formats.
@@ -132,42 +112,6 @@ impl Bilan {
 /// empty for an id the registry does not know.
 pub fn family(id: &str) -> &'static str {
     registry::family_of(id).map_or("", Family::id)
-}
-
-/// A severity's id in the JSON document: ASCII, as in the configuration (`critique`,
-/// `elevee`, `moyenne`, `faible`, `info`); the French label is for people.
-pub fn severity_id(s: Severity) -> &'static str {
-    match s {
-        Severity::Critique => "critique",
-        Severity::Elevee => "elevee",
-        Severity::Moyenne => "moyenne",
-        Severity::Faible => "faible",
-        Severity::Info => "info",
-    }
-}
-
-fn median(v: &mut [i64]) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_unstable();
-    let n = v.len();
-    Some(if n % 2 == 1 {
-        v[n / 2] as f64
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) as f64 / 2.0
-    })
-}
-
-fn month_key(d: NaiveDate) -> String {
-    format!("{:04}-{:02}", d.year(), d.month())
-}
-
-fn last_of_month(d: NaiveDate) -> NaiveDate {
-    NaiveDate::from_ymd_opt(d.year(), d.month(), 1)
-        .and_then(|m| m.checked_add_months(chrono::Months::new(1)))
-        .and_then(|m| m.pred_opt())
-        .unwrap_or(d)
 }
 
 /// Computes the bilan from the store.
@@ -215,19 +159,4 @@ pub fn compute_of(
         details: details::build(&lives),
         controles,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn medians_and_month_ends() {
-        assert_eq!(median(&mut []), None);
-        assert_eq!(median(&mut [5, 1, 3]), Some(3.0));
-        assert_eq!(median(&mut [4, 1, 3, 2]), Some(2.5));
-        let d = |n: u32| NaiveDate::from_ymd_opt(2025, 1, n).unwrap_or_default();
-        assert_eq!(last_of_month(d(15)), d(31));
-        assert_eq!(month_key(d(15)), "2025-01");
-    }
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::figures::{Figures, figure};
 use super::input::Input;
-use super::month_key;
+use super::period::month_key;
 
 /// Posture of one class on one night.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

@@ -7,7 +7,8 @@ use serde::Serialize;
 use super::episode::open_at;
 use super::input::{Input, Night};
 use super::lifecycle::Life;
-use super::{last_of_month, median, month_key};
+use super::period::{last_of_month, month_key};
+use super::shared::median;
 use crate::checks::forwarding::{fwd_dis_01, fwd_ext_01, fwd_org_01, fwd_pub_01, fwd_trn_01};
 use crate::checks::{Severity, Tag};
 

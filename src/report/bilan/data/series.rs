@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::input::Input;
-use super::severity_id;
+use super::shared::severity_id;
 use crate::checks::{CheckInfo, Severity};
 
 /// Findings per night: one value per night of `nuits`; `null` when the night (or the

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::lifecycle::Life;
-use super::severity_id;
+use super::shared::severity_id;
 use crate::checks::Severity;
 
 /// Key figures for the executive summary.
