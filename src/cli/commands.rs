@@ -49,7 +49,8 @@ pub fn night(
 ) -> CommandResult {
     let config = load_config(cli_config)?;
     let job = args.job(&config, until);
-    let night = runtime()?.block_on(Pipeline::new().night(&job, &mut |s| print!("{s}")))?;
+    let mut pipeline = Pipeline::new().with_history(args.history());
+    let night = runtime()?.block_on(pipeline.night(&job, &mut |s| print!("{s}")))?;
     Ok(night.outcome(fail_on))
 }
 

@@ -18,10 +18,27 @@ pub struct Store {
     _lock: Option<File>,
 }
 
+/// Whether opening the store may start a new history.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum History {
+    /// A base that exists must hold its history: an empty file, one without vigie365's
+    /// schema, or a base gone while its lock file remains is refused ([`StoreError::NoHistory`]).
+    #[default]
+    Keep,
+    /// `--nouvelle-base`: such a base starts a new history at night 1.
+    StartAgain,
+}
+
 impl Store {
-    /// Opens (creating if needed) the store for writing: takes the lock, migrates, and marks
-    /// runs left `running` by a dead process as interrupted.
+    /// Opens (creating if needed) the store for writing: takes the lock, checks the file
+    /// (`PRAGMA quick_check`), migrates, and marks runs left `running` by a dead process as
+    /// interrupted. A base that lost its history is refused (see [`History::Keep`]).
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Store::open_with(path, History::Keep)
+    }
+
+    /// [`Store::open`], saying whether a new history may start over an emptied base.
+    pub fn open_with(path: &Path, history: History) -> Result<Store, StoreError> {
         if let Some(dir) = path
             .parent()
             .filter(|d| !d.as_os_str().is_empty() && !d.exists())
@@ -39,6 +56,7 @@ impl Store {
                 })?;
         }
         let lock_path = lock_path(path);
+        let had_nights = lock_path.exists();
         let lock = OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -68,7 +86,24 @@ impl Store {
                 ));
             }
         }
-        if !path.exists() {
+        let keep = history == History::Keep;
+        let existing = std::fs::metadata(path).ok().map(|m| m.len());
+        match existing {
+            None if keep && had_nights => {
+                return Err(StoreError::NoHistory {
+                    path: path.to_path_buf(),
+                    what: "a disparu (son fichier .lock est toujours là)",
+                });
+            }
+            Some(0) if keep => {
+                return Err(StoreError::NoHistory {
+                    path: path.to_path_buf(),
+                    what: "est vide (0 octet)",
+                });
+            }
+            _ => {}
+        }
+        if existing.is_none() {
             OpenOptions::new()
                 .create_new(true)
                 .write(true)
@@ -90,7 +125,8 @@ impl Store {
             _lock: Some(lock),
         };
         store.configure()?;
-        store.migrate()?;
+        store.quick_check()?;
+        store.migrate(keep && existing.is_some_and(|len| len > 0))?;
         store.recover()?;
         Ok(store)
     }
@@ -148,11 +184,42 @@ impl Store {
             .map_err(|e| self.sql(e))
     }
 
-    fn migrate(&mut self) -> Result<(), StoreError> {
+    /// SQLite's quick check, before anything is read or written: a damaged base stops the
+    /// night before its first request.
+    fn quick_check(&self) -> Result<(), StoreError> {
+        let damaged = |detail: String| StoreError::Damaged {
+            path: self.path.clone(),
+            detail,
+        };
+        let verdict: String = self
+            .conn
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))
+            .map_err(|e| match e.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) => {
+                    damaged(e.to_string())
+                }
+                _ => self.sql(e),
+            })?;
+        if verdict == "ok" {
+            Ok(())
+        } else {
+            Err(damaged(verdict))
+        }
+    }
+
+    /// Brings the schema up to date. `has_history`: the file existed with content, so a
+    /// schema of version 0 means it is not (or no longer) vigie365's base.
+    fn migrate(&mut self, has_history: bool) -> Result<(), StoreError> {
         let version: i64 = self
             .conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .map_err(|e| self.sql(e))?;
+        if version == 0 && has_history {
+            return Err(StoreError::NoHistory {
+                path: self.path.clone(),
+                what: "ne contient aucun historique de vigie365",
+            });
+        }
         let known = migrations::MIGRATIONS.len() as i64;
         if version > known {
             return Err(StoreError::TooNew {

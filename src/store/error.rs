@@ -21,6 +21,20 @@ pub enum StoreError {
         path: PathBuf,
         source: rusqlite::Error,
     },
+    /// SQLite's check found the file damaged: nothing may be read from it or written to it.
+    #[error(
+        "la base {path} est endommagée ({detail}) : rien n'y a été lu ni écrit\n  correctif : {RESTORE}"
+    )]
+    Damaged { path: PathBuf, detail: String },
+    /// The base exists but holds no history (emptied, truncated, deleted under its lock):
+    /// starting again at night 1 needs to be asked for.
+    #[error(
+        "la base {path} {what} : vigie365 refuse de recommencer l'historique des nuits en \
+         silence\n  correctif : {RESTORE} ; pour repartir \
+         volontairement d'une base vide (première installation, historique abandonné), \
+         relancez avec --nouvelle-base"
+    )]
+    NoHistory { path: PathBuf, what: &'static str },
     #[error(
         "la base {path} a été écrite par une version plus récente de vigie365 (schéma {found}, \
          cette version connaît {known}) : mettez vigie365 à jour"
@@ -37,6 +51,11 @@ pub enum StoreError {
         detail: String,
     },
 }
+
+/// How to put back the base from its backup (README, « La base »).
+pub(crate) const RESTORE: &str = "pendant qu'aucune nuit ne tourne, restaurez la dernière \
+     sauvegarde de la base et supprimez ses fichiers -wal et -shm (README, « La base »), puis \
+     relancez ; sans sauvegarde, mettez le fichier de côté et relancez avec --nouvelle-base";
 
 /// An I/O failure on the base (or its lock, or its directory), with the likely fix.
 pub(super) fn io(path: &Path, e: std::io::Error, fix: &'static str) -> StoreError {

@@ -1,0 +1,116 @@
+//! A damaged or emptied store: the night stops before its first request with a French
+//! message naming the fix, and never restarts a year of history in silence.
+
+mod common;
+
+use std::io::{Seek, SeekFrom, Write};
+use std::path::Path;
+use std::process::{Command, Output};
+
+use vigie365::store::Store;
+
+use common::bin::BIN;
+use common::sim_night::{SimNight, options};
+
+fn run(config: &Path, as_of: &str, extra: &[&str]) -> Output {
+    common::bin::output(
+        Command::new(BIN)
+            .args(["run", "--sans-progression", "--config"])
+            .arg(config)
+            .args(["--as-of", as_of])
+            .args(extra),
+    )
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Requests and tokens the simulated tenant has served so far.
+fn served(n: &SimNight) -> (u64, u64) {
+    let s = n.sim.stats();
+    (s.requests, s.tokens_issued)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_base_stops_the_night_before_any_request() {
+    let n = SimNight::start(options(41, 300, 1)).await;
+    let (config, db) = (n.config_path.clone(), n.config.storage.database.clone());
+    let first = run(&config, &n.sim.as_of(1), &[]);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    assert!(
+        !db.with_extension("sqlite-wal").exists(),
+        "the last connection checkpointed the WAL into the base"
+    );
+    // One page in the middle of the file overwritten with noise.
+    let len = std::fs::metadata(&db).expect("base").len();
+    let middle = (len / 2 / 4096) * 4096;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&db)
+        .expect("open");
+    f.seek(SeekFrom::Start(middle)).expect("seek");
+    let mut x: u32 = 0x9e37_79b9;
+    let noise: Vec<u8> = (0..4096)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        })
+        .collect();
+    f.write_all(&noise).expect("noise");
+    drop(f);
+
+    n.sim.set_day(2);
+    let before = served(&n);
+    let out = run(&config, &n.sim.as_of(2), &[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(served(&n), before, "no request reached the tenant: {err}");
+    assert!(err.contains("est endommagée"), "{err}");
+    assert!(err.contains("restaurez la dernière sauvegarde"), "{err}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).trim().is_empty(),
+        "no night summary"
+    );
+    n.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_emptied_base_is_refused_unless_a_new_history_is_asked_for() {
+    let n = SimNight::start(options(42, 300, 1)).await;
+    let (config, db) = (n.config_path.clone(), n.config.storage.database.clone());
+    let first = run(&config, &n.sim.as_of(1), &[]);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+
+    // Truncated to 0 bytes (a failed copy, `> base`): refused, the file left as it is.
+    std::fs::File::create(&db).expect("truncate");
+    n.sim.set_day(2);
+    let before = served(&n);
+    let out = run(&config, &n.sim.as_of(2), &[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(served(&n), before, "no request reached the tenant: {err}");
+    assert!(err.contains("est vide (0 octet)"), "{err}");
+    assert!(err.contains("--nouvelle-base"), "{err}");
+    assert_eq!(std::fs::metadata(&db).expect("base").len(), 0);
+
+    // Deleted while its lock file remains: refused too.
+    std::fs::remove_file(&db).expect("rm");
+    let out = run(&config, &n.sim.as_of(2), &[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("a disparu"), "{err}");
+    assert!(!db.exists(), "no new base was created");
+
+    // Asked for: a new history starts at night 1.
+    let out = run(&config, &n.sim.as_of(2), &["--nouvelle-base"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let runs = Store::open_read_only(&db)
+        .expect("store")
+        .runs()
+        .expect("runs");
+    assert_eq!(runs.len(), 1);
+    n.shutdown().await;
+}
