@@ -1,13 +1,17 @@
-//! A damaged or emptied store: the night stops before its first request with a French
-//! message naming the fix, and never restarts a year of history in silence.
+//! A damaged or emptied store, and a disk that fills up: the night stops before its first
+//! request with a French message naming the fix, never restarts a year of history in
+//! silence, and the next night knows why the failed one failed.
 
 mod common;
 
 use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
 use std::process::{Command, Output};
+use std::sync::{Arc, Mutex};
 
-use vigie365::store::Store;
+use vigie365::collect::{Progress, Settings, collect_night};
+use vigie365::graph::GraphClient;
+use vigie365::store::{RunStatus, Store};
 
 use common::bin::BIN;
 use common::sim_night::{SimNight, options};
@@ -112,5 +116,45 @@ async fn an_emptied_base_is_refused_unless_a_new_history_is_asked_for() {
         .runs()
         .expect("runs");
     assert_eq!(runs.len(), 1);
+    n.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_is_said_in_french_and_the_next_night_knows_it() {
+    let n = SimNight::start(options(43, 300, 1)).await;
+    let db = n.config.storage.database.clone();
+    let store = Store::open(&db).expect("store");
+    // The disk is full: the base may not grow by a single page, and the run's end cannot
+    // be written either.
+    let pages: i64 = store
+        .conn()
+        .query_row("PRAGMA page_count", [], |r| r.get(0))
+        .expect("page_count");
+    store
+        .conn()
+        .execute_batch(&format!(
+            "PRAGMA max_page_count = {pages};
+             CREATE TEMP TRIGGER disk_full BEFORE UPDATE OF status ON main.runs
+             BEGIN SELECT RAISE(ABORT, 'run end not written'); END;"
+        ))
+        .expect("fill the disk");
+    let store = Arc::new(Mutex::new(store));
+    let client = GraphClient::from_config(&n.config).expect("client");
+    let settings = Settings::from_config(&n.config, n.as_of(1)).expect("settings");
+    let err = collect_night(client, store.clone(), settings, Progress::hidden())
+        .await
+        .expect_err("the night fails");
+    let text = err.to_string();
+    assert!(text.contains("disque plein"), "{text}");
+    assert!(text.contains("libérez de l'espace"), "{text}");
+    drop(store);
+
+    // The next night records why the failed one failed, not « processus arrêté ».
+    let s = Store::open(&db).expect("reopen");
+    let last = s.runs().expect("runs").pop().expect("the failed run");
+    assert_eq!(last.status, RunStatus::Failed, "{last:?}");
+    let reason = last.error.unwrap_or_default();
+    assert!(reason.contains("disque plein"), "{reason}");
+    assert!(!reason.contains("processus arrêté"), "{reason}");
     n.shutdown().await;
 }

@@ -106,7 +106,7 @@ pub async fn collect_night(
         s.begin_run(settings.as_of, settings.night)?
     };
     tracing::info!(run, night = %settings.night, as_of = %settings.as_of, "collecte de la nuit");
-    let ctx = Ctx::new(client, run, settings, progress, store);
+    let ctx = Ctx::new(client, run, settings, progress, store.clone());
     let result = run_sources(&ctx).await;
     let mut sources = ctx.take_reports();
     sources.sort_by(|a, b| a.source.cmp(&b.source));
@@ -136,6 +136,7 @@ pub async fn collect_night(
         Ok(()) => None,
     };
     let (as_of, retention) = (ctx.settings.as_of, ctx.settings.retention);
+    let reason = error.clone();
     let closed = ctx
         .store(move |s| {
             s.finish_run(run, status, error.as_deref())?;
@@ -145,8 +146,16 @@ pub async fn collect_night(
         .await;
     ctx.close_writer().await;
     ctx.progress.clear();
-    closed?;
+    if let Err(e) = &closed {
+        // The run's row still says `running`: without this, the next night would call it
+        // interrupted (process stopped) and the real reason would be lost.
+        let reason = reason.unwrap_or_else(|| e.to_string());
+        let mut s = store.lock().unwrap_or_else(|p| p.into_inner());
+        s.note_unrecorded_end(run, &reason);
+    }
+    // The night's own failure first: it is the cause, a failed close only its consequence.
     result?;
+    closed?;
     Ok(NightReport {
         run,
         status,

@@ -3,6 +3,7 @@
 //! parser, the integrity check).
 
 use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -11,11 +12,14 @@ use rusqlite::{Connection, params};
 
 use super::error::{StoreError, io, sql_error};
 use super::migrations;
+use super::runs::RunId;
 
 pub struct Store {
     pub(super) conn: Connection,
     pub(super) path: PathBuf,
-    _lock: Option<File>,
+    /// Held for writing; between nights it also keeps the reason of a night that could not
+    /// record its own end in the base (see [`Store::note_unrecorded_end`]).
+    lock: Option<File>,
 }
 
 /// Whether opening the store may start a new history.
@@ -60,6 +64,7 @@ impl Store {
         let lock = OpenOptions::new()
             .create(true)
             .truncate(false)
+            .read(true)
             .write(true)
             .mode(0o600)
             .open(&lock_path)
@@ -122,7 +127,7 @@ impl Store {
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
-            _lock: Some(lock),
+            lock: Some(lock),
         };
         store.configure()?;
         store.quick_check()?;
@@ -149,7 +154,7 @@ impl Store {
         let store = Store {
             conn,
             path: path.to_path_buf(),
-            _lock: None,
+            lock: None,
         };
         let version: i64 = store
             .conn
@@ -254,9 +259,24 @@ impl Store {
         Ok(())
     }
 
-    /// Runs still `running` belong to a process that died (we hold the lock): mark them.
+    /// Runs still `running` belong to a process that died (we hold the lock): mark them. A
+    /// night that failed without being able to say so in the base left its reason in the lock
+    /// file: its run is marked failed with that reason, not interrupted.
     fn recover(&mut self) -> Result<(), StoreError> {
         let now = Utc::now().to_rfc3339();
+        if let Some((run, reason)) = self.take_unrecorded_end() {
+            let failed = self
+                .conn
+                .execute(
+                    "UPDATE runs SET status = 'failed', ended_at = ?2, error = ?3
+                     WHERE id = ?1 AND status = 'running'",
+                    params![run, now, reason],
+                )
+                .map_err(|e| self.sql(e))?;
+            if failed > 0 {
+                tracing::warn!(run, raison = %reason, "la nuit précédente a échoué");
+            }
+        }
         let n = self
             .conn
             .execute(
@@ -279,6 +299,43 @@ impl Store {
             );
         }
         Ok(())
+    }
+
+    /// Keeps `reason` in the lock file for the next night, when the run's own row could not
+    /// be written (disk full, read-only file): best effort, and said in the logs either way.
+    pub fn note_unrecorded_end(&mut self, run: RunId, reason: &str) {
+        let written = self.lock.as_mut().map(|f| {
+            f.set_len(0)
+                .and_then(|()| f.rewind())
+                .and_then(|()| f.write_all(format!("{run}\n{reason}").as_bytes()))
+                .and_then(|()| f.sync_data())
+        });
+        match written {
+            Some(Ok(())) => tracing::warn!(
+                run,
+                raison = %reason,
+                "fin de la nuit non enregistrée dans la base : raison gardée pour la nuit suivante"
+            ),
+            _ => tracing::error!(
+                run,
+                raison = %reason,
+                "fin de la nuit enregistrée nulle part (ni la base ni son fichier .lock)"
+            ),
+        }
+    }
+
+    /// The note of [`Store::note_unrecorded_end`], cleared.
+    fn take_unrecorded_end(&mut self) -> Option<(RunId, String)> {
+        let f = self.lock.as_mut()?;
+        let mut text = String::new();
+        f.rewind().ok()?;
+        f.read_to_string(&mut text).ok()?;
+        if text.is_empty() {
+            return None;
+        }
+        let _ = f.set_len(0);
+        let (run, reason) = text.split_once('\n')?;
+        Some((run.parse().ok()?, reason.to_string()))
     }
 
     /// A `(key, JSON)` row, parsed; a row that does not parse names its kind and key.
