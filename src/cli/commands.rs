@@ -146,22 +146,17 @@ pub fn sim(args: crate::sim::SimArgs) -> CommandResult {
     Ok(Outcome::Complete)
 }
 
-/// `doctor`: the configuration, then tokens and permissions source by source.
+/// `doctor`: the configuration, then tokens, permissions source by source, the store and
+/// the output directory. 1 when a night would fail, 3 when a source would not be read.
 pub fn doctor(cli_config: Option<&Path>) -> CommandResult {
     if config_check(cli_config, "\n") == Outcome::Usage {
         return Ok(Outcome::Usage);
     }
     let config = load_config(cli_config)?;
     let client = crate::graph::GraphClient::from_config(&config)?;
-    let report = runtime()?.block_on(crate::collect::doctor::run(&client));
+    let report = runtime()?.block_on(crate::collect::doctor::run(&client, &config));
     print!("{}", report.to_text());
-    Ok(if report.all_ok() {
-        Outcome::Complete
-    } else if report.graph_token.is_err() && report.exchange_token.is_err() {
-        Outcome::Failed
-    } else {
-        Outcome::Partial
-    })
+    Ok(report.outcome())
 }
 
 /// `config check` (and doctor's first step): every problem of the file, with `after` printed

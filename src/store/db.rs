@@ -93,20 +93,8 @@ impl Store {
         }
         let keep = history == History::Keep;
         let existing = std::fs::metadata(path).ok().map(|m| m.len());
-        match existing {
-            None if keep && had_nights => {
-                return Err(StoreError::NoHistory {
-                    path: path.to_path_buf(),
-                    what: "a disparu (son fichier .lock est toujours là)",
-                });
-            }
-            Some(0) if keep => {
-                return Err(StoreError::NoHistory {
-                    path: path.to_path_buf(),
-                    what: "est vide (0 octet)",
-                });
-            }
-            _ => {}
+        if keep {
+            lost_history(path, existing, had_nights)?;
         }
         if existing.is_none() {
             OpenOptions::new()
@@ -134,6 +122,41 @@ impl Store {
         store.migrate(keep && existing.is_some_and(|len| len > 0))?;
         store.recover()?;
         Ok(store)
+    }
+
+    /// What `vigie365 doctor` says of the base, changing nothing: `None` when it does not
+    /// exist yet (the first night creates it), else its number of runs once it has passed
+    /// what a night checks (history kept, quick check, schema) and proved writable.
+    pub fn check(path: &Path) -> Result<Option<i64>, StoreError> {
+        let existing = std::fs::metadata(path).ok().map(|m| m.len());
+        lost_history(path, existing, lock_path(path).exists())?;
+        if existing.is_none() {
+            return Ok(None);
+        }
+        OpenOptions::new().write(true).open(path).map_err(|e| {
+            io(
+                path,
+                e,
+                "donnez au compte de vigie365 le droit d'écrire la base (propriétaire, chmod 600)",
+            )
+        })?;
+        let store = Store::open_read_only(path)?;
+        store.quick_check()?;
+        let version: i64 = store
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(|e| store.sql(e))?;
+        if version == 0 {
+            return Err(StoreError::NoHistory {
+                path: path.to_path_buf(),
+                what: NOT_OURS,
+            });
+        }
+        let runs = store
+            .conn
+            .query_row("SELECT COUNT(*) FROM runs", [], |r| r.get(0))
+            .map_err(|e| store.sql(e))?;
+        Ok(Some(runs))
     }
 
     /// Opens an existing store to read it (reports, bilan), without the lock: readers never
@@ -222,7 +245,7 @@ impl Store {
         if version == 0 && has_history {
             return Err(StoreError::NoHistory {
                 path: self.path.clone(),
-                what: "ne contient aucun historique de vigie365",
+                what: NOT_OURS,
             });
         }
         let known = migrations::MIGRATIONS.len() as i64;
@@ -373,6 +396,22 @@ impl Store {
     pub fn conn(&self) -> &Connection {
         &self.conn
     }
+}
+
+const NOT_OURS: &str = "ne contient aucun historique de vigie365";
+
+/// Refuses a base that lost its history: an empty file, or no file while its lock remains
+/// (nights ran here). `existing`: the file's length, if it exists.
+fn lost_history(path: &Path, existing: Option<u64>, locked_before: bool) -> Result<(), StoreError> {
+    let what = match existing {
+        None if locked_before => "a disparu (son fichier .lock est toujours là)",
+        Some(0) => "est vide (0 octet)",
+        _ => return Ok(()),
+    };
+    Err(StoreError::NoHistory {
+        path: path.to_path_buf(),
+        what,
+    })
 }
 
 fn lock_path(path: &Path) -> PathBuf {
