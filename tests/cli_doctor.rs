@@ -37,6 +37,16 @@ fn variant(n: &SimNight, name: &str, from: &str, to: &str) -> PathBuf {
     p
 }
 
+/// Runs `doctor`, which must exit with `code`, and says whether `place` (`base …`,
+/// `sorties …`) got `state`; its stdout.
+fn place(config: &Path, code: i32, place: &str, state: &str) -> String {
+    let out = doctor(config);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(code), "{}", text(&out));
+    assert!(stdout.contains(&format!("{place} : {state}")), "{stdout}");
+    stdout
+}
+
 /// The lines of the source table (between the header and the first blank line).
 fn source_lines(stdout: &str) -> Vec<&str> {
     stdout
@@ -94,10 +104,7 @@ async fn an_unusable_store_or_output_directory_fails_the_doctor() {
     std::fs::write(&blocker, "pas un répertoire").expect("write");
 
     // All is well: 0, and the store and outputs are said OK.
-    let out = doctor(&n.config_path);
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert!(stdout.contains(&format!("base {db} : OK")), "{stdout}");
+    let stdout = place(&n.config_path, 0, &format!("base {db}"), "OK");
     assert!(
         stdout.contains(&format!("sorties {outputs} : OK")),
         "{stdout}"
@@ -106,34 +113,19 @@ async fn an_unusable_store_or_output_directory_fails_the_doctor() {
     // The store's directory cannot be created.
     let bad_db = blocker.join("vigie365.sqlite").display().to_string();
     let cfg = variant(&n, "base.toml", &db, &bad_db);
-    let out = doctor(&cfg);
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(
-        stdout.contains(&format!("base {bad_db} : ÉCHEC")),
-        "{stdout}"
-    );
+    let stdout = place(&cfg, 1, &format!("base {bad_db}"), "ÉCHEC");
     assert!(stdout.contains("n'est pas un répertoire"), "{stdout}");
     assert!(stdout.contains("[stockage].base"), "{stdout}");
 
     // The output directory cannot be created.
     let bad_out = blocker.join("sorties").display().to_string();
     let cfg = variant(&n, "sorties.toml", &outputs, &bad_out);
-    let out = doctor(&cfg);
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(
-        stdout.contains(&format!("sorties {bad_out} : ÉCHEC")),
-        "{stdout}"
-    );
+    let stdout = place(&cfg, 1, &format!("sorties {bad_out}"), "ÉCHEC");
     assert!(stdout.contains("[stockage].sorties"), "{stdout}");
 
     // An emptied base: the night would refuse it, so does the doctor.
     std::fs::write(&n.config.storage.database, b"").expect("empty base");
-    let out = doctor(&n.config_path);
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(stdout.contains(&format!("base {db} : ÉCHEC")), "{stdout}");
+    let stdout = place(&n.config_path, 1, &format!("base {db}"), "ÉCHEC");
     assert!(stdout.contains("est vide (0 octet)"), "{stdout}");
     n.shutdown().await;
 }

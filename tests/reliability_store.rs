@@ -36,6 +36,20 @@ fn served(n: &SimNight) -> (u64, u64) {
     (s.requests, s.tokens_issued)
 }
 
+/// Runs night `day`, which must stop with code 1 before any request; its stderr.
+fn refused_before_any_request(n: &SimNight, day: u32) -> String {
+    let before = served(n);
+    let out = run(&n.config_path, &n.sim.as_of(day), &[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(served(n), before, "no request reached the tenant: {err}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).trim().is_empty(),
+        "no night summary"
+    );
+    err
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_damaged_base_stops_the_night_before_any_request() {
     let n = SimNight::start(options(41, 300, 1)).await;
@@ -67,17 +81,9 @@ async fn a_damaged_base_stops_the_night_before_any_request() {
     drop(f);
 
     n.sim.set_day(2);
-    let before = served(&n);
-    let out = run(&config, &n.sim.as_of(2), &[]);
-    let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert_eq!(served(&n), before, "no request reached the tenant: {err}");
+    let err = refused_before_any_request(&n, 2);
     assert!(err.contains("est endommagée"), "{err}");
     assert!(err.contains("restaurez la dernière sauvegarde"), "{err}");
-    assert!(
-        String::from_utf8_lossy(&out.stdout).trim().is_empty(),
-        "no night summary"
-    );
     n.shutdown().await;
 }
 
@@ -91,20 +97,14 @@ async fn an_emptied_base_is_refused_unless_a_new_history_is_asked_for() {
     // Truncated to 0 bytes (a failed copy, `> base`): refused, the file left as it is.
     std::fs::File::create(&db).expect("truncate");
     n.sim.set_day(2);
-    let before = served(&n);
-    let out = run(&config, &n.sim.as_of(2), &[]);
-    let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert_eq!(served(&n), before, "no request reached the tenant: {err}");
+    let err = refused_before_any_request(&n, 2);
     assert!(err.contains("est vide (0 octet)"), "{err}");
     assert!(err.contains("--nouvelle-base"), "{err}");
     assert_eq!(std::fs::metadata(&db).expect("base").len(), 0);
 
     // Deleted while its lock file remains: refused too.
     std::fs::remove_file(&db).expect("rm");
-    let out = run(&config, &n.sim.as_of(2), &[]);
-    let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    let err = refused_before_any_request(&n, 2);
     assert!(err.contains("a disparu"), "{err}");
     assert!(!db.exists(), "no new base was created");
 
