@@ -204,6 +204,15 @@ impl Scenario {
             Some(self.at(arrival, 9 * 3600 + (i % 3000) as i64))
         };
         let guest = kind == Guest;
+        let (display, upn) = match (self.hostile, guest) {
+            (false, _) => (display, upn),
+            (true, false) => (self.spelled(&display), upn),
+            // A guest's names come from another tenant: one of them is huge.
+            (true, true) => (
+                format!("{}{}", self.spelled(&display), "\u{202E}x".repeat(50_000)),
+                upn.replacen('#', "\u{202E}\u{1b}[2J#", 1),
+            ),
+        };
         let enabled = leave > day && kind != Shared;
         let last_password_change = self.last_password_change(i, day, created_day);
         Some(Account {

@@ -118,7 +118,7 @@ impl Scenario {
         let i = acc.index;
         let rule = |slot: u64, name: &str| InboxRule {
             id: self.rule_id(i, slot),
-            name: name.to_string(),
+            name: self.spelled(name),
             sequence: slot as u32 + 1,
             enabled: true,
             forward_to: vec![],
