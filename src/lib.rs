@@ -14,6 +14,7 @@ pub mod config;
 pub mod demo;
 pub mod exit;
 pub mod graph;
+pub mod logs;
 pub mod model;
 pub mod night;
 pub mod pipeline;

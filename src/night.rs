@@ -142,14 +142,19 @@ pub fn explain(store: &Store, config: &Config, upn: &str) -> Result<String, Nigh
     let snap = Snapshot::load_keeping(store, run.id, config, Keep::FlaggableAnd(&wanted))?;
     let Some((account, class)) = snap.classified().find(|(a, _)| a.upn == wanted) else {
         return Ok(format!(
-            "Aucun compte « {wanted} » dans la collecte n° {} (nuit du {}) : vérifiez l'UPN.\n",
-            run.id, run.night
+            "Aucun compte « {} » dans la collecte n° {} (nuit du {}) : vérifiez l'UPN.\n",
+            inert(&wanted),
+            run.id,
+            run.night
         ));
     };
     let mut out = String::new();
     out.push_str(&format!(
         "Compte {} (« {} »), collecte n° {} de la nuit du {}\n",
-        account.upn, account.display_name, run.id, run.night
+        inert(&account.upn),
+        inert(&account.display_name),
+        run.id,
+        run.night
     ));
     out.push_str(&format!(
         "  classe : {}{} — {}\n",
@@ -183,7 +188,7 @@ pub fn explain(store: &Store, config: &Config, upn: &str) -> Result<String, Nigh
             if r.methods.is_empty() {
                 "aucune".to_string()
             } else {
-                r.methods.join(", ")
+                inert(&r.methods.join(", ")).into_owned()
             }
         )),
         None => out.push_str("  MFA : inconnue (aucune ligne d'inscription)\n"),
@@ -200,7 +205,11 @@ pub fn explain(store: &Store, config: &Config, upn: &str) -> Result<String, Nigh
     out.push_str("  contrôles :\n");
     for info in checks::REGISTRY {
         if let Some(n) = evaluation.not_evaluated.iter().find(|n| n.check == info.id) {
-            out.push_str(&format!("    {:<11} non évalué — {}\n", info.id, n.reason));
+            out.push_str(&format!(
+                "    {:<11} non évalué — {}\n",
+                info.id,
+                inert(&n.reason)
+            ));
             continue;
         }
         let mine: Vec<&checks::Finding> = evaluation
@@ -220,7 +229,7 @@ pub fn explain(store: &Store, config: &Config, upn: &str) -> Result<String, Nigh
                 "    {:<11} CONSTAT {} — {}\n",
                 info.id,
                 f.severity.label(),
-                f.evidence
+                inert(&f.evidence)
             ));
         }
     }

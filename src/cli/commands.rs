@@ -23,6 +23,12 @@ fn load_config(cli_path: Option<&Path>) -> Result<Config, AppError> {
     )?)
 }
 
+/// Writes a command's French text on stdout, made inert for a terminal
+/// ([`crate::report::escape::terminal_text`]): the one way commands print.
+fn say(text: &str) {
+    print!("{}", crate::report::escape::terminal_text(text));
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime, AppError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -49,7 +55,7 @@ pub fn night(
 ) -> CommandResult {
     let config = load_config(cli_config)?;
     let job = args.job(&config, until);
-    let night = runtime()?.block_on(Pipeline::new().night(&job, &mut |s| print!("{s}")))?;
+    let night = runtime()?.block_on(Pipeline::new().night(&job, &mut |s| say(s)))?;
     Ok(night.outcome(fail_on))
 }
 
@@ -58,7 +64,7 @@ pub fn evaluate(cli_config: Option<&Path>) -> CommandResult {
     let config = load_config(cli_config)?;
     let mut store = Store::open(&config.storage.database)?;
     let (summary, _) = crate::night::evaluate_latest(&mut store, &config)?;
-    print!("{}", crate::night::summary_fr(&summary));
+    say(&crate::night::summary_fr(&summary));
     Ok(complete_unless(!summary.not_evaluated.is_empty()))
 }
 
@@ -66,7 +72,7 @@ pub fn evaluate(cli_config: Option<&Path>) -> CommandResult {
 pub fn explain(cli_config: Option<&Path>, upn: &str) -> CommandResult {
     let config = load_config(cli_config)?;
     let store = Store::open_read_only(&config.storage.database)?;
-    print!("{}", crate::night::explain(&store, &config, upn)?);
+    say(&crate::night::explain(&store, &config, upn)?);
     Ok(Outcome::Complete)
 }
 
@@ -76,7 +82,7 @@ pub fn report(cli_config: Option<&Path>, args: &ReportArgs) -> CommandResult {
     let store = Store::open_read_only(&config.storage.database)?;
     let dir = args.sortie.as_deref().unwrap_or(&config.storage.outputs);
     let (night, _, text) = crate::pipeline::write_night(&store, args.nuit, &config, dir)?;
-    print!("{text}");
+    say(&text);
     Ok(complete_unless(night.is_partial()))
 }
 
@@ -92,7 +98,7 @@ pub fn bilan(cli_config: Option<&Path>, args: &BilanArgs) -> CommandResult {
     let dir = args.sortie.as_deref().unwrap_or(&config.storage.outputs);
     let ctx = bilan::Context::from_config(&config);
     let (b, files) = bilan::produce(&store, &period, &ctx, dir)?;
-    print!("{}", bilan::summary_fr(&b, &files));
+    say(&bilan::summary_fr(&b, &files));
     Ok(Outcome::Complete)
 }
 
@@ -153,7 +159,7 @@ pub fn doctor(cli_config: Option<&Path>) -> CommandResult {
     let config = load_config(cli_config)?;
     let client = crate::graph::GraphClient::from_config(&config)?;
     let report = runtime()?.block_on(crate::collect::doctor::run(&client));
-    print!("{}", report.to_text());
+    say(&report.to_text());
     Ok(if report.all_ok() {
         Outcome::Complete
     } else if report.graph_token.is_err() && report.exchange_token.is_err() {
@@ -170,7 +176,7 @@ pub fn config_check(cli_config: Option<&Path>, after: &str) -> Outcome {
         &crate::config::resolve_path(cli_config),
         &crate::checks::registry::load_options(),
     );
-    println!("{report}{after}");
+    say(&format!("{report}{after}\n"));
     if report.is_valid() {
         Outcome::Complete
     } else {
