@@ -184,13 +184,16 @@ pub fn config_check(cli_config: Option<&Path>, after: &str) -> Outcome {
     }
 }
 
-/// `checks [ID]`: the catalogue, or one check explained.
+/// `checks [ID]`: the catalogue as a table for the terminal, or one check explained and how
+/// to fix it.
 pub fn checks(id: Option<&str>) -> CommandResult {
+    use crate::checks::registry::{self, wrap};
+    let width = terminal_width();
     let Some(id) = id else {
-        print!("{}", crate::checks::registry::table_fr());
+        say(&registry::table_terminal_fr(width));
         return Ok(Outcome::Complete);
     };
-    let c = crate::checks::registry::get(&id.trim().to_uppercase())
+    let c = registry::get(&id.trim().to_uppercase())
         .ok_or_else(|| AppError::UnknownCheck(id.to_string()))?;
     let sources = if crate::checks::possible_needs(c).len() > c.needs.len() {
         format!(
@@ -200,15 +203,30 @@ pub fn checks(id: Option<&str>) -> CommandResult {
     } else {
         c.needs.join(", ")
     };
-    println!(
-        "{} — {} (sévérité {})\n{}\nRéférence : {}\nSources : {sources}",
-        c.id,
-        c.title_fr,
-        c.severity.label(),
-        c.doc,
-        c.reference,
-    );
+    let para = |text: &str| wrap(text, width).join("\n") + "\n";
+    say(&format!(
+        "{}{}{}{}{}",
+        para(&format!(
+            "{} — {} (sévérité {})",
+            c.id,
+            c.title_fr,
+            c.severity.label()
+        )),
+        para(c.doc),
+        para(&format!("Référence : {}", c.reference)),
+        para(&format!("Sources : {sources}")),
+        para(&format!("Correction : {}", c.fix_fr)),
+    ));
     Ok(Outcome::Complete)
+}
+
+/// Columns of the terminal (`COLUMNS`, else 100), between 60 and 160.
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .unwrap_or(100)
+        .clamp(60, 160)
 }
 
 /// `permissions`: what to grant the application, query by query.
