@@ -1,9 +1,21 @@
 //! Log lines (tracing), written to stderr: text or JSON, coloured only on a terminal, each
-//! line made inert ([`escape::log_line`]: a field can carry tenant text).
+//! line made inert ([`escape::log_line`]: a field can carry tenant text) and, while progress
+//! bars are shown, printed above them instead of through them.
 
 use std::io::{IsTerminal as _, Write};
+use std::sync::Mutex;
+
+use indicatif::MultiProgress;
 
 use crate::report::escape;
+
+/// The bars on screen, if any: log lines are printed above them.
+static BARS: Mutex<Option<MultiProgress>> = Mutex::new(None);
+
+/// Log lines go above `bars` from now on (`None`: straight to stderr again).
+pub(crate) fn show_above(bars: Option<MultiProgress>) {
+    *BARS.lock().unwrap_or_else(|p| p.into_inner()) = bars;
+}
 
 /// Installs the process's log subscriber. `json` for `--log-format json`; `verbose` counts
 /// `-v`; `quiet` keeps warnings only. `VIGIE365_LOG` overrides the filter.
@@ -71,9 +83,17 @@ impl Drop for LogLine {
             return;
         }
         let text = self.text();
-        let mut err = std::io::stderr().lock();
-        let _ = err.write_all(text.as_bytes());
-        let _ = err.flush();
+        let write = || {
+            let mut err = std::io::stderr().lock();
+            let _ = err.write_all(text.as_bytes());
+            let _ = err.flush();
+        };
+        // Above the bars: they are cleared, the line written, and they are drawn again
+        // below it, so no stale bar line is left on the screen.
+        match BARS.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            Some(bars) => bars.suspend(write),
+            None => write(),
+        }
     }
 }
 
