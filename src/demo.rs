@@ -22,7 +22,8 @@ pub struct DemoOptions {
     pub seed: u64,
     /// Day 0 of the simulated year.
     pub start: NaiveDate,
-    /// Where the configuration, the store and the outputs go.
+    /// Where the configuration, the store, the outputs and the ground truth
+    /// ([`truth_dir`]) go.
     pub dir: PathBuf,
     pub time_scale: f64,
 }
@@ -74,7 +75,25 @@ impl From<PipelineError> for DemoError {
     }
 }
 
+/// Where the demo keeps the simulator's ground truth of each night
+/// (`verite-terrain-jNNN.json`: the findings a correct audit must produce that day), out of
+/// the way of the configuration, the base and the outputs.
+pub fn truth_dir(dir: &Path) -> PathBuf {
+    dir.join("verite-terrain")
+}
+
+fn io_error(path: &Path) -> impl Fn(std::io::Error) -> DemoError + '_ {
+    move |e| DemoError::Io {
+        path: path.to_path_buf(),
+        detail: e.to_string(),
+    }
+}
+
 fn remove_previous(dir: &Path) -> Result<(), DemoError> {
+    let truth = truth_dir(dir);
+    if truth.exists() {
+        std::fs::remove_dir_all(&truth).map_err(io_error(&truth))?;
+    }
     for name in [
         "vigie365.sqlite",
         "vigie365.sqlite-wal",
@@ -83,10 +102,7 @@ fn remove_previous(dir: &Path) -> Result<(), DemoError> {
     ] {
         let p = dir.join(name);
         if p.exists() {
-            std::fs::remove_file(&p).map_err(|e| DemoError::Io {
-                path: p.clone(),
-                detail: e.to_string(),
-            })?;
+            std::fs::remove_file(&p).map_err(io_error(&p))?;
         }
     }
     Ok(())
@@ -98,11 +114,12 @@ pub async fn simulate(
     opts: &DemoOptions,
     mut on_night: impl FnMut(u32, RunStatus),
 ) -> Result<DemoOutcome, DemoError> {
-    std::fs::create_dir_all(&opts.dir).map_err(|e| DemoError::Io {
-        path: opts.dir.clone(),
-        detail: e.to_string(),
-    })?;
-    remove_previous(&opts.dir)?;
+    // Every path the demo names is absolute, wherever it was started from.
+    let dir = std::path::absolute(&opts.dir).map_err(io_error(&opts.dir))?;
+    let truth = truth_dir(&dir);
+    std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
+    remove_previous(&dir)?;
+    std::fs::create_dir_all(&truth).map_err(io_error(&truth))?;
     let sim = Sim::start(SimOptions {
         seed: opts.seed,
         accounts: opts.accounts,
@@ -122,7 +139,9 @@ pub async fn simulate(
     };
     for day in 0..opts.days {
         sim.set_day(day);
-        let files = sim.write_setup(&opts.dir, day)?;
+        let files = sim.write_setup(&dir, day)?;
+        let kept = truth.join(files.truth.file_name().unwrap_or_default());
+        std::fs::rename(&files.truth, &kept).map_err(io_error(&kept))?;
         let config = crate::config::load(&files.config, &crate::checks::registry::load_options())
             .map_err(|e| DemoError::Config(e.to_string()))?;
         let as_of = chrono::DateTime::parse_from_rfc3339(&sim.as_of(day))

@@ -7,7 +7,8 @@ use std::process::ExitCode;
 pub enum Outcome {
     /// 0: the run is complete.
     Complete,
-    /// 1: the run failed (nothing usable was produced, or the store could not be written).
+    /// 1: the run failed: the token was refused, no source could be read, or the store could
+    /// not be written. Nothing usable was produced; the night is recorded as failed.
     Failed,
     /// 2: usage or configuration error: nothing was attempted.
     Usage,
@@ -33,9 +34,13 @@ impl Outcome {
     pub fn meaning_fr(self) -> &'static str {
         match self {
             Outcome::Complete => "exécution complète",
-            Outcome::Failed => "échec de l'exécution",
+            Outcome::Failed => {
+                "échec de l'exécution : jeton refusé, aucune source lue ou base inaccessible"
+            }
             Outcome::Usage => "erreur d'utilisation ou de configuration",
-            Outcome::Partial => "exécution complète, mais une source n'a pas pu être lue",
+            Outcome::Partial => {
+                "exécution complète, mais une source n'a pas pu être lue (les autres l'ont été)"
+            }
             Outcome::Findings => "constats au niveau de --fail-on ou au-dessus",
         }
     }

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use vigie365::cli::args::{Cli, Command, ConfigCommand, LogFormat};
 use vigie365::cli::{AppError, commands, french};
 use vigie365::exit::Outcome;
+use vigie365::night::NightError;
 use vigie365::pipeline::Until;
 use vigie365::report::ReportError;
 use vigie365::report::escape::terminal_text;
@@ -59,6 +60,7 @@ fn exit(result: Result<Outcome, AppError>) -> ExitCode {
         | AppError::Client(_)
         | AppError::Sim(_)
         | AppError::UnknownCheck(_)
+        | AppError::Evaluate(NightError::UnknownAccount { .. })
         | AppError::Report(ReportError::Period(_)) => Outcome::Usage,
         AppError::Pipeline(e) if e.is_configuration() => Outcome::Usage,
         AppError::Pipeline(_)
@@ -66,6 +68,7 @@ fn exit(result: Result<Outcome, AppError>) -> ExitCode {
         | AppError::Evaluate(_)
         | AppError::Report(_)
         | AppError::Demo(_)
+        | AppError::NightFailed { .. }
         | AppError::Runtime(_) => Outcome::Failed,
     };
     match &error {

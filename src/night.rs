@@ -23,6 +23,16 @@ pub enum NightError {
     NothingCollected(String),
     #[error("connexions illisibles dans la base pendant l'évaluation : {0}")]
     SignIns(String),
+    /// `evaluate --explain` named an account the latest collection does not hold.
+    #[error(
+        "aucun compte « {upn} » dans la collecte n° {run} (nuit du {night}) : vérifiez l'UPN \
+         (adresse de connexion complète, ex. prenom.nom@domaine)"
+    )]
+    UnknownAccount {
+        upn: String,
+        run: RunId,
+        night: chrono::NaiveDate,
+    },
 }
 
 /// What `evaluate` found for a night.
@@ -141,12 +151,11 @@ pub fn explain(store: &Store, config: &Config, upn: &str) -> Result<String, Nigh
     let wanted = upn.trim().to_lowercase();
     let snap = Snapshot::load_keeping(store, run.id, config, Keep::FlaggableAnd(&wanted))?;
     let Some((account, class)) = snap.classified().find(|(a, _)| a.upn == wanted) else {
-        return Ok(format!(
-            "Aucun compte « {} » dans la collecte n° {} (nuit du {}) : vérifiez l'UPN.\n",
-            inert(&wanted),
-            run.id,
-            run.night
-        ));
+        return Err(NightError::UnknownAccount {
+            upn: wanted,
+            run: run.id,
+            night: run.night,
+        });
     };
     let mut out = String::new();
     out.push_str(&format!(

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::checks::{Evaluation, Severity};
+use crate::checks::{Evaluation, Finding, Severity};
 use crate::collect::{CollectError, NightReport, Progress, Settings, collect_night};
 use crate::config::Config;
 use crate::exit::Outcome;
@@ -101,17 +101,25 @@ pub struct Night {
 }
 
 impl Night {
+    /// The open findings (not accepted) at `threshold` or more severe, the most severe
+    /// first: those that make `--fail-on` exit 4.
+    pub fn reaching(&self, threshold: Severity) -> Vec<&Finding> {
+        let mut found: Vec<&Finding> = self
+            .evaluation
+            .iter()
+            .flat_map(|(_, e)| &e.findings)
+            .filter(|f| !f.is_accepted() && f.severity <= threshold)
+            .collect();
+        found.sort_by(|a, b| {
+            (a.severity, a.check, &a.subject).cmp(&(b.severity, b.check, &b.subject))
+        });
+        found
+    }
+
     /// The exit code: 1 if the collection failed, else 4 if an open finding reaches
     /// `fail_on`, else 3 if a source could not be read, else 0.
     pub fn outcome(&self, fail_on: Option<Severity>) -> Outcome {
-        let reached = |threshold: Severity| {
-            self.evaluation.iter().any(|(_, e)| {
-                e.findings
-                    .iter()
-                    .any(|f| !f.is_accepted() && f.severity <= threshold)
-            })
-        };
-        if fail_on.is_some_and(reached) {
+        if fail_on.is_some_and(|t| !self.reaching(t).is_empty()) {
             return Outcome::Findings;
         }
         match self.collection.status {

@@ -294,21 +294,55 @@ async fn doctor_names_the_missing_permission_source_by_source() {
     );
 }
 
+/// Run from a relative directory as the README says, the demo names every file by its
+/// absolute path and leaves its directory tidy: the simulator's daily ground truth goes in
+/// a folder of its own.
 #[test]
-fn the_demo_runs_from_a_relative_directory_as_the_readme_says() {
+fn the_demo_runs_from_a_relative_directory_and_leaves_it_tidy() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = Command::new(BIN)
         .current_dir(dir.path())
         .args(["demo", "--accounts", "300", "--days", "3"])
         .output()
         .expect("demo");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
     );
-    assert!(dir.path().join("vigie365-demo/sorties").is_dir());
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let demo = dir.path().join("vigie365-demo");
+    assert!(demo.join("sorties").is_dir());
+    let mut top: Vec<String> = std::fs::read_dir(&demo)
+        .expect("demo dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    top.sort();
+    assert!(
+        !top.iter().any(|n| n.starts_with("verite-terrain-j")),
+        "{top:?}"
+    );
+    for day in 0..3 {
+        let truth = demo.join(format!("verite-terrain/verite-terrain-j{day:03}.json"));
+        assert!(truth.is_file(), "{}", truth.display());
+    }
+    let demo = demo.canonicalize().expect("canonical");
+    let mut paths = 0;
+    for line in stdout.lines().chain(stderr.lines()) {
+        for word in line.split([' ', '(', ')', ':']) {
+            if word.contains("vigie365-demo") {
+                assert!(
+                    Path::new(word).is_absolute() && Path::new(word).starts_with(&demo),
+                    "not absolute: {word} in « {line} »"
+                );
+                paths += 1;
+            }
+        }
+    }
+    assert!(
+        paths >= 4,
+        "the directory, configuration, base and bilan are named: {stdout}"
+    );
 }
 
 /// clap speaks English; the errors a user meets on the command line are said in French,

@@ -173,8 +173,9 @@ async fn explain_says_why_an_account_is_generic_and_what_the_checks_found() {
         "the rule that decided it: {text}"
     );
     assert!(text.contains("GEN-MFA-01"), "{text}");
-    let unknown = vigie365::night::explain(&s, &n.config, "personne@nulle.part").expect("explain");
-    assert!(unknown.contains("Aucun compte"), "{unknown}");
+    let unknown = vigie365::night::explain(&s, &n.config, "personne@nulle.part")
+        .expect_err("an unknown account is an error");
+    assert!(unknown.to_string().contains("aucun compte"), "{unknown}");
 }
 
 /// Every current record of the store and every sign-in and daily aggregate, as JSON lines:

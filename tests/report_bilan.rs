@@ -67,7 +67,8 @@ fn year() -> &'static Year {
 }
 
 fn truth(y: &Year, day: u32) -> GroundTruth {
-    let path = y.demo_dir.join(format!("verite-terrain-j{day:03}.json"));
+    let path =
+        vigie365::demo::truth_dir(&y.demo_dir).join(format!("verite-terrain-j{day:03}.json"));
     serde_json::from_str(&std::fs::read_to_string(&path).expect("truth file")).expect("truth")
 }
 

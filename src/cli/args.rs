@@ -77,7 +77,7 @@ pub enum Command {
 pub struct CollectArgs {
     /// Instant de référence de la nuit (RFC 3339) ; par défaut maintenant. Sert aux essais
     /// sur le locataire simulé.
-    #[arg(long, value_name = "INSTANT")]
+    #[arg(long, value_name = "INSTANT", value_parser = parse_instant)]
     pub as_of: Option<chrono::DateTime<chrono::Utc>>,
     /// Pas de barres de progression, même sur un terminal.
     #[arg(long)]
@@ -117,6 +117,23 @@ fn parse_severity(s: &str) -> Result<SeverityArg, String> {
     })
 }
 
+/// An instant as RFC 3339 (`--as-of`), refused in French with an example.
+fn parse_instant(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    s.trim().parse().map_err(|_| {
+        "un instant RFC 3339 est attendu (AAAA-MM-JJTHH:MM:SS suivi de Z ou du décalage), \
+             par exemple 2026-03-31T08:00:00Z ou 2026-03-31T04:00:00-04:00"
+            .into()
+    })
+}
+
+/// A date as `AAAA-MM-JJ` (`--arrete-au`, `--nuit`, `--du`, `--au`), refused in French with
+/// an example.
+fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
+    s.trim().parse().map_err(|_| {
+        "une date existante au format AAAA-MM-JJ est attendue, par exemple 2026-03-31".into()
+    })
+}
+
 #[derive(clap::Args, Debug)]
 pub struct EvaluateArgs {
     /// Explique la classe d'un compte et ce que chaque contrôle en a conclu (sans rien écrire).
@@ -133,7 +150,7 @@ pub struct ChecksArgs {
 #[derive(clap::Args, Debug)]
 pub struct ReportArgs {
     /// Nuit à rapporter ; par défaut la dernière nuit évaluée.
-    #[arg(long, value_name = "AAAA-MM-JJ")]
+    #[arg(long, value_name = "AAAA-MM-JJ", value_parser = parse_date)]
     pub nuit: Option<chrono::NaiveDate>,
     /// Répertoire des sorties ; par défaut [stockage].sorties.
     #[arg(long, value_name = "RÉPERTOIRE")]
@@ -149,15 +166,16 @@ pub struct BilanArgs {
     #[arg(long, value_name = "AAAA", conflicts_with_all = ["du", "au"])]
     pub exercice: Option<i32>,
     /// Début d'une période libre (avec --au).
-    #[arg(long, value_name = "AAAA-MM-JJ", requires = "au")]
+    #[arg(long, value_name = "AAAA-MM-JJ", requires = "au", value_parser = parse_date)]
     pub du: Option<chrono::NaiveDate>,
     /// Fin d'une période libre (avec --du).
-    #[arg(long, value_name = "AAAA-MM-JJ", requires = "du")]
+    #[arg(long, value_name = "AAAA-MM-JJ", requires = "du", value_parser = parse_date)]
     pub au: Option<chrono::NaiveDate>,
     /// Date d'arrêté : les chiffres tels qu'ils étaient après l'évaluation de la nuit de cette
     /// date (seules les collectes, constats et figures jusqu'à cette nuit sont lus). Par défaut
     /// la veille, ou la fin de la période si elle est passée.
-    #[arg(long = "arrete-au", visible_alias = "as-of", value_name = "AAAA-MM-JJ")]
+    #[arg(long = "arrete-au", visible_alias = "as-of", value_name = "AAAA-MM-JJ",
+          value_parser = parse_date)]
     pub arrete_au: Option<chrono::NaiveDate>,
     /// Répertoire des sorties ; par défaut [stockage].sorties.
     #[arg(long, value_name = "RÉPERTOIRE")]
@@ -167,16 +185,16 @@ pub struct BilanArgs {
 #[derive(clap::Args, Debug)]
 pub struct DemoArgs {
     /// Nombre de comptes de l'établissement simulé.
-    #[arg(long, default_value_t = 400)]
+    #[arg(long, default_value_t = 400, value_name = "N")]
     pub accounts: u32,
     /// Nombre de nuits simulées.
-    #[arg(long, default_value_t = 365)]
+    #[arg(long, default_value_t = 365, value_name = "NUITS")]
     pub days: u32,
     /// Graine du scénario (même graine, même année).
-    #[arg(long, default_value_t = 2025)]
+    #[arg(long, default_value_t = 2025, value_name = "GRAINE")]
     pub seed: u64,
     /// Répertoire de la démonstration (configuration, base, sorties).
-    #[arg(long, default_value = "vigie365-demo")]
+    #[arg(long, default_value = "vigie365-demo", value_name = "RÉPERTOIRE")]
     pub dir: PathBuf,
 }
 
@@ -236,7 +254,7 @@ impl DemoArgs {
             accounts: self.accounts,
             days: self.days,
             seed: self.seed,
-            dir: self.dir.clone(),
+            dir: std::path::absolute(&self.dir).unwrap_or_else(|_| self.dir.clone()),
             ..crate::demo::DemoOptions::default()
         }
     }

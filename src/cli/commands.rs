@@ -45,8 +45,9 @@ fn complete_unless(partial: bool) -> Outcome {
 }
 
 /// `collect` (`until` collected) and `run` (`until` written): one night through the
-/// pipeline, the stages' summaries on stdout. Exit code: 1 if the night failed, else 4 if
-/// findings reach `fail_on`, else 3 if a source could not be read, else 0.
+/// pipeline, the stages' summaries on stdout. Exit code: 1 if the night failed (its cause
+/// on stderr, once), else 4 if findings reach `fail_on`, else 3 if a source could not be
+/// read, else 0.
 pub fn night(
     cli_config: Option<&Path>,
     args: &CollectArgs,
@@ -56,7 +57,57 @@ pub fn night(
     let config = load_config(cli_config)?;
     let job = args.job(&config, until);
     let night = runtime()?.block_on(Pipeline::new().night(&job, &mut |s| say(s)))?;
-    Ok(night.outcome(fail_on))
+    if let Some(cause) = &night.collection.failure {
+        return Err(AppError::NightFailed {
+            run: night.collection.run,
+            cause: cause.clone(),
+        });
+    }
+    let outcome = night.outcome(fail_on);
+    if let (Outcome::Findings, Some(threshold)) = (outcome, fail_on) {
+        eprintln!(
+            "vigie365 : {}",
+            crate::report::escape::terminal(&fail_on_fr(&night.reaching(threshold), threshold))
+        );
+    }
+    Ok(outcome)
+}
+
+/// Why `--fail-on` exits 4, on one line: how many findings per severity at or above the
+/// threshold, and the first few.
+fn fail_on_fr(found: &[&crate::checks::Finding], threshold: Severity) -> String {
+    const SHOWN: usize = 3;
+    let per_severity: Vec<String> = Severity::ALL
+        .into_iter()
+        .filter(|s| *s <= threshold)
+        .map(|s| {
+            let n = found.iter().filter(|f| f.severity == s).count();
+            format!("{} {n}", s.label())
+        })
+        .collect();
+    let first: Vec<String> = found
+        .iter()
+        .take(SHOWN)
+        .map(|f| {
+            format!(
+                "{} {}",
+                f.check,
+                crate::report::escape::terminal(&f.subject)
+            )
+        })
+        .collect();
+    let more = match found.len().saturating_sub(SHOWN) {
+        0 => String::new(),
+        n => format!(" et {n} autre(s)"),
+    };
+    format!(
+        "code 4 (--fail-on {}) : {} constat(s) non accepté(s) à ce niveau ou au-dessus ({}) : {}{more} ; \
+         la liste complète est dans les fichiers de constats du jour",
+        threshold.label(),
+        found.len(),
+        per_severity.join(", "),
+        first.join(", "),
+    )
 }
 
 /// `evaluate`: the latest collected night into findings.
@@ -120,29 +171,37 @@ pub fn demo(args: &DemoArgs) -> CommandResult {
         }
     }))?;
     println!(
-        "Année simulée : {} nuits ({} complètes) en {:.0} s ; {} constats la dernière nuit.",
+        "Année simulée : {} nuits ({} complètes) en {} ; {} constats la dernière nuit.",
         o.nights,
         o.complete_nights,
-        started.elapsed().as_secs_f64(),
+        seconds(started.elapsed()),
         o.last_findings
     );
     println!(
-        "Configuration : {}\nBase : {}",
+        "Configuration : {}\nBase : {}\nVérité terrain du simulateur (constats attendus, nuit par nuit) : {}",
         o.config.display(),
-        o.store.display()
+        o.store.display(),
+        crate::demo::truth_dir(&opts.dir).display()
     );
     let bilan_started = std::time::Instant::now();
     let (b, files) = crate::demo::bilan(&o, &opts)?;
     println!(
-        "Bilan de l'année simulée ({} constats relevés, {} corrigés) écrit en {:.1} s :",
+        "Bilan de l'année simulée ({} constats relevés, {} corrigés) écrit en {} :",
         b.sommaire.releves,
         b.sommaire.corriges,
-        bilan_started.elapsed().as_secs_f64()
+        seconds(bilan_started.elapsed())
     );
     for f in files {
         println!("  {}", f.display());
     }
     Ok(Outcome::Complete)
+}
+
+/// « 0,2 s », « 41 s »: a duration as the user reads it, with a decimal comma.
+fn seconds(d: std::time::Duration) -> String {
+    let s = d.as_secs_f64();
+    let decimals = if s < 10.0 { 1 } else { 0 };
+    format!("{}\u{a0}s", crate::report::fr::decimal(s, decimals))
 }
 
 /// `sim`: serves the simulated tenant until interrupted.

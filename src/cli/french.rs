@@ -1,5 +1,6 @@
-//! Clap in French: the help and version flags, the section headings, and the command-line
-//! errors a user meets, worded in French (clap only speaks English).
+//! Clap in French: the help and version flags, the section headings, each option's default,
+//! variable, alias and possible values, and the command-line errors a user meets, worded in
+//! French (clap only speaks English).
 
 use clap::{ArgAction, CommandFactory, FromArgMatches};
 
@@ -38,9 +39,11 @@ pub fn print(e: &clap::Error) {
     }
 }
 
-/// French help everywhere: the help flag, the version flag and the section headings.
+/// French help everywhere: the help flag, the version flag, the section headings and what
+/// clap appends to each option's help.
 fn french(cmd: clap::Command) -> clap::Command {
     let cmd = cmd
+        .mut_args(french_arg)
         .help_template(HELP_TEMPLATE)
         .subcommand_help_heading("Commandes")
         .disable_help_flag(true)
@@ -63,6 +66,77 @@ fn french(cmd: clap::Command) -> clap::Command {
         )
     } else {
         cmd
+    }
+}
+
+/// The `[default: …]`, `[env: …]`, `[aliases: …]` and `[possible values: …]` clap appends to
+/// an option's help, said in French instead (« [par défaut : …] », « [variable : …] », ...).
+fn french_arg(mut arg: clap::Arg) -> clap::Arg {
+    if !arg.get_action().takes_values() {
+        return arg;
+    }
+    let mut notes = Vec::new();
+    let defaults: Vec<String> = arg
+        .get_default_values()
+        .iter()
+        .map(|v| v.to_string_lossy().into_owned())
+        .collect();
+    // Non-breaking spaces inside a note: the help is wrapped between notes, not within one.
+    if !arg.is_hide_default_value_set() && defaults.iter().any(|d| !d.is_empty()) {
+        notes.push(format!("[par\u{a0}défaut\u{a0}: {}]", defaults.join(" ")));
+    }
+    arg = arg.hide_default_value(true);
+    if let Some(var) = arg.get_env().filter(|_| !arg.is_hide_env_set()) {
+        notes.push(format!("[variable\u{a0}: {}]", var.to_string_lossy()));
+        arg = arg.hide_env(true);
+    }
+    if let Some(visible) = arg.get_visible_aliases() {
+        notes.push(format!(
+            "[alias\u{a0}: {}]",
+            visible
+                .iter()
+                .map(|a| format!("--{a}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        // Every alias still works; none is listed by clap.
+        let all: Vec<String> = arg
+            .get_all_aliases()
+            .unwrap_or_default()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        arg = all
+            .into_iter()
+            .fold(arg.alias(None), |a, name| a.alias(name));
+    }
+    let values: Vec<String> = arg
+        .get_possible_values()
+        .iter()
+        .filter(|v| !v.is_hide_set())
+        .map(|v| v.get_name().to_string())
+        .collect();
+    if !arg.is_hide_possible_values_set() && !values.is_empty() {
+        notes.push(format!(
+            "[valeurs\u{a0}possibles\u{a0}: {}]",
+            values.join(", ")
+        ));
+        arg = arg.hide_possible_values(true);
+    }
+    if notes.is_empty() {
+        return arg;
+    }
+    let notes = notes.join(" ");
+    let with_notes = |help: Option<&clap::builder::StyledStr>| match help {
+        Some(h) => format!("{h} {notes}"),
+        None => notes.clone(),
+    };
+    let help = with_notes(arg.get_help());
+    let long = arg.get_long_help().map(|h| with_notes(Some(h)));
+    arg = arg.help(help);
+    match long {
+        Some(l) => arg.long_help(l),
+        None => arg,
     }
 }
 

@@ -42,6 +42,12 @@ pub enum AppError {
     /// `vigie365 sim` refused its arguments or could not serve.
     #[error(transparent)]
     Sim(#[from] SimError),
+    /// The night failed: nothing usable was read (refused token, unreachable tenant).
+    #[error("la nuit a échoué (collecte n° {run}) : {cause}")]
+    NightFailed {
+        run: crate::store::RunId,
+        cause: String,
+    },
     #[error("impossible de démarrer l'exécution asynchrone : {0}")]
     Runtime(std::io::Error),
     #[error("contrôle inconnu « {0} » ; `vigie365 checks` les liste tous")]

@@ -7,7 +7,7 @@ use super::error::CollectError;
 use super::progress::Progress;
 use super::settings::Settings;
 use super::writer;
-use crate::graph::{GraphClient, GraphError};
+use crate::graph::{AuthError, GraphClient, GraphError};
 use crate::model::Kind;
 use crate::queries::{self, Query};
 use crate::store::{RunId, SourceOutcome, SourceStatus, Store, StoreError};
@@ -27,6 +27,55 @@ pub(crate) struct Ctx {
     pub progress: Progress,
     writer: writer::Writer,
     reports: Mutex<Vec<SourceReport>>,
+    /// The first token failure of the night.
+    token: Mutex<Option<TokenFailure>>,
+}
+
+/// No request could be made because the token could not be had: every source fails with
+/// this one cause, which the summary says once and each source refers to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenFailure {
+    /// Entra ID refused the application's credentials (wrong, expired or revoked secret,
+    /// certificate, consent): no later request will do better, the night fails.
+    pub refused: bool,
+    /// The cause and its fix, on one line.
+    pub cause: String,
+}
+
+impl TokenFailure {
+    /// The token failure behind `err`, if that is what it is.
+    pub fn of(err: &GraphError) -> Option<TokenFailure> {
+        let GraphError::Auth(auth) = err else {
+            return None;
+        };
+        let cause = match auth {
+            AuthError::Refused {
+                audience,
+                code,
+                hint,
+                ..
+            } => format!("Entra ID a refusé le jeton {audience} ({code}) : {hint}"),
+            other => other
+                .to_string()
+                .replace("\n  correctif :", " ; correctif :"),
+        };
+        Some(TokenFailure {
+            refused: !matches!(
+                auth,
+                AuthError::Unreachable { .. } | AuthError::Malformed { .. }
+            ),
+            cause,
+        })
+    }
+
+    /// What each source says instead of repeating the cause.
+    pub fn reference(&self) -> &'static str {
+        if self.refused {
+            "non lue : jeton refusé, voir plus haut"
+        } else {
+            "non lue : jeton non obtenu, voir plus haut"
+        }
+    }
 }
 
 /// The catalogue entry of a source (a name missing from `queries/` is a defect of vigie365).
@@ -50,7 +99,13 @@ impl Ctx {
             progress,
             writer: writer::Writer::start(store),
             reports: Mutex::new(Vec::new()),
+            token: Mutex::new(None),
         }
+    }
+
+    /// The night's token failure, if a source met one (taken).
+    pub fn take_token(&self) -> Option<TokenFailure> {
+        self.token.lock().unwrap_or_else(|p| p.into_inner()).take()
     }
 
     /// The outcomes of the sources finished so far (taken: a second call returns none).
@@ -141,18 +196,36 @@ pub(crate) fn dependency_failed(because: &str, records: i64, pages: i64) -> Sour
     }
 }
 
-/// Turns a remote error into the outcome of its source.
-pub(crate) fn failed(err: &GraphError, query: &Query, records: i64, pages: i64) -> SourceOutcome {
+/// Turns a remote error into the outcome of its source. A token failure is kept as the
+/// night's one cause; the source refers to it.
+pub(crate) fn failed(
+    ctx: &Ctx,
+    err: &GraphError,
+    query: &Query,
+    records: i64,
+    pages: i64,
+) -> SourceOutcome {
     let status = if err.is_access_denied() {
         SourceStatus::NotCollected
     } else {
         SourceStatus::Failed
     };
+    let reason = match TokenFailure::of(err) {
+        Some(t) => {
+            let reference = t.reference().to_string();
+            ctx.token
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get_or_insert(t);
+            reference
+        }
+        None => err.to_string(),
+    };
     SourceOutcome {
         status,
         records,
         pages,
-        reason: Some(err.to_string()),
+        reason: Some(reason),
         permission: err
             .is_access_denied()
             .then(|| query.permissions.join(" et ")),

@@ -21,7 +21,9 @@
 //! Each page is written in one transaction. A source that fails (after its retries) or that
 //! the app may not read (403, missing licence) is recorded with its reason, the others go
 //! on, and the night ends `partial` (exit 3). Nothing is ever recorded as "nothing found"
-//! for a source that was not read.
+//! for a source that was not read. A night where Entra ID refused the token, or where no
+//! source could be read from Microsoft at all, ends `failed` (exit 1): the cause is said
+//! once ([`TokenFailure`]) and each source refers to it.
 
 mod context;
 mod directory;
@@ -41,7 +43,7 @@ use std::sync::{Arc, Mutex};
 use crate::graph::GraphClient;
 use crate::store::{RunId, RunStatus, SourceStatus, Store};
 
-pub use context::SourceReport;
+pub use context::{SourceReport, TokenFailure};
 pub use directory::sign_in_activity_turn;
 pub use error::CollectError;
 pub use progress::Progress;
@@ -55,6 +57,10 @@ pub struct NightReport {
     pub run: RunId,
     pub status: RunStatus,
     pub sources: Vec<SourceReport>,
+    /// Why no token could be had, when that is why sources failed (said once).
+    pub token: Option<TokenFailure>,
+    /// Why the night failed, as recorded in the store; `None` unless `status` is failed.
+    pub failure: Option<String>,
 }
 
 impl NightReport {
@@ -76,6 +82,9 @@ pub fn summary_fr(r: &NightReport) -> String {
         RunStatus::Interrupted | RunStatus::Running => "interrompue",
     };
     out.push_str(&format!("Collecte n° {} : {status}\n", r.run));
+    if let Some(t) = &r.token {
+        out.push_str(&format!("  {}\n", t.cause));
+    }
     for s in &r.sources {
         let word = match s.outcome.status {
             SourceStatus::Collected => "lue",
@@ -112,8 +121,15 @@ pub async fn collect_night(
     let result = run_sources(&ctx).await;
     let mut sources = ctx.take_reports();
     sources.sort_by(|a, b| a.source.cmp(&b.source));
+    let token = ctx.take_token();
+    // A source read from Microsoft made at least one request (a page); one with nothing to
+    // ask (no group to expand) says nothing about whether the tenant could be read.
+    let read_any = sources
+        .iter()
+        .any(|s| s.outcome.status == SourceStatus::Collected && s.outcome.pages > 0);
     let status = match &result {
         Err(_) => RunStatus::Failed,
+        Ok(()) if token.as_ref().is_some_and(|t| t.refused) || !read_any => RunStatus::Failed,
         Ok(())
             if sources
                 .iter()
@@ -121,26 +137,25 @@ pub async fn collect_night(
         {
             RunStatus::Complete
         }
-        Ok(())
-            if sources
-                .iter()
-                .any(|s| s.outcome.status == SourceStatus::Collected) =>
-        {
-            RunStatus::Partial
-        }
-        Ok(()) => RunStatus::Failed,
+        Ok(()) => RunStatus::Partial,
     };
     let error = match &result {
         Err(e) => Some(e.to_string()),
         Ok(()) if status == RunStatus::Failed => {
-            sources.iter().find_map(|s| s.outcome.reason.clone())
+            token.as_ref().map(|t| t.cause.clone()).or_else(|| {
+                sources
+                    .iter()
+                    .filter(|s| s.outcome.status != SourceStatus::Collected)
+                    .find_map(|s| s.outcome.reason.clone())
+            })
         }
         Ok(()) => None,
     };
     let (as_of, retention) = (ctx.settings.as_of, ctx.settings.retention);
+    let stored = error.clone();
     let closed = ctx
         .store(move |s| {
-            s.finish_run(run, status, error.as_deref())?;
+            s.finish_run(run, status, stored.as_deref())?;
             s.purge(as_of, retention)?;
             Ok(())
         })
@@ -153,6 +168,8 @@ pub async fn collect_night(
         run,
         status,
         sources,
+        token,
+        failure: error,
     })
 }
 

@@ -59,7 +59,7 @@ where
             Ok(None) => break,
             Err(e) => {
                 writes.drain().await?;
-                return Ok(Err(failed(&e, query, records, pages)));
+                return Ok(Err(failed(ctx, &e, query, records, pages)));
             }
         }
     }

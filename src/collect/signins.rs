@@ -293,7 +293,7 @@ async fn conclude(
     }
     if let Some(e) = &t.error {
         in_scope.close();
-        ctx.finish(&q.name, failed(e, q, t.records, t.pages))
+        ctx.finish(&q.name, failed(ctx, e, q, t.records, t.pages))
             .await?;
         return Ok(());
     }

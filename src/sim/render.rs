@@ -277,7 +277,6 @@ fn failure_reason(code: u32) -> &'static str {
 
 /// One sign-in; `beta` adds the MFA fields and the non-interactive flag.
 pub(crate) fn sign_in(sc: &Scenario, acc: &Account, s: &SignIn, beta: bool) -> Value {
-    let id = sc.sign_in_id(s);
     let x = h(
         sc.seed,
         &[
@@ -288,22 +287,24 @@ pub(crate) fn sign_in(sc: &Scenario, acc: &Account, s: &SignIn, beta: bool) -> V
             2,
         ],
     );
-    let (os, browser_name) = match s.device {
-        Device::IPad => ("Ios 17.5.1", "Mobile Safari 17.5"),
-        Device::IPhone => ("Ios 18.1", "Mobile Safari 18.1"),
-        Device::Android => ("Android 14", "Chrome Mobile 131.0.6778"),
-        Device::Windows => ("Windows10", "Edge 131.0.0"),
-        Device::Server => ("", ""),
-    };
-    let managed = matches!(s.device, Device::IPad) && acc.kind == Kind::Tablet;
-    let outside = s.ip.starts_with("198.51.") || s.ip.starts_with("203.0.");
-    let city = match (s.site, outside) {
-        (Some(site), false) => sc.sites[site].name.to_string(),
-        _ => "Montréal".to_string(),
-    };
-    let single = s.single_factor;
     let mut m = Map::new();
-    m.insert("id".into(), json!(id));
+    sign_in_request(&mut m, sc, acc, s, x);
+    if beta {
+        m.insert("isInteractive".into(), json!(s.interactive));
+    }
+    sign_in_outcome(&mut m, sc, s, x);
+    m.insert("deviceDetail".into(), sign_in_device(sc, acc, s));
+    m.insert("location".into(), sign_in_location(sc, s));
+    m.insert("appliedConditionalAccessPolicies".into(), json!([]));
+    if beta {
+        sign_in_beta_details(&mut m, acc, s);
+    }
+    Value::Object(m)
+}
+
+/// Who signed in to what, from where, and the conditional access status.
+fn sign_in_request(m: &mut Map<String, Value>, sc: &Scenario, acc: &Account, s: &SignIn, x: u64) {
+    m.insert("id".into(), json!(sc.sign_in_id(s)));
     m.insert("createdDateTime".into(), json!(ts(s.time)));
     m.insert("userDisplayName".into(), json!(acc.display_name));
     m.insert("userPrincipalName".into(), json!(acc.upn.to_lowercase()));
@@ -327,13 +328,14 @@ pub(crate) fn sign_in(sc: &Scenario, acc: &Account, s: &SignIn, beta: bool) -> V
         "conditionalAccessStatus".into(),
         json!(match s.error_code {
             53003 => "failure",
-            _ if single => "notApplied",
+            _ if s.single_factor => "notApplied",
             _ => "success",
         }),
     );
-    if beta {
-        m.insert("isInteractive".into(), json!(s.interactive));
-    }
+}
+
+/// Risk fields (always none), the resource and the status.
+fn sign_in_outcome(m: &mut Map<String, Value>, sc: &Scenario, s: &SignIn, x: u64) {
     m.insert("riskDetail".into(), json!("none"));
     m.insert("riskLevelAggregated".into(), json!("none"));
     m.insert("riskLevelDuringSignIn".into(), json!("none"));
@@ -350,74 +352,89 @@ pub(crate) fn sign_in(sc: &Scenario, acc: &Account, s: &SignIn, beta: bool) -> V
         json!({
             "errorCode": s.error_code,
             "failureReason": failure_reason(s.error_code),
-            "additionalDetails": if s.error_code == 0 && !single { Value::from("MFA requirement satisfied by claim in the token") } else { Value::Null },
+            "additionalDetails": if s.error_code == 0 && !s.single_factor { Value::from("MFA requirement satisfied by claim in the token") } else { Value::Null },
+        }),
+    );
+}
+
+/// `deviceDetail`: the tablets' iPads are registered and compliant, nothing else is.
+fn sign_in_device(sc: &Scenario, acc: &Account, s: &SignIn) -> Value {
+    let (os, browser_name) = match s.device {
+        Device::IPad => ("Ios 17.5.1", "Mobile Safari 17.5"),
+        Device::IPhone => ("Ios 18.1", "Mobile Safari 18.1"),
+        Device::Android => ("Android 14", "Chrome Mobile 131.0.6778"),
+        Device::Windows => ("Windows10", "Edge 131.0.0"),
+        Device::Server => ("", ""),
+    };
+    let managed = matches!(s.device, Device::IPad) && acc.kind == Kind::Tablet;
+    json!({
+        "deviceId": if managed { hash::guid(h(sc.seed, &[8, s.user as u64]), h(sc.seed, &[9, s.user as u64])) } else { String::new() },
+        "displayName": if managed { format!("IPAD-{}", s.user) } else { String::new() },
+        "operatingSystem": os,
+        "browser": if s.browser { browser_name } else { "" },
+        "isCompliant": managed,
+        "isManaged": managed,
+        "trustType": if managed { "Azure AD registered" } else { "" },
+    })
+}
+
+/// `location`: the site's town, or Montréal for addresses outside the sites.
+fn sign_in_location(sc: &Scenario, s: &SignIn) -> Value {
+    let outside = s.ip.starts_with("198.51.") || s.ip.starts_with("203.0.");
+    let city = match (s.site, outside) {
+        (Some(site), false) => sc.sites[site].name.to_string(),
+        _ => "Montréal".to_string(),
+    };
+    json!({
+        "city": city,
+        "state": "Quebec",
+        "countryOrRegion": "CA",
+        "geoCoordinates": { "altitude": null, "latitude": 45.5, "longitude": -73.6 },
+    })
+}
+
+/// The beta-only fields: authentication requirement, event type, token details.
+fn sign_in_beta_details(m: &mut Map<String, Value>, acc: &Account, s: &SignIn) {
+    m.insert(
+        "authenticationRequirement".into(),
+        json!(if s.single_factor {
+            "singleFactorAuthentication"
+        } else {
+            "multiFactorAuthentication"
         }),
     );
     m.insert(
-        "deviceDetail".into(),
-        json!({
-            "deviceId": if managed { hash::guid(h(sc.seed, &[8, s.user as u64]), h(sc.seed, &[9, s.user as u64])) } else { String::new() },
-            "displayName": if managed { format!("IPAD-{}", s.user) } else { String::new() },
-            "operatingSystem": os,
-            "browser": if s.browser { browser_name } else { "" },
-            "isCompliant": managed,
-            "isManaged": managed,
-            "trustType": if managed { "Azure AD registered" } else { "" },
-        }),
+        "signInEventTypes".into(),
+        json!([if s.interactive {
+            "interactiveUser"
+        } else {
+            "nonInteractiveUser"
+        }]),
     );
     m.insert(
-        "location".into(),
-        json!({
-            "city": city,
-            "state": "Quebec",
-            "countryOrRegion": "CA",
-            "geoCoordinates": { "altitude": null, "latitude": 45.5, "longitude": -73.6 },
-        }),
+        "userType".into(),
+        json!(if acc.guest { "guest" } else { "member" }),
     );
-    m.insert("appliedConditionalAccessPolicies".into(), json!([]));
-    if beta {
-        m.insert(
-            "authenticationRequirement".into(),
-            json!(if single {
-                "singleFactorAuthentication"
-            } else {
-                "multiFactorAuthentication"
-            }),
-        );
-        m.insert(
-            "signInEventTypes".into(),
-            json!([if s.interactive {
-                "interactiveUser"
-            } else {
-                "nonInteractiveUser"
-            }]),
-        );
-        m.insert(
-            "userType".into(),
-            json!(if acc.guest { "guest" } else { "member" }),
-        );
-        m.insert("tokenIssuerType".into(), json!("AzureAD"));
-        m.insert("tokenIssuerName".into(), json!(""));
-        m.insert("crossTenantAccessType".into(), json!("none"));
-        m.insert("incomingTokenType".into(), json!("none"));
-        m.insert("clientCredentialType".into(), json!("none"));
-        m.insert(
-            "authenticationDetails".into(),
-            if s.interactive {
-                json!([{
-                    "authenticationStepDateTime": ts(s.time),
-                    "authenticationMethod": "Password",
-                    "authenticationMethodDetail": "Password in the cloud",
-                    "succeeded": s.error_code != 50126,
-                    "authenticationStepResultDetail": if s.error_code == 50126 { "Invalid username or password or Invalid on-premise username or password." } else { "Correct password" },
-                    "authenticationStepRequirement": "Primary authentication",
-                }])
-            } else {
-                json!([])
-            },
-        );
-    }
-    Value::Object(m)
+    m.insert("tokenIssuerType".into(), json!("AzureAD"));
+    m.insert("tokenIssuerName".into(), json!(""));
+    m.insert("crossTenantAccessType".into(), json!("none"));
+    m.insert("incomingTokenType".into(), json!("none"));
+    m.insert("clientCredentialType".into(), json!("none"));
+    m.insert(
+        "authenticationDetails".into(),
+        if s.interactive {
+            json!([{
+                "authenticationStepDateTime": ts(s.time),
+                "authenticationMethod": "Password",
+                "authenticationMethodDetail": "Password in the cloud",
+                "succeeded": s.error_code != 50126,
+                "authenticationStepResultDetail": if s.error_code == 50126 { "Invalid username or password or Invalid on-premise username or password." } else { "Correct password" },
+                "authenticationStepRequirement": "Primary authentication",
+            }])
+        } else {
+            json!([])
+        },
+    );
 }
 
 fn users_of(sc: &Scenario, refs: &[UserRef]) -> Vec<String> {

@@ -172,6 +172,19 @@ pub(crate) fn render(
 ) -> String {
     let dir = paths.dir.display().to_string();
     let mut t = String::new();
+    write_connection(&mut t, sc, paths, &dir);
+    write_collection(&mut t);
+    write_classification(&mut t, cfg, &dir);
+    write_generics_and_applis(&mut t, cfg);
+    write_evaluation_and_domains(&mut t, cfg);
+    write_exceptions(&mut t, cfg);
+    write_limits(&mut t, limits);
+    let _ = writeln!(t, "[rapport]");
+    t
+}
+
+/// Header, `[locataire]`, `[identifiants]`, `[points_de_terminaison]` and `[stockage]`.
+fn write_connection(t: &mut String, sc: &Scenario, paths: &ConfigPaths<'_>, dir: &str) {
     let _ = writeln!(
         t,
         "# vigie365 — configuration écrite par « vigie365 sim » (locataire simulé, graine {}, {} comptes).",
@@ -195,6 +208,10 @@ pub(crate) fn render(
     let _ = writeln!(t, "[stockage]");
     let _ = writeln!(t, "base = {}", q(&format!("{}/vigie365.sqlite", dir)));
     let _ = writeln!(t, "sorties = {}\n", q(&format!("{}/sorties", dir)));
+}
+
+/// `[conservation]` and `[collecte]`: fixed values.
+fn write_collection(t: &mut String) {
     let _ = writeln!(t, "[conservation]");
     let _ = writeln!(t, "connexions_brutes_jours = 90");
     let _ = writeln!(t, "donnees_jours = 400\n");
@@ -205,6 +222,10 @@ pub(crate) fn render(
     let _ = writeln!(t, "activite_connexion = \"visés\"");
     let _ = writeln!(t, "activite_connexion_rotation_nuits = 7");
     let _ = writeln!(t, "comptes_suivis = []\n");
+}
+
+/// `[classification]`.
+fn write_classification(t: &mut String, cfg: &PrintedConfig, dir: &str) {
     let _ = writeln!(t, "[classification]");
     let _ = writeln!(t, "generique_nom = {}", list(&cfg.generique_nom, lit));
     let _ = writeln!(t, "generique_upn = {}", list(&cfg.generique_upn, lit));
@@ -230,6 +251,10 @@ pub(crate) fn render(
         "registre = {}\n",
         q(&format!("{}/registre-generiques.csv", dir))
     );
+}
+
+/// `[generiques]` with its `[[generiques.sites]]`, and `[appli]`.
+fn write_generics_and_applis(t: &mut String, cfg: &PrintedConfig) {
     let _ = writeln!(t, "[generiques]");
     let _ = writeln!(
         t,
@@ -250,6 +275,10 @@ pub(crate) fn render(
         .map(|(u, c)| format!("{} = {}", q(u), list(c, q)))
         .collect();
     let _ = writeln!(t, "clients_permis = {{ {} }}\n", clients.join(", "));
+}
+
+/// `[evaluation]` and `[domaines]`.
+fn write_evaluation_and_domains(t: &mut String, cfg: &PrintedConfig) {
     let _ = writeln!(t, "[evaluation]");
     let _ = writeln!(t, "fenetre_connexions_jours = {}", cfg.fenetre_jours);
     let _ = writeln!(t, "fuseau = \"America/Montreal\"\n");
@@ -258,6 +287,10 @@ pub(crate) fn render(
     let _ = writeln!(t, "partenaires = {}", list(&cfg.partenaires, q));
     let _ = writeln!(t, "publics_ajout = []");
     let _ = writeln!(t, "publics_retrait = []");
+}
+
+/// One `[[exceptions]]` table per accepted risk.
+fn write_exceptions(t: &mut String, cfg: &PrintedConfig) {
     for e in &cfg.exceptions {
         let _ = writeln!(t, "\n[[exceptions]]");
         let _ = writeln!(t, "controle = {}", q(e.controle));
@@ -266,6 +299,10 @@ pub(crate) fn render(
         let _ = writeln!(t, "responsable = {}", q(e.responsable));
         let _ = writeln!(t, "expiration = {}", e.expiration.format("%Y-%m-%d"));
     }
+}
+
+/// `[limites]`, already scaled.
+fn write_limits(t: &mut String, limits: &PrintedLimits) {
     let _ = writeln!(t, "\n[limites]");
     let _ = writeln!(
         t,
@@ -294,6 +331,4 @@ pub(crate) fn render(
     );
     let _ = writeln!(t, "exchange_par_s = {}", limits.exchange_par_s);
     let _ = writeln!(t, "tentatives_max = 6\n");
-    let _ = writeln!(t, "[rapport]");
-    t
 }

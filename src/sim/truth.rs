@@ -113,7 +113,7 @@ use chrono_tz::America::Montreal;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use super::scenario::{Account, Scenario, SignIn};
+use super::scenario::{Account, Policy, RegisterRow, Registration, Scenario, SignIn};
 use super::simconfig::PrintedConfig;
 
 /// The shipped list of public webmail patterns.
@@ -356,6 +356,7 @@ fn in_cidr(ip: &str, cidr: &str) -> bool {
     }
 }
 
+/// Everything the evaluation of one night reads, and the findings and posture it builds.
 struct Ctx<'a> {
     sc: &'a Scenario,
     cfg: &'a PrintedConfig,
@@ -363,7 +364,47 @@ struct Ctx<'a> {
     day: i32,
     as_of: DateTime<Utc>,
     accepted_domains: Vec<String>,
+    /// Conditional access policies of the day that require MFA.
+    mfa_policies: Vec<Policy>,
+    /// `ipRanges` of the trusted named locations.
+    trusted: Vec<String>,
+    /// Register rows by lowercased `compte`.
+    register: HashMap<String, Vec<RegisterRow>>,
+    posture: Posture,
     out: Vec<Finding>,
+}
+
+/// One existing account, with what its checks read more than once.
+struct Subject {
+    i: u32,
+    acc: Account,
+    /// The UPN in lowercase: the subject of its account findings.
+    upn: String,
+    pop: &'static str,
+    class: Class,
+    also_appli: bool,
+    /// Some MFA-requiring policy applies to it.
+    covered: bool,
+    registration: Option<Registration>,
+}
+
+impl Posture {
+    /// Every class and category present, at zero.
+    fn zeroed() -> Self {
+        let mut posture = Posture::default();
+        for c in ["urgence", "generique", "appli", "nominatif"] {
+            posture
+                .classes
+                .insert(c.to_string(), ClassPosture::default());
+        }
+        for c in ["public", "interne", "partenaire", "externe"] {
+            posture.forwarding_targets.insert(c.to_string(), 0);
+        }
+        for c in ["singleFactorAuthentication", "multiFactorAuthentication"] {
+            posture.sign_ins.insert(c.to_string(), 0);
+        }
+        posture
+    }
 }
 
 impl Ctx<'_> {
@@ -460,264 +501,345 @@ fn allowed(list: &[&str], s: &SignIn) -> bool {
 /// Computes the ground truth of a day.
 pub(crate) fn compute(sc: &Scenario, cfg: &PrintedConfig, day: u32) -> GroundTruth {
     let d = day as i32;
-    let as_of = sc.as_of(d);
-    let mut cx = Ctx {
-        sc,
-        cfg,
-        rules: Rules::new(cfg),
-        day: d,
-        as_of,
-        accepted_domains: sc
-            .accepted_domains()
-            .iter()
-            .map(|a| a.domain.to_lowercase())
-            .collect(),
-        out: Vec::new(),
-    };
-    let policies = sc.policies(d);
-    let mfa_policies: Vec<_> = policies.iter().filter(|p| p.requires_mfa()).collect();
-    let window_from = as_of - Duration::days(cfg.fenetre_jours);
-    let day_from = as_of - Duration::hours(24);
-    let trusted: Vec<String> = sc
-        .named_locations(d)
-        .into_iter()
-        .filter(|l| l.trusted)
-        .flat_map(|l| l.ranges)
-        .collect();
-    let register = sc.register(d);
-    let mut reg: HashMap<String, Vec<&super::scenario::RegisterRow>> = HashMap::new();
-    for r in &register {
-        reg.entry(r.compte.to_lowercase()).or_default().push(r);
-    }
+    let mut cx = Ctx::new(sc, cfg, d);
     let mut existing: BTreeSet<String> = BTreeSet::new();
-    let mut posture = Posture::default();
-    for c in ["urgence", "generique", "appli", "nominatif"] {
-        posture
-            .classes
-            .insert(c.to_string(), ClassPosture::default());
-    }
-    for c in ["public", "interne", "partenaire", "externe"] {
-        posture.forwarding_targets.insert(c.to_string(), 0);
-    }
-    for c in ["singleFactorAuthentication", "multiFactorAuthentication"] {
-        posture.sign_ins.insert(c.to_string(), 0);
-    }
-
     for i in 0..sc.accounts {
-        let acc = match sc.account(i, d) {
-            Some(a) => a,
-            None => continue,
-        };
-        let upn = acc.upn.to_lowercase();
-        existing.insert(upn.clone());
-        let pop = cx.rules.population(&acc.upn);
-        let (class, also_appli) = cx.rules.classify(&acc);
-        let covered = mfa_policies.iter().any(|p| sc.policy_applies(p, i, d));
-        let registration = sc.registration(&acc, d);
-        if acc.guest {
-            posture.guests += 1;
-        } else if let Some(cp) = posture.classes.get_mut(class.name()) {
-            cp.accounts += 1;
-            if acc.enabled {
-                cp.enabled += 1;
-                match &registration {
-                    Some(r) => {
-                        cp.mfa_registered += r.registered as u64;
-                        cp.mfa_capable += r.capable as u64;
-                    }
-                    None => cp.mfa_unknown += 1,
-                }
-                cp.excluded_from_mfa += (!covered) as u64;
-            }
-        }
-
-        // Account checks: enabled members only.
-        if acc.enabled && !acc.guest {
-            let in_scope = matches!(class, Class::Generique | Class::Appli);
-            let signins = if in_scope {
-                sign_ins_between(sc, i, window_from, as_of)
-            } else {
-                vec![]
-            };
-            if in_scope {
-                for s in signins.iter().filter(|s| s.time >= day_from) {
-                    let k = if s.single_factor {
-                        "singleFactorAuthentication"
-                    } else {
-                        "multiFactorAuthentication"
-                    };
-                    *posture.sign_ins.entry(k.to_string()).or_default() += 1;
-                }
-            }
-            let ok: Vec<&SignIn> = signins.iter().filter(|s| s.success()).collect();
-            match class {
-                Class::Generique => {
-                    if also_appli {
-                        cx.push("APP-GEN-01", upn.clone(), "critique", pop);
-                    }
-                    if registration.as_ref().is_some_and(|r| !r.registered) {
-                        cx.push("GEN-MFA-01", upn.clone(), "critique", pop);
-                    }
-                    if !covered || ok.iter().any(|s| s.single_factor) {
-                        cx.push("GEN-MFA-02", upn.clone(), "élevée", pop);
-                    }
-                    if ok.iter().any(|s| !allowed(&cfg.applications_permises, s)) {
-                        cx.push("GEN-APP-01", upn.clone(), "moyenne", pop);
-                    }
-                    let mut ranges: Vec<&String> = cx
-                        .rules
-                        .sites
-                        .iter()
-                        .filter(|(re, _)| re.is_match(&acc.display_name) || re.is_match(&acc.upn))
-                        .flat_map(|(_, r)| r.iter())
-                        .collect();
-                    ranges.extend(cfg.plages_ip.iter());
-                    ranges.extend(trusted.iter());
-                    if ranges.is_empty() {
-                        cx.push("GEN-IP-01", upn.clone(), "info", pop);
-                    } else if ok.iter().any(|s| !ranges.iter().any(|r| in_cidr(&s.ip, r))) {
-                        cx.push("GEN-IP-01", upn.clone(), "moyenne", pop);
-                    }
-                    let rows = reg.get(&upn);
-                    let last_dep = rows.into_iter().flatten().filter_map(|r| r.depart).max();
-                    let pwd = acc.last_password_change;
-                    let before_dep = last_dep.is_some_and(|dep| {
-                        let dep_start = sc.at((dep - sc.start).num_days() as i32, 0);
-                        pwd < dep_start
-                    });
-                    let too_old = as_of - pwd > Duration::days(cfg.age_max_jours);
-                    if before_dep || too_old {
-                        cx.push("GEN-PWD-01", upn.clone(), "moyenne", pop);
-                    }
-                    if rows.is_none() {
-                        cx.push("GEN-REG-01", upn.clone(), "faible", pop);
-                    }
-                }
-                Class::Appli => {
-                    let permitted: Vec<&str> = cfg
-                        .clients_permis
-                        .iter()
-                        .filter(|(u, _)| u.to_lowercase() == upn)
-                        .flat_map(|(_, c)| c.iter().copied())
-                        .collect();
-                    if ok.iter().any(|s| s.interactive && !allowed(&permitted, s)) {
-                        cx.push("APP-INT-01", upn.clone(), "élevée", pop);
-                    }
-                }
-                Class::Nominatif => {
-                    let named = mfa_policies.iter().any(|p| sc.policy_excludes(p, i, d));
-                    if named && !covered {
-                        cx.push("APP-MFA-01", upn.clone(), "moyenne", pop);
-                    }
-                }
-                Class::Urgence => {}
-            }
-        }
-
-        // Forwarding: every mailbox.
-        if acc.has_mailbox() {
-            for rule in sc.inbox_rules(&acc, d) {
-                let targets: BTreeSet<String> = rule
-                    .targets()
-                    .map(|r| normalize_target(&r.address))
-                    .collect();
-                for t in targets {
-                    if rule.enabled {
-                        let c = cx.classify_target(&t);
-                        *posture
-                            .forwarding_targets
-                            .entry(c.name().to_string())
-                            .or_default() += 1;
-                    }
-                    cx.forward(
-                        format!("{}#regle:{}>{}", upn, rule.id, t),
-                        &t,
-                        rule.enabled,
-                        pop,
-                    );
-                }
-            }
-            let fwd = sc.mailbox_forwarding(&acc, d);
-            let mut targets = BTreeSet::new();
-            if let Some(s) = &fwd.smtp {
-                targets.insert(normalize_target(s));
-            }
-            if let Some(c) = fwd.contact.and_then(|c| sc.contact(c)) {
-                targets.insert(normalize_target(&c.external));
-            }
-            for t in targets {
-                let c = cx.classify_target(&t);
-                *posture
-                    .forwarding_targets
-                    .entry(c.name().to_string())
-                    .or_default() += 1;
-                cx.forward(format!("{}#boite>{}", upn, t), &t, true, pop);
-            }
-        }
-    }
-
-    // Register rows naming accounts that do not exist.
-    let missing: BTreeSet<&String> = reg.keys().filter(|k| !existing.contains(*k)).collect();
-    for m in missing {
-        let pop = cx.rules.population(m);
-        cx.push("GEN-REG-01", m.clone(), "faible", pop);
-    }
-
-    // Transport rules.
-    for tr in sc.transport_rules(d) {
-        if !tr.enabled {
+        let Some(acc) = sc.account(i, d) else {
             continue;
+        };
+        existing.insert(acc.upn.to_lowercase());
+        cx.account(i, acc);
+    }
+    cx.register_rows_without_account(&existing);
+    cx.transport_rules();
+    cx.tenant_forwarding();
+    cx.finish(day)
+}
+
+impl<'a> Ctx<'a> {
+    fn new(sc: &'a Scenario, cfg: &'a PrintedConfig, d: i32) -> Self {
+        let mut register: HashMap<String, Vec<RegisterRow>> = HashMap::new();
+        for r in sc.register(d) {
+            register.entry(r.compte.to_lowercase()).or_default().push(r);
         }
-        let targets: BTreeSet<String> = tr
-            .redirect
+        Ctx {
+            sc,
+            cfg,
+            rules: Rules::new(cfg),
+            day: d,
+            as_of: sc.as_of(d),
+            accepted_domains: sc
+                .accepted_domains()
+                .iter()
+                .map(|a| a.domain.to_lowercase())
+                .collect(),
+            mfa_policies: sc
+                .policies(d)
+                .into_iter()
+                .filter(|p| p.requires_mfa())
+                .collect(),
+            trusted: sc
+                .named_locations(d)
+                .into_iter()
+                .filter(|l| l.trusted)
+                .flat_map(|l| l.ranges)
+                .collect(),
+            register,
+            posture: Posture::zeroed(),
+            out: Vec::new(),
+        }
+    }
+
+    /// Sorted, deduplicated findings and the posture, as the truth file holds them.
+    fn finish(mut self, day: u32) -> GroundTruth {
+        let mut findings = std::mem::take(&mut self.out);
+        findings.sort();
+        findings.dedup();
+        GroundTruth {
+            seed: self.sc.seed,
+            accounts: self.sc.accounts,
+            day,
+            date: self.sc.date(self.day).format("%Y-%m-%d").to_string(),
+            as_of: self.as_of.with_timezone(&Montreal).to_rfc3339(),
+            findings,
+            not_evaluated: vec![],
+            posture: self.posture,
+        }
+    }
+
+    /// Posture, account checks and forwarding checks of one existing account.
+    fn account(&mut self, i: u32, acc: Account) {
+        let (class, also_appli) = self.rules.classify(&acc);
+        let a = Subject {
+            i,
+            upn: acc.upn.to_lowercase(),
+            pop: self.rules.population(&acc.upn),
+            class,
+            also_appli,
+            covered: self
+                .mfa_policies
+                .iter()
+                .any(|p| self.sc.policy_applies(p, i, self.day)),
+            registration: self.sc.registration(&acc, self.day),
+            acc,
+        };
+        self.count_account(&a);
+        // Account checks: enabled members only.
+        if a.acc.enabled && !a.acc.guest {
+            self.account_checks(&a);
+        }
+        // Forwarding: every mailbox.
+        if a.acc.has_mailbox() {
+            self.inbox_rule_forwarding(&a);
+            self.mailbox_forwarding(&a);
+        }
+    }
+
+    /// Posture per class: members, enabled ones, and the MFA figures of enabled ones.
+    fn count_account(&mut self, a: &Subject) {
+        if a.acc.guest {
+            self.posture.guests += 1;
+            return;
+        }
+        let Some(cp) = self.posture.classes.get_mut(a.class.name()) else {
+            return;
+        };
+        cp.accounts += 1;
+        if !a.acc.enabled {
+            return;
+        }
+        cp.enabled += 1;
+        match &a.registration {
+            Some(r) => {
+                cp.mfa_registered += r.registered as u64;
+                cp.mfa_capable += r.capable as u64;
+            }
+            None => cp.mfa_unknown += 1,
+        }
+        cp.excluded_from_mfa += (!a.covered) as u64;
+    }
+
+    /// Posture: sign-ins of the last 24 hours by authentication requirement.
+    fn count_sign_ins(&mut self, signins: &[SignIn]) {
+        let day_from = self.as_of - Duration::hours(24);
+        for s in signins.iter().filter(|s| s.time >= day_from) {
+            let k = if s.single_factor {
+                "singleFactorAuthentication"
+            } else {
+                "multiFactorAuthentication"
+            };
+            *self.posture.sign_ins.entry(k.to_string()).or_default() += 1;
+        }
+    }
+
+    /// Posture: one forwarding (source, target) pair; returns the target's class.
+    fn count_target(&mut self, target: &str) -> Target {
+        let c = self.classify_target(target);
+        *self
+            .posture
+            .forwarding_targets
+            .entry(c.name().to_string())
+            .or_default() += 1;
+        c
+    }
+
+    /// An account finding: the subject is the lowercased UPN.
+    fn found(&mut self, a: &Subject, check: &str, severity: &str) {
+        self.push(check, a.upn.clone(), severity, a.pop);
+    }
+
+    /// Account checks of an enabled member, by class.
+    fn account_checks(&mut self, a: &Subject) {
+        let signins = if matches!(a.class, Class::Generique | Class::Appli) {
+            let window_from = self.as_of - Duration::days(self.cfg.fenetre_jours);
+            sign_ins_between(self.sc, a.i, window_from, self.as_of)
+        } else {
+            vec![]
+        };
+        self.count_sign_ins(&signins);
+        let ok: Vec<&SignIn> = signins.iter().filter(|s| s.success()).collect();
+        match a.class {
+            Class::Generique => self.generic_checks(a, &ok),
+            Class::Appli => self.app_int_01(a, &ok),
+            Class::Nominatif => self.app_mfa_01(a),
+            Class::Urgence => {}
+        }
+    }
+
+    /// Checks of an enabled generic account; `ok` are its successful sign-ins of the window.
+    fn generic_checks(&mut self, a: &Subject, ok: &[&SignIn]) {
+        if a.also_appli {
+            self.found(a, "APP-GEN-01", "critique");
+        }
+        if a.registration.as_ref().is_some_and(|r| !r.registered) {
+            self.found(a, "GEN-MFA-01", "critique");
+        }
+        if !a.covered || ok.iter().any(|s| s.single_factor) {
+            self.found(a, "GEN-MFA-02", "élevée");
+        }
+        if ok
             .iter()
-            .chain(&tr.copy)
-            .chain(&tr.bcc)
-            .map(|a| normalize_target(a))
+            .any(|s| !allowed(&self.cfg.applications_permises, s))
+        {
+            self.found(a, "GEN-APP-01", "moyenne");
+        }
+        if let Some(severity) = self.gen_ip_01(a, ok) {
+            self.found(a, "GEN-IP-01", severity);
+        }
+        if self.gen_pwd_01(a) {
+            self.found(a, "GEN-PWD-01", "moyenne");
+        }
+        if !self.register.contains_key(&a.upn) {
+            self.found(a, "GEN-REG-01", "faible");
+        }
+    }
+
+    /// GEN-IP-01: `info` when no range applies, `moyenne` for a sign-in from outside them.
+    fn gen_ip_01(&self, a: &Subject, ok: &[&SignIn]) -> Option<&'static str> {
+        let mut ranges: Vec<&String> = self
+            .rules
+            .sites
+            .iter()
+            .filter(|(re, _)| re.is_match(&a.acc.display_name) || re.is_match(&a.acc.upn))
+            .flat_map(|(_, r)| r.iter())
             .collect();
-        for t in targets {
-            let c = cx.classify_target(&t);
-            *posture
-                .forwarding_targets
-                .entry(c.name().to_string())
-                .or_default() += 1;
-            if matches!(c, Target::Public | Target::External | Target::Partner) {
-                cx.push(
-                    "FWD-TRN-01",
-                    format!("transport:{}>{}", tr.name, t),
-                    "élevée",
-                    "tous",
-                );
+        ranges.extend(self.cfg.plages_ip.iter());
+        ranges.extend(self.trusted.iter());
+        if ranges.is_empty() {
+            Some("info")
+        } else if ok.iter().any(|s| !ranges.iter().any(|r| in_cidr(&s.ip, r))) {
+            Some("moyenne")
+        } else {
+            None
+        }
+    }
+
+    /// GEN-PWD-01: password older than the latest departure, or than the maximum age.
+    fn gen_pwd_01(&self, a: &Subject) -> bool {
+        let rows = self.register.get(&a.upn);
+        let last_dep = rows.into_iter().flatten().filter_map(|r| r.depart).max();
+        let pwd = a.acc.last_password_change;
+        let before_dep = last_dep.is_some_and(|dep| {
+            let dep_start = self.sc.at((dep - self.sc.start).num_days() as i32, 0);
+            pwd < dep_start
+        });
+        let too_old = self.as_of - pwd > Duration::days(self.cfg.age_max_jours);
+        before_dep || too_old
+    }
+
+    /// APP-INT-01: an interactive sign-in to a client outside the account's `clients_permis`.
+    fn app_int_01(&mut self, a: &Subject, ok: &[&SignIn]) {
+        let permitted: Vec<&str> = self
+            .cfg
+            .clients_permis
+            .iter()
+            .filter(|(u, _)| u.to_lowercase() == a.upn)
+            .flat_map(|(_, c)| c.iter().copied())
+            .collect();
+        if ok.iter().any(|s| s.interactive && !allowed(&permitted, s)) {
+            self.found(a, "APP-INT-01", "élevée");
+        }
+    }
+
+    /// APP-MFA-01: a named member excluded from some MFA policy and covered by none.
+    fn app_mfa_01(&mut self, a: &Subject) {
+        let named = self
+            .mfa_policies
+            .iter()
+            .any(|p| self.sc.policy_excludes(p, a.i, self.day));
+        if named && !a.covered {
+            self.found(a, "APP-MFA-01", "moyenne");
+        }
+    }
+
+    /// FWD-PUB/EXT/DIS-01 of the inbox rules of a mailbox.
+    fn inbox_rule_forwarding(&mut self, a: &Subject) {
+        for rule in self.sc.inbox_rules(&a.acc, self.day) {
+            let targets: BTreeSet<String> = rule
+                .targets()
+                .map(|r| normalize_target(&r.address))
+                .collect();
+            for t in targets {
+                if rule.enabled {
+                    self.count_target(&t);
+                }
+                let subject = format!("{}#regle:{}>{}", a.upn, rule.id, t);
+                self.forward(subject, &t, rule.enabled, a.pop);
             }
         }
     }
 
-    // Tenant-level forwarding controls.
-    let policy_on = sc
-        .outbound_policies(d)
-        .iter()
-        .any(|p| p.is_default && p.mode == "On");
-    let remote_on = sc.remote_domains(d).iter().any(|r| r.auto_forward);
-    match (policy_on, remote_on) {
-        (true, true) => cx.push("FWD-ORG-01", "locataire".into(), "élevée", "tous"),
-        (true, false) | (false, true) => {
-            cx.push("FWD-ORG-01", "locataire".into(), "moyenne", "tous")
+    /// FWD-PUB/EXT-01 of the forwarding set on a mailbox (SMTP address or mail contact).
+    fn mailbox_forwarding(&mut self, a: &Subject) {
+        let fwd = self.sc.mailbox_forwarding(&a.acc, self.day);
+        let mut targets = BTreeSet::new();
+        if let Some(s) = &fwd.smtp {
+            targets.insert(normalize_target(s));
         }
-        _ => {}
+        if let Some(c) = fwd.contact.and_then(|c| self.sc.contact(c)) {
+            targets.insert(normalize_target(&c.external));
+        }
+        for t in targets {
+            self.count_target(&t);
+            self.forward(format!("{}#boite>{}", a.upn, t), &t, true, a.pop);
+        }
     }
 
-    let mut findings = std::mem::take(&mut cx.out);
-    findings.sort();
-    findings.dedup();
-    GroundTruth {
-        seed: sc.seed,
-        accounts: sc.accounts,
-        day,
-        date: sc.date(d).format("%Y-%m-%d").to_string(),
-        as_of: as_of.with_timezone(&Montreal).to_rfc3339(),
-        findings,
-        not_evaluated: vec![],
-        posture,
+    /// GEN-REG-01 for register rows naming accounts that do not exist.
+    fn register_rows_without_account(&mut self, existing: &BTreeSet<String>) {
+        let missing: BTreeSet<String> = self
+            .register
+            .keys()
+            .filter(|k| !existing.contains(*k))
+            .cloned()
+            .collect();
+        for m in missing {
+            let pop = self.rules.population(&m);
+            self.push("GEN-REG-01", m, "faible", pop);
+        }
+    }
+
+    /// FWD-TRN-01: enabled transport rules copying or redirecting outside.
+    fn transport_rules(&mut self) {
+        for tr in self.sc.transport_rules(self.day) {
+            if !tr.enabled {
+                continue;
+            }
+            let targets: BTreeSet<String> = tr
+                .redirect
+                .iter()
+                .chain(&tr.copy)
+                .chain(&tr.bcc)
+                .map(|a| normalize_target(a))
+                .collect();
+            for t in targets {
+                let c = self.count_target(&t);
+                if matches!(c, Target::Public | Target::External | Target::Partner) {
+                    let subject = format!("transport:{}>{}", tr.name, t);
+                    self.push("FWD-TRN-01", subject, "élevée", "tous");
+                }
+            }
+        }
+    }
+
+    /// FWD-ORG-01: the tenant-level forwarding controls.
+    fn tenant_forwarding(&mut self) {
+        let policy_on = self
+            .sc
+            .outbound_policies(self.day)
+            .iter()
+            .any(|p| p.is_default && p.mode == "On");
+        let remote_on = self
+            .sc
+            .remote_domains(self.day)
+            .iter()
+            .any(|r| r.auto_forward);
+        let severity = match (policy_on, remote_on) {
+            (true, true) => "élevée",
+            (true, false) | (false, true) => "moyenne",
+            _ => return,
+        };
+        self.push("FWD-ORG-01", "locataire".into(), severity, "tous");
     }
 }
 

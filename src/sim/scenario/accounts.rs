@@ -66,6 +66,66 @@ pub(crate) struct RegisterRow {
     pub depart: Option<NaiveDate>,
 }
 
+/// Names and directory attributes of an account, before its lifecycle applies.
+struct Identity {
+    upn: String,
+    display: String,
+    mail: Option<String>,
+    site: Option<usize>,
+    employee_type: Option<&'static str>,
+    given: Option<String>,
+    surname: Option<String>,
+    job_title: Option<&'static str>,
+    department: Option<String>,
+}
+
+impl Identity {
+    /// An identity whose mail is its UPN, with no other attribute.
+    fn mailbox(upn: String, display: String) -> Self {
+        Identity {
+            mail: Some(upn.clone()),
+            upn,
+            display,
+            site: None,
+            employee_type: None,
+            given: None,
+            surname: None,
+            job_title: None,
+            department: None,
+        }
+    }
+}
+
+/// The identity of a scripted account, as its script spells it.
+fn scripted_identity(s: &Scripted) -> Identity {
+    let domain = match s.dom {
+        Dom::Tenant => TENANT_DOMAIN,
+        Dom::Rsss => RSSS_DOMAIN,
+    };
+    let upn = format!("{}@{}", s.local, domain);
+    let mail = match s.key {
+        S::GuestConsultant => "yves.lamarre@groupe-conseil-tri.ca".to_string(),
+        _ => upn.clone(),
+    };
+    let mut who = Identity {
+        mail: Some(mail),
+        site: s.site,
+        employee_type: s.etype,
+        ..Identity::mailbox(upn, s.display.to_string())
+    };
+    if matches!(s.kind, Staff | Physician) {
+        let mut parts = s.display.splitn(2, ' ');
+        who.given = parts.next().map(str::to_string);
+        who.surname = parts.next().map(str::to_string);
+        who.job_title = Some(if s.kind == Physician {
+            "Médecin"
+        } else {
+            "Infirmière clinicienne"
+        });
+    }
+    who
+}
+
 impl Scenario {
     /// The account at index i on a day, or `None` if it does not exist (yet).
     pub(crate) fn account(&self, i: u32, day: i32) -> Option<Account> {
@@ -74,166 +134,167 @@ impl Scenario {
         }
         let (arrival, leave) = self.lifecycle(i);
         let kind = self.kind_of(i);
-        let mut r = Rng::new(self.seed, &[tag::NAME, i as u64]);
         let id = object_id(self.seed, kind::USER, i);
-        let mut site = None;
-        let mut employee_type = None;
-        let mut given = None;
-        let mut surname = None;
-        let mut job_title = None;
-        let mut department = None;
-        let (upn, display, mail);
-        if let Some(s) = script(i) {
-            let domain = match s.dom {
-                Dom::Tenant => TENANT_DOMAIN,
-                Dom::Rsss => RSSS_DOMAIN,
-            };
-            upn = format!("{}@{}", s.local, domain);
-            display = s.display.to_string();
-            site = s.site;
-            employee_type = s.etype;
-            mail = Some(match s.key {
-                S::GuestConsultant => "yves.lamarre@groupe-conseil-tri.ca".to_string(),
-                _ => upn.clone(),
-            });
-            if matches!(s.kind, Staff | Physician) {
-                let mut parts = s.display.splitn(2, ' ');
-                given = parts.next().map(str::to_string);
-                surname = parts.next().map(str::to_string);
-                job_title = Some(if s.kind == Physician {
-                    "Médecin"
-                } else {
-                    "Infirmière clinicienne"
-                });
-            }
-        } else {
-            match kind {
-                Tablet | GenericOther => {
-                    let (s, n) = self.tablet_site_number(i);
-                    let st = &self.sites[s];
-                    site = Some(s);
-                    display = format!("Tablette {} CHSLD de {}", n, st.name);
-                    upn = format!("tablette{}.{}@{}", n, st.slug, TENANT_DOMAIN);
-                    mail = Some(upn.clone());
-                    department = Some(st.display());
-                }
-                Appli => {
-                    let svc = r.pick(names::SERVICES);
-                    display = format!("Appli {} {}", svc, i);
-                    upn = format!("svc-{}-{}@{}", names::site_slug(svc), i, TENANT_DOMAIN);
-                    mail = Some(upn.clone());
-                    employee_type = Some("Appli");
-                }
-                Shared => {
-                    let svc = r.pick(names::SERVICES);
-                    let s = (i % self.n_sites()) as usize;
-                    display = format!("Boîte partagée {} – {}", svc, self.sites[s].name);
-                    upn = format!("bal.{}.{}@{}", names::site_slug(svc), i, TENANT_DOMAIN);
-                    mail = Some(upn.clone());
-                    site = Some(s);
-                }
-                Guest => {
-                    let (f, l, n) = self.person_name(i);
-                    let dom = r.pick(&[
-                        "gmail.com",
-                        PARTNER_DOMAIN,
-                        "consultants-sante.com",
-                        "outlook.com",
-                        "umontreal.ca",
-                    ]);
-                    let local = format!(
-                        "{}.{}{}",
-                        names::ascii_slug(f),
-                        names::ascii_slug(l),
-                        suffix(n)
-                    );
-                    display = format!("{} {} (externe)", f, l);
-                    upn = format!("{}_{}#EXT#@{}", local, dom, TENANT_DOMAIN);
-                    mail = Some(format!("{}@{}", local, dom));
-                    given = Some(f.to_string());
-                    surname = Some(l.to_string());
-                }
-                _ => {
-                    let (f, l, n) = self.person_name(i);
-                    let med = if kind == Physician { ".med" } else { "" };
-                    upn = format!(
-                        "{}.{}{}{}@{}",
-                        names::ascii_slug(f),
-                        names::ascii_slug(l),
-                        suffix(n),
-                        med,
-                        RSSS_DOMAIN
-                    );
-                    display = format!("{} {}", f, l);
-                    mail = Some(upn.clone());
-                    given = Some(f.to_string());
-                    surname = Some(l.to_string());
-                    job_title = Some(*r.pick(if kind == Physician {
-                        &["Médecin", "Médecin résident", "Externe en médecine"][..]
-                    } else {
-                        &[
-                            "Infirmière",
-                            "Infirmière auxiliaire",
-                            "Préposé aux bénéficiaires",
-                            "Technicienne en administration",
-                            "Agente administrative",
-                            "Travailleuse sociale",
-                            "Ergothérapeute",
-                            "Conseiller en sécurité de l'information",
-                        ][..]
-                    }));
-                    site = Some((r.next() % self.n_sites() as u64) as usize);
-                }
-            }
-        }
-        if department.is_none() {
-            department = site.map(|s| self.sites[s].display());
+        let mut who = match script(i) {
+            Some(s) => scripted_identity(s),
+            None => self.generated_identity(i, kind),
+        };
+        if who.department.is_none() {
+            who.department = who.site.map(|s| self.sites[s].display());
         }
         let created_day = arrival.max(ALWAYS);
-        let created = if arrival == ALWAYS {
-            let c = h(self.seed, &[tag::CREATED, i as u64]);
-            if i >= SCRIPTED.len() as u32 && unit(c) < 0.01 {
-                None
-            } else {
-                Some(self.at(
-                    -(range(c >> 8, 20, 3600) as i32),
-                    range(c >> 30, 8 * 3600, 17 * 3600),
-                ))
-            }
-        } else {
-            Some(self.at(arrival, 9 * 3600 + (i % 3000) as i64))
-        };
+        let created = self.created(i, arrival);
         let guest = kind == Guest;
-        let (display, upn) = match (self.hostile, guest) {
-            (false, _) => (display, upn),
-            (true, false) => (self.spelled(&display), upn),
-            // A guest's names come from another tenant: one of them is huge.
-            (true, true) => (
-                format!("{}{}", self.spelled(&display), "\u{202E}x".repeat(50_000)),
-                upn.replacen('#', "\u{202E}\u{1b}[2J#", 1),
-            ),
-        };
+        if self.hostile {
+            who.display = self.spelled(&who.display);
+            if guest {
+                // A guest's names come from another tenant: one of them is huge.
+                who.display.push_str(&"\u{202E}x".repeat(50_000));
+                who.upn = who.upn.replacen('#', "\u{202E}\u{1b}[2J#", 1);
+            }
+        }
         let enabled = leave > day && kind != Shared;
         let last_password_change = self.last_password_change(i, day, created_day);
         Some(Account {
             index: i,
             id,
-            upn,
-            display_name: display,
-            given_name: given,
-            surname,
-            mail,
+            upn: who.upn,
+            display_name: who.display,
+            given_name: who.given,
+            surname: who.surname,
+            mail: who.mail,
             kind,
-            site,
-            employee_type,
-            job_title,
-            department,
+            site: who.site,
+            employee_type: who.employee_type,
+            job_title: who.job_title,
+            department: who.department,
             enabled,
             guest,
             created,
             created_day,
             last_password_change,
         })
+    }
+
+    /// `createdDateTime`: `None` for about 1 % of the generated accounts older than the
+    /// scenario, as Graph returns for very old accounts.
+    fn created(&self, i: u32, arrival: i32) -> Option<DateTime<Utc>> {
+        if arrival != ALWAYS {
+            return Some(self.at(arrival, 9 * 3600 + (i % 3000) as i64));
+        }
+        let c = h(self.seed, &[tag::CREATED, i as u64]);
+        if i >= SCRIPTED.len() as u32 && unit(c) < 0.01 {
+            None
+        } else {
+            Some(self.at(
+                -(range(c >> 8, 20, 3600) as i32),
+                range(c >> 30, 8 * 3600, 17 * 3600),
+            ))
+        }
+    }
+
+    /// The identity of a generated account, drawn from its own name stream.
+    fn generated_identity(&self, i: u32, kind: Kind) -> Identity {
+        let mut r = Rng::new(self.seed, &[tag::NAME, i as u64]);
+        match kind {
+            Tablet | GenericOther => self.tablet_identity(i),
+            Appli => {
+                let svc = r.pick(names::SERVICES);
+                let upn = format!("svc-{}-{}@{}", names::site_slug(svc), i, TENANT_DOMAIN);
+                Identity {
+                    employee_type: Some("Appli"),
+                    ..Identity::mailbox(upn, format!("Appli {} {}", svc, i))
+                }
+            }
+            Shared => {
+                let svc = r.pick(names::SERVICES);
+                let s = (i % self.n_sites()) as usize;
+                let upn = format!("bal.{}.{}@{}", names::site_slug(svc), i, TENANT_DOMAIN);
+                let display = format!("Boîte partagée {} – {}", svc, self.sites[s].name);
+                Identity {
+                    site: Some(s),
+                    ..Identity::mailbox(upn, display)
+                }
+            }
+            Guest => self.guest_identity(i, &mut r),
+            _ => self.person_identity(i, kind, &mut r),
+        }
+    }
+
+    fn tablet_identity(&self, i: u32) -> Identity {
+        let (s, n) = self.tablet_site_number(i);
+        let st = &self.sites[s];
+        let upn = format!("tablette{}.{}@{}", n, st.slug, TENANT_DOMAIN);
+        let display = format!("Tablette {} CHSLD de {}", n, st.name);
+        Identity {
+            site: Some(s),
+            department: Some(st.display()),
+            ..Identity::mailbox(upn, display)
+        }
+    }
+
+    fn guest_identity(&self, i: u32, r: &mut Rng) -> Identity {
+        let (f, l, n) = self.person_name(i);
+        let dom = r.pick(&[
+            "gmail.com",
+            PARTNER_DOMAIN,
+            "consultants-sante.com",
+            "outlook.com",
+            "umontreal.ca",
+        ]);
+        let local = format!(
+            "{}.{}{}",
+            names::ascii_slug(f),
+            names::ascii_slug(l),
+            suffix(n)
+        );
+        Identity {
+            upn: format!("{}_{}#EXT#@{}", local, dom, TENANT_DOMAIN),
+            display: format!("{} {} (externe)", f, l),
+            mail: Some(format!("{}@{}", local, dom)),
+            site: None,
+            employee_type: None,
+            given: Some(f.to_string()),
+            surname: Some(l.to_string()),
+            job_title: None,
+            department: None,
+        }
+    }
+
+    /// A named member of staff or a physician.
+    fn person_identity(&self, i: u32, kind: Kind, r: &mut Rng) -> Identity {
+        let (f, l, n) = self.person_name(i);
+        let med = if kind == Physician { ".med" } else { "" };
+        let upn = format!(
+            "{}.{}{}{}@{}",
+            names::ascii_slug(f),
+            names::ascii_slug(l),
+            suffix(n),
+            med,
+            RSSS_DOMAIN
+        );
+        let job_title = *r.pick(if kind == Physician {
+            &["Médecin", "Médecin résident", "Externe en médecine"][..]
+        } else {
+            &[
+                "Infirmière",
+                "Infirmière auxiliaire",
+                "Préposé aux bénéficiaires",
+                "Technicienne en administration",
+                "Agente administrative",
+                "Travailleuse sociale",
+                "Ergothérapeute",
+                "Conseiller en sécurité de l'information",
+            ][..]
+        });
+        let site = (r.next() % self.n_sites() as u64) as usize;
+        Identity {
+            site: Some(site),
+            given: Some(f.to_string()),
+            surname: Some(l.to_string()),
+            job_title: Some(job_title),
+            ..Identity::mailbox(upn, format!("{} {}", f, l))
+        }
     }
 
     // ----- passwords and the register -----

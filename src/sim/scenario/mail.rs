@@ -115,8 +115,15 @@ impl Scenario {
         if !acc.has_mailbox() {
             return vec![];
         }
-        let i = acc.index;
-        let rule = |slot: u64, name: &str| InboxRule {
+        match key(acc.index) {
+            Some(k) => self.scripted_inbox_rules(k, acc.index, day),
+            None => self.generated_inbox_rules(acc, day),
+        }
+    }
+
+    /// An enabled rule with no condition and no action yet.
+    fn inbox_rule(&self, i: u32, slot: u64, name: &str) -> InboxRule {
+        InboxRule {
             id: self.rule_id(i, slot),
             name: self.spelled(name),
             sequence: slot as u32 + 1,
@@ -127,121 +134,128 @@ impl Scenario {
             redirect_as_object: false,
             move_to_folder: false,
             subject_contains: None,
-        };
-        let r = Self::rcpt;
-        if let Some(k) = key(i) {
-            let mut out = Vec::new();
-            match k {
-                S::CaronMed => {
-                    let mut x = rule(0, "Copie vers mon courriel personnel");
-                    x.forward_as_attachment_to = vec![r(" Dr.Caron@yahoo.ca ")];
-                    out.push(x);
-                }
-                S::IsabelleMorin => {
-                    let mut x = rule(0, "Transfert");
-                    x.forward_to = vec![r("Isabelle.Morin1979@gmail.com")];
-                    out.push(x);
-                }
-                S::PierreGauthier => {
-                    let mut x = rule(0, "Redirection maison");
-                    x.redirect_to = vec![r("pgauthier@HOTMAIL.COM")];
-                    x.redirect_as_object = true;
-                    out.push(x);
-                }
-                S::NathalieOuellet => {
-                    let mut x = rule(0, "Suivi mandat externe");
-                    x.forward_to = vec![r("smtp:n.ouellet@consultants-sante.com")];
-                    out.push(x);
-                }
-                S::EricLavoie => {
-                    let mut x = rule(0, "Garde partagée avec l'hôpital partenaire");
-                    x.forward_to = vec![r("eric.lavoie@hopitalpartenaire.org")];
-                    out.push(x);
-                }
-                S::ChantalGirard => {
-                    let mut x = rule(0, "Copies internes");
-                    x.forward_to = vec![
-                        r("c.girard@ssss.gouv.qc.ca"),
-                        r("archives@dossiers.cisss-troisrives.ca"),
-                        r("chantal@ti.msss.gouv.qc.ca"),
-                    ];
-                    out.push(x);
-                }
-                S::AlainFortin => {
-                    let mut x = rule(0, "Vacances (désactivée)");
-                    x.enabled = false;
-                    x.forward_to = vec![r("alain.fortin@gmail.com")];
-                    out.push(x);
-                }
-                S::GenevieveBelanger => {
-                    let mut x = rule(0, "Tout envoyer chez moi");
-                    x.forward_to = vec![r("gbelanger@outlook.fr")];
-                    out.push(x);
-                }
-                S::StephaneCote if (5..20).contains(&day) => {
-                    let mut x = rule(0, "Transfert temporaire");
-                    x.forward_to = vec![r("s.cote.perso@gmail.com")];
-                    out.push(x);
-                }
-                S::MelaniePoirier => {
-                    let mut x = rule(0, "Double envoi");
-                    x.forward_to = vec![r("MPoirier@Gmail.com")];
-                    x.redirect_to = vec![r("mpoirier@gmail.com")];
-                    out.push(x);
-                }
-                S::DanielMichaud => {
-                    let mut x = rule(0, "Redirections");
-                    x.redirect_to = vec![
-                        r(" d.michaud@icloud.com "),
-                        r("daniel.michaud@ssss.gouv.qc.ca"),
-                    ];
-                    out.push(x);
-                }
-                S::KarineLeblanc => {
-                    let mut x = rule(0, "Infolettres");
-                    x.move_to_folder = true;
-                    x.subject_contains = Some("Infolettre".into());
-                    out.push(x);
-                    let mut x = rule(1, "Rappels");
-                    x.move_to_folder = true;
-                    x.subject_contains = Some("Rappel".into());
-                    out.push(x);
-                }
-                _ => {}
-            }
-            return out;
         }
+    }
+
+    /// The inbox rules of the scripted mailboxes (see the table in `truth.rs`).
+    fn scripted_inbox_rules(&self, k: S, i: u32, day: i32) -> Vec<InboxRule> {
+        let rule = |name: &str| self.inbox_rule(i, 0, name);
+        let r = Self::rcpt;
+        let x = match k {
+            S::CaronMed => InboxRule {
+                forward_as_attachment_to: vec![r(" Dr.Caron@yahoo.ca ")],
+                ..rule("Copie vers mon courriel personnel")
+            },
+            S::IsabelleMorin => InboxRule {
+                forward_to: vec![r("Isabelle.Morin1979@gmail.com")],
+                ..rule("Transfert")
+            },
+            S::PierreGauthier => InboxRule {
+                redirect_to: vec![r("pgauthier@HOTMAIL.COM")],
+                redirect_as_object: true,
+                ..rule("Redirection maison")
+            },
+            S::NathalieOuellet => InboxRule {
+                forward_to: vec![r("smtp:n.ouellet@consultants-sante.com")],
+                ..rule("Suivi mandat externe")
+            },
+            S::EricLavoie => InboxRule {
+                forward_to: vec![r("eric.lavoie@hopitalpartenaire.org")],
+                ..rule("Garde partagée avec l'hôpital partenaire")
+            },
+            S::ChantalGirard => InboxRule {
+                forward_to: vec![
+                    r("c.girard@ssss.gouv.qc.ca"),
+                    r("archives@dossiers.cisss-troisrives.ca"),
+                    r("chantal@ti.msss.gouv.qc.ca"),
+                ],
+                ..rule("Copies internes")
+            },
+            S::AlainFortin => InboxRule {
+                enabled: false,
+                forward_to: vec![r("alain.fortin@gmail.com")],
+                ..rule("Vacances (désactivée)")
+            },
+            S::GenevieveBelanger => InboxRule {
+                forward_to: vec![r("gbelanger@outlook.fr")],
+                ..rule("Tout envoyer chez moi")
+            },
+            S::StephaneCote if (5..20).contains(&day) => InboxRule {
+                forward_to: vec![r("s.cote.perso@gmail.com")],
+                ..rule("Transfert temporaire")
+            },
+            S::MelaniePoirier => InboxRule {
+                forward_to: vec![r("MPoirier@Gmail.com")],
+                redirect_to: vec![r("mpoirier@gmail.com")],
+                ..rule("Double envoi")
+            },
+            S::DanielMichaud => InboxRule {
+                redirect_to: vec![
+                    r(" d.michaud@icloud.com "),
+                    r("daniel.michaud@ssss.gouv.qc.ca"),
+                ],
+                ..rule("Redirections")
+            },
+            S::KarineLeblanc => {
+                return vec![
+                    self.filing_rule(i, 0, "Infolettres", "Infolettre"),
+                    self.filing_rule(i, 1, "Rappels", "Rappel"),
+                ];
+            }
+            _ => return vec![],
+        };
+        vec![x]
+    }
+
+    /// A rule that files messages whose subject contains a word, forwarding nothing.
+    fn filing_rule(&self, i: u32, slot: u64, name: &str, word: &str) -> InboxRule {
+        InboxRule {
+            move_to_folder: true,
+            subject_contains: Some(word.into()),
+            ..self.inbox_rule(i, slot, name)
+        }
+    }
+
+    /// About 4 % of the generated mailboxes file newsletters; about 0.6 % forward
+    /// automatically during a stretch of days.
+    fn generated_inbox_rules(&self, acc: &Account, day: i32) -> Vec<InboxRule> {
+        let i = acc.index;
         let x = h(self.seed, &[tag::RULE, i as u64]);
         let u = unit(x);
         let mut out = Vec::new();
         if u < 0.04 {
-            let mut y = rule(0, "Classer les infolettres");
-            y.move_to_folder = true;
-            y.subject_contains = Some("Infolettre".into());
-            out.push(y);
+            out.push(self.filing_rule(i, 0, "Classer les infolettres", "Infolettre"));
         }
         let f = unit(h(self.seed, &[tag::RULE, i as u64, 1]));
         if f < 0.006 {
-            let mut rr = Rng::new(self.seed, &[tag::RULE, i as u64, 2]);
-            let from = rr.range(-200, 300) as i32;
-            let to = from + rr.range(10, 400) as i32;
-            if (from..to).contains(&day) {
-                let address = self.bulk_target(acc, &mut rr);
-                let mut y = rule(1, "Transfert automatique");
-                y.enabled = rr.unit() < 0.85;
-                let a = rr.unit();
-                if a < 0.6 {
-                    y.forward_to = vec![r(&address)];
-                } else if a < 0.85 {
-                    y.redirect_to = vec![r(&address)];
-                    y.redirect_as_object = rr.unit() < 0.5;
-                } else {
-                    y.forward_as_attachment_to = vec![r(&address)];
-                }
-                out.push(y);
-            }
+            out.extend(self.bulk_forwarding_rule(acc, day));
         }
         out
+    }
+
+    /// The automatic forwarding rule of a generated mailbox, if active on the day.
+    fn bulk_forwarding_rule(&self, acc: &Account, day: i32) -> Option<InboxRule> {
+        let i = acc.index;
+        let mut rr = Rng::new(self.seed, &[tag::RULE, i as u64, 2]);
+        let from = rr.range(-200, 300) as i32;
+        let to = from + rr.range(10, 400) as i32;
+        if !(from..to).contains(&day) {
+            return None;
+        }
+        let r = Self::rcpt;
+        let address = self.bulk_target(acc, &mut rr);
+        let mut y = self.inbox_rule(i, 1, "Transfert automatique");
+        y.enabled = rr.unit() < 0.85;
+        let a = rr.unit();
+        if a < 0.6 {
+            y.forward_to = vec![r(&address)];
+        } else if a < 0.85 {
+            y.redirect_to = vec![r(&address)];
+            y.redirect_as_object = rr.unit() < 0.5;
+        } else {
+            y.forward_as_attachment_to = vec![r(&address)];
+        }
+        Some(y)
     }
 
     /// A forwarding target with Microsoft's spelling quirks.

@@ -1,0 +1,66 @@
+//! The method: how the tool reads the tenant, what the words of the bilan mean, every
+//! query with its permissions, and every check with its reference.
+
+use super::super::data::Bilan;
+use super::{d, severity_badge};
+use crate::report::doc::{Block, Inline, Table, text};
+
+pub fn methode(b: &Bilan) -> Vec<Block> {
+    let mut out = vec![Block::List(vec![
+        text(
+            "Chaque nuit, vigie365 lit le locataire par Microsoft Graph et l'API d'administration d'Exchange Online avec une application en lecture seule, conserve l'instantané dans sa base (SQLite), puis évalue les contrôles ci-dessous. Ce bilan est calculé à partir de la base seulement, sans interroger Microsoft.",
+        ),
+        text(
+            "Un constat est identifié par son contrôle et son sujet (compte, règle et cible, boîte et cible, règle de transport, locataire). Il est « relevé » s'il a été ouvert au moins une nuit de la période, « nouveau » si sa première détection est dans la période, « corrigé » s'il a disparu pendant la période et n'est pas réapparu avant la fin.",
+        ),
+        text(
+            "Le délai de correction va de la nuit où le constat apparaît (ou réapparaît) à la nuit où il disparaît. Un contrôle non évalué une nuit (source non lue) ne corrige rien : ne pas voir n'est pas corriger.",
+        ),
+        text(format!(
+            "Les figures sont celles connues après l'évaluation de la nuit du {} (date d'arrêté) ; le même bilan demandé plus tard pour cette date donne les mêmes chiffres.",
+            d(b.periode.arrete_au)
+        )),
+    ])];
+    let mut t = Table::new(
+        &[
+            "Source",
+            "Donnée",
+            "API",
+            "Requête",
+            "Autorisation d'application",
+            "Licence",
+        ],
+        &[false; 6],
+    )
+    .caption("Requêtes et autorisations (lecture seule)");
+    for q in &b.methode.requetes {
+        t.row(vec![
+            vec![Inline::Code(q.source.clone())],
+            text(&q.titre),
+            text(q.api),
+            text(&q.requete),
+            text(q.autorisations.join(", ")),
+            text(if q.licence.is_empty() {
+                "—"
+            } else {
+                &q.licence
+            }),
+        ]);
+    }
+    out.push(Block::Table(t));
+    let mut t = Table::new(
+        &["Contrôle", "Constat", "Gravité", "Référence"],
+        &[false; 4],
+    )
+    .caption("Contrôles et références");
+    for c in &b.controles {
+        t.row(vec![
+            vec![Inline::Code(c.id.to_string())],
+            text(c.titre),
+            vec![severity_badge(c.gravite)],
+            text(c.reference),
+        ]);
+    }
+    out.push(Block::Table(t));
+    out
+}

@@ -1,0 +1,83 @@
+//! The sections of the bilan as blocks (rendered to HTML and Markdown by `doc`), organised
+//! by directive article and recommendation: executive summary; generic CHSLD accounts and
+//! « Appli » accounts (orientation on generic subscriptions); automatic forwarding (DIR04
+//! art. 6 4° and 5°); exceptions; physicians apart from other staff (DIR04); collection
+//! coverage and limits; method. One file per section, as the figures are built
+//! (`data/`); the tables several sections share are in [`tables`].
+
+mod appli;
+mod couverture;
+mod exceptions;
+mod generiques;
+mod methode;
+mod populations;
+mod redirections;
+mod sommaire;
+mod tables;
+
+pub use appli::appli;
+pub use couverture::couverture;
+pub use exceptions::exceptions;
+pub use generiques::generiques;
+pub use methode::methode;
+pub use populations::population_fr;
+pub use populations::populations;
+pub use redirections::redirections;
+pub use sommaire::sommaire;
+
+use chrono::NaiveDate;
+
+use super::data::Bilan;
+use crate::checks::Severity;
+use crate::report::doc::{Block, Inline};
+use crate::report::fr;
+
+/// Longest list of subjects in a section (the CSV annex has them all).
+const LIST_MAX: usize = 100;
+
+fn d(x: NaiveDate) -> String {
+    fr::date(x)
+}
+
+fn n(x: u32) -> String {
+    fr::int(i64::from(x))
+}
+
+/// « 1 compte », « 3 comptes », « 0 compte ».
+fn count(x: u32, one: &str, many: &str) -> String {
+    fr::plural(i64::from(x), one, many)
+}
+
+fn opt(x: Option<i64>) -> String {
+    x.map(fr::int).unwrap_or_else(|| "—".into())
+}
+
+fn days(x: Option<f64>) -> String {
+    x.map(fr::days).unwrap_or_else(|| "—".into())
+}
+
+fn severity_badge(label: &str) -> Inline {
+    let class = match Severity::parse(label) {
+        Some(Severity::Critique) => "critique",
+        Some(Severity::Elevee) => "elevee",
+        Some(Severity::Moyenne) => "moyenne",
+        Some(Severity::Faible) => "faible",
+        _ => "info",
+    };
+    let shown = Severity::parse(label).map(Severity::label).unwrap_or(label);
+    Inline::Badge(class, shown.to_string())
+}
+
+fn fin(b: &Bilan) -> String {
+    d(b.periode.fin)
+}
+
+/// The list of annex files.
+pub fn annexes(files: &[String]) -> Vec<Block> {
+    vec![Block::List(
+        files
+            .iter()
+            .map(|f| vec![Inline::Code(f.clone())])
+            .collect(),
+    )]
+}

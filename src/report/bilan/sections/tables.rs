@@ -1,0 +1,161 @@
+//! The tables several sections share: a family's checks, a list of episodes, a list of
+//! open findings.
+
+use super::super::data::{Bilan, Controle, Detail};
+use super::{LIST_MAX, d, days, fin, n, population_fr, severity_badge};
+use crate::report::doc::{Block, Inline, Line, Table, text};
+use crate::report::fr;
+
+/// The row of a check in the per-check tables.
+fn check_row(c: &Controle) -> Vec<Line> {
+    vec![
+        vec![Inline::Code(c.id.to_string())],
+        text(c.titre),
+        vec![severity_badge(c.gravite)],
+        text(n(c.releves)),
+        text(n(c.nouveaux)),
+        text(n(c.corriges)),
+        text(n(c.ouverts_fin)),
+        text(n(c.acceptes_fin)),
+        text(days(c.delai_median_jours)),
+        text(
+            c.delai_max_jours
+                .map(|x| fr::days(x as f64))
+                .unwrap_or_else(|| "—".into()),
+        ),
+    ]
+}
+
+pub(super) fn check_table(b: &Bilan, family_id: &str, caption: &str) -> Table {
+    let end = format!("Ouverts au {}", fin(b));
+    let mut t = Table::new(
+        &[
+            "Contrôle",
+            "Constat",
+            "Gravité",
+            "Relevés",
+            "Nouveaux",
+            "Corrigés",
+            &end,
+            "dont acceptés",
+            "Délai médian de correction",
+            "Délai maximal",
+        ],
+        &[
+            false, false, false, true, true, true, true, true, true, true,
+        ],
+    )
+    .caption(caption);
+    for c in b.controles.iter().filter(|c| c.famille == family_id) {
+        t.row(check_row(c));
+    }
+    t
+}
+
+pub(super) fn not_evaluated_note(b: &Bilan, family_id: &str) -> Option<Block> {
+    let missing: Vec<String> = b
+        .controles
+        .iter()
+        .filter(|c| c.famille == family_id && c.nuits_non_evalue > 0)
+        .map(|c| {
+            format!(
+                "{} non évalué {}",
+                c.id,
+                fr::plural(i64::from(c.nuits_non_evalue), "nuit", "nuits")
+            )
+        })
+        .collect();
+    (!missing.is_empty()).then(|| {
+        Block::Note(text(format!(
+            "Contrôles non évalués certaines nuits (une source n'a pas été lue ; voir la section « Couverture ») : {}. Ces nuits-là, l'absence de constat ne prouve pas la conformité.",
+            missing.join(" ; ")
+        )))
+    })
+}
+
+/// Episodes table: check, subject, population, from, to, days, state.
+pub(super) fn episode_table(b: &Bilan, details: &[&Detail], caption: &str, empty: &str) -> Table {
+    let mut t = Table::new(
+        &[
+            "Contrôle",
+            "Compte ou objet",
+            "Population",
+            "Ouvert le",
+            "Corrigé le",
+            "Jours",
+            "État à la fin",
+        ],
+        &[false, false, false, false, false, true, false],
+    )
+    .caption(caption)
+    .empty(empty);
+    let mut rows = 0;
+    for det in details {
+        for e in &det.episodes {
+            rows += 1;
+            if rows > LIST_MAX {
+                continue;
+            }
+            t.row(vec![
+                vec![Inline::Code(det.check.clone())],
+                text(&det.subject),
+                text(population_fr(det.population.as_deref().unwrap_or(""))),
+                text(d(e.start)),
+                text(e.resolved.map(d).unwrap_or_else(|| "—".into())),
+                text(fr::int(e.days(b.periode.fin))),
+                text(state_fr(det, e.resolved.is_none())),
+            ]);
+        }
+    }
+    if rows > LIST_MAX {
+        t.caption = Some(format!(
+            "{caption} ({} premières lignes sur {} ; la liste complète est dans l'annexe des constats)",
+            LIST_MAX, rows
+        ));
+    }
+    t
+}
+
+fn state_fr(det: &Detail, this_episode_open: bool) -> String {
+    if !this_episode_open {
+        "corrigé".into()
+    } else if det.accepted_at_end {
+        "accepté (exception)".into()
+    } else {
+        "toujours ouvert".into()
+    }
+}
+
+/// Open findings with their evidence.
+pub(super) fn open_table(b: &Bilan, details: &[&Detail], empty: &str) -> Table {
+    let mut t = Table::new(
+        &[
+            "Contrôle",
+            "Compte ou objet",
+            "Gravité",
+            "Depuis le",
+            "Preuve (dernière nuit)",
+        ],
+        &[false, false, false, false, false],
+    )
+    .empty(empty);
+    for det in details.iter().take(LIST_MAX) {
+        let since = det.episodes.last().map(|e| d(e.start)).unwrap_or_default();
+        t.row(vec![
+            vec![Inline::Code(det.check.clone())],
+            text(&det.subject),
+            vec![severity_badge(det.severity.as_deref().unwrap_or("info"))],
+            text(since),
+            text(&det.evidence),
+        ]);
+    }
+    if details.len() > LIST_MAX {
+        t.caption = Some(format!(
+            "{} premiers sur {} ; la liste complète est dans l'annexe des constats",
+            LIST_MAX,
+            details.len()
+        ));
+    }
+    let _ = b;
+    t
+}
