@@ -110,6 +110,7 @@ mod tests {
         l.colours = false;
         let _ = l.write_all(b"\x1b[32m INFO\n");
         assert_eq!(l.text(), " [32m INFO\n");
+        l.buf.clear(); // nothing written to the test's stderr on drop
     }
 
     #[test]
