@@ -13,6 +13,7 @@ pub mod collect;
 pub mod config;
 pub mod demo;
 pub mod exit;
+pub mod finding;
 pub mod graph;
 pub mod logs;
 pub mod model;

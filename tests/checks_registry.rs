@@ -129,14 +129,7 @@ fn it_is_evaluated_and_the_bilan_has_its_row_in_its_family() {
     let stored: Vec<StoredFinding> = e
         .findings
         .iter()
-        .map(|f| StoredFinding {
-            check: f.check.to_string(),
-            subject: f.subject.clone(),
-            severity: f.severity.label().to_string(),
-            population: f.population.as_str().to_string(),
-            accepted: f.is_accepted(),
-            data: serde_json::to_string(f).expect("json"),
-        })
+        .map(|f| StoredFinding::try_from(f).expect("json"))
         .collect();
     store
         .record_evaluation(run, night(), as_of, &stored, &[], &[])
