@@ -15,6 +15,7 @@ use chrono::NaiveDate;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
+pub use crate::finding::Population;
 use crate::model::Account;
 
 /// The class of an account.
@@ -50,26 +51,6 @@ impl Class {
             Class::Appli => "compte « Appli »",
             Class::Urgence => "compte d'urgence",
             Class::Nominatif => "compte nominatif",
-        }
-    }
-}
-
-/// Who DIR04 binds directly (physicians, residents, externs) versus other staff.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Population {
-    Medecin,
-    Personnel,
-    /// Tenant-wide subjects (transport rules, tenant controls).
-    Tous,
-}
-
-impl Population {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Population::Medecin => "medecin",
-            Population::Personnel => "personnel",
-            Population::Tous => "tous",
         }
     }
 }

@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::checks::snapshot::Keep;
 use crate::checks::{self, Severity, Snapshot};
 use crate::config::Config;
+use crate::finding::CheckId;
 use crate::store::{LifecycleDelta, RunId, Store, StoreError, StoredFinding};
 
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +24,12 @@ pub enum NightError {
     NothingCollected(String),
     #[error("connexions illisibles dans la base pendant l'évaluation : {0}")]
     SignIns(String),
+    #[error("constat {check} « {subject} » impossible à enregistrer dans la base : {source}")]
+    Unstorable {
+        check: &'static str,
+        subject: String,
+        source: serde_json::Error,
+    },
     /// `evaluate --explain` named an account the latest collection does not hold.
     #[error(
         "aucun compte « {upn} » dans la collecte n° {run} (nuit du {night}) : vérifiez l'UPN \
@@ -63,22 +70,21 @@ pub fn evaluate_latest(
         return Err(NightError::SignIns(e.to_string()));
     }
     drop(snapshot);
-    let stored: Vec<StoredFinding> = evaluation
+    let stored = evaluation
         .findings
         .iter()
-        .map(|f| StoredFinding {
-            check: f.check.to_string(),
-            subject: f.subject.clone(),
-            severity: f.severity.label().to_string(),
-            population: f.population.as_str().to_string(),
-            accepted: f.is_accepted(),
-            data: serde_json::to_string(f).unwrap_or_default(),
+        .map(|f| {
+            StoredFinding::try_from(f).map_err(|source| NightError::Unstorable {
+                check: f.check,
+                subject: f.subject.clone(),
+                source,
+            })
         })
-        .collect();
-    let skipped: Vec<String> = evaluation
+        .collect::<Result<Vec<_>, _>>()?;
+    let skipped: Vec<CheckId> = evaluation
         .not_evaluated
         .iter()
-        .map(|n| n.check.to_string())
+        .map(|n| CheckId::declared(n.check))
         .collect();
     let delta =
         store.record_evaluation(run.id, run.night, run.as_of, &stored, &skipped, &posture)?;
@@ -160,7 +166,10 @@ pub fn explain(store: &Store, config: &Config, upn: &str) -> Result<String, Nigh
     let mut out = String::new();
     out.push_str(&format!(
         "Compte {} (« {} »), collecte n° {} de la nuit du {}\n",
-        account.upn, account.display_name, run.id, run.night
+        inert(&account.upn),
+        inert(&account.display_name),
+        run.id,
+        run.night
     ));
     out.push_str(&format!(
         "  classe : {}{} — {}\n",
@@ -194,7 +203,7 @@ pub fn explain(store: &Store, config: &Config, upn: &str) -> Result<String, Nigh
             if r.methods.is_empty() {
                 "aucune".to_string()
             } else {
-                r.methods.join(", ")
+                inert(&r.methods.join(", ")).into_owned()
             }
         )),
         None => out.push_str("  MFA : inconnue (aucune ligne d'inscription)\n"),
@@ -211,7 +220,11 @@ pub fn explain(store: &Store, config: &Config, upn: &str) -> Result<String, Nigh
     out.push_str("  contrôles :\n");
     for info in checks::REGISTRY {
         if let Some(n) = evaluation.not_evaluated.iter().find(|n| n.check == info.id) {
-            out.push_str(&format!("    {:<11} non évalué — {}\n", info.id, n.reason));
+            out.push_str(&format!(
+                "    {:<11} non évalué — {}\n",
+                info.id,
+                inert(&n.reason)
+            ));
             continue;
         }
         let mine: Vec<&checks::Finding> = evaluation
@@ -231,7 +244,7 @@ pub fn explain(store: &Store, config: &Config, upn: &str) -> Result<String, Nigh
                 "    {:<11} CONSTAT {} — {}\n",
                 info.id,
                 f.severity.label(),
-                f.evidence
+                inert(&f.evidence)
             ));
         }
     }

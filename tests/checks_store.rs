@@ -282,6 +282,11 @@ fn an_unreadable_sign_in_fails_the_evaluation_and_records_nothing() {
         msg.contains("connexions illisibles") && msg.contains("s1"),
         "{msg}"
     );
-    assert!(store.findings_of(run).expect("findings").is_empty());
+    assert!(
+        store
+            .findings_of(run, vigie365::checks::registry::ids())
+            .expect("findings")
+            .is_empty()
+    );
     assert!(store.posture_of(run).expect("posture").is_empty());
 }

@@ -141,10 +141,17 @@ fn copy_config(config: &Path, dir: &Path, name: &str, db: &Path, outputs: &Path)
 fn findings_of_last_run(path: &Path) -> Vec<(String, String, String, bool)> {
     let s = Store::open_read_only(path).expect("store");
     let run = s.runs().expect("runs").last().map(|r| r.id).expect("a run");
-    s.findings_of(run)
+    s.findings_of(run, vigie365::checks::registry::ids())
         .expect("findings")
         .into_iter()
-        .map(|f| (f.check, f.subject, f.severity, f.accepted))
+        .map(|f| {
+            (
+                f.check.to_string(),
+                f.subject,
+                f.severity.label().to_string(),
+                f.accepted,
+            )
+        })
         .collect()
 }
 

@@ -8,23 +8,13 @@ use serde_json::Value;
 
 use vigie365::checks::{Accepted, Finding, Severity};
 use vigie365::classify::Population;
+use vigie365::finding::CheckId;
 use vigie365::report::bilan::{self, Period};
 use vigie365::report::nightly;
 use vigie365::store::{RunStatus, SourceOutcome, SourceStatus, Store, StoredFinding};
 
 fn night(n: i64) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 3, 1).expect("date") + Duration::days(n - 1)
-}
-
-fn stored(f: Finding) -> StoredFinding {
-    StoredFinding {
-        check: f.check.to_string(),
-        subject: f.subject.clone(),
-        severity: f.severity.label().to_string(),
-        population: f.population.as_str().to_string(),
-        accepted: f.is_accepted(),
-        data: serde_json::to_string(&f).expect("json"),
-    }
 }
 
 fn mfa() -> Finding {
@@ -112,15 +102,15 @@ fn run(store: &mut Store, n: i64, status: RunStatus, missing: &[&str], findings:
         return;
     }
     // What `checks::evaluate` leaves out when a source is missing.
-    let skipped: Vec<String> = vigie365::checks::REGISTRY
+    let skipped: Vec<CheckId> = vigie365::checks::REGISTRY
         .iter()
         .filter(|c| c.needs.iter().any(|n| missing.contains(n)))
-        .map(|c| c.id.to_string())
+        .map(|c| CheckId::declared(c.id))
         .collect();
     let stored: Vec<StoredFinding> = findings
-        .into_iter()
-        .filter(|f| !skipped.iter().any(|s| s == f.check))
-        .map(stored)
+        .iter()
+        .filter(|f| !skipped.iter().any(|s| *s == f.check))
+        .map(|f| StoredFinding::try_from(f).expect("json"))
         .collect();
     store
         .record_evaluation(id, night(n), as_of, &stored, &skipped, &[])

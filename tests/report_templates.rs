@@ -25,14 +25,7 @@ fn one_night(dir: &std::path::Path) -> Store {
         Population::Personnel,
         "« Tablette 1 CHSLD de Verdun » : isMfaRegistered = false",
     );
-    let stored = StoredFinding {
-        check: f.check.into(),
-        subject: f.subject.clone(),
-        severity: f.severity.label().into(),
-        population: f.population.as_str().into(),
-        accepted: false,
-        data: serde_json::to_string(&f).expect("json"),
-    };
+    let stored = StoredFinding::try_from(&f).expect("json");
     s.record_evaluation(run, night, as_of, &[stored], &[], &[])
         .expect("evaluation");
     drop(s);

@@ -3,58 +3,10 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::classify::Population;
 use crate::config::Config;
-
-/// Severities of RULES.md, from the most to the least severe.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    Critique,
-    Elevee,
-    Moyenne,
-    Faible,
-    Info,
-}
-
-impl Severity {
-    pub const ALL: [Severity; 5] = [
-        Severity::Critique,
-        Severity::Elevee,
-        Severity::Moyenne,
-        Severity::Faible,
-        Severity::Info,
-    ];
-
-    /// As shown to users: `critique`, `élevée`, `moyenne`, `faible`, `info`.
-    pub fn label(self) -> &'static str {
-        match self {
-            Severity::Critique => "critique",
-            Severity::Elevee => "élevée",
-            Severity::Moyenne => "moyenne",
-            Severity::Faible => "faible",
-            Severity::Info => "info",
-        }
-    }
-
-    /// One step less severe (a forwarding the tenant's controls would block).
-    pub fn lower(self) -> Severity {
-        match self {
-            Severity::Critique => Severity::Elevee,
-            Severity::Elevee => Severity::Moyenne,
-            Severity::Moyenne => Severity::Faible,
-            Severity::Faible | Severity::Info => Severity::Info,
-        }
-    }
-
-    /// Parses a label, with or without accents (`elevee`, `élevée`).
-    pub fn parse(s: &str) -> Option<Severity> {
-        let s = s.trim().to_lowercase().replace('é', "e");
-        Severity::ALL
-            .into_iter()
-            .find(|x| x.label().replace('é', "e") == s)
-    }
-}
+use crate::finding::CheckId;
+pub use crate::finding::{Population, Severity};
+use crate::store::StoredFinding;
 
 /// An exception of the configuration that covers a finding (an accepted risk: still listed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,6 +62,23 @@ impl Finding {
     }
 }
 
+/// What the store keeps of a finding: its identity and typed parts, and the whole finding
+/// as JSON.
+impl TryFrom<&Finding> for StoredFinding {
+    type Error = serde_json::Error;
+
+    fn try_from(f: &Finding) -> Result<StoredFinding, serde_json::Error> {
+        Ok(StoredFinding {
+            check: CheckId::declared(f.check),
+            subject: f.subject.clone(),
+            severity: f.severity,
+            population: f.population,
+            accepted: f.is_accepted(),
+            data: serde_json::to_string(f)?,
+        })
+    }
+}
+
 /// Marks a finding covered by an exception of the configuration: accepted while the
 /// exception is in force, "exception expired" from its expiry date on (an exception stops
 /// applying on its expiry date). `today` is the local date of the evaluation's "as of".
@@ -129,20 +98,5 @@ pub fn apply_exceptions(f: &mut Finding, config: &Config, today: NaiveDate) {
             return;
         }
         f.exception_expired = Some(f.exception_expired.map_or(e.expires, |d| d.max(e.expires)));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn severities_order_and_lower() {
-        assert!(Severity::Critique < Severity::Info);
-        assert_eq!(Severity::Critique.lower(), Severity::Elevee);
-        assert_eq!(Severity::Info.lower(), Severity::Info);
-        assert_eq!(Severity::parse("élevée"), Some(Severity::Elevee));
-        assert_eq!(Severity::parse("ELEVEE"), Some(Severity::Elevee));
-        assert_eq!(Severity::parse("grave"), None);
     }
 }

@@ -92,8 +92,10 @@ pub fn summary_fr(r: &NightReport) -> String {
             SourceStatus::Failed | SourceStatus::Running => "ÉCHEC",
         };
         out.push_str(&format!(
-            "  {:<36} {:<14} {:>9} éléments\n",
-            s.source, word, s.outcome.records
+            "  {:<36} {:<14} {}\n",
+            s.source,
+            word,
+            progress::count_fr(s.outcome.records.max(0) as u64)
         ));
         if let Some(reason) = &s.outcome.reason {
             out.push_str(&format!("      {reason}\n"));

@@ -15,21 +15,32 @@ use serde::{Deserialize, Serialize};
 
 use super::{ReportError, escape, output, template::Template};
 use crate::checks::{Accepted, Severity, Tag, registry};
+use crate::finding::{CheckId, Event};
 use crate::store::{
     EvaluationRow, FindingEvent, RunRow, RunStatus, SourceRow, SourceStatus, Store, StoredFinding,
 };
 
-/// The parts of a stored finding's JSON the reports read (`checks::Finding`, owned).
+/// The parts of a stored finding's JSON the reports read (`checks::Finding`, owned). Every
+/// field is required: a blob without one is an error naming the finding, not an empty line.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct FindingData {
-    #[serde(default)]
     pub evidence: String,
-    #[serde(default)]
+    #[serde(deserialize_with = "required")]
     pub blocked_by_tenant: Option<bool>,
-    #[serde(default)]
+    #[serde(deserialize_with = "required")]
     pub accepted: Option<Accepted>,
-    #[serde(default)]
+    #[serde(deserialize_with = "required")]
     pub exception_expired: Option<NaiveDate>,
+}
+
+/// An `Option` field that must be present (as `null` when empty): serde reads a missing
+/// `Option` as `None` unless it goes through a function.
+fn required<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d)
 }
 
 impl FindingData {
@@ -54,8 +65,9 @@ pub struct ExceptionInfo {
 pub struct Row {
     pub nuit: NaiveDate,
     pub statut: &'static str,
-    pub gravite: String,
-    pub controle: String,
+    #[serde(serialize_with = "severity_label")]
+    pub gravite: Severity,
+    pub controle: CheckId,
     pub titre: String,
     pub sujet: String,
     pub population: String,
@@ -69,10 +81,15 @@ pub struct Row {
     pub bloquee_par_locataire: Option<bool>,
 }
 
+/// A severity as rows show it: its French label.
+fn severity_label<S: serde::Serializer>(s: &Severity, out: S) -> Result<S::Ok, S::Error> {
+    out.serialize_str(s.label())
+}
+
 /// A check left out that night, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NotEvaluated {
-    pub check: String,
+    pub check: CheckId,
     pub reason: String,
 }
 
@@ -109,16 +126,6 @@ impl Nightly {
     }
 }
 
-/// Population as shown to people.
-pub fn population_fr(p: &str) -> &'static str {
-    match p {
-        "medecin" => "médecin",
-        "personnel" => "personnel",
-        "tous" => "locataire",
-        _ => "inconnue",
-    }
-}
-
 /// Reads the night `night` (default: the latest evaluated night) from the store.
 pub fn build(
     store: &Store,
@@ -135,7 +142,7 @@ pub fn build(
             detail: "collecte introuvable".into(),
         })?;
     let sources = store.sources(run.id)?;
-    let events = store.finding_events_until(run.night)?;
+    let events = store.finding_events_until(run.night, registry::ids())?;
     let lifecycle = Lifecycle::of(&events, run.id);
     let mut out = Nightly {
         establishment: establishment.to_string(),
@@ -148,8 +155,8 @@ pub fn build(
         expired: 0,
         resolved: events
             .iter()
-            .filter(|e| e.run == run.id && e.event == "resolved")
-            .map(|e| (e.check.clone(), e.subject.clone()))
+            .filter(|e| e.run == run.id && e.event == Event::Resolved)
+            .map(|e| (e.check.to_string(), e.subject.clone()))
             .collect(),
         open_by_severity: BTreeMap::new(),
         not_evaluated: not_evaluated(&evaluation.not_evaluated, &sources),
@@ -159,13 +166,12 @@ pub fn build(
             .cloned()
             .collect(),
     };
-    for f in store.findings_of(run.id)? {
+    for f in store.findings_of(run.id, registry::ids())? {
         let row = out.count(f, &lifecycle)?;
         out.rows.push(row);
     }
     out.rows.sort_by(|a, b| {
-        let rank = |r: &Row| Severity::parse(&r.gravite).unwrap_or(Severity::Info);
-        (rank(a), &a.controle, &a.sujet).cmp(&(rank(b), &b.controle, &b.sujet))
+        (a.gravite, a.controle.as_str(), &a.sujet).cmp(&(b.gravite, b.controle.as_str(), &b.sujet))
     });
     Ok(out)
 }
@@ -175,7 +181,7 @@ pub fn build(
 fn find_evaluation(store: &Store, night: Option<NaiveDate>) -> Result<EvaluationRow, ReportError> {
     // Dates are compared as ISO text in the store: stay within four-digit years.
     let far = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default();
-    let evaluations = store.evaluations_until(night.unwrap_or(far))?;
+    let evaluations = store.evaluations_until(night.unwrap_or(far), registry::ids())?;
     let evaluation = match night {
         Some(n) => evaluations.iter().rev().find(|e| e.night == n),
         None => evaluations.last(),
@@ -186,7 +192,7 @@ fn find_evaluation(store: &Store, night: Option<NaiveDate>) -> Result<Evaluation
     Err(match night {
         None => ReportError::NothingEvaluated(store.path().display().to_string()),
         Some(n) => {
-            let all = store.evaluations_until(far)?;
+            let all = store.evaluations_until(far, registry::ids())?;
             let before = all.iter().rev().find(|e| e.night < n).map(|e| e.night);
             let after = all.iter().find(|e| e.night > n).map(|e| e.night);
             let known: Vec<String> = [before, after]
@@ -205,8 +211,8 @@ fn find_evaluation(store: &Store, night: Option<NaiveDate>) -> Result<Evaluation
 /// What the lifecycle events say of each finding (check, subject): the night it was first
 /// seen, and what happened to it during the run of the night (`new`, `reopened`, ...).
 struct Lifecycle<'e> {
-    first_seen: HashMap<(&'e str, &'e str), NaiveDate>,
-    tonight: HashMap<(&'e str, &'e str), &'e str>,
+    first_seen: HashMap<(CheckId, &'e str), NaiveDate>,
+    tonight: HashMap<(CheckId, &'e str), Event>,
 }
 
 impl<'e> Lifecycle<'e> {
@@ -216,10 +222,10 @@ impl<'e> Lifecycle<'e> {
             tonight: HashMap::new(),
         };
         for e in events {
-            let key = (e.check.as_str(), e.subject.as_str());
+            let key = (e.check, e.subject.as_str());
             l.first_seen.entry(key).or_insert(e.night);
             if e.run == run {
-                l.tonight.insert(key, e.event.as_str());
+                l.tonight.insert(key, e.event);
             }
         }
         l
@@ -230,12 +236,13 @@ impl Nightly {
     /// Counts a finding of the night in the totals and returns its row.
     fn count(&mut self, f: StoredFinding, lifecycle: &Lifecycle<'_>) -> Result<Row, ReportError> {
         let data = FindingData::parse(&f)?;
-        let key = (f.check.as_str(), f.subject.as_str());
+        let key = (f.check, f.subject.as_str());
+        // No event tonight: the finding was already open.
         let event = lifecycle.tonight.get(&key).copied();
         match event {
-            Some("new") => self.new += 1,
-            Some("reopened") => self.reopened += 1,
-            _ => self.still_open += 1,
+            Some(Event::New) => self.new += 1,
+            Some(Event::Reopened) => self.reopened += 1,
+            Some(Event::Resolved) | None => self.still_open += 1,
         }
         let statut = if data.accepted.is_some() {
             self.accepted += 1;
@@ -245,26 +252,25 @@ impl Nightly {
             "exception expirée"
         } else {
             match event {
-                Some("new") => "nouveau",
-                Some("reopened") => "rouvert",
-                _ => "ouvert",
+                Some(Event::New) => "nouveau",
+                Some(Event::Reopened) => "rouvert",
+                Some(Event::Resolved) | None => "ouvert",
             }
         };
-        if data.accepted.is_none()
-            && let Some(sev) = Severity::parse(&f.severity)
-        {
-            *self.open_by_severity.entry(sev).or_insert(0) += 1;
+        if data.accepted.is_none() {
+            *self.open_by_severity.entry(f.severity).or_insert(0) += 1;
         }
-        let info = registry::get(&f.check);
+        // The store only gives back ids of the registry.
+        let info = registry::get(f.check.as_str());
         Ok(Row {
             nuit: self.run.night,
             statut,
-            gravite: f.severity.clone(),
+            gravite: f.severity,
             titre: info.map(|i| i.title_fr.to_string()).unwrap_or_default(),
             reference: info.map(|i| i.reference.to_string()).unwrap_or_default(),
             premiere_detection: lifecycle.first_seen.get(&key).copied(),
             sujet: f.subject.clone(),
-            population: population_fr(&f.population).to_string(),
+            population: f.population.label_fr().to_string(),
             preuve: data.evidence,
             exception: data.accepted.map(|a| ExceptionInfo {
                 justification: a.justification,
@@ -279,10 +285,10 @@ impl Nightly {
 }
 
 /// The checks left out and why (the sources they need that were not collected).
-fn not_evaluated(ids: &[String], sources: &[SourceRow]) -> Vec<NotEvaluated> {
+fn not_evaluated(ids: &[CheckId], sources: &[SourceRow]) -> Vec<NotEvaluated> {
     ids.iter()
         .map(|id| {
-            let reasons: Vec<String> = registry::get(id)
+            let reasons: Vec<String> = registry::get(id.as_str())
                 .map(crate::checks::possible_needs)
                 .unwrap_or_default()
                 .iter()
@@ -299,7 +305,7 @@ fn not_evaluated(ids: &[String], sources: &[SourceRow]) -> Vec<NotEvaluated> {
                 })
                 .collect();
             NotEvaluated {
-                check: id.clone(),
+                check: *id,
                 reason: if reasons.is_empty() {
                     "non évalué".into()
                 } else {
@@ -314,7 +320,7 @@ fn blocked_fr(r: &Row) -> &'static str {
     match r.bloquee_par_locataire {
         Some(true) => "oui",
         Some(false) => "non",
-        None if registry::has_tag(&r.controle, Tag::TenantCanBlock) => "inconnu",
+        None if registry::has_tag(r.controle.as_str(), Tag::TenantCanBlock) => "inconnu",
         None => "",
     }
 }
@@ -344,8 +350,8 @@ pub fn csv_bytes(rows: &[Row]) -> Result<Vec<u8>, ReportError> {
         let cells = [
             r.nuit.to_string(),
             r.statut.to_string(),
-            r.gravite.clone(),
-            r.controle.clone(),
+            r.gravite.label().to_string(),
+            r.controle.to_string(),
             r.titre.clone(),
             r.sujet.clone(),
             r.population.clone(),
@@ -369,7 +375,8 @@ pub fn csv_bytes(rows: &[Row]) -> Result<Vec<u8>, ReportError> {
     output::csv_bytes(&head, out)
 }
 
-/// The JSON Lines: one row per line, raw values (JSON is data, not a spreadsheet).
+/// The JSON Lines: one row per line, raw values (JSON is data, not a spreadsheet), control
+/// and bidirectional characters written as escapes ([`escape::json`]).
 pub fn jsonl_bytes(rows: &[Row]) -> Result<Vec<u8>, ReportError> {
     let mut out = Vec::new();
     for r in rows {
@@ -377,7 +384,7 @@ pub fn jsonl_bytes(rows: &[Row]) -> Result<Vec<u8>, ReportError> {
             what: "JSON Lines".into(),
             detail: e.to_string(),
         })?;
-        out.extend_from_slice(line.as_bytes());
+        out.extend_from_slice(escape::json(&line).as_bytes());
         out.push(b'\n');
     }
     Ok(out)
@@ -517,7 +524,11 @@ fn fresh_lines(n: &Nightly) -> Vec<String> {
         .map(|r| {
             format!(
                 "[{}] {} {} — {} ({})",
-                r.gravite, r.controle, r.titre, r.sujet, r.statut
+                r.gravite.label(),
+                r.controle,
+                r.titre,
+                r.sujet,
+                r.statut
             )
         })
         .collect()
@@ -572,8 +583,8 @@ mod tests {
         Row {
             nuit: NaiveDate::from_ymd_opt(2026, 3, 9).unwrap_or_default(),
             statut: "nouveau",
-            gravite: "critique".into(),
-            controle: "FWD-PUB-01".into(),
+            gravite: Severity::Critique,
+            controle: CheckId::declared("FWD-PUB-01"),
             titre: "Redirection automatique vers une messagerie publique".into(),
             sujet: subject.into(),
             population: "médecin".into(),
@@ -584,6 +595,29 @@ mod tests {
             exception_expiree: None,
             bloquee_par_locataire: None,
         }
+    }
+
+    #[test]
+    fn a_stored_finding_without_its_evidence_is_refused_not_shown_empty() {
+        let f = StoredFinding {
+            check: CheckId::declared("FWD-PUB-01"),
+            subject: "a@x.ca#boite>a@gmail.com".into(),
+            severity: Severity::Critique,
+            population: crate::finding::Population::Medecin,
+            accepted: false,
+            data: r#"{"blocked_by_tenant":null,"accepted":null,"exception_expired":null}"#.into(),
+        };
+        let e = FindingData::parse(&f).expect_err("refused").to_string();
+        assert!(
+            e.contains("FWD-PUB-01 a@x.ca#boite>a@gmail.com") && e.contains("evidence"),
+            "{e}"
+        );
+        let f = StoredFinding {
+            data: r#"{"evidence":"x","accepted":null,"exception_expired":null}"#.into(),
+            ..f
+        };
+        let e = FindingData::parse(&f).expect_err("refused").to_string();
+        assert!(e.contains("blocked_by_tenant"), "{e}");
     }
 
     #[test]

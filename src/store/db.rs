@@ -201,6 +201,23 @@ impl Store {
         sql_error(&self.path)(source)
     }
 
+    /// A stored value this version does not know, naming its table and row.
+    pub(super) fn unknown(
+        &self,
+        table: &'static str,
+        row: String,
+        what: &'static str,
+        value: &str,
+    ) -> StoreError {
+        StoreError::Unknown {
+            path: self.path.clone(),
+            table,
+            row,
+            what,
+            value: value.to_string(),
+        }
+    }
+
     fn configure(&mut self) -> Result<(), StoreError> {
         self.conn
             .execute_batch(

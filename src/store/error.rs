@@ -44,6 +44,20 @@ pub enum StoreError {
         found: i64,
         known: i64,
     },
+    #[error(
+        "base {path}, table {table}, {row} : {what} « {value} » inconnu(e) de cette version de \
+         vigie365 ; base écrite par une version plus récente de vigie365, ou modifiée hors de \
+         vigie365 ? Mettez vigie365 à jour, ou restaurez une sauvegarde de la base"
+    )]
+    Unknown {
+        path: PathBuf,
+        table: &'static str,
+        /// Which row: `collecte n° 3, contrôle GEN-MFA-01, sujet a@x.ca`.
+        row: String,
+        /// Which column, in French: `gravité`, `statut`, ...
+        what: &'static str,
+        value: String,
+    },
     #[error("donnée illisible dans la base ({kind} {key}) : {detail}")]
     Corrupt {
         kind: String,

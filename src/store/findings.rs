@@ -12,14 +12,15 @@ use serde::Serialize;
 use super::db::Store;
 use super::error::{StoreError, sql_error};
 use super::runs::{RunId, RunRow, RunStatus};
+use crate::finding::{CheckId, Event, Population, Severity};
 
 /// A finding as a night stored it (the lifecycle needs only identity and the JSON).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StoredFinding {
-    pub check: String,
+    pub check: CheckId,
     pub subject: String,
-    pub severity: String,
-    pub population: String,
+    pub severity: Severity,
+    pub population: Population,
     pub accepted: bool,
     /// The whole finding, as JSON.
     pub data: String,
@@ -37,10 +38,10 @@ pub struct LifecycleDelta {
 /// Lifecycle of one finding, as of a night.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Lifecycle {
-    pub check: String,
+    pub check: CheckId,
     pub subject: String,
     pub first_seen: NaiveDate,
-    pub last_event: String,
+    pub last_event: Event,
     pub last_event_night: NaiveDate,
     pub reopened: u32,
 }
@@ -64,19 +65,20 @@ impl Store {
         night: NaiveDate,
         as_of: DateTime<Utc>,
         findings: &[StoredFinding],
-        not_evaluated: &[String],
+        not_evaluated: &[CheckId],
         posture: &[PostureFigure],
     ) -> Result<LifecycleDelta, StoreError> {
         let sql = sql_error(&self.path);
         let tx = self.conn.transaction().map_err(sql)?;
         let delta = {
             let night = Recording {
+                path: &self.path,
                 tx: &tx,
                 run,
                 night: night.to_string(),
             };
             night.forget_earlier_recording().map_err(sql)?;
-            let before = night.state_before().map_err(sql)?;
+            let before = night.state_before()?;
             let mut delta = LifecycleDelta::default();
             let seen = night
                 .record_findings(findings, &before, &mut delta)
@@ -93,8 +95,14 @@ impl Store {
         Ok(delta)
     }
 
-    /// The findings recorded for a run (empty when it was not evaluated).
-    pub fn findings_of(&self, run: RunId) -> Result<Vec<StoredFinding>, StoreError> {
+    /// The findings recorded for a run (empty when it was not evaluated). A check id not in
+    /// `known` (the registry's ids), or a severity or population this version does not
+    /// know, is an error naming the row.
+    pub fn findings_of(
+        &self,
+        run: RunId,
+        known: &[&'static str],
+    ) -> Result<Vec<StoredFinding>, StoreError> {
         let mut stmt = self
             .conn
             .prepare(
@@ -104,24 +112,75 @@ impl Store {
             .map_err(|e| self.sql(e))?;
         let rows = stmt
             .query_map(params![run], |r| {
-                Ok(StoredFinding {
-                    check: r.get(0)?,
-                    subject: r.get(1)?,
-                    severity: r.get(2)?,
-                    population: r.get(3)?,
-                    accepted: r.get::<_, i64>(4)? != 0,
-                    data: r.get(5)?,
-                })
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, i64>(4)? != 0,
+                    r.get::<_, String>(5)?,
+                ))
             })
             .map_err(|e| self.sql(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+        let mut out = Vec::new();
+        for row in rows {
+            let (check, subject, severity, population, accepted, data) =
+                row.map_err(|e| self.sql(e))?;
+            let unknown = |what, value: &str| {
+                self.unknown(
+                    "finding_nights",
+                    format!("collecte n° {run}, contrôle {check}, sujet {subject}"),
+                    what,
+                    value,
+                )
+            };
+            out.push(StoredFinding {
+                check: CheckId::known(known, &check).ok_or_else(|| unknown("contrôle", &check))?,
+                severity: Severity::from_stored(&severity)
+                    .ok_or_else(|| unknown("gravité", &severity))?,
+                population: Population::from_stored(&population)
+                    .ok_or_else(|| unknown("population", &population))?,
+                subject,
+                accepted,
+                data,
+            });
+        }
+        Ok(out)
     }
 
-    /// The lifecycle of every finding ever seen, as of the end of night `night`.
-    pub fn lifecycles_as_of(&self, night: NaiveDate) -> Result<Vec<Lifecycle>, StoreError> {
+    /// A lifecycle event row read back: its check id among `known`, its event.
+    pub(super) fn event_row(
+        &self,
+        known: &[&'static str],
+        (run, night): (RunId, NaiveDate),
+        check: &str,
+        subject: &str,
+        event: &str,
+    ) -> Result<(CheckId, Event), StoreError> {
+        let unknown = |what, value: &str| {
+            self.unknown(
+                "finding_events",
+                format!("collecte n° {run}, nuit {night}, contrôle {check}, sujet {subject}"),
+                what,
+                value,
+            )
+        };
+        Ok((
+            CheckId::known(known, check).ok_or_else(|| unknown("contrôle", check))?,
+            Event::from_stored(event).ok_or_else(|| unknown("événement", event))?,
+        ))
+    }
+
+    /// The lifecycle of every finding ever seen, as of the end of night `night` (check ids
+    /// among `known`).
+    pub fn lifecycles_as_of(
+        &self,
+        night: NaiveDate,
+        known: &[&'static str],
+    ) -> Result<Vec<Lifecycle>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT check_id, subject, night, event FROM finding_events WHERE night <= ?1 ORDER BY check_id, subject, run_id")
+            .prepare("SELECT check_id, subject, night, event, run_id FROM finding_events WHERE night <= ?1 ORDER BY check_id, subject, run_id")
             .map_err(|e| self.sql(e))?;
         let rows = stmt
             .query_map(params![night.to_string()], |r| {
@@ -130,12 +189,13 @@ impl Store {
                     r.get::<_, String>(1)?,
                     r.get::<_, String>(2)?,
                     r.get::<_, String>(3)?,
+                    r.get::<_, RunId>(4)?,
                 ))
             })
             .map_err(|e| self.sql(e))?;
-        let mut out: BTreeMap<(String, String), Lifecycle> = BTreeMap::new();
+        let mut out: BTreeMap<(CheckId, String), Lifecycle> = BTreeMap::new();
         for row in rows {
-            let (c, s, n, e) = row.map_err(|e| self.sql(e))?;
+            let (c, s, n, e, run) = row.map_err(|e| self.sql(e))?;
             let n: NaiveDate = n
                 .parse()
                 .map_err(|e: chrono::ParseError| StoreError::Corrupt {
@@ -143,15 +203,16 @@ impl Store {
                     key: format!("{c} {s}"),
                     detail: e.to_string(),
                 })?;
-            let entry = out.entry((c.clone(), s.clone())).or_insert(Lifecycle {
+            let (c, e) = self.event_row(known, (run, n), &c, &s, &e)?;
+            let entry = out.entry((c, s.clone())).or_insert(Lifecycle {
                 check: c,
                 subject: s,
                 first_seen: n,
-                last_event: e.clone(),
+                last_event: e,
                 last_event_night: n,
                 reopened: 0,
             });
-            if e == "reopened" {
+            if e == Event::Reopened {
                 entry.reopened += 1;
             }
             entry.last_event = e;
@@ -189,9 +250,14 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (n, p) = row.map_err(|e| self.sql(e))?;
-            if let Ok(d) = n.parse() {
-                out.push((d, p));
-            }
+            let d = n
+                .parse()
+                .map_err(|e: chrono::ParseError| StoreError::Corrupt {
+                    kind: "posture".into(),
+                    key: format!("nuit « {n} », {} {} {}", p.population, p.class, p.metric),
+                    detail: e.to_string(),
+                })?;
+            out.push((d, p));
         }
         Ok(out)
     }
@@ -220,6 +286,8 @@ struct Before {
 
 /// The evaluation of one run being written, inside its transaction.
 struct Recording<'t> {
+    /// The base, for errors.
+    path: &'t std::path::Path,
     tx: &'t Transaction<'t>,
     run: RunId,
     /// The run's night, as stored (`YYYY-MM-DD`).
@@ -239,22 +307,36 @@ impl Recording<'_> {
     }
 
     /// The latest event of each finding before this run.
-    fn state_before(&self) -> rusqlite::Result<Before> {
+    fn state_before(&self) -> Result<Before, StoreError> {
+        let sql = sql_error(self.path);
         let mut before = Before::default();
         let mut stmt = self.tx.prepare(
-            "SELECT check_id, subject, event FROM finding_events e WHERE run_id < ?1 AND run_id = (
+            "SELECT check_id, subject, event, run_id, night FROM finding_events e WHERE run_id < ?1 AND run_id = (
                 SELECT MAX(run_id) FROM finding_events x WHERE x.check_id = e.check_id AND x.subject = e.subject AND x.run_id < ?1)",
-        )?;
-        let rows = stmt.query_map(params![self.run], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-            ))
-        })?;
+        ).map_err(sql)?;
+        let rows = stmt
+            .query_map(params![self.run], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, RunId>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })
+            .map_err(sql)?;
         for row in rows {
-            let (c, s, e) = row?;
-            if e != "resolved" {
+            let (c, s, e, run, night) = row.map_err(sql)?;
+            // The check id is kept as written: a check this version no longer has still
+            // resolves like any other.
+            let event = Event::from_stored(&e).ok_or_else(|| StoreError::Unknown {
+                path: self.path.to_path_buf(),
+                table: "finding_events",
+                row: format!("collecte n° {run}, nuit {night}, contrôle {c}, sujet {s}"),
+                what: "événement",
+                value: e.clone(),
+            })?;
+            if event != Event::Resolved {
                 before.open.insert((c.clone(), s.clone()));
             }
             before.known.insert((c, s));
@@ -276,26 +358,26 @@ impl Recording<'_> {
         )?;
         let mut seen: BTreeSet<FindingId> = BTreeSet::new();
         for f in findings {
-            let id = (f.check.clone(), f.subject.clone());
+            let id = (f.check.to_string(), f.subject.clone());
             if !seen.insert(id.clone()) {
                 continue;
             }
             insert.execute(params![
                 self.run,
-                f.check,
+                f.check.as_str(),
                 f.subject,
-                f.severity,
-                f.population,
+                f.severity.label(),
+                f.population.as_str(),
                 f.accepted as i64,
                 f.data
             ])?;
             if before.open.contains(&id) {
                 delta.still_open += 1;
             } else if before.known.contains(&id) {
-                self.event(&id, "reopened")?;
+                self.event(&id, Event::Reopened)?;
                 delta.reopened.push(id);
             } else {
-                self.event(&id, "new")?;
+                self.event(&id, Event::New)?;
                 delta.new.push(id);
             }
         }
@@ -308,13 +390,13 @@ impl Recording<'_> {
         &self,
         before: &Before,
         seen: &BTreeSet<FindingId>,
-        not_evaluated: &[String],
+        not_evaluated: &[CheckId],
         delta: &mut LifecycleDelta,
     ) -> rusqlite::Result<()> {
-        let skipped: BTreeSet<&str> = not_evaluated.iter().map(String::as_str).collect();
+        let skipped: BTreeSet<&str> = not_evaluated.iter().map(|c| c.as_str()).collect();
         for id in &before.open {
             if !seen.contains(id) && !skipped.contains(id.0.as_str()) {
-                self.event(id, "resolved")?;
+                self.event(id, Event::Resolved)?;
                 delta.resolved.push(id.clone());
             }
         }
@@ -322,12 +404,12 @@ impl Recording<'_> {
     }
 
     /// One lifecycle event of a finding, on this night.
-    fn event(&self, id: &FindingId, event: &str) -> rusqlite::Result<()> {
+    fn event(&self, id: &FindingId, event: Event) -> rusqlite::Result<()> {
         self.tx
             .prepare_cached(
                 "INSERT INTO finding_events (run_id, night, check_id, subject, event) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?
-            .execute(params![self.run, self.night, id.0, id.1, event])?;
+            .execute(params![self.run, self.night, id.0, id.1, event.as_str()])?;
         Ok(())
     }
 
@@ -352,9 +434,10 @@ impl Recording<'_> {
     fn record_evaluated(
         &self,
         as_of: DateTime<Utc>,
-        not_evaluated: &[String],
+        not_evaluated: &[CheckId],
     ) -> rusqlite::Result<()> {
-        let skipped_json = serde_json::to_string(not_evaluated).unwrap_or_else(|_| "[]".into());
+        let skipped_json = serde_json::to_string(not_evaluated)
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
         self.tx.execute(
             "INSERT INTO evaluations (run_id, night, as_of, evaluated_at, not_evaluated) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![self.run, self.night, as_of.to_rfc3339(), Utc::now().to_rfc3339(), skipped_json],
@@ -368,12 +451,14 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
-    fn f(check: &str, subject: &str) -> StoredFinding {
+    const KNOWN: &[&str] = &["GEN-MFA-01", "FWD-PUB-01"];
+
+    fn f(check: &'static str, subject: &str) -> StoredFinding {
         StoredFinding {
-            check: check.into(),
+            check: CheckId::declared(check),
             subject: subject.into(),
-            severity: "critique".into(),
-            population: "personnel".into(),
+            severity: Severity::Critique,
+            population: Population::Personnel,
             accepted: false,
             data: "{}".into(),
         }
@@ -392,10 +477,10 @@ mod tests {
     fn new_still_open_resolved_reopened_with_history() {
         let dir = tempfile::tempdir().expect("tmp");
         let mut s = Store::open(&dir.path().join("v.sqlite")).expect("open");
-        let eval = |s: &mut Store, d: u32, fs: &[StoredFinding], skipped: &[&str]| {
+        let eval = |s: &mut Store, d: u32, fs: &[StoredFinding], skipped: &[&'static str]| {
             let (a, n) = night(d);
             let r = s.begin_run(a, n).expect("run");
-            let skipped: Vec<String> = skipped.iter().map(|x| x.to_string()).collect();
+            let skipped: Vec<CheckId> = skipped.iter().map(|x| CheckId::declared(x)).collect();
             s.record_evaluation(r, n, a, fs, &skipped, &[])
                 .expect("record")
         };
@@ -422,19 +507,17 @@ mod tests {
             vec![("FWD-PUB-01".to_string(), "b".to_string())]
         );
         assert_eq!(d4.still_open, 1);
-        let lc = s.lifecycles_as_of(night(4).1).expect("lifecycles");
+        let lc = s.lifecycles_as_of(night(4).1, KNOWN).expect("lifecycles");
         let b = lc.iter().find(|l| l.subject == "b").expect("b");
         assert_eq!(
-            (b.first_seen, b.reopened, b.last_event.as_str()),
-            (night(1).1, 1, "reopened")
+            (b.first_seen, b.reopened, b.last_event),
+            (night(1).1, 1, Event::Reopened)
         );
         // As of night 2, b was resolved.
-        let lc2 = s.lifecycles_as_of(night(2).1).expect("lifecycles");
+        let lc2 = s.lifecycles_as_of(night(2).1, KNOWN).expect("lifecycles");
         assert_eq!(
-            lc2.iter()
-                .find(|l| l.subject == "b")
-                .map(|l| l.last_event.as_str()),
-            Some("resolved")
+            lc2.iter().find(|l| l.subject == "b").map(|l| l.last_event),
+            Some(Event::Resolved)
         );
     }
 
@@ -451,6 +534,6 @@ mod tests {
             .record_evaluation(r, n, a, &[f("GEN-MFA-01", "a")], &[], &[])
             .expect("second");
         assert_eq!(one, two);
-        assert_eq!(s.findings_of(r).expect("findings").len(), 1);
+        assert_eq!(s.findings_of(r, KNOWN).expect("findings").len(), 1);
     }
 }

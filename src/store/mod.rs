@@ -32,4 +32,6 @@ pub use runs::{RunId, RunRow, RunStatus, SourceOutcome, SourceRow, SourceStatus}
 pub use versions::WriteStats;
 
 #[cfg(test)]
+mod tampered;
+#[cfg(test)]
 mod tests;

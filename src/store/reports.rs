@@ -13,6 +13,7 @@ use super::db::Store;
 use super::error::StoreError;
 use super::findings::PostureFigure;
 use super::runs::RunId;
+use crate::finding::{CheckId, Event};
 
 /// An evaluated run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -20,7 +21,7 @@ pub struct EvaluationRow {
     pub run: RunId,
     pub night: NaiveDate,
     /// Checks not evaluated that night (a source they need was not collected).
-    pub not_evaluated: Vec<String>,
+    pub not_evaluated: Vec<CheckId>,
 }
 
 /// One lifecycle event of a finding.
@@ -28,10 +29,9 @@ pub struct EvaluationRow {
 pub struct FindingEvent {
     pub run: RunId,
     pub night: NaiveDate,
-    pub check: String,
+    pub check: CheckId,
     pub subject: String,
-    /// `new`, `resolved` or `reopened`.
-    pub event: String,
+    pub event: Event,
 }
 
 fn corrupt(kind: &str, key: String, detail: String) -> StoreError {
@@ -43,8 +43,13 @@ fn corrupt(kind: &str, key: String, detail: String) -> StoreError {
 }
 
 impl Store {
-    /// Every evaluated run with a night at or before `until`, in run order.
-    pub fn evaluations_until(&self, until: NaiveDate) -> Result<Vec<EvaluationRow>, StoreError> {
+    /// Every evaluated run with a night at or before `until`, in run order; the checks it
+    /// left out are among `known` (the registry's ids), or it is an error naming the run.
+    pub fn evaluations_until(
+        &self,
+        until: NaiveDate,
+        known: &[&'static str],
+    ) -> Result<Vec<EvaluationRow>, StoreError> {
         let mut stmt = self
             .conn
             .prepare(
@@ -63,13 +68,27 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (run, night, skipped) = row.map_err(|e| self.sql(e))?;
+            let ids: Vec<String> = serde_json::from_str(&skipped)
+                .map_err(|e| corrupt("evaluation", run.to_string(), e.to_string()))?;
+            let not_evaluated = ids
+                .iter()
+                .map(|id| {
+                    CheckId::known(known, id).ok_or_else(|| {
+                        self.unknown(
+                            "evaluations",
+                            format!("collecte n° {run}, nuit {night}, contrôles non évalués"),
+                            "contrôle",
+                            id,
+                        )
+                    })
+                })
+                .collect::<Result<_, _>>()?;
             out.push(EvaluationRow {
                 run,
                 night: night.parse().map_err(|e: chrono::ParseError| {
                     corrupt("evaluation", run.to_string(), e.to_string())
                 })?,
-                not_evaluated: serde_json::from_str(&skipped)
-                    .map_err(|e| corrupt("evaluation", run.to_string(), e.to_string()))?,
+                not_evaluated,
             });
         }
         Ok(out)
@@ -97,8 +116,13 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
     }
 
-    /// Every lifecycle event with a night at or before `until`, in run order.
-    pub fn finding_events_until(&self, until: NaiveDate) -> Result<Vec<FindingEvent>, StoreError> {
+    /// Every lifecycle event with a night at or before `until`, in run order (check ids
+    /// among `known`).
+    pub fn finding_events_until(
+        &self,
+        until: NaiveDate,
+        known: &[&'static str],
+    ) -> Result<Vec<FindingEvent>, StoreError> {
         let mut stmt = self
             .conn
             .prepare(
@@ -120,11 +144,13 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (run, night, check, subject, event) = row.map_err(|e| self.sql(e))?;
+            let night = night.parse().map_err(|e: chrono::ParseError| {
+                corrupt("finding_event", format!("{check} {subject}"), e.to_string())
+            })?;
+            let (check, event) = self.event_row(known, (run, night), &check, &subject, &event)?;
             out.push(FindingEvent {
                 run,
-                night: night.parse().map_err(|e: chrono::ParseError| {
-                    corrupt("finding_event", format!("{check} {subject}"), e.to_string())
-                })?,
+                night,
                 check,
                 subject,
                 event,
@@ -144,17 +170,18 @@ mod tests {
     fn evaluations_and_events_up_to_a_night() {
         let dir = tempfile::tempdir().expect("tmp");
         let mut s = Store::open(&dir.path().join("v.sqlite")).expect("open");
+        const KNOWN: &[&str] = &["GEN-MFA-01", "FWD-PUB-01"];
         let f = StoredFinding {
-            check: "GEN-MFA-01".into(),
+            check: CheckId::declared("GEN-MFA-01"),
             subject: "a".into(),
-            severity: "critique".into(),
-            population: "personnel".into(),
+            severity: crate::finding::Severity::Critique,
+            population: crate::finding::Population::Personnel,
             accepted: false,
             data: "{}".into(),
         };
         for (d, fs, skipped) in [
             (1, vec![f.clone()], vec![]),
-            (2, vec![], vec!["FWD-PUB-01".to_string()]),
+            (2, vec![], vec![CheckId::declared("FWD-PUB-01")]),
             (3, vec![f.clone()], vec![]),
         ] {
             let night = NaiveDate::from_ymd_opt(2026, 4, d).expect("date");
@@ -173,18 +200,18 @@ mod tests {
                 .expect("record");
         }
         let until = NaiveDate::from_ymd_opt(2026, 4, 2).expect("date");
-        let e = s.evaluations_until(until).expect("evaluations");
+        let e = s.evaluations_until(until, KNOWN).expect("evaluations");
         assert_eq!(e.len(), 2);
-        assert_eq!(e[1].not_evaluated, ["FWD-PUB-01"]);
+        assert_eq!(e[1].not_evaluated, [CheckId::declared("FWD-PUB-01")]);
         let p = s.posture_of(e[1].run).expect("posture");
         assert_eq!(p.len(), 1);
         assert_eq!(p[0].value, 2);
-        let ev = s.finding_events_until(until).expect("events");
-        let kinds: Vec<&str> = ev.iter().map(|x| x.event.as_str()).collect();
-        assert_eq!(kinds, ["new", "resolved"]);
+        let ev = s.finding_events_until(until, KNOWN).expect("events");
+        let kinds: Vec<Event> = ev.iter().map(|x| x.event).collect();
+        assert_eq!(kinds, [Event::New, Event::Resolved]);
         let all = s
-            .finding_events_until(NaiveDate::from_ymd_opt(2026, 4, 30).expect("date"))
+            .finding_events_until(NaiveDate::from_ymd_opt(2026, 4, 30).expect("date"), KNOWN)
             .expect("events");
-        assert_eq!(all.last().map(|x| x.event.as_str()), Some("reopened"));
+        assert_eq!(all.last().map(|x| x.event), Some(Event::Reopened));
     }
 }

@@ -33,14 +33,17 @@ impl RunStatus {
         }
     }
 
-    fn parse(s: &str) -> RunStatus {
-        match s {
-            "running" => RunStatus::Running,
-            "complete" => RunStatus::Complete,
-            "partial" => RunStatus::Partial,
-            "failed" => RunStatus::Failed,
-            _ => RunStatus::Interrupted,
-        }
+    pub const ALL: [RunStatus; 5] = [
+        RunStatus::Running,
+        RunStatus::Complete,
+        RunStatus::Partial,
+        RunStatus::Failed,
+        RunStatus::Interrupted,
+    ];
+
+    /// The status whose stored string is exactly `s`.
+    pub fn from_stored(s: &str) -> Option<RunStatus> {
+        RunStatus::ALL.into_iter().find(|x| x.as_str() == s)
     }
 }
 
@@ -66,13 +69,16 @@ impl SourceStatus {
         }
     }
 
-    fn parse(s: &str) -> SourceStatus {
-        match s {
-            "running" => SourceStatus::Running,
-            "collected" => SourceStatus::Collected,
-            "not_collected" => SourceStatus::NotCollected,
-            _ => SourceStatus::Failed,
-        }
+    pub const ALL: [SourceStatus; 4] = [
+        SourceStatus::Running,
+        SourceStatus::Collected,
+        SourceStatus::NotCollected,
+        SourceStatus::Failed,
+    ];
+
+    /// The status whose stored string is exactly `s`.
+    pub fn from_stored(s: &str) -> Option<SourceStatus> {
+        SourceStatus::ALL.into_iter().find(|x| x.as_str() == s)
     }
 }
 
@@ -213,7 +219,14 @@ impl Store {
                     .parse()
                     .map_err(|e: chrono::ParseError| corrupt(e.to_string()))?,
                 ended_at,
-                status: RunStatus::parse(&status),
+                status: RunStatus::from_stored(&status).ok_or_else(|| {
+                    self.unknown(
+                        "runs",
+                        format!("collecte n° {id}, nuit {night}"),
+                        "statut",
+                        &status,
+                    )
+                })?,
                 error,
             });
         }
@@ -227,16 +240,37 @@ impl Store {
             .map_err(|e| self.sql(e))?;
         let rows = stmt
             .query_map(params![run], |r| {
-                Ok(SourceRow {
-                    source: r.get(0)?,
-                    status: SourceStatus::parse(&r.get::<_, String>(1)?),
-                    reason: r.get(2)?,
-                    permission: r.get(3)?,
-                    records: r.get(4)?,
-                    pages: r.get(5)?,
-                })
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
             })
             .map_err(|e| self.sql(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+        let mut out = Vec::new();
+        for row in rows {
+            let (source, status, reason, permission, records, pages) =
+                row.map_err(|e| self.sql(e))?;
+            let status = SourceStatus::from_stored(&status).ok_or_else(|| {
+                self.unknown(
+                    "run_sources",
+                    format!("collecte n° {run}, source {source}"),
+                    "statut",
+                    &status,
+                )
+            })?;
+            out.push(SourceRow {
+                source,
+                status,
+                reason,
+                permission,
+                records,
+                pages,
+            });
+        }
+        Ok(out)
     }
 }

@@ -71,6 +71,11 @@ impl Store {
                     .optional()
                     .map_err(sql)?
                     .unwrap_or_else(|| ("{}".into(), "{}".into()));
+                let daily = |column: &str, e: serde_json::Error| StoreError::Corrupt {
+                    kind: "signin_daily".into(),
+                    key: format!("compte {}, jour {day}, colonne {column}", s.user_id),
+                    detail: e.to_string(),
+                };
                 let apps = bump(
                     &apps,
                     if s.app_name.is_empty() {
@@ -78,8 +83,10 @@ impl Store {
                     } else {
                         &s.app_name
                     },
-                );
-                let ips = bump(&ips, s.ip.as_deref().unwrap_or("?"));
+                )
+                .map_err(|e| daily("apps", e))?;
+                let ips =
+                    bump(&ips, s.ip.as_deref().unwrap_or("?")).map_err(|e| daily("ips", e))?;
                 let single = s.succeeded()
                     && s.auth_requirement.as_deref() == Some("singleFactorAuthentication");
                 let multi = s.succeeded()
@@ -227,10 +234,10 @@ impl Store {
     }
 }
 
-/// Adds one to `key` in a JSON object of counts.
-fn bump(json: &str, key: &str) -> String {
-    let mut map: std::collections::BTreeMap<String, i64> =
-        serde_json::from_str(json).unwrap_or_default();
+/// Adds one to `key` in a JSON object of counts (an object that does not parse is an
+/// error: resetting it would lose the day's counts).
+fn bump(json: &str, key: &str) -> Result<String, serde_json::Error> {
+    let mut map: std::collections::BTreeMap<String, i64> = serde_json::from_str(json)?;
     *map.entry(key.to_string()).or_insert(0) += 1;
-    serde_json::to_string(&map).unwrap_or_else(|_| "{}".into())
+    serde_json::to_string(&map)
 }

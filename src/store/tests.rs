@@ -565,10 +565,10 @@ fn french_views_show_the_current_records_and_the_latest_findings() {
     s.close_unseen(r2, Kind::Account, None).expect("close");
     s.finish_run(r2, RunStatus::Complete, None).expect("finish");
     let f = |subject: &str, evidence: &str| StoredFinding {
-        check: "FWD-PUB-01".into(),
+        check: crate::finding::CheckId::declared("FWD-PUB-01"),
         subject: subject.into(),
-        severity: "critique".into(),
-        population: "personnel".into(),
+        severity: crate::finding::Severity::Critique,
+        population: crate::finding::Population::Personnel,
         accepted: false,
         data: serde_json::json!({ "evidence": evidence }).to_string(),
     };

@@ -30,8 +30,8 @@ pub(super) fn build(lives: &[Life]) -> Vec<Detail> {
         .map(|l| Detail {
             check: l.check.id.to_string(),
             subject: l.subject.to_string(),
-            severity: l.last.map(|s| s.finding.severity.clone()),
-            population: l.last.map(|s| s.finding.population.clone()),
+            severity: l.last.map(|s| s.finding.severity.label().to_string()),
+            population: l.last.map(|s| s.finding.population.as_str().to_string()),
             evidence: l.last.map(|s| s.data.evidence.clone()).unwrap_or_default(),
             first_seen: l.first_seen,
             last_seen: l.last.map(|s| s.night),

@@ -44,7 +44,7 @@ pub(super) fn build(input: &Input, seen: &HashMap<Key, Seen>) -> Vec<ExceptionBi
     };
     let population = |key: &Key| {
         seen.get(key)
-            .map(|s| s.finding.population.clone())
+            .map(|s| s.finding.population.as_str().to_string())
             .unwrap_or_default()
     };
     let mut out: Vec<ExceptionBilan> = Vec::new();
@@ -114,7 +114,7 @@ fn met(input: &Input) -> (Nights, BTreeSet<(String, String, NaiveDate)>) {
         for (f, data) in &e.findings {
             if let Some(a) = &data.accepted {
                 let k = (
-                    f.check.clone(),
+                    f.check.to_string(),
                     f.subject.clone(),
                     a.justification.clone(),
                     a.owner.clone(),
@@ -124,7 +124,7 @@ fn met(input: &Input) -> (Nights, BTreeSet<(String, String, NaiveDate)>) {
                 e.0 += 1;
                 e.2 = night;
             } else if let Some(d) = data.exception_expired {
-                expired.insert((f.check.clone(), f.subject.clone(), d));
+                expired.insert((f.check.to_string(), f.subject.clone(), d));
             }
         }
     }

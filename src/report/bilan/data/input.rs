@@ -72,7 +72,11 @@ pub(super) struct Seen<'a> {
 }
 
 impl Input {
-    pub fn load(store: &Store, period: &Period) -> Result<Input, ReportError> {
+    pub fn load(
+        store: &Store,
+        period: &Period,
+        known: &[&'static str],
+    ) -> Result<Input, ReportError> {
         let asof = period.arrete_au.unwrap_or(period.au);
         if period.du > period.au {
             return Err(ReportError::Period(format!(
@@ -93,17 +97,17 @@ impl Input {
             .filter(|r| r.night <= asof)
             .collect();
         let mut chosen: BTreeMap<NaiveDate, EvaluationRow> = BTreeMap::new();
-        for e in store.evaluations_until(asof)? {
+        for e in store.evaluations_until(asof, known)? {
             chosen.insert(e.night, e);
         }
         let last_evaluated = chosen.keys().next_back().copied();
-        let episodes = lifecycle::episodes(&store.finding_events_until(asof)?);
+        let episodes = lifecycle::episodes(&store.finding_events_until(asof, known)?);
         let status: HashMap<RunId, RunStatus> = runs.iter().map(|r| (r.id, r.status)).collect();
         let mut nights = Vec::new();
         for night in period.du.iter_days().take_while(|d| *d <= fin) {
             let of_night: Vec<RunRow> = runs.iter().filter(|r| r.night == night).cloned().collect();
             nights.push(match chosen.remove(&night) {
-                Some(e) => evaluated(store, night, of_night, e, &status)?,
+                Some(e) => evaluated(store, night, of_night, e, &status, known)?,
                 None => not_evaluated(store, night, of_night)?,
             });
         }
@@ -138,7 +142,7 @@ impl Input {
         for (night, e) in self.evaluated() {
             for (finding, data) in &e.findings {
                 seen.insert(
-                    (finding.check.clone(), finding.subject.clone()),
+                    (finding.check.to_string(), finding.subject.clone()),
                     Seen {
                         night,
                         finding,
@@ -169,10 +173,11 @@ fn evaluated(
     runs: Vec<RunRow>,
     e: EvaluationRow,
     status: &HashMap<RunId, RunStatus>,
+    known: &[&'static str],
 ) -> Result<Night, ReportError> {
     let sources = store.sources(e.run)?;
     let mut findings = Vec::new();
-    for f in store.findings_of(e.run)? {
+    for f in store.findings_of(e.run, known)? {
         let data = FindingData::parse(&f)?;
         findings.push((f, data));
     }
@@ -183,8 +188,8 @@ fn evaluated(
         evaluation: Some(Evaluated {
             run: e.run,
             status: status.get(&e.run).copied(),
-            skipped: e.not_evaluated.iter().cloned().collect(),
-            not_evaluated: e.not_evaluated,
+            skipped: e.not_evaluated.iter().map(|c| c.to_string()).collect(),
+            not_evaluated: e.not_evaluated.iter().map(|c| c.to_string()).collect(),
             findings,
             figures,
         }),

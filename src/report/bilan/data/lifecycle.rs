@@ -11,6 +11,7 @@ use chrono::NaiveDate;
 
 use super::input::{Input, Key, Seen};
 use crate::checks::{CheckInfo, Kind};
+use crate::finding::Event;
 use crate::store::FindingEvent;
 
 /// One episode of a finding, for the lists of the HTML and Markdown (never in the JSON).
@@ -38,18 +39,19 @@ pub(super) type Episodes = BTreeMap<Key, Vec<Episode>>;
 pub(super) fn episodes(events: &[FindingEvent]) -> Episodes {
     let mut out: Episodes = BTreeMap::new();
     for e in events {
-        let list = out.entry((e.check.clone(), e.subject.clone())).or_default();
-        match e.event.as_str() {
-            "new" | "reopened" => list.push(Episode {
+        let list = out
+            .entry((e.check.to_string(), e.subject.clone()))
+            .or_default();
+        match e.event {
+            Event::New | Event::Reopened => list.push(Episode {
                 start: e.night,
                 resolved: None,
             }),
-            "resolved" => {
+            Event::Resolved => {
                 if let Some(last) = list.last_mut().filter(|x| x.resolved.is_none()) {
                     last.resolved = Some(e.night);
                 }
             }
-            _ => {}
         }
     }
     out
@@ -85,7 +87,7 @@ impl Life<'_> {
     /// Its population as last seen, `inconnue` when never seen in the period.
     pub fn population(&self) -> String {
         self.last
-            .map(|s| s.finding.population.clone())
+            .map(|s| s.finding.population.as_str().to_string())
             .unwrap_or_else(|| "inconnue".into())
     }
 }

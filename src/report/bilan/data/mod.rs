@@ -143,13 +143,6 @@ pub fn severity_id(s: Severity) -> &'static str {
     }
 }
 
-/// The id of a stored severity label (unknown labels are kept as they are).
-fn severity_key(label: &str) -> String {
-    Severity::parse(label)
-        .map(|s| severity_id(s).to_string())
-        .unwrap_or_else(|| label.to_string())
-}
-
 fn median(v: &mut [i64]) -> Option<f64> {
     if v.is_empty() {
         return None;
@@ -192,7 +185,7 @@ pub fn compute_of(
     establishment: &str,
     tenant: &str,
 ) -> Result<Bilan, ReportError> {
-    let input = input::Input::load(store, period)?;
+    let input = input::Input::load(store, period, &registry::ids_of(checks))?;
     let seen = input.last_seen();
     let lives = lifecycle::of_period(checks, &input, &seen);
     let posture = posture::Posture::of(&input);

@@ -171,9 +171,9 @@ fn tenant_state(n: &Night) -> &'static str {
         .iter()
         .filter(|(f, _)| f.check == fwd_org_01::CHECK.id)
     {
-        state = match Severity::parse(&f.severity) {
-            Some(Severity::Critique | Severity::Elevee) => "elevee",
-            _ => "moyenne",
+        state = match f.severity {
+            Severity::Critique | Severity::Elevee => "elevee",
+            Severity::Moyenne | Severity::Faible | Severity::Info => "moyenne",
         };
     }
     state

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::input::Input;
-use super::{severity_id, severity_key};
+use super::severity_id;
 use crate::checks::{CheckInfo, Severity};
 
 /// Findings per night: one value per night of `nuits`; `null` when the night (or the
@@ -37,9 +37,11 @@ pub(super) fn build(checks: &[&CheckInfo], input: &Input) -> ParNuit {
         let mut counts: BTreeMap<&str, u32> = BTreeMap::new();
         let mut sev_counts: BTreeMap<String, u32> = BTreeMap::new();
         for (f, _) in &e.findings {
-            *counts.entry(&f.check).or_insert(0) += 1;
+            *counts.entry(f.check.as_str()).or_insert(0) += 1;
             if !f.accepted {
-                *sev_counts.entry(severity_key(&f.severity)).or_insert(0) += 1;
+                *sev_counts
+                    .entry(severity_id(f.severity).to_string())
+                    .or_insert(0) += 1;
             }
         }
         for (id, v) in per_check.iter_mut() {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::lifecycle::Life;
-use super::{severity_id, severity_key};
+use super::severity_id;
 use crate::checks::Severity;
 
 /// Key figures for the executive summary.
@@ -43,7 +43,7 @@ pub(super) fn build(lives: &[Life]) -> Sommaire {
             && let Some(seen) = l.last
         {
             *s.a_corriger_fin_par_gravite
-                .entry(severity_key(&seen.finding.severity))
+                .entry(severity_id(seen.finding.severity).to_string())
                 .or_insert(0) += 1;
         }
     }
