@@ -15,6 +15,7 @@ pub mod demo;
 pub mod exit;
 pub mod finding;
 pub mod graph;
+pub mod logs;
 pub mod model;
 pub mod night;
 pub mod pipeline;

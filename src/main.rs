@@ -10,10 +10,15 @@ use vigie365::exit::Outcome;
 use vigie365::night::NightError;
 use vigie365::pipeline::Until;
 use vigie365::report::ReportError;
+use vigie365::report::escape::terminal_text;
 
 fn main() -> ExitCode {
     let result = french::parse().map_err(AppError::Args).and_then(|cli| {
-        init_logs(cli.log_format, cli.verbose, cli.quiet_logs());
+        vigie365::logs::init(
+            matches!(cli.log_format, LogFormat::Json),
+            cli.verbose,
+            cli.quiet_logs(),
+        );
         run(cli)
     });
     exit(result)
@@ -68,26 +73,8 @@ fn exit(result: Result<Outcome, AppError>) -> ExitCode {
     };
     match &error {
         AppError::Args(e) => french::print(e),
-        AppError::Config(errors) => eprintln!("{errors}"),
-        e => eprintln!("vigie365 : {e}"),
+        AppError::Config(errors) => eprintln!("{}", terminal_text(&errors.to_string())),
+        e => eprintln!("vigie365 : {}", terminal_text(&e.to_string())),
     }
     outcome.into()
-}
-
-fn init_logs(format: LogFormat, verbose: u8, quiet: bool) {
-    let default = match verbose {
-        0 if quiet => "warn",
-        0 => "vigie365=info,warn",
-        1 => "vigie365=debug,info",
-        _ => "debug",
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("VIGIE365_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let _ = match format {
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
-        LogFormat::Texte => builder.with_target(false).try_init(),
-    };
 }

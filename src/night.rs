@@ -166,7 +166,10 @@ pub fn explain(store: &Store, config: &Config, upn: &str) -> Result<String, Nigh
     let mut out = String::new();
     out.push_str(&format!(
         "Compte {} (« {} »), collecte n° {} de la nuit du {}\n",
-        account.upn, account.display_name, run.id, run.night
+        inert(&account.upn),
+        inert(&account.display_name),
+        run.id,
+        run.night
     ));
     out.push_str(&format!(
         "  classe : {}{} — {}\n",
@@ -200,7 +203,7 @@ pub fn explain(store: &Store, config: &Config, upn: &str) -> Result<String, Nigh
             if r.methods.is_empty() {
                 "aucune".to_string()
             } else {
-                r.methods.join(", ")
+                inert(&r.methods.join(", ")).into_owned()
             }
         )),
         None => out.push_str("  MFA : inconnue (aucune ligne d'inscription)\n"),
@@ -217,7 +220,11 @@ pub fn explain(store: &Store, config: &Config, upn: &str) -> Result<String, Nigh
     out.push_str("  contrôles :\n");
     for info in checks::REGISTRY {
         if let Some(n) = evaluation.not_evaluated.iter().find(|n| n.check == info.id) {
-            out.push_str(&format!("    {:<11} non évalué — {}\n", info.id, n.reason));
+            out.push_str(&format!(
+                "    {:<11} non évalué — {}\n",
+                info.id,
+                inert(&n.reason)
+            ));
             continue;
         }
         let mine: Vec<&checks::Finding> = evaluation
@@ -237,7 +244,7 @@ pub fn explain(store: &Store, config: &Config, upn: &str) -> Result<String, Nigh
                 "    {:<11} CONSTAT {} — {}\n",
                 info.id,
                 f.severity.label(),
-                f.evidence
+                inert(&f.evidence)
             ));
         }
     }

@@ -16,7 +16,7 @@ use crate::graph::{GraphClient, SetupError};
 use crate::night::{EvaluationSummary, NightError};
 use crate::report::ReportError;
 use crate::report::nightly::{self, Nightly};
-use crate::store::{RunStatus, Store, StoreError};
+use crate::store::{History, RunStatus, Store, StoreError};
 
 /// How far a night goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -134,6 +134,7 @@ impl Night {
 #[derive(Default)]
 pub struct Pipeline {
     store: Option<Arc<Mutex<Store>>>,
+    history: History,
 }
 
 impl Pipeline {
@@ -141,11 +142,19 @@ impl Pipeline {
         Pipeline::default()
     }
 
+    /// Whether the store may start a new history (`--nouvelle-base`).
+    pub fn with_history(self, history: History) -> Pipeline {
+        Pipeline { history, ..self }
+    }
+
     fn store(&mut self, config: &Config) -> Result<Arc<Mutex<Store>>, StoreError> {
         if let Some(s) = &self.store {
             return Ok(s.clone());
         }
-        let s = Arc::new(Mutex::new(Store::open(&config.storage.database)?));
+        let s = Arc::new(Mutex::new(Store::open_with(
+            &config.storage.database,
+            self.history,
+        )?));
         self.store = Some(s.clone());
         Ok(s)
     }

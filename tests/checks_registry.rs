@@ -20,6 +20,7 @@ static NEW: CheckInfo = CheckInfo {
     title_fr: "Contrôle ajouté pour l'essai",
     reference: "Essai",
     doc: "Relève le locataire à chaque nuit.",
+    fix_fr: "Rien à corriger : contrôle d'essai.",
     needs: &["users"],
     tags: &[],
     run: fires_once,
@@ -148,4 +149,36 @@ fn it_is_evaluated_and_the_bilan_has_its_row_in_its_family() {
     assert!(appli.contains(NEW.title_fr), "{appli}");
     let generic = format!("{:?}", bilan::sections::generiques(&b));
     assert!(!generic.contains(NEW.title_fr), "only in its own family");
+}
+
+/// `vigie365 checks` for a terminal: aligned columns and wrapped titles, not Markdown; and
+/// one check's explanation ends with how to fix it.
+#[test]
+fn the_checks_command_reads_on_a_terminal_and_says_how_to_fix() {
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_vigie365"))
+            .args(args)
+            .env("COLUMNS", "90")
+            .output()
+            .expect("run vigie365");
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    let table = run(&["checks"]);
+    assert!(!table.contains('|') && !table.contains("---|"), "{table}");
+    assert!(table.lines().all(|l| l.chars().count() <= 90), "{table}");
+    for c in vigie365::checks::REGISTRY {
+        assert!(
+            table.lines().any(|l| l.starts_with(c.id)),
+            "{} has its row",
+            c.id
+        );
+    }
+    let one = run(&["checks", "GEN-MFA-01"]);
+    let fix = one
+        .split("Correction : ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no « Correction : » in {one}"));
+    assert!(fix.replace('\n', " ").contains("Microsoft Entra"), "{one}");
+    assert!(one.lines().all(|l| l.chars().count() <= 90), "{one}");
 }

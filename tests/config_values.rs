@@ -533,6 +533,42 @@ tentatives_max = "#);
 }
 
 #[test]
+fn a_syntax_error_is_french_located_and_names_the_real_key() {
+    let e = err("[collecte]\nlots_simultanés = 4");
+    let d = &e.diagnostics[0];
+    assert_eq!((d.line, d.column, d.code), (11, 14, Code::Syntax), "{e}");
+    assert!(
+        d.message_fr
+            .contains("clé invalide « lots_simultanés » — vouliez-vous dire « lots_simultanes » ?"),
+        "{e}"
+    );
+    assert!(
+        d.fix_fr
+            .starts_with("remplacer « lots_simultanés » par « lots_simultanes »"),
+        "{}",
+        d.fix_fr
+    );
+    for extra in [
+        "[collecte]\nlots_simultanés = 4",
+        "[collecte]\nlots simultanes = 4",
+        "[collecte]\nlots_simultanes = [1, 2",
+        "[collecte]\nlots_simultanes = 4 5",
+        "[collecte]\nlots_simultanes = quatre",
+        "[collecte\nlots_simultanes = 4",
+    ] {
+        for d in err(extra).diagnostics {
+            let text = format!("{} / {}", d.message_fr, d.fix_fr);
+            assert!(
+                !["expected", "invalid ", "missing", "unclosed", "unquoted"]
+                    .iter()
+                    .any(|en| text.contains(en)),
+                "English left in: {text}"
+            );
+        }
+    }
+}
+
+#[test]
 fn the_configuration_file_is_located() {
     let cli = PathBuf::from("/srv/vigie365.toml");
     assert_eq!(config::resolve_path_with(Some(&cli), None), cli);

@@ -61,6 +61,6 @@ fn check_table_matches_the_registry() {
     assert_eq!(
         table,
         vigie365::checks::registry::table_fr(),
-        "paste the output of `vigie365 checks`"
+        "paste the expected table (checks::registry::table_fr) between the markers"
     );
 }

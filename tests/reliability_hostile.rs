@@ -157,3 +157,145 @@ async fn a_page_larger_than_the_limit_is_refused_before_it_is_read() {
         .expect_err("too large");
     assert!(matches!(err, GraphError::TooLarge { .. }), "{err:?}");
 }
+
+mod common;
+
+/// Every file under `dir`, by path.
+fn files_under(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else if let Ok(bytes) = std::fs::read(&p) {
+            out.push((p, bytes));
+        }
+    }
+    out
+}
+
+/// What no output may carry: a control character (line breaks aside) or a bidirectional
+/// override or isolate, with where it was found.
+fn hostile_chars(what: &str, text: &str) -> Option<String> {
+    let i = text.find(|c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    })?;
+    let from = text[..i].char_indices().rev().nth(60).map_or(0, |(j, _)| j);
+    let to = text[i..]
+        .char_indices()
+        .nth(20)
+        .map_or(text.len(), |(j, _)| i + j);
+    Some(format!("{what}: {:?}", &text[from..to]))
+}
+
+/// Hostile display names, a hostile guest UPN, hostile inbox rule names and a hostile
+/// establishment name, through every command that prints tenant or configuration data:
+/// no control character, escape sequence or bidirectional override reaches stdout, stderr
+/// (logs included, text and JSON) or any file written; markup and formulas stay inert.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_names_reach_no_output_raw() {
+    use common::bin::{BIN, output};
+    use std::process::Command;
+    const DAY: u32 = 2;
+    let n = common::sim_night::SimNight::start(vigie365::sim::SimOptions {
+        hostile_names: true,
+        ..common::sim_night::options(21, 200, DAY)
+    })
+    .await;
+    let as_of = n.sim.as_of(DAY);
+    let out_dir = n.dir.path().join("sorties");
+    let cmd = |args: &[&str]| {
+        let mut c = Command::new(BIN);
+        c.args(args).arg("--config").arg(&n.config_path);
+        c
+    };
+    let mut said = Vec::new();
+    let mut run = |name: &str, mut c: Command| {
+        let o = output(&mut c);
+        said.push((format!("{name} (stdout)"), o.stdout));
+        said.push((format!("{name} (stderr)"), o.stderr));
+    };
+    run(
+        "run",
+        cmd(&["run", "--sans-progression", "-v", "--as-of", &as_of]),
+    );
+    // The guest's UPN, as the store has it.
+    let store = vigie365::store::Store::open_read_only(&n.config.storage.database).expect("store");
+    let accounts: Vec<vigie365::model::Account> = store.current().expect("accounts");
+    drop(store);
+    let guest = accounts
+        .iter()
+        .find(|a| a.upn.contains('\u{202E}'))
+        .expect("the hostile guest was collected");
+    assert!(
+        guest.display_name.len() > 100_000,
+        "the huge name is stored"
+    );
+    run(
+        "evaluate --explain",
+        cmd(&["evaluate", "--explain", &guest.upn]),
+    );
+    run(
+        "evaluate --explain (inconnu)",
+        cmd(&["evaluate", "--explain", "\u{1b}[2J\u{202E}x@y"]),
+    );
+    run(
+        "evaluate",
+        cmd(&["evaluate", "--log-format", "json", "-vv"]),
+    );
+    let out = out_dir.to_str().expect("a UTF-8 temporary directory");
+    run("report", cmd(&["report", "--sortie", out]));
+    run("bilan", cmd(&["bilan", "--annee", "2026", "--sortie", out]));
+    run("checks", cmd(&["checks"]));
+    run("config check", cmd(&["config", "check"]));
+    run("doctor", cmd(&["doctor"]));
+    for (path, bytes) in files_under(&out_dir)
+        .into_iter()
+        .chain(files_under(&n.config.storage.outputs))
+    {
+        said.push((path.display().to_string(), bytes));
+    }
+    assert!(
+        said.iter().any(|(w, _)| w.ends_with(".jsonl")),
+        "nightly files"
+    );
+    assert!(
+        said.iter().any(|(w, _)| w.ends_with(".html")),
+        "bilan files: {:?}",
+        said.iter()
+            .filter(|(w, _)| w.starts_with("bilan"))
+            .map(|(w, b)| format!("{w}: {}", String::from_utf8_lossy(b).escape_debug()))
+            .collect::<Vec<_>>()
+    );
+
+    let mut problems = Vec::new();
+    for (what, bytes) in &said {
+        let mut text = String::from_utf8_lossy(bytes).into_owned();
+        if what.ends_with(".csv") {
+            text = text.replace("\r\n", "\n");
+        }
+        problems.extend(hostile_chars(what, &text));
+        if (what.ends_with(".html") || what.ends_with(".md")) && text.contains("<script>alert(1)") {
+            problems.push(format!("{what}: markup pasted raw"));
+        }
+        if what.ends_with(".csv") {
+            let mut r = csv::ReaderBuilder::new()
+                .delimiter(b';')
+                .has_headers(false)
+                .from_reader(bytes.as_slice());
+            for rec in r.records().flatten() {
+                for cell in rec.iter() {
+                    if cell.trim_start().starts_with(['=', '+', '-', '@']) {
+                        problems.push(format!("{what}: formula cell {cell:?}"));
+                    }
+                }
+            }
+        }
+        if text.len() > 400_000 {
+            problems.push(format!("{what}: {} bytes", text.len()));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    n.shutdown().await;
+}

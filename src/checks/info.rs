@@ -22,6 +22,10 @@ pub struct CheckInfo {
     pub reference: &'static str,
     /// French, two or three sentences: what it looks at, what it must not flag.
     pub doc: &'static str,
+    /// French, how to fix a finding: the admin centre path or the PowerShell cmdlet, and
+    /// what to declare in the configuration when the finding is legitimate. `vigie365 checks
+    /// <ID>` ends with it (« Correction : … »).
+    pub fix_fr: &'static str,
     /// Sources (query names) that must have been collected for the check to be evaluated.
     pub needs: &'static [&'static str],
     /// The properties other parts of the tool ask about.

@@ -47,6 +47,89 @@ pub fn table_fr_of(checks: &[&CheckInfo]) -> String {
     out
 }
 
+/// The catalogue for a terminal `width` characters wide (`vigie365 checks`): aligned
+/// columns, titles and references wrapped in their column.
+pub fn table_terminal_fr(width: usize) -> String {
+    table_terminal_fr_of(REGISTRY, width)
+}
+
+/// [`table_terminal_fr`] of any list of checks.
+pub fn table_terminal_fr_of(checks: &[&CheckInfo], width: usize) -> String {
+    const GAP: &str = "  ";
+    let head = ["contrôle", "sévérité", "titre", "référence"];
+    let id_w = checks
+        .iter()
+        .map(|c| c.id.chars().count())
+        .chain([head[0].chars().count()])
+        .max()
+        .unwrap_or(0);
+    let sev_w = checks
+        .iter()
+        .map(|c| c.severity.label().chars().count())
+        .chain([head[1].chars().count()])
+        .max()
+        .unwrap_or(0);
+    let rest = width.saturating_sub(id_w + sev_w + 3 * GAP.len()).max(40);
+    let title_w = rest / 2;
+    let ref_w = rest - title_w;
+    let pad = |s: &str, w: usize| format!("{s}{}", " ".repeat(w.saturating_sub(s.chars().count())));
+    let mut out = String::new();
+    let mut line = |cells: [&str; 4]| {
+        let l = format!(
+            "{}{GAP}{}{GAP}{}{GAP}{}",
+            pad(cells[0], id_w),
+            pad(cells[1], sev_w),
+            pad(cells[2], title_w),
+            cells[3]
+        );
+        out.push_str(l.trim_end());
+        out.push('\n');
+    };
+    line(head);
+    line([
+        &"─".repeat(id_w),
+        &"─".repeat(sev_w),
+        &"─".repeat(title_w),
+        &"─".repeat(ref_w),
+    ]);
+    for c in checks {
+        let title = wrap(c.title_fr, title_w);
+        let reference = wrap(c.reference, ref_w);
+        for i in 0..title.len().max(reference.len()) {
+            let cell = |v: &[String]| v.get(i).cloned().unwrap_or_default();
+            let (id, sev) = if i == 0 {
+                (c.id, c.severity.label())
+            } else {
+                ("", "")
+            };
+            line([id, sev, &cell(&title), &cell(&reference)]);
+        }
+    }
+    out
+}
+
+/// `text` cut into lines of at most `width` characters, at spaces (a longer word stands
+/// alone on its line).
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut current = String::new();
+    for word in text.split_whitespace() {
+        let needed =
+            current.chars().count() + usize::from(!current.is_empty()) + word.chars().count();
+        if !current.is_empty() && needed > width {
+            lines.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(word);
+    }
+    if !current.is_empty() || lines.is_empty() {
+        lines.push(current);
+    }
+    lines
+}
+
 /// The check of that id.
 pub fn get(id: &str) -> Option<&'static CheckInfo> {
     REGISTRY.iter().copied().find(|c| c.id == id)
@@ -131,6 +214,52 @@ mod tests {
         }
         assert_eq!(ids().len(), REGISTRY.len());
         assert!(get("NOPE-01").is_none() && family_of("NOPE-01").is_none());
+    }
+
+    #[test]
+    fn the_terminal_table_is_aligned_and_wrapped() {
+        let t = table_terminal_fr(80);
+        assert!(!t.contains('|'), "not Markdown:\n{t}");
+        let chars = |l: &str| l.chars().collect::<Vec<char>>();
+        let head = chars(t.lines().next().unwrap_or_default());
+        let title_col = head.windows(5).position(|w| w == ['t', 'i', 't', 'r', 'e']);
+        let title_col = title_col.unwrap_or(0);
+        for l in t.lines() {
+            assert!(l.chars().count() <= 80, "{l:?}");
+        }
+        for c in REGISTRY {
+            let row = t.lines().find(|l| l.starts_with(c.id)).unwrap_or_default();
+            let row = chars(row);
+            assert!(
+                row.len() > title_col && row[title_col - 1] == ' ' && row[title_col] != ' ',
+                "{}: the title starts in its column",
+                c.id
+            );
+        }
+        let wrapped = t.lines().filter(|l| l.starts_with(' ')).count();
+        assert!(wrapped > 0, "long titles or references wrap:\n{t}");
+        assert_eq!(wrap("a bb ccc dddd", 6), ["a bb", "ccc", "dddd"]);
+        assert_eq!(wrap("", 6), [""]);
+    }
+
+    #[test]
+    fn every_check_says_how_to_fix_it() {
+        for c in REGISTRY {
+            assert!(c.fix_fr.len() > 80, "{}: fix_fr too short", c.id);
+            assert!(
+                [
+                    "centre d'administration",
+                    "portail",
+                    "PowerShell",
+                    "-Identity",
+                    "-UserId"
+                ]
+                .iter()
+                .any(|w| c.fix_fr.contains(w)),
+                "{}: no admin path or cmdlet in its fix",
+                c.id
+            );
+        }
     }
 
     #[test]

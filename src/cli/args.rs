@@ -82,6 +82,11 @@ pub struct CollectArgs {
     /// Pas de barres de progression, même sur un terminal.
     #[arg(long)]
     pub sans_progression: bool,
+    /// Accepte de commencer un nouvel historique quand la base est vide (0 octet), n'a pas le
+    /// schéma de vigie365 ou a disparu en laissant son fichier .lock ; sans cette option, une
+    /// telle base est refusée (code 1) pour ne jamais effacer une année d'historique en silence.
+    #[arg(long)]
+    pub nouvelle_base: bool,
     #[command(flatten)]
     pub pace: PaceArgs,
 }
@@ -223,6 +228,15 @@ impl CollectArgs {
             },
             progress: !self.sans_progression,
             until,
+        }
+    }
+
+    /// Whether the store may start a new history (`--nouvelle-base`).
+    pub fn history(&self) -> crate::store::History {
+        if self.nouvelle_base {
+            crate::store::History::StartAgain
+        } else {
+            crate::store::History::Keep
         }
     }
 }

@@ -23,6 +23,12 @@ fn load_config(cli_path: Option<&Path>) -> Result<Config, AppError> {
     )?)
 }
 
+/// Writes a command's French text on stdout, made inert for a terminal
+/// ([`crate::report::escape::terminal_text`]): the one way commands print.
+fn say(text: &str) {
+    print!("{}", crate::report::escape::terminal_text(text));
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime, AppError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -50,7 +56,8 @@ pub fn night(
 ) -> CommandResult {
     let config = load_config(cli_config)?;
     let job = args.job(&config, until);
-    let night = runtime()?.block_on(Pipeline::new().night(&job, &mut |s| print!("{s}")))?;
+    let mut pipeline = Pipeline::new().with_history(args.history());
+    let night = runtime()?.block_on(pipeline.night(&job, &mut |s| say(s)))?;
     if let Some(cause) = &night.collection.failure {
         return Err(AppError::NightFailed {
             run: night.collection.run,
@@ -61,7 +68,7 @@ pub fn night(
     if let (Outcome::Findings, Some(threshold)) = (outcome, fail_on) {
         eprintln!(
             "vigie365 : {}",
-            fail_on_fr(&night.reaching(threshold), threshold)
+            crate::report::escape::terminal(&fail_on_fr(&night.reaching(threshold), threshold))
         );
     }
     Ok(outcome)
@@ -82,7 +89,13 @@ fn fail_on_fr(found: &[&crate::checks::Finding], threshold: Severity) -> String 
     let first: Vec<String> = found
         .iter()
         .take(SHOWN)
-        .map(|f| format!("{} {}", f.check, f.subject))
+        .map(|f| {
+            format!(
+                "{} {}",
+                f.check,
+                crate::report::escape::terminal(&f.subject)
+            )
+        })
         .collect();
     let more = match found.len().saturating_sub(SHOWN) {
         0 => String::new(),
@@ -103,7 +116,7 @@ pub fn evaluate(cli_config: Option<&Path>) -> CommandResult {
     let config = load_config(cli_config)?;
     let mut store = Store::open(&config.storage.database)?;
     let (summary, _) = crate::night::evaluate_latest(&mut store, &config)?;
-    print!("{}", crate::night::summary_fr(&summary));
+    say(&crate::night::summary_fr(&summary));
     Ok(complete_unless(!summary.not_evaluated.is_empty()))
 }
 
@@ -111,7 +124,7 @@ pub fn evaluate(cli_config: Option<&Path>) -> CommandResult {
 pub fn explain(cli_config: Option<&Path>, upn: &str) -> CommandResult {
     let config = load_config(cli_config)?;
     let store = Store::open_read_only(&config.storage.database)?;
-    print!("{}", crate::night::explain(&store, &config, upn)?);
+    say(&crate::night::explain(&store, &config, upn)?);
     Ok(Outcome::Complete)
 }
 
@@ -121,7 +134,7 @@ pub fn report(cli_config: Option<&Path>, args: &ReportArgs) -> CommandResult {
     let store = Store::open_read_only(&config.storage.database)?;
     let dir = args.sortie.as_deref().unwrap_or(&config.storage.outputs);
     let (night, _, text) = crate::pipeline::write_night(&store, args.nuit, &config, dir)?;
-    print!("{text}");
+    say(&text);
     Ok(complete_unless(night.is_partial()))
 }
 
@@ -137,7 +150,7 @@ pub fn bilan(cli_config: Option<&Path>, args: &BilanArgs) -> CommandResult {
     let dir = args.sortie.as_deref().unwrap_or(&config.storage.outputs);
     let ctx = bilan::Context::from_config(&config);
     let (b, files) = bilan::produce(&store, &period, &ctx, dir)?;
-    print!("{}", bilan::summary_fr(&b, &files));
+    say(&bilan::summary_fr(&b, &files));
     Ok(Outcome::Complete)
 }
 
@@ -198,22 +211,17 @@ pub fn sim(args: crate::sim::SimArgs) -> CommandResult {
     Ok(Outcome::Complete)
 }
 
-/// `doctor`: the configuration, then tokens and permissions source by source.
+/// `doctor`: the configuration, then tokens, permissions source by source, the store and
+/// the output directory. 1 when a night would fail, 3 when a source would not be read.
 pub fn doctor(cli_config: Option<&Path>) -> CommandResult {
     if config_check(cli_config, "\n") == Outcome::Usage {
         return Ok(Outcome::Usage);
     }
     let config = load_config(cli_config)?;
     let client = crate::graph::GraphClient::from_config(&config)?;
-    let report = runtime()?.block_on(crate::collect::doctor::run(&client));
-    print!("{}", report.to_text());
-    Ok(if report.all_ok() {
-        Outcome::Complete
-    } else if report.graph_token.is_err() && report.exchange_token.is_err() {
-        Outcome::Failed
-    } else {
-        Outcome::Partial
-    })
+    let report = runtime()?.block_on(crate::collect::doctor::run(&client, &config));
+    say(&report.to_text());
+    Ok(report.outcome())
 }
 
 /// `config check` (and doctor's first step): every problem of the file, with `after` printed
@@ -223,7 +231,7 @@ pub fn config_check(cli_config: Option<&Path>, after: &str) -> Outcome {
         &crate::config::resolve_path(cli_config),
         &crate::checks::registry::load_options(),
     );
-    println!("{report}{after}");
+    say(&format!("{report}{after}\n"));
     if report.is_valid() {
         Outcome::Complete
     } else {
@@ -231,13 +239,16 @@ pub fn config_check(cli_config: Option<&Path>, after: &str) -> Outcome {
     }
 }
 
-/// `checks [ID]`: the catalogue, or one check explained.
+/// `checks [ID]`: the catalogue as a table for the terminal, or one check explained and how
+/// to fix it.
 pub fn checks(id: Option<&str>) -> CommandResult {
+    use crate::checks::registry::{self, wrap};
+    let width = terminal_width();
     let Some(id) = id else {
-        print!("{}", crate::checks::registry::table_fr());
+        say(&registry::table_terminal_fr(width));
         return Ok(Outcome::Complete);
     };
-    let c = crate::checks::registry::get(&id.trim().to_uppercase())
+    let c = registry::get(&id.trim().to_uppercase())
         .ok_or_else(|| AppError::UnknownCheck(id.to_string()))?;
     let sources = if crate::checks::possible_needs(c).len() > c.needs.len() {
         format!(
@@ -247,15 +258,30 @@ pub fn checks(id: Option<&str>) -> CommandResult {
     } else {
         c.needs.join(", ")
     };
-    println!(
-        "{} — {} (sévérité {})\n{}\nRéférence : {}\nSources : {sources}",
-        c.id,
-        c.title_fr,
-        c.severity.label(),
-        c.doc,
-        c.reference,
-    );
+    let para = |text: &str| wrap(text, width).join("\n") + "\n";
+    say(&format!(
+        "{}{}{}{}{}",
+        para(&format!(
+            "{} — {} (sévérité {})",
+            c.id,
+            c.title_fr,
+            c.severity.label()
+        )),
+        para(c.doc),
+        para(&format!("Référence : {}", c.reference)),
+        para(&format!("Sources : {sources}")),
+        para(&format!("Correction : {}", c.fix_fr)),
+    ));
     Ok(Outcome::Complete)
+}
+
+/// Columns of the terminal (`COLUMNS`, else 100), between 60 and 160.
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .unwrap_or(100)
+        .clamp(60, 160)
 }
 
 /// `permissions`: what to grant the application, query by query.

@@ -1,13 +1,45 @@
-//! `vigie365 doctor`: the configuration, both tokens, and the cheapest request of each
-//! query family, with a French verdict per source (what is missing and how to grant it).
+//! `vigie365 doctor`: what a night needs, in the order a night needs it — a token for each
+//! audience, then the cheapest request of each query family (a French verdict per source:
+//! what is missing and how to grant it), then the store and the output directory. Nothing
+//! it could not verify is called OK.
+
+use std::path::Path;
 
 use http::Method;
 use serde::Serialize;
 use url::Url;
 
+use crate::config::Config;
+use crate::exit::Outcome;
 use crate::graph::models as wire;
 use crate::graph::{Audience, Call, GraphClient, GraphError, Refusal};
 use crate::queries::{self, Api, Query};
+use crate::store::Store;
+
+/// What the doctor could say of one thing a night needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    /// Verified, and usable.
+    Ok,
+    /// Refused for a missing permission or licence: the night reads the other sources.
+    Missing,
+    /// Verified, and not usable (an error other than a refusal).
+    Failed,
+    /// Not verified, and why (its token was refused, nothing to try it on).
+    Unverified,
+}
+
+impl State {
+    fn label(self) -> &'static str {
+        match self {
+            State::Ok => "OK",
+            State::Missing => "MANQUE",
+            State::Failed => "ÉCHEC",
+            State::Unverified => "NON VÉRIFIÉ",
+        }
+    }
+}
 
 /// The verdict on one source.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -16,8 +48,18 @@ pub struct Verdict {
     pub title: String,
     pub permission: String,
     pub licence: String,
-    pub ok: bool,
-    /// What is missing and how to fix it, when not ok.
+    pub state: State,
+    /// What is missing and how to fix it, or why it was not verified, when not ok.
+    pub detail: String,
+}
+
+/// The verdict on a local place a night writes (the store, the output directory).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Place {
+    /// `base` or `sorties`, and the path.
+    pub title: String,
+    pub state: State,
+    /// What was found (ok), or what is wrong and the fix.
     pub detail: String,
 }
 
@@ -27,13 +69,25 @@ pub struct Report {
     pub graph_token: Result<(), String>,
     pub exchange_token: Result<(), String>,
     pub verdicts: Vec<Verdict>,
+    pub places: Vec<Place>,
 }
 
 impl Report {
-    pub fn all_ok(&self) -> bool {
-        self.graph_token.is_ok()
-            && self.exchange_token.is_ok()
-            && self.verdicts.iter().all(|v| v.ok)
+    /// How `doctor` ends: 1 when a night would fail (a token refused, the store or the
+    /// output directory unusable), 3 when a source would not be read, else 0.
+    pub fn outcome(&self) -> Outcome {
+        let tokens = self.graph_token.is_ok() && self.exchange_token.is_ok();
+        if !tokens || self.places.iter().any(|p| p.state != State::Ok) {
+            Outcome::Failed
+        } else if self
+            .verdicts
+            .iter()
+            .any(|v| matches!(v.state, State::Missing | State::Failed))
+        {
+            Outcome::Partial
+        } else {
+            Outcome::Complete
+        }
     }
 
     /// The French table printed by `vigie365 doctor`.
@@ -47,7 +101,7 @@ impl Report {
         out.push_str(&token("Exchange Online", &self.exchange_token));
         out.push('\n');
         out.push_str(&format!(
-            "{:<44} {:<6} {}\n",
+            "{:<44} {:<11} {}\n",
             "source", "état", "autorisation / licence"
         ));
         for v in &self.verdicts {
@@ -57,43 +111,56 @@ impl Report {
                 format!(" ; licence : {}", v.licence)
             };
             out.push_str(&format!(
-                "{:<44} {:<6} {}{}\n",
+                "{:<44} {:<11} {}{}\n",
                 v.title,
-                if v.ok { "OK" } else { "MANQUE" },
+                v.state.label(),
                 v.permission,
                 licence
             ));
-            if !v.ok {
+            if v.state != State::Ok {
                 out.push_str(&format!("    → {}\n", v.detail));
             }
+        }
+        out.push('\n');
+        for p in &self.places {
+            out.push_str(&format!("{} : {}\n", p.title, p.state.label()));
+            out.push_str(&format!("    → {}\n", p.detail));
         }
         out
     }
 }
 
-fn verdict(q: &Query, result: Result<(), GraphError>) -> Verdict {
-    let (ok, detail) = match result {
-        Ok(()) => (true, String::new()),
-        Err(e) => {
-            let fix = match e.refusal() {
-                Some(Refusal::Permission) => format!(
+/// What a probe found: the source answered, or it could not be tried, and why.
+enum Probed {
+    Answered,
+    Untried(String),
+}
+
+fn verdict(q: &Query, result: Result<Probed, GraphError>) -> Verdict {
+    let (state, detail) = match result {
+        Ok(Probed::Answered) => (State::Ok, String::new()),
+        Ok(Probed::Untried(why)) => (State::Unverified, format!("non vérifié : {why}")),
+        Err(e) => match e.refusal() {
+            Some(Refusal::Permission) => (
+                State::Missing,
+                format!(
                     "autorisation manquante : accordez {} à l'application (type Application) puis le consentement administrateur",
                     q.permissions.join(" et ")
                 ),
-                Some(Refusal::Licence) => {
-                    format!("licence manquante dans le locataire : {}", q.licence)
-                }
-                _ => e.to_string(),
-            };
-            (false, fix)
-        }
+            ),
+            Some(Refusal::Licence) => (
+                State::Missing,
+                format!("licence manquante dans le locataire : {}", q.licence),
+            ),
+            _ => (State::Failed, e.to_string()),
+        },
     };
     Verdict {
         source: q.name.clone(),
         title: q.title.clone(),
         permission: q.permissions.join(", "),
         licence: q.licence.clone(),
-        ok,
+        state,
         detail,
     }
 }
@@ -110,25 +177,122 @@ async fn first_page<T: serde::de::DeserializeOwned>(
         .unwrap_or_default())
 }
 
-/// Probes every query family with its cheapest request.
-pub async fn run(client: &GraphClient) -> Report {
+/// Gets both tokens, probes every query family whose token was obtained with its cheapest
+/// request, then checks the store and the output directory of `config`.
+pub async fn run(client: &GraphClient, config: &Config) -> Report {
     let graph_token = token(client, Audience::Graph).await;
     let exchange_token = token(client, Audience::Exchange).await;
     let mut probe = Probe {
         client,
-        some_user: Vec::new(),
+        some_user: None,
         ca_groups: Vec::new(),
     };
     let mut verdicts = Vec::new();
     for q in queries::all() {
-        let result = probe.probe(q).await;
+        let (refused, name) = match q.api {
+            Api::Exchange => (exchange_token.is_err(), "Exchange Online"),
+            _ => (graph_token.is_err(), "Microsoft Graph"),
+        };
+        let result = if refused {
+            Ok(Probed::Untried(format!(
+                "jeton {name} refusé (cause et correctif ci-dessus)"
+            )))
+        } else {
+            probe.probe(q).await
+        };
         verdicts.push(verdict(q, result));
     }
+    let places = vec![
+        store_place(&config.storage.database),
+        outputs_place(&config.storage.outputs),
+    ];
     Report {
         graph_token,
         exchange_token,
         verdicts,
+        places,
     }
+}
+
+/// The store as a night opens it: its directory writable, and the base (when it exists)
+/// with its history, sound and writable.
+fn store_place(path: &Path) -> Place {
+    let title = format!("base {}", path.display());
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let result = writable_dir(dir)
+        .map_err(|e| format!("répertoire {} : {e}\n      correctif : créez-le, ou donnez au compte de vigie365 le droit d'y écrire, ou corrigez [stockage].base", dir.display()))
+        .and_then(|()| Store::check(path).map_err(|e| e.to_string()));
+    match result {
+        Ok(None) => Place {
+            title,
+            state: State::Ok,
+            detail: "absente : la première nuit la créera (répertoire accessible en écriture)"
+                .into(),
+        },
+        Ok(Some(runs)) => Place {
+            title,
+            state: State::Ok,
+            detail: format!(
+                "ouverte, intègre (quick_check), accessible en écriture ; {runs} exécution(s) enregistrée(s)"
+            ),
+        },
+        Err(detail) => Place {
+            title,
+            state: State::Failed,
+            detail,
+        },
+    }
+}
+
+/// The output directory: writable, or creatable.
+fn outputs_place(dir: &Path) -> Place {
+    let title = format!("sorties {}", dir.display());
+    match writable_dir(dir) {
+        Ok(()) => Place {
+            title,
+            state: State::Ok,
+            detail: if dir.is_dir() {
+                "accessible en écriture".into()
+            } else {
+                "absent : la première nuit le créera (parent accessible en écriture)".into()
+            },
+        },
+        Err(e) => Place {
+            title,
+            state: State::Failed,
+            detail: format!(
+                "{e}\n      correctif : créez le répertoire, ou donnez au compte de vigie365 le droit d'y écrire, ou corrigez [stockage].sorties"
+            ),
+        },
+    }
+}
+
+/// Whether a file can be created in `dir`, or in its nearest existing ancestor when it does
+/// not exist yet (a night creates it): a file is created there and removed.
+fn writable_dir(dir: &Path) -> Result<(), String> {
+    let mut at = dir;
+    while !at.as_os_str().is_empty() && std::fs::symlink_metadata(at).is_err() {
+        match at.parent() {
+            Some(parent) => at = parent,
+            None => break,
+        }
+    }
+    let at = if at.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        at
+    };
+    if !at.is_dir() {
+        return Err(format!("{} n'est pas un répertoire", at.display()));
+    }
+    let probe = at.join(format!(".vigie365-doctor-{}", std::process::id()));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .map_err(|e| format!("{} : {}", at.display(), crate::config::io_error_fr(&e)))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
 }
 
 /// Whether a token of that audience can be obtained (why not, in French).
@@ -145,15 +309,16 @@ async fn token(client: &GraphClient, audience: Audience) -> Result<(), String> {
 /// later one.
 struct Probe<'c> {
     client: &'c GraphClient,
-    /// A few users: the inbox rules probe reads one of their mailboxes.
-    some_user: Vec<String>,
+    /// A few users, once the users probe answered: the inbox rules probe reads one of their
+    /// mailboxes.
+    some_user: Option<Vec<String>>,
     /// Groups the conditional access policies name: the group-members probe reads one of them.
     ca_groups: Vec<String>,
 }
 
 impl Probe<'_> {
     /// The cheapest request of a query family.
-    async fn probe(&mut self, q: &Query) -> Result<(), GraphError> {
+    async fn probe(&mut self, q: &Query) -> Result<Probed, GraphError> {
         let client = self.client;
         match (q.api, q.name.as_str()) {
             (Api::Exchange, _) => self.exchange(q).await,
@@ -161,8 +326,8 @@ impl Probe<'_> {
                 let url = client.graph_url(&q.path, &[("$select", "id"), ("$top", "5")])?;
                 let users: Vec<wire::DirectoryMember> =
                     first_page(client, Call::for_query(q, Method::GET, url)).await?;
-                self.some_user = users.into_iter().map(|u| u.id).collect();
-                Ok(())
+                self.some_user = Some(users.into_iter().map(|u| u.id).collect());
+                Ok(Probed::Answered)
             }
             (_, "users-sign-in-activity") => {
                 let url = client
@@ -180,20 +345,20 @@ impl Probe<'_> {
                 let url = client.graph_url(&q.path, &[])?;
                 let mut pager =
                     client.pages::<serde_json::Value>(Call::for_query(q, Method::GET, url));
-                pager.next_page().await.map(|_| ())
+                pager.next_page().await.map(|_| Probed::Answered)
             }
         }
     }
 
     /// Whether the first page of a GET comes back.
-    async fn answers(&self, q: &Query, url: Url) -> Result<(), GraphError> {
+    async fn answers(&self, q: &Query, url: Url) -> Result<Probed, GraphError> {
         first_page::<serde_json::Value>(self.client, Call::for_query(q, Method::GET, url))
             .await
-            .map(|_| ())
+            .map(|_| Probed::Answered)
     }
 
     /// An Exchange cmdlet, asked for one result when it takes a size.
-    async fn exchange(&self, q: &Query) -> Result<(), GraphError> {
+    async fn exchange(&self, q: &Query) -> Result<Probed, GraphError> {
         let mut call = self.client.exchange_call(q)?;
         if let Some(body) = call.body.as_mut()
             && q.parameters.contains_key("ResultSize")
@@ -202,11 +367,11 @@ impl Probe<'_> {
         }
         first_page::<serde_json::Value>(self.client, call)
             .await
-            .map(|_| ())
+            .map(|_| Probed::Answered)
     }
 
     /// The members of a group the policies name, or else of the tenant's first group.
-    async fn group_members(&self, q: &Query) -> Result<(), GraphError> {
+    async fn group_members(&self, q: &Query) -> Result<Probed, GraphError> {
         let client = self.client;
         let group = match self.ca_groups.first() {
             Some(g) => Some(g.clone()),
@@ -226,12 +391,12 @@ impl Probe<'_> {
                 )?;
                 self.answers(q, url).await
             }
-            None => Ok(()),
+            None => Ok(Probed::Untried("aucun groupe dans le locataire".into())),
         }
     }
 
     /// The policies, keeping the groups they name.
-    async fn conditional_access(&mut self, q: &Query) -> Result<(), GraphError> {
+    async fn conditional_access(&mut self, q: &Query) -> Result<Probed, GraphError> {
         let url = self.client.graph_url(&q.path, &[])?;
         let policies: Vec<wire::ConditionalAccessPolicy> =
             first_page(self.client, Call::for_query(q, Method::GET, url)).await?;
@@ -241,13 +406,18 @@ impl Probe<'_> {
                     .extend(u.exclude_groups.iter().chain(&u.include_groups).cloned());
             }
         }
-        Ok(())
+        Ok(Probed::Answered)
     }
 
     /// The inbox rules of a user: one without a mailbox answers 404, so try the first few.
-    async fn message_rules(&self, q: &Query) -> Result<(), GraphError> {
-        let mut last = Ok(());
-        for id in &self.some_user {
+    async fn message_rules(&self, q: &Query) -> Result<Probed, GraphError> {
+        let Some(users) = &self.some_user else {
+            return Ok(Probed::Untried(
+                "aucun compte lu (voir « Comptes de l'annuaire »)".into(),
+            ));
+        };
+        let mut last = Ok(Probed::Untried("aucun compte dans le locataire".into()));
+        for id in users {
             let url = self.client.graph_url(&q.path.replace("{id}", id), &[])?;
             last = self.answers(q, url).await;
             match &last {

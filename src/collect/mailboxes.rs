@@ -230,14 +230,18 @@ async fn read_all(
                 Ok(())
             })
             .await?;
-            {
+            let mailboxes_read = {
                 let mut t = tally.lock().unwrap_or_else(|p| p.into_inner());
                 t.mailboxes += mailboxes;
                 t.rules += rules;
                 t.batches += 1;
-            }
+                t.mailboxes
+            };
             tracing::debug!(source = %q.name, mailboxes = chunk.len(), "page écrite");
-            ctx.progress.advance(&q.name, chunk.len() as u64);
+            // The bar counts rules, as the summary does; the mailboxes are its own unit.
+            ctx.progress.advance(&q.name, rules as u64);
+            ctx.progress
+                .read(&q.name, &format!("{mailboxes_read} boîtes lues"));
         }
     };
     for r in join_workers(workers, worker).await {

@@ -92,8 +92,10 @@ pub fn summary_fr(r: &NightReport) -> String {
             SourceStatus::Failed | SourceStatus::Running => "ÉCHEC",
         };
         out.push_str(&format!(
-            "  {:<36} {:<14} {:>9} éléments\n",
-            s.source, word, s.outcome.records
+            "  {:<36} {:<14} {}\n",
+            s.source,
+            word,
+            progress::count_fr(s.outcome.records.max(0) as u64)
         ));
         if let Some(reason) = &s.outcome.reason {
             out.push_str(&format!("      {reason}\n"));
@@ -115,7 +117,7 @@ pub async fn collect_night(
         s.begin_run(settings.as_of, settings.night)?
     };
     tracing::info!(run, night = %settings.night, as_of = %settings.as_of, "collecte de la nuit");
-    let ctx = Ctx::new(client, run, settings, progress, store);
+    let ctx = Ctx::new(client, run, settings, progress, store.clone());
     let result = run_sources(&ctx).await;
     let mut sources = ctx.take_reports();
     sources.sort_by(|a, b| a.source.cmp(&b.source));
@@ -160,8 +162,16 @@ pub async fn collect_night(
         .await;
     ctx.close_writer().await;
     ctx.progress.clear();
-    closed?;
+    if let Err(e) = &closed {
+        // The run's row still says `running`: without this, the next night would call it
+        // interrupted (process stopped) and the real reason would be lost.
+        let reason = error.clone().unwrap_or_else(|| e.to_string());
+        let mut s = store.lock().unwrap_or_else(|p| p.into_inner());
+        s.note_unrecorded_end(run, &reason);
+    }
+    // The night's own failure first: it is the cause, a failed close only its consequence.
     result?;
+    closed?;
     Ok(NightReport {
         run,
         status,

@@ -351,13 +351,35 @@ impl<'s> Sink<'s> {
     }
 }
 
+/// `s` in lower case without accents: « Lots_Simultanés » and « lots_simultanes » are the
+/// same key to a reader, so they are to the suggestions.
+fn folded(s: &str) -> String {
+    s.to_lowercase()
+        .chars()
+        .map(|c| match c {
+            'à' | 'â' | 'ä' | 'á' | 'ã' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'î' | 'ï' | 'í' | 'ì' => 'i',
+            'ô' | 'ö' | 'ó' | 'ò' | 'õ' => 'o',
+            'ù' | 'û' | 'ü' | 'ú' => 'u',
+            'ÿ' | 'ý' => 'y',
+            'ç' => 'c',
+            'ñ' => 'n',
+            c => c,
+        })
+        .collect::<String>()
+        .replace('œ', "oe")
+        .replace('æ', "ae")
+}
+
 /// The closest candidate to a misspelt word, if one is close enough to be a plausible typo.
+/// Case and accents do not count.
 pub(crate) fn suggest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    let lower = word.to_lowercase();
+    let lower = folded(word);
     let threshold = (word.chars().count() / 3).max(2);
     candidates
         .iter()
-        .map(|c| (strsim::levenshtein(&lower, &c.to_lowercase()), *c))
+        .map(|c| (strsim::levenshtein(&lower, &folded(c)), *c))
         .filter(|(d, _)| *d <= threshold)
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
@@ -397,6 +419,13 @@ mod tests {
         assert_eq!(suggest("secret_fichir", &keys), Some("secret_fichier"));
         assert_eq!(suggest("Certificat", &keys), Some("certificat"));
         assert_eq!(suggest("motdepasse", &keys), None);
+        let keys = ["lots_simultanes", "fuseau"];
+        assert_eq!(suggest("lots_simultanés", &keys), Some("lots_simultanes"));
+        assert_eq!(
+            suggest("fûséâu", &keys),
+            Some("fuseau"),
+            "accents fold before the distance"
+        );
     }
 
     #[test]

@@ -694,6 +694,9 @@ pub(crate) fn io_error_fr(e: &std::io::Error) -> String {
         ErrorKind::PermissionDenied => "permission refusée".into(),
         ErrorKind::IsADirectory => "c'est un répertoire".into(),
         ErrorKind::InvalidData => "contenu invalide (pas de l'UTF-8 ?)".into(),
+        ErrorKind::NotADirectory => "un élément du chemin n'est pas un répertoire".into(),
+        ErrorKind::StorageFull => "disque plein".into(),
+        ErrorKind::ReadOnlyFilesystem => "système de fichiers en lecture seule".into(),
         _ => format!("erreur d'entrée-sortie ({e})"),
     }
 }

@@ -1,7 +1,20 @@
-//! Making tenant data inert wherever it is written: HTML (and SVG), Markdown, CSV cells,
-//! CSS strings and terminals. Every string that comes from the tenant, the store or the
-//! configuration goes through one of these before it reaches an output; the renderers never
-//! paste raw text.
+//! Making tenant data inert wherever it is written. One entry point per output medium:
+//!
+//! | medium | entry point |
+//! |---|---|
+//! | a value on a terminal, in a cron mail or a log field | [`terminal`] |
+//! | a whole text written to stdout or stderr (the last net) | [`terminal_text`] |
+//! | a log line (text or JSON), colours kept | [`log_line`] |
+//! | HTML and SVG | [`html`] |
+//! | Markdown | [`md`] |
+//! | a CSV cell | [`csv_cell`] |
+//! | a CSS string (the printed page headers) | [`css_string`] |
+//! | serialised JSON (JSON Lines, the bilan's JSON) | [`json`] |
+//!
+//! Every string that comes from the tenant, the store or the configuration goes through the
+//! entry point of the medium it is written to; the renderers never paste raw text. All of
+//! them start from [`neutral`]: no control character, no bidirectional override or isolate,
+//! a bounded length.
 
 use std::borrow::Cow;
 
@@ -94,9 +107,11 @@ pub fn csv_cell(s: &str) -> Cow<'_, str> {
     }
 }
 
-/// A quoted CSS string (for `content:` in `@page` margin boxes): quotes and backslashes
-/// escaped, `<` written as a hex escape so that `</style>` can never appear.
+/// A quoted CSS string (for `content:` in `@page` margin boxes): neutralised like any
+/// value, quotes and backslashes escaped, `<` written as a hex escape so that `</style>` can
+/// never appear.
 pub fn css_string(s: &str) -> String {
+    let s = neutral(s);
     let mut out = String::from("\"");
     for c in s.chars() {
         match c {
@@ -119,6 +134,78 @@ pub fn terminal(s: &str) -> Cow<'_, str> {
         Cow::Borrowed(b) if !b.contains(['\n', '\t']) => Cow::Borrowed(b),
         other => Cow::Owned(other.replace(['\n', '\t'], " ")),
     }
+}
+
+/// A whole text for stdout or stderr, several lines long: every line neutralised like a
+/// [`terminal`] value (line breaks kept). The last net under what the commands print; the
+/// values in it were already made inert one by one, so that a line break in a display name
+/// cannot forge a line.
+pub fn terminal_text(s: &str) -> Cow<'_, str> {
+    if !s.split('\n').any(|l| matches!(terminal(l), Cow::Owned(_))) {
+        return Cow::Borrowed(s);
+    }
+    let lines: Vec<Cow<'_, str>> = s.split('\n').map(terminal).collect();
+    Cow::Owned(lines.join("\n"))
+}
+
+/// `ESC [ digits ; … m`: a colour (SGR) sequence, the only escape a log line may keep.
+fn sgr_len(rest: &str) -> Option<usize> {
+    let body = rest.strip_prefix("\u{1b}[")?;
+    let n = body.find(|c: char| !(c.is_ascii_digit() || c == ';'))?;
+    (body[n..].starts_with('m')).then_some(2 + n + 1)
+}
+
+/// A log line as the log formatter wrote it (text or JSON): control characters and
+/// bidirectional overrides become spaces, the line break that ends it is kept, and with
+/// `colours` the formatter's own colour sequences stay (the formatter already shows an
+/// escape character of a field as the text `\x1b`, so a raw one is always its own).
+pub fn log_line(s: &str, colours: bool) -> Cow<'_, str> {
+    let bad = |c: char| (c.is_control() && c != '\n') || is_bidi(c);
+    if !s.chars().any(bad) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(c) = rest.chars().next() {
+        if colours
+            && c == '\u{1b}'
+            && let Some(n) = sgr_len(rest)
+        {
+            out.push_str(&rest[..n]);
+            rest = &rest[n..];
+            continue;
+        }
+        out.push(if bad(c) { ' ' } else { c });
+        rest = &rest[c.len_utf8()..];
+    }
+    Cow::Owned(out)
+}
+
+/// Serialised JSON with every control character and bidirectional override written as a
+/// `\uXXXX` escape: the value read back is the tenant's, unchanged (JSON is data), but the
+/// file shown in a terminal or an editor cannot be rewritten by it. Outside strings JSON has
+/// no such character, so the escape always lands inside a string.
+pub fn json(s: &str) -> Cow<'_, str> {
+    let bad = |c: char| (c.is_control() && c != '\n') || is_bidi(c);
+    if !s.chars().any(bad) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if bad(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Whether `s` holds a character no output may carry raw: a control character (but line
+/// breaks) or a bidirectional override or isolate. For tests of every output.
+pub fn has_hostile_char(s: &str) -> bool {
+    s.chars()
+        .any(|c| (c.is_control() && c != '\n') || is_bidi(c))
 }
 
 #[cfg(test)]
@@ -206,5 +293,33 @@ mod tests {
     fn terminal_text_has_no_escape_sequences() {
         assert_eq!(terminal("a\u{1b}[31mb\u{7}"), "a [31mb ");
         assert_eq!(terminal("ok"), "ok");
+    }
+
+    #[test]
+    fn every_medium_neutralises_bidi_and_controls() {
+        let hostile = "a\u{202E}b\u{2066}c\u{1b}]8;;http://e\u{7}d\re\0f";
+        assert!(!has_hostile_char(&css_string(hostile)), "page headers");
+        assert!(!has_hostile_char(&terminal_text(&format!(
+            "{hostile}\n{hostile}\n"
+        ))));
+        assert_eq!(terminal_text("a\nb\n"), "a\nb\n");
+        let j = serde_json::to_string(hostile).unwrap_or_default();
+        let j = json(&j);
+        assert!(!has_hostile_char(&j), "{j}");
+        assert_eq!(
+            serde_json::from_str::<String>(&j).ok().as_deref(),
+            Some(hostile)
+        );
+    }
+
+    #[test]
+    fn log_lines_keep_their_colours_only() {
+        let line = "\u{1b}[32m INFO\u{1b}[0m x\u{202E}y\u{1b}]8;;z\u{7}\n";
+        assert_eq!(
+            log_line(line, true),
+            "\u{1b}[32m INFO\u{1b}[0m x y ]8;;z \n"
+        );
+        assert_eq!(log_line(line, false), " [32m INFO [0m x y ]8;;z \n");
+        assert_eq!(log_line("ok\n", true), "ok\n");
     }
 }

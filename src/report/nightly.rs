@@ -375,7 +375,8 @@ pub fn csv_bytes(rows: &[Row]) -> Result<Vec<u8>, ReportError> {
     output::csv_bytes(&head, out)
 }
 
-/// The JSON Lines: one row per line, raw values (JSON is data, not a spreadsheet).
+/// The JSON Lines: one row per line, raw values (JSON is data, not a spreadsheet), control
+/// and bidirectional characters written as escapes ([`escape::json`]).
 pub fn jsonl_bytes(rows: &[Row]) -> Result<Vec<u8>, ReportError> {
     let mut out = Vec::new();
     for r in rows {
@@ -383,7 +384,7 @@ pub fn jsonl_bytes(rows: &[Row]) -> Result<Vec<u8>, ReportError> {
             what: "JSON Lines".into(),
             detail: e.to_string(),
         })?;
-        out.extend_from_slice(line.as_bytes());
+        out.extend_from_slice(escape::json(&line).as_bytes());
         out.push(b'\n');
     }
     Ok(out)

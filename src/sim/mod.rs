@@ -113,6 +113,10 @@ pub struct SimOptions {
     /// permission: `users`, `registration`, `signins`, `conditional-access`, `groups`,
     /// `rules`, `exchange`.
     pub deny: Vec<String>,
+    /// Display names, the guest's UPN, inbox rule names and the establishment carry hostile
+    /// text (escape sequences, terminal links, bidirectional overrides, markup, spreadsheet
+    /// formulas, one 100 kB name): what every output must make inert.
+    pub hostile_names: bool,
 }
 
 impl Default for SimOptions {
@@ -130,6 +134,7 @@ impl Default for SimOptions {
             port: 0,
             setup_dir: None,
             deny: Vec::new(),
+            hostile_names: false,
         }
     }
 }
@@ -248,7 +253,8 @@ impl Sim {
             addr: addr.clone(),
             source,
         })?;
-        let sc = scenario::Scenario::new(opts.seed, opts.accounts, opts.start_date);
+        let mut sc = scenario::Scenario::new(opts.seed, opts.accounts, opts.start_date);
+        sc.hostile = opts.hostile_names;
         let cfg = simconfig::PrintedConfig::new(&sc);
         let base_url = format!("http://{}", local);
         let secret = opts
@@ -626,6 +632,7 @@ impl SimArgs {
                 .map(|s| s.trim().to_string())
                 .filter(|s| !s.is_empty())
                 .collect(),
+            hostile_names: false,
         })
     }
 }

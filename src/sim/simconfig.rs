@@ -138,6 +138,7 @@ fn q(s: &str) -> String {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
             c => out.push(c),
         }
     }
@@ -197,7 +198,7 @@ fn write_connection(t: &mut String, sc: &Scenario, paths: &ConfigPaths<'_>, dir:
     let _ = writeln!(t, "tenant_id = {}", q(&sc.tenant_id));
     let _ = writeln!(t, "domaine = {}", q(TENANT_DOMAIN));
     let _ = writeln!(t, "client_id = {}", q(&sc.client_id));
-    let _ = writeln!(t, "etablissement = {}\n", q(scenario::ESTABLISHMENT));
+    let _ = writeln!(t, "etablissement = {}\n", q(&sc.establishment()));
     let _ = writeln!(t, "[identifiants]");
     let _ = writeln!(t, "secret = {}\n", q(paths.secret));
     let _ = writeln!(t, "[points_de_terminaison]");

@@ -3,6 +3,7 @@
 //! parser, the integrity check).
 
 use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -11,17 +12,37 @@ use rusqlite::{Connection, params};
 
 use super::error::{StoreError, io, sql_error};
 use super::migrations;
+use super::runs::RunId;
 
 pub struct Store {
     pub(super) conn: Connection,
     pub(super) path: PathBuf,
-    _lock: Option<File>,
+    /// Held for writing; between nights it also keeps the reason of a night that could not
+    /// record its own end in the base (see [`Store::note_unrecorded_end`]).
+    lock: Option<File>,
+}
+
+/// Whether opening the store may start a new history.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum History {
+    /// A base that exists must hold its history: an empty file, one without vigie365's
+    /// schema, or a base gone while its lock file remains is refused ([`StoreError::NoHistory`]).
+    #[default]
+    Keep,
+    /// `--nouvelle-base`: such a base starts a new history at night 1.
+    StartAgain,
 }
 
 impl Store {
-    /// Opens (creating if needed) the store for writing: takes the lock, migrates, and marks
-    /// runs left `running` by a dead process as interrupted.
+    /// Opens (creating if needed) the store for writing: takes the lock, checks the file
+    /// (`PRAGMA quick_check`), migrates, and marks runs left `running` by a dead process as
+    /// interrupted. A base that lost its history is refused (see [`History::Keep`]).
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Store::open_with(path, History::Keep)
+    }
+
+    /// [`Store::open`], saying whether a new history may start over an emptied base.
+    pub fn open_with(path: &Path, history: History) -> Result<Store, StoreError> {
         if let Some(dir) = path
             .parent()
             .filter(|d| !d.as_os_str().is_empty() && !d.exists())
@@ -39,9 +60,11 @@ impl Store {
                 })?;
         }
         let lock_path = lock_path(path);
+        let had_nights = lock_path.exists();
         let lock = OpenOptions::new()
             .create(true)
             .truncate(false)
+            .read(true)
             .write(true)
             .mode(0o600)
             .open(&lock_path)
@@ -68,7 +91,12 @@ impl Store {
                 ));
             }
         }
-        if !path.exists() {
+        let keep = history == History::Keep;
+        let existing = std::fs::metadata(path).ok().map(|m| m.len());
+        if keep {
+            lost_history(path, existing, had_nights)?;
+        }
+        if existing.is_none() {
             OpenOptions::new()
                 .create_new(true)
                 .write(true)
@@ -87,12 +115,48 @@ impl Store {
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
-            _lock: Some(lock),
+            lock: Some(lock),
         };
         store.configure()?;
-        store.migrate()?;
+        store.quick_check()?;
+        store.migrate(keep && existing.is_some_and(|len| len > 0))?;
         store.recover()?;
         Ok(store)
+    }
+
+    /// What `vigie365 doctor` says of the base, changing nothing: `None` when it does not
+    /// exist yet (the first night creates it), else its number of runs once it has passed
+    /// what a night checks (history kept, quick check, schema) and proved writable.
+    pub fn check(path: &Path) -> Result<Option<i64>, StoreError> {
+        let existing = std::fs::metadata(path).ok().map(|m| m.len());
+        lost_history(path, existing, lock_path(path).exists())?;
+        if existing.is_none() {
+            return Ok(None);
+        }
+        OpenOptions::new().write(true).open(path).map_err(|e| {
+            io(
+                path,
+                e,
+                "donnez au compte de vigie365 le droit d'écrire la base (propriétaire, chmod 600)",
+            )
+        })?;
+        let store = Store::open_read_only(path)?;
+        store.quick_check()?;
+        let version: i64 = store
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(|e| store.sql(e))?;
+        if version == 0 {
+            return Err(StoreError::NoHistory {
+                path: path.to_path_buf(),
+                what: NOT_OURS,
+            });
+        }
+        let runs = store
+            .conn
+            .query_row("SELECT COUNT(*) FROM runs", [], |r| r.get(0))
+            .map_err(|e| store.sql(e))?;
+        Ok(Some(runs))
     }
 
     /// Opens an existing store to read it (reports, bilan), without the lock: readers never
@@ -113,7 +177,7 @@ impl Store {
         let store = Store {
             conn,
             path: path.to_path_buf(),
-            _lock: None,
+            lock: None,
         };
         let version: i64 = store
             .conn
@@ -165,11 +229,42 @@ impl Store {
             .map_err(|e| self.sql(e))
     }
 
-    fn migrate(&mut self) -> Result<(), StoreError> {
+    /// SQLite's quick check, before anything is read or written: a damaged base stops the
+    /// night before its first request.
+    fn quick_check(&self) -> Result<(), StoreError> {
+        let damaged = |detail: String| StoreError::Damaged {
+            path: self.path.clone(),
+            detail,
+        };
+        let verdict: String = self
+            .conn
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))
+            .map_err(|e| match e.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) => {
+                    damaged(e.to_string())
+                }
+                _ => self.sql(e),
+            })?;
+        if verdict == "ok" {
+            Ok(())
+        } else {
+            Err(damaged(verdict))
+        }
+    }
+
+    /// Brings the schema up to date. `has_history`: the file existed with content, so a
+    /// schema of version 0 means it is not (or no longer) vigie365's base.
+    fn migrate(&mut self, has_history: bool) -> Result<(), StoreError> {
         let version: i64 = self
             .conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .map_err(|e| self.sql(e))?;
+        if version == 0 && has_history {
+            return Err(StoreError::NoHistory {
+                path: self.path.clone(),
+                what: NOT_OURS,
+            });
+        }
         let known = migrations::MIGRATIONS.len() as i64;
         if version > known {
             return Err(StoreError::TooNew {
@@ -204,9 +299,24 @@ impl Store {
         Ok(())
     }
 
-    /// Runs still `running` belong to a process that died (we hold the lock): mark them.
+    /// Runs still `running` belong to a process that died (we hold the lock): mark them. A
+    /// night that failed without being able to say so in the base left its reason in the lock
+    /// file: its run is marked failed with that reason, not interrupted.
     fn recover(&mut self) -> Result<(), StoreError> {
         let now = Utc::now().to_rfc3339();
+        if let Some((run, reason)) = self.take_unrecorded_end() {
+            let failed = self
+                .conn
+                .execute(
+                    "UPDATE runs SET status = 'failed', ended_at = ?2, error = ?3
+                     WHERE id = ?1 AND status = 'running'",
+                    params![run, now, reason],
+                )
+                .map_err(|e| self.sql(e))?;
+            if failed > 0 {
+                tracing::warn!(run, raison = %reason, "la nuit précédente a échoué");
+            }
+        }
         let n = self
             .conn
             .execute(
@@ -229,6 +339,43 @@ impl Store {
             );
         }
         Ok(())
+    }
+
+    /// Keeps `reason` in the lock file for the next night, when the run's own row could not
+    /// be written (disk full, read-only file): best effort, and said in the logs either way.
+    pub fn note_unrecorded_end(&mut self, run: RunId, reason: &str) {
+        let written = self.lock.as_mut().map(|f| {
+            f.set_len(0)
+                .and_then(|()| f.rewind())
+                .and_then(|()| f.write_all(format!("{run}\n{reason}").as_bytes()))
+                .and_then(|()| f.sync_data())
+        });
+        match written {
+            Some(Ok(())) => tracing::warn!(
+                run,
+                raison = %reason,
+                "fin de la nuit non enregistrée dans la base : raison gardée pour la nuit suivante"
+            ),
+            _ => tracing::error!(
+                run,
+                raison = %reason,
+                "fin de la nuit enregistrée nulle part (ni la base ni son fichier .lock)"
+            ),
+        }
+    }
+
+    /// The note of [`Store::note_unrecorded_end`], cleared.
+    fn take_unrecorded_end(&mut self) -> Option<(RunId, String)> {
+        let f = self.lock.as_mut()?;
+        let mut text = String::new();
+        f.rewind().ok()?;
+        f.read_to_string(&mut text).ok()?;
+        if text.is_empty() {
+            return None;
+        }
+        let _ = f.set_len(0);
+        let (run, reason) = text.split_once('\n')?;
+        Some((run.parse().ok()?, reason.to_string()))
     }
 
     /// A `(key, JSON)` row, parsed; a row that does not parse names its kind and key.
@@ -266,6 +413,22 @@ impl Store {
     pub fn conn(&self) -> &Connection {
         &self.conn
     }
+}
+
+const NOT_OURS: &str = "ne contient aucun historique de vigie365";
+
+/// Refuses a base that lost its history: an empty file, or no file while its lock remains
+/// (nights ran here). `existing`: the file's length, if it exists.
+fn lost_history(path: &Path, existing: Option<u64>, locked_before: bool) -> Result<(), StoreError> {
+    let what = match existing {
+        None if locked_before => "a disparu (son fichier .lock est toujours là)",
+        Some(0) => "est vide (0 octet)",
+        _ => return Ok(()),
+    };
+    Err(StoreError::NoHistory {
+        path: path.to_path_buf(),
+        what,
+    })
 }
 
 fn lock_path(path: &Path) -> PathBuf {

@@ -9,6 +9,9 @@
 //! - One process at a time: an advisory lock on `<base>.lock`; the second process gets
 //!   [`StoreError::Busy`].
 //! - The file and its directory are created private (0600 / 0700): they hold personal data.
+//! - Opening checks the file (`PRAGMA quick_check`) before anything is read or written, and
+//!   refuses a base that lost its history (emptied, deleted under its lock) unless a new
+//!   history is asked for ([`History::StartAgain`]).
 
 mod db;
 mod error;
@@ -20,7 +23,7 @@ mod runs;
 mod signins;
 mod versions;
 
-pub use db::Store;
+pub use db::{History, Store};
 pub use error::StoreError;
 pub use findings::{Lifecycle, LifecycleDelta, PostureFigure, StoredFinding};
 pub use reports::{EvaluationRow, FindingEvent};

@@ -28,6 +28,12 @@ pub static CHECK: CheckInfo = CheckInfo {
                 (MFA ; type « Appli » réservé aux applications)",
     doc: "Compte actif à la fois générique et de type « Appli » : le contournement de la MFA que \
           l'orientation nomme.",
+    fix_fr: "un compte générique ne porte pas le type « Appli » : retirer la marque « Appli » \
+          (l'attribut ou le groupe nommé dans [classification], par exemple Update-MgUser -UserId \
+          <upn> -EmployeeType $null, ou centre d'administration Microsoft Entra > Groupes > le groupe \
+          > Membres > Supprimer) pour qu'il soit soumis à la MFA ; s'il sert vraiment une \
+          application, le remplacer par une identité d'application (Entra > Inscriptions \
+          d'applications).",
     needs: &["users"],
     tags: &[Tag::ByAccountClass],
     run,

@@ -31,6 +31,12 @@ pub static CHECK: CheckInfo = CheckInfo {
     doc: "Compte « Appli » actif avec une connexion interactive réussie dans la fenêtre vers une \
           application qui n'est pas un de ses clients permis ([appli].clients_permis). Ne vise pas les \
           connexions non interactives.",
+    fix_fr: "vérifier qui s'est connecté (centre d'administration Microsoft Entra > Utilisateurs > \
+          le compte > Journaux de connexion), réinitialiser le mot de passe et fermer les sessions \
+          (Revoke-MgUserSignInSession -UserId <upn>) ; limiter le compte à ses clients par une \
+          stratégie d'accès conditionnel (Protection > Accès conditionnel : toutes les applications \
+          sauf ses clients permis, Bloquer l'accès) ; un client légitime s'ajoute à \
+          [appli].clients_permis.",
     needs: &["users", "sign-ins"],
     tags: &[Tag::ByAccountClass],
     run,

@@ -34,6 +34,10 @@ pub static CHECK: CheckInfo = CheckInfo {
           exigeant la MFA et auquel aucune ne s'applique. Ne vise ni les comptes « Appli », ni les \
           comptes d'urgence, ni les comptes génériques (GEN-MFA-02) ; une exception le garde listé \
           comme accepté.",
+    fix_fr: "retirer le compte (ou le groupe qui l'exempte) des exclusions de la stratégie : \
+          centre d'administration Microsoft Entra > Protection > Accès conditionnel > Stratégies > \
+          la stratégie > Utilisateurs > Exclure ; une exemption voulue se déclare en \
+          [[exceptions]] avec sa justification, son responsable et son expiration.",
     needs: &["users", "conditional-access-policies", "group-members"],
     tags: &[Tag::ByAccountClass],
     run,

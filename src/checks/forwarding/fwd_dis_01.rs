@@ -27,6 +27,10 @@ pub static CHECK: CheckInfo = CheckInfo {
     doc: "Règle de boîte de réception désactivée qui redirigerait vers un domaine public ou externe non \
           partenaire : elle peut être réactivée à tout moment. Gravité abaissée d'un cran si le locataire \
           bloquerait la redirection.",
+    fix_fr: "supprimer la règle désactivée, qui peut être réactivée à tout moment (Exchange Online \
+          PowerShell : Remove-InboxRule -Mailbox <upn> -Identity <règle>, ou Outlook sur le web > \
+          Paramètres > Courrier > Règles pour la boîte concernée) ; puis bloquer la redirection \
+          externe du locataire (FWD-ORG-01).",
     needs: &["users", "message-rules", "exchange-accepted-domains"],
     tags: &[Tag::TenantCanBlock],
     run,

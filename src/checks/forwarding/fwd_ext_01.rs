@@ -33,6 +33,11 @@ pub static CHECK: CheckInfo = CheckInfo {
           ni interne, ni public, ni partenaire permis ; une cible illisible y est signalée comme \
           invalide. Comptes désactivés et boîtes partagées compris ; gravité abaissée d'un cran si le \
           locataire bloquerait la redirection.",
+    fix_fr: "supprimer la règle (Exchange Online PowerShell : Remove-InboxRule -Mailbox <upn> \
+          -Identity <règle>) ou retirer la redirection de la boîte (centre d'administration Exchange \
+          > Destinataires > Boîtes aux lettres > la boîte > Transfert de courrier ; ou Set-Mailbox \
+          -Identity <upn> -ForwardingSmtpAddress $null -ForwardingAddress $null) ; un partenaire \
+          convenu s'ajoute à [domaines].partenaires.",
     needs: super::FORWARDS,
     tags: &[Tag::TenantCanBlock, Tag::SendsOutside],
     run,

@@ -31,6 +31,11 @@ pub static CHECK: CheckInfo = CheckInfo {
     doc: "Les deux couches (stratégie sortante par défaut avec AutoForwardingMode = On, domaine distant \
           avec AutoForwardEnabled = true) autorisent la redirection externe : élevée ; une seule : \
           moyenne ; aucune : pas de constat.",
+    fix_fr: "bloquer la redirection externe automatique aux deux couches : portail Microsoft \
+          Defender > Stratégies et règles > Stratégies de menace > Anti-courrier indésirable > \
+          Stratégie de filtrage sortant (par défaut) > Règles de transfert automatique : Désactivé \
+          (Set-HostedOutboundSpamFilterPolicy -Identity Default -AutoForwardingMode Off), et \
+          Set-RemoteDomain -Identity Default -AutoForwardEnabled $false.",
     needs: &["exchange-outbound-spam-policies", "exchange-remote-domains"],
     tags: &[Tag::TenantLevel],
     run,

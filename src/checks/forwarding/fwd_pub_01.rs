@@ -33,6 +33,11 @@ pub static CHECK: CheckInfo = CheckInfo {
           ForwardingAddress vers un contact) vers une messagerie publique (liste livrée, ajustée par \
           [domaines]). Comptes désactivés et boîtes partagées compris ; gravité abaissée d'un cran si le \
           locataire bloquerait la redirection.",
+    fix_fr: "supprimer la règle (Exchange Online PowerShell : Get-InboxRule -Mailbox <upn>, puis \
+          Remove-InboxRule -Mailbox <upn> -Identity <règle>) ou retirer la redirection de la boîte \
+          (centre d'administration Exchange > Destinataires > Boîtes aux lettres > la boîte > \
+          Transfert de courrier ; ou Set-Mailbox -Identity <upn> -ForwardingSmtpAddress $null \
+          -ForwardingAddress $null) ; puis bloquer la redirection externe du locataire (FWD-ORG-01).",
     needs: super::FORWARDS,
     tags: &[Tag::TenantCanBlock, Tag::SendsOutside],
     run,

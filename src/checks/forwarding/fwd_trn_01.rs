@@ -40,6 +40,10 @@ pub static CHECK: CheckInfo = CheckInfo {
           (FWD-EXT-01), pas la copie du flux du locataire (un flux convenu se déclare en exception). \
           Les contrôles de redirection du locataire ne s'y appliquent pas : la gravité n'est pas \
           abaissée.",
+    fix_fr: "désactiver ou supprimer la règle de transport : centre d'administration Exchange > \
+          Flux de courrier > Règles > la règle > Désactiver (ou Disable-TransportRule -Identity \
+          <règle>, Remove-TransportRule -Identity <règle>) ; un flux convenu avec un partenaire se \
+          déclare en [[exceptions]].",
     needs: &[
         "exchange-transport-rules",
         "exchange-accepted-domains",

@@ -31,6 +31,11 @@ pub static CHECK: CheckInfo = CheckInfo {
     doc: "Compte générique actif connecté avec succès, dans la fenêtre, à une application absente de \
           generiques.applications_permises (nom ou appId). Ne vise pas les connexions échouées ni les \
           applications permises (par défaut : Teams et ses dépendances de connexion).",
+    fix_fr: "bloquer les applications autres que Teams pour les comptes génériques : centre \
+          d'administration Microsoft Entra > Protection > Accès conditionnel > Nouvelle stratégie \
+          (utilisateurs : le groupe des comptes génériques ; ressources cibles : toutes les \
+          applications sauf Microsoft Teams ; Octroyer : Bloquer l'accès) ; une application \
+          légitime s'ajoute à [generiques].applications_permises.",
     needs: &["users", "sign-ins"],
     tags: &[Tag::ByAccountClass],
     run,

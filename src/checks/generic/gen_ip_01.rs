@@ -37,6 +37,12 @@ pub static CHECK: CheckInfo = CheckInfo {
           de generiques.plages_ip et des emplacements nommés de confiance. Sans aucune plage pour le \
           compte : un constat info « aucune IP fixe associée ». Une connexion sans adresse n'est pas \
           hors plage.",
+    fix_fr: "déclarer les plages IP du site dans un emplacement nommé de confiance (centre \
+          d'administration Microsoft Entra > Protection > Accès conditionnel > Emplacements nommés \
+          > Emplacement des plages IP) et bloquer les comptes génériques hors de ces emplacements \
+          par une stratégie d'accès conditionnel ; inscrire les plages dans [generiques] \
+          (plages_ip ou sites) ; une connexion inattendue : réinitialiser le mot de passe et \
+          Revoke-MgUserSignInSession -UserId <upn>.",
     needs: &["users", "sign-ins", "named-locations"],
     tags: &[Tag::ByAccountClass],
     run,

@@ -28,6 +28,11 @@ pub static CHECK: CheckInfo = CheckInfo {
     reference: "Orientation abonnements génériques CHSLD, recommandations techniques (MFA)",
     doc: "Compte générique actif dont l'inscription MFA indique isMfaRegistered = false. Ne vise ni les \
           comptes désactivés, ni les invités, ni les comptes sans ligne d'inscription (inconnu).",
+    fix_fr: "faire inscrire une méthode MFA au compte : centre d'administration Microsoft Entra > \
+          Utilisateurs > le compte > Méthodes d'authentification > Ajouter une méthode \
+          d'authentification (par exemple le numéro de téléphone de la tablette), ou la stratégie \
+          d'inscription MFA d'Entra ID Protection ; vérifier ensuite avec \
+          Get-MgUserAuthenticationMethod -UserId <upn>.",
     needs: &["users", "user-registration-details"],
     tags: &[Tag::ByAccountClass],
     run,

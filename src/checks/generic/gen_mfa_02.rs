@@ -32,6 +32,10 @@ pub static CHECK: CheckInfo = CheckInfo {
           s'applique (exclu directement ou par groupe, ou jamais inclus), ou qui s'est connecté avec un \
           seul facteur dans la fenêtre. Les stratégies en mode rapport ne comptent pas ; les rôles ne \
           sont pas résolus et le constat le dit.",
+    fix_fr: "retirer le compte (ou son groupe) des exclusions des stratégies d'accès conditionnel \
+          qui exigent la MFA, ou l'inclure dans l'une d'elles : centre d'administration Microsoft \
+          Entra > Protection > Accès conditionnel > Stratégies > la stratégie > Utilisateurs > \
+          Exclure ; une stratégie en « Rapport seulement » doit passer à « Activé ».",
     needs: &[
         "users",
         "conditional-access-policies",

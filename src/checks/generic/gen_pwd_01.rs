@@ -34,6 +34,10 @@ pub static CHECK: CheckInfo = CheckInfo {
     doc: "Compte générique actif dont le mot de passe a été changé avant le dernier départ inscrit au \
           répertoire, ou il y a plus de generiques.age_max_mot_de_passe_jours jours (jamais changé \
           compris). Ne vise pas un compte sans départ dont le mot de passe est assez récent.",
+    fix_fr: "changer le mot de passe (centre d'administration Microsoft 365 > Utilisateurs > \
+          Utilisateurs actifs > le compte > Réinitialiser le mot de passe), le remettre aux seules \
+          personnes inscrites au répertoire, puis fermer les sessions ouvertes : \
+          Revoke-MgUserSignInSession -UserId <upn>.",
     needs: &["users"],
     tags: &[Tag::ByAccountClass],
     run,

@@ -32,6 +32,11 @@ pub static CHECK: CheckInfo = CheckInfo {
                 (répertoire des utilisateurs)",
     doc: "Compte générique actif sans ligne au répertoire, ou ligne du répertoire nommant un compte \
           inexistant. Sans répertoire configuré : un seul constat info pour le locataire.",
+    fix_fr: "inscrire le compte et ses utilisateurs au répertoire des comptes génériques \
+          ([classification].registre), ou désactiver un compte sans usage (centre d'administration \
+          Microsoft Entra > Utilisateurs > le compte > Modifier les propriétés > Compte activé ; ou \
+          Update-MgUser -UserId <upn> -AccountEnabled:$false) ; retirer du répertoire la ligne d'un \
+          compte qui n'existe plus.",
     needs: &["users"],
     tags: &[Tag::ByAccountClass],
     run,

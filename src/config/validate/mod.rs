@@ -4,6 +4,7 @@
 
 mod credentials;
 mod sections;
+mod syntax;
 mod values;
 
 use std::path::{Path, PathBuf};
@@ -109,14 +110,9 @@ pub(crate) fn load_text(
         // The recovered document may be missing whole parts: checking its meaning would
         // only add confusing errors. Report every syntax error, and stop there.
         for e in &syntax {
-            sink.error(
-                Code::Syntax,
-                Some(e.span().unwrap_or(0..0)),
-                "",
-                syntax_fr(e.message()),
-                "corriger la syntaxe TOML (https://toml.io/fr/v1.0.0) ; les chaînes s'écrivent \
-                 entre guillemets \"…\", ou entre apostrophes '…' pour les regex et les chemins",
-            );
+            let span = e.span().unwrap_or(0..0);
+            let (message, fix) = syntax::syntax_fr(e.message(), text, &span);
+            sink.error(Code::Syntax, Some(span), "", message, fix);
         }
         let (errors, notes) = sink.finish();
         return Outcome {
@@ -145,57 +141,6 @@ pub(crate) fn load_text(
         errors,
         notes,
     }
-}
-
-/// The toml crate's syntax messages, in French where we know them.
-fn syntax_fr(message: &str) -> String {
-    const KNOWN: &[(&str, &str)] = &[
-        ("duplicate key", "clé ou section en double"),
-        (
-            "unclosed array table",
-            "en-tête [[…]] non fermé (il manque « ]] »)",
-        ),
-        (
-            "unclosed table",
-            "en-tête de section non fermé (il manque « ] »)",
-        ),
-        ("unclosed inline table", "table { … } non fermée"),
-        ("missing value for key", "valeur manquante après « = »"),
-        ("missing value", "valeur manquante"),
-        (
-            "invalid basic string",
-            "chaîne entre guillemets invalide (guillemet fermant manquant, ou « \\ » suivi d'un \
-             caractère qui n'est pas un échappement TOML : écrire regex et chemins entre \
-             apostrophes '…')",
-        ),
-        (
-            "invalid literal string",
-            "chaîne entre apostrophes non fermée",
-        ),
-        (
-            "missing escaped value",
-            "« \\ » suivi d'un caractère qui n'est pas un échappement TOML : écrire regex et \
-             chemins entre apostrophes '…'",
-        ),
-        ("invalid date-time", "date ou heure invalide"),
-        (
-            "invalid string",
-            "valeur invalide : le texte s'écrit entre guillemets",
-        ),
-        ("invalid key", "nom de clé invalide"),
-        (
-            "missing assignment between key-value pairs",
-            "« = » manquant entre la clé et la valeur",
-        ),
-        ("extra `=`", "« = » en trop"),
-    ];
-    KNOWN
-        .iter()
-        .find(|(en, _)| message.starts_with(en))
-        .map_or_else(
-            || format!("syntaxe TOML invalide : {message}"),
-            |(_, fr)| format!("syntaxe TOML invalide : {fr}"),
-        )
 }
 
 pub(crate) struct Ctx<'s, 'o> {

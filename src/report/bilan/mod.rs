@@ -305,10 +305,11 @@ pub fn render(b: &Bilan, period: &Period, ctx: &Context) -> Result<Rendered, Rep
     let markdown = Template::load("bilan.md", ctx.templates.as_deref())?.render(&md_values)?;
 
     // JSON.
-    let mut json = serde_json::to_string_pretty(b).map_err(|e| ReportError::Corrupt {
+    let json = serde_json::to_string_pretty(b).map_err(|e| ReportError::Corrupt {
         what: "bilan JSON".into(),
         detail: e.to_string(),
     })?;
+    let mut json = escape::json(&json).into_owned();
     json.push('\n');
 
     Ok(Rendered {

@@ -145,6 +145,14 @@ impl Scenario {
         let created_day = arrival.max(ALWAYS);
         let created = self.created(i, arrival);
         let guest = kind == Guest;
+        if self.hostile {
+            who.display = self.spelled(&who.display);
+            if guest {
+                // A guest's names come from another tenant: one of them is huge.
+                who.display.push_str(&"\u{202E}x".repeat(50_000));
+                who.upn = who.upn.replacen('#', "\u{202E}\u{1b}[2J#", 1);
+            }
+        }
         let enabled = leave > day && kind != Shared;
         let last_password_change = self.last_password_change(i, day, created_day);
         Some(Account {

@@ -125,7 +125,7 @@ impl Scenario {
     fn inbox_rule(&self, i: u32, slot: u64, name: &str) -> InboxRule {
         InboxRule {
             id: self.rule_id(i, slot),
-            name: name.to_string(),
+            name: self.spelled(name),
             sequence: slot as u32 + 1,
             enabled: true,
             forward_to: vec![],

@@ -56,7 +56,14 @@ pub(crate) struct Scenario {
     pub tenant_id: String,
     pub client_id: String,
     pub sites: Vec<Site>,
+    /// Names carry [`HOSTILE`] text (`SimOptions::hostile_names`).
+    pub hostile: bool,
 }
+
+/// Text an attacker can put in a name another tenant shows us: an escape sequence that
+/// clears the screen, a terminal hyperlink, a bell, a carriage return, a right-to-left
+/// override, bidirectional isolates, a NUL, markup and a spreadsheet formula.
+pub const HOSTILE: &str = "\u{1b}[2J\u{1b}[31m\u{1b}]8;;https://evil.example/\u{7}lien\u{1b}]8;;\u{7}\r\u{202E}lmth.exe\u{2066}\u{2067}\u{2068}\u{2069}\0<script>alert(1)</script>=HYPERLINK(\"https://evil.example\",\"x\")";
 
 fn local(date: NaiveDate, secs: i64) -> DateTime<Utc> {
     let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();
@@ -91,10 +98,25 @@ impl Scenario {
             tenant_id: hash::object_id(seed, kind::TENANT, 1),
             client_id: hash::object_id(seed, kind::APP, 1),
             sites,
+            hostile: false,
         }
     }
 
     // ----- time -----
+
+    /// `name` as this scenario spells it: with [`HOSTILE`] text when asked.
+    pub(crate) fn spelled(&self, name: &str) -> String {
+        if self.hostile {
+            format!("{name} {HOSTILE}")
+        } else {
+            name.to_string()
+        }
+    }
+
+    /// The establishment's name as this scenario spells it.
+    pub(crate) fn establishment(&self) -> String {
+        self.spelled(ESTABLISHMENT)
+    }
 
     pub(crate) fn date(&self, day: i32) -> NaiveDate {
         self.start + Duration::days(day as i64)
