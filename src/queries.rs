@@ -148,6 +148,9 @@ pub struct Query {
     pub name: String,
     /// French title, shown in `vigie365 permissions`, `doctor` and the bilan's method section.
     pub title: String,
+    /// French plural of what the source counts (« comptes », « règles »), shown with its
+    /// count in the progress bars and the night's summary.
+    pub unit: String,
     pub api: Api,
     pub method: String,
     /// Path below the Graph base URL (Graph queries only); `{id}` stands for an object id.

@@ -52,12 +52,18 @@ async fn the_final_screen_has_no_stale_bar() {
     tmux(&["kill-session", "-t", &session]);
     assert!(screen.contains("FIN-"), "the run ended:\n{screen}");
     assert!(screen.contains("Collecte n° "), "{screen}");
-    for line in screen.lines().filter(|l| l.contains("éléments")) {
-        let words: Vec<&str> = line.split_whitespace().collect();
-        let is_summary = line.starts_with("  ")
-            && matches!(words.get(1), Some(&"lue" | &"NON" | &"ÉCHEC"))
-            && words.last() == Some(&"éléments");
-        assert!(is_summary, "stale bar line {line:?} in:\n{screen}");
+    for q in vigie365::queries::all() {
+        let unit = q.unit.as_str();
+        for line in screen
+            .lines()
+            .filter(|l| l.split_whitespace().any(|w| w == q.name))
+        {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let is_summary = line.starts_with("  ")
+                && matches!(words.get(1), Some(&"lue" | &"NON" | &"ÉCHEC"))
+                && line.trim_end().ends_with(unit);
+            assert!(is_summary, "stale bar line {line:?} in:\n{screen}");
+        }
     }
     assert!(!screen.contains("source(s) terminée(s)"), "{screen}");
     n.shutdown().await;

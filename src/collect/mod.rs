@@ -86,16 +86,12 @@ pub fn summary_fr(r: &NightReport) -> String {
         out.push_str(&format!("  {}\n", t.cause));
     }
     for s in &r.sources {
-        let word = match s.outcome.status {
-            SourceStatus::Collected => "lue",
-            SourceStatus::NotCollected => "NON COLLECTÉE",
-            SourceStatus::Failed | SourceStatus::Running => "ÉCHEC",
-        };
+        let word = progress::status_fr(s.outcome.status);
         out.push_str(&format!(
             "  {:<36} {:<14} {}\n",
             s.source,
             word,
-            progress::count_fr(s.outcome.records.max(0) as u64)
+            progress::count_fr(&s.source, s.outcome.records.max(0) as u64)
         ));
         if let Some(reason) = &s.outcome.reason {
             out.push_str(&format!("      {reason}\n"));

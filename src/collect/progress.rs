@@ -28,9 +28,24 @@ struct Tally {
     since: Option<Instant>,
 }
 
+/// The unit a source counts in, from its `queries/` file (« éléments » for a source the
+/// catalogue does not know).
+pub fn unit_fr(source: &str) -> &'static str {
+    crate::queries::get(source).map_or("éléments", |q| q.unit.as_str())
+}
+
 /// The count of a source as both its bar and the night's summary write it.
-pub fn count_fr(records: u64) -> String {
-    format!("{records:>9} éléments")
+pub fn count_fr(source: &str, records: u64) -> String {
+    format!("{records:>9} {}", unit_fr(source))
+}
+
+/// A finished source's status, as both its bar and the night's summary write it.
+pub fn status_fr(status: SourceStatus) -> &'static str {
+    match status {
+        SourceStatus::Collected => "lue",
+        SourceStatus::NotCollected => "NON COLLECTÉE",
+        SourceStatus::Failed | SourceStatus::Running => "ÉCHEC",
+    }
 }
 
 /// The overall line: sources finished, elapsed time, and an estimate of what remains. The
@@ -103,9 +118,10 @@ impl Progress {
         if let Some(m) = &self.multi {
             let bar = m.add(ProgressBar::new_spinner());
             bar.set_style(
-                ProgressStyle::with_template(
-                    "{spinner} {prefix:<36} {pos:>9} éléments{msg}  {elapsed}",
-                )
+                ProgressStyle::with_template(&format!(
+                    "{{spinner}} {{prefix:<36}} {{pos:>9}} {}{{msg}}  {{elapsed}}",
+                    unit_fr(source)
+                ))
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
             );
             bar.set_prefix(source.to_string());
@@ -146,11 +162,7 @@ impl Progress {
             .unwrap_or_else(|p| p.into_inner())
             .remove(source)
         {
-            let word = match outcome.status {
-                SourceStatus::Collected => "lue",
-                SourceStatus::NotCollected => "NON COLLECTÉE",
-                SourceStatus::Failed | SourceStatus::Running => "ÉCHEC",
-            };
+            let word = status_fr(outcome.status);
             // The bar ends on the summary's own count.
             bar.set_style(
                 ProgressStyle::with_template("  {prefix:<36} {msg}")
@@ -158,7 +170,7 @@ impl Progress {
             );
             bar.finish_with_message(format!(
                 "{word:<14} {}",
-                count_fr(outcome.records.max(0) as u64)
+                count_fr(source, outcome.records.max(0) as u64)
             ));
         }
     }
@@ -199,7 +211,17 @@ mod tests {
     }
 
     #[test]
-    fn bars_and_summary_share_the_count() {
-        assert_eq!(count_fr(18), "       18 éléments");
+    fn bars_and_summary_share_the_count_in_the_source_s_own_unit() {
+        assert_eq!(count_fr("message-rules", 18), "       18 règles");
+        assert_eq!(count_fr("sign-ins", 3476), "     3476 connexions");
+        assert_eq!(count_fr("users", 400), "      400 comptes");
+        assert_eq!(count_fr("inconnue", 2), "        2 éléments");
+        for q in crate::queries::all() {
+            assert!(
+                !q.unit.trim().is_empty() && q.unit != "éléments",
+                "{}: the summary must say what it counts",
+                q.name
+            );
+        }
     }
 }
