@@ -12,6 +12,7 @@ pub mod cli;
 pub mod collect;
 pub mod config;
 pub mod demo;
+pub mod escape;
 pub mod exit;
 pub mod finding;
 pub mod graph;

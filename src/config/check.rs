@@ -98,9 +98,9 @@ fn summary(c: &Config) -> String {
     format!(
         "configuration valide : locataire {} ({}), établissement « {} », identifiants : {}, \
          {n} exception{}, fuseau {}",
-        crate::report::escape::terminal(&c.tenant.domain),
+        crate::escape::terminal(&c.tenant.domain),
         c.tenant.tenant_id,
-        crate::report::escape::terminal(&c.tenant.establishment),
+        crate::escape::terminal(&c.tenant.establishment),
         c.credentials.describe_fr(),
         if n > 1 { "s" } else { "" },
         c.evaluation.timezone.name()

@@ -2,15 +2,16 @@
 //! Graph, never a check): the nightly outputs of one evaluated night ([`nightly`]) and the
 //! annual bilan de sécurité de l'information of MSSS-DIR04 art. 14 ([`bilan`]).
 //!
-//! Shared pieces: [`escape`] (tenant data made inert in HTML, Markdown, CSV, CSS and on a
-//! terminal), [`output`] (private directory, atomic private files), [`template`] (the files
+//! Shared pieces: [`escape`] (re-exported from the crate's bottom: tenant data made inert
+//! in HTML, Markdown, CSV, CSS and on a terminal, which the configuration check uses too),
+//! [`output`] (private directory, atomic private files), [`template`] (the files
 //! of `reports/`, overridable), [`doc`] (the block model both bilan formats render), [`chart`]
 //! (inline SVG) and [`fr`] (French dates and numbers).
 
 pub mod bilan;
 pub mod chart;
 pub mod doc;
-pub mod escape;
+pub use crate::escape;
 pub mod fr;
 pub mod nightly;
 pub mod output;

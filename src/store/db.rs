@@ -12,7 +12,9 @@ use rusqlite::{Connection, params};
 
 use super::error::{StoreError, io, sql_error};
 use super::migrations;
-use super::runs::RunId;
+
+/// A collection run's number in the store.
+pub type RunId = i64;
 
 pub struct Store {
     pub(super) conn: Connection,

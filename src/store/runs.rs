@@ -9,7 +9,7 @@ use super::db::Store;
 use super::error::StoreError;
 
 /// A run's id (its row in `runs`).
-pub type RunId = i64;
+pub use super::db::RunId;
 
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
