@@ -67,12 +67,8 @@ pub fn populations(b: &Bilan) -> Vec<Block> {
     out
 }
 
-/// A population as the lists and the annexes name it.
+/// A population of the bilan document (its stored id) as the lists and the annexes name
+/// it: the population's own French label; « inconnue » where the document has none.
 pub fn population_fr(p: &str) -> &'static str {
-    match p {
-        "medecin" => "médecin",
-        "personnel" => "personnel",
-        "tous" => "locataire",
-        _ => "inconnue",
-    }
+    crate::finding::Population::from_stored(p).map_or("inconnue", |x| x.label_fr())
 }
