@@ -69,6 +69,10 @@ pub struct Classification {
     /// French: the rule that decided the class ("nom d'affichage « Tablette 2 CHSLD de
     /// Verdun » ~ motif (?i)^tablette…").
     pub reason: String,
+    /// French: why the account is a physician ("adresse proxy smtp:… ~ motif …"); `None`
+    /// for other staff.
+    #[serde(default)]
+    pub population_reason: Option<String>,
 }
 
 impl Classification {
@@ -135,6 +139,79 @@ impl Matcher {
     }
 }
 
+/// Physicians, residents and externs (DIR04, RULES.md « Populations »): each way counts —
+/// a regex on the UPN, on the mail address or on any proxy address (`SMTP:` / `smtp:`
+/// removed), membership of a group, a directory attribute whose value matches a pattern.
+#[derive(Debug, Clone, Default)]
+pub struct PhysicianMatcher {
+    pub upn: Vec<Regex>,
+    /// On `mail` and on each of `proxyAddresses`.
+    pub address: Vec<Regex>,
+    pub groups: Vec<String>,
+    /// Graph name of the attribute, and the pattern its value matches.
+    pub attribute: Option<(String, Regex)>,
+}
+
+impl PhysicianMatcher {
+    /// The French reason when the account is a physician.
+    pub fn reason(&self, a: &Account, groups: &HashSet<String>) -> Option<String> {
+        if let Some(r) = self.upn.iter().find(|r| r.is_match(&a.upn)) {
+            return Some(format!("UPN ~ motif {}", r.as_str()));
+        }
+        if let Some(mail) = a.mail.as_deref()
+            && let Some(r) = self.address.iter().find(|r| r.is_match(mail.trim()))
+        {
+            return Some(format!("adresse {} ~ motif {}", mail.trim(), r.as_str()));
+        }
+        for p in &a.proxy_addresses {
+            let Some(bare) = smtp_address(p) else {
+                continue;
+            };
+            if let Some(r) = self.address.iter().find(|r| r.is_match(bare)) {
+                return Some(format!("adresse proxy {} ~ motif {}", p.trim(), r.as_str()));
+            }
+        }
+        if let Some(g) = self.groups.iter().find(|g| groups.contains(*g)) {
+            return Some(format!("membre du groupe {g}"));
+        }
+        if let Some((name, pattern)) = &self.attribute
+            && let Some(v) = attribute_value(a, name)
+            && pattern.is_match(v.trim())
+        {
+            return Some(format!(
+                "attribut {name} = « {} » ~ motif {}",
+                v.trim(),
+                pattern.as_str()
+            ));
+        }
+        None
+    }
+}
+
+/// The address of an SMTP proxy address (`SMTP:` primary or `smtp:` alias, any case, or
+/// no prefix); `None` for the other types (`x500:`, `sip:`, `spo:`…), which are not mail
+/// addresses.
+fn smtp_address(p: &str) -> Option<&str> {
+    let p = p.trim();
+    match p.split_once(':') {
+        Some((kind, rest)) if kind.eq_ignore_ascii_case("smtp") => Some(rest.trim()),
+        Some(_) => None,
+        None => Some(p),
+    }
+}
+
+/// The value of `employeeType` or of `extensionAttributeN`.
+fn attribute_value(a: &Account, name: &str) -> Option<String> {
+    if name.eq_ignore_ascii_case("employeeType") {
+        a.employee_type.clone()
+    } else {
+        a.extension_attributes
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    }
+}
+
 /// The classification rules, built from the configuration.
 #[derive(Debug, Clone, Default)]
 pub struct Rules {
@@ -142,7 +219,7 @@ pub struct Rules {
     pub appli: Matcher,
     /// Break-glass accounts (lowercase UPNs).
     pub urgence: Vec<String>,
-    pub medecin: Matcher,
+    pub medecin: PhysicianMatcher,
     pub register: Option<Register>,
 }
 
@@ -169,10 +246,14 @@ impl Rules {
             generic: matcher(&c.generic),
             appli: matcher(&c.appli),
             urgence: c.break_glass.iter().map(|u| u.to_lowercase()).collect(),
-            medecin: Matcher {
+            medecin: PhysicianMatcher {
                 upn: c.physician_upn.clone(),
+                address: c.physician_address.clone(),
                 groups: c.physician_groups.iter().map(|g| g.to_string()).collect(),
-                ..Matcher::default()
+                attribute: c
+                    .physician_attribute
+                    .as_ref()
+                    .map(|a| (a.attribute.graph_name(), a.pattern.clone())),
             },
             register: match &c.register {
                 Some(r) => Some(Register::load(&r.path)?),
@@ -199,7 +280,8 @@ impl Rules {
 
 /// Classifies one account. `groups` are the ids of the groups it belongs to (transitively).
 pub fn classify(a: &Account, groups: &HashSet<String>, rules: &Rules) -> Classification {
-    let population = if rules.medecin.reason(a, groups).is_some() {
+    let population_reason = rules.medecin.reason(a, groups);
+    let population = if population_reason.is_some() {
         Population::Medecin
     } else {
         Population::Personnel
@@ -238,6 +320,7 @@ pub fn classify(a: &Account, groups: &HashSet<String>, rules: &Rules) -> Classif
         enabled: a.enabled,
         guest: a.guest,
         reason,
+        population_reason,
     }
 }
 
@@ -426,6 +509,7 @@ mod tests {
             extension_attributes: Default::default(),
             created: None,
             last_password_change: None,
+            proxy_addresses: Vec::new(),
         }
     }
 
@@ -488,6 +572,72 @@ mod tests {
         assert_eq!(
             (d.class, d.population),
             (Class::Nominatif, Population::Medecin)
+        );
+    }
+
+    #[test]
+    fn physicians_are_found_every_way() {
+        let mut rules = Rules::defaults();
+        rules.medecin.groups = vec!["g-medecins".into()];
+        rules.medecin.attribute = Some((
+            "extensionAttribute5".into(),
+            Regex::new("(?i)^(médecin|résident|externe)").expect("regex"),
+        ));
+        let none = HashSet::new();
+        let physician = |a: &Account, groups: &HashSet<String>| {
+            let c = classify(a, groups, &rules);
+            (c.population, c.population_reason.unwrap_or_default())
+        };
+        // By UPN.
+        let (p, why) = physician(&account("Dre Roy", "julie.roy.med@ssss.gouv.qc.ca"), &none);
+        assert_eq!(p, Population::Medecin);
+        assert!(why.starts_with("UPN"), "{why}");
+        // The UPN lacks .med, the mail has it.
+        let mut by_mail = account("Dr Gagnon", "paul.gagnon@cisss-x.ca");
+        by_mail.mail = Some("Paul.Gagnon.MED@ssss.gouv.qc.ca".into());
+        let (p, why) = physician(&by_mail, &none);
+        assert_eq!(p, Population::Medecin);
+        assert!(why.starts_with("adresse Paul.Gagnon.MED@"), "{why}");
+        // Only an alias among the proxy addresses, whatever the prefix's case.
+        for proxy in [
+            "smtp:paul.gagnon.med@ssss.gouv.qc.ca",
+            "SMTP:Paul.Gagnon.Med@ssss.gouv.qc.ca",
+        ] {
+            let mut by_proxy = account("Dr Gagnon", "paul.gagnon@cisss-x.ca");
+            by_proxy.mail = Some("paul.gagnon@cisss-x.ca".into());
+            by_proxy.proxy_addresses = vec!["SMTP:paul.gagnon@cisss-x.ca".into(), proxy.into()];
+            let (p, why) = physician(&by_proxy, &none);
+            assert_eq!(p, Population::Medecin, "{proxy}");
+            assert!(why.starts_with("adresse proxy"), "{why}");
+        }
+        // Group membership.
+        let groups: HashSet<String> = ["g-medecins".to_string()].into();
+        let (p, why) = physician(&account("Dr Côté", "m.cote@cisss-x.ca"), &groups);
+        assert_eq!(p, Population::Medecin);
+        assert_eq!(why, "membre du groupe g-medecins");
+        // Directory attribute.
+        let mut by_attr = account("Dre Lévesque", "a.levesque@cisss-x.ca");
+        by_attr.extension_attributes.insert(
+            "extensionAttribute5".into(),
+            " Résidente en médecine ".into(),
+        );
+        let (p, why) = physician(&by_attr, &none);
+        assert_eq!(p, Population::Medecin);
+        assert!(why.contains("extensionAttribute5"), "{why}");
+        // Not physicians: other staff, a .med elsewhere than before the @, other proxy types.
+        let mut staff = account("Infirmière", "i.roy@cisss-x.ca");
+        staff.mail = Some("i.roy@medecine.ca".into());
+        staff.proxy_addresses = vec![
+            "x500:/o=ExchangeLabs/cn=i.roy.med@x".into(),
+            "sip:i.roy.med@ssss.gouv.qc.ca".into(),
+        ];
+        staff
+            .extension_attributes
+            .insert("extensionAttribute5".into(), "Infirmière".into());
+        let c = classify(&staff, &HashSet::from(["g-autre".to_string()]), &rules);
+        assert_eq!(
+            (c.population, c.population_reason),
+            (Population::Personnel, None)
         );
     }
 

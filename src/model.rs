@@ -97,6 +97,9 @@ pub struct Account {
     pub extension_attributes: BTreeMap<String, String>,
     pub created: Option<DateTime<Utc>>,
     pub last_password_change: Option<DateTime<Utc>>,
+    /// `proxyAddresses` as Microsoft gives them (`SMTP:` primary, `smtp:` aliases).
+    #[serde(default)]
+    pub proxy_addresses: Vec<String>,
 }
 record!(Account, Kind::Account, |s| s.id.clone());
 

@@ -182,8 +182,12 @@ pub fn explain(store: &Store, config: &Config, upn: &str) -> Result<String, Nigh
         inert(&class.reason)
     ));
     out.push_str(&format!(
-        "  population : {} ; actif : {} ; invité : {}\n",
+        "  population : {}{} ; actif : {} ; invité : {}\n",
         class.population.as_str(),
+        match &class.population_reason {
+            Some(why) => format!(" ({})", inert(why)),
+            None => String::new(),
+        },
         if class.enabled {
             "oui"
         } else {

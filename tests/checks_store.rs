@@ -22,6 +22,7 @@ fn account(id: &str, name: &str, enabled: bool) -> Account {
         extension_attributes: Default::default(),
         created: None,
         last_password_change: None,
+        proxy_addresses: Vec::new(),
     }
 }
 

@@ -4,9 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use vigie365::config::{
-    self, Code, Config, Credentials, DomainPattern, LoadOptions, Severity, SignInActivity,
-};
+use vigie365::config::{self, Code, Config, Credentials, LoadOptions, Severity, SignInActivity};
 
 /// The check ids an exception may name: the registry's, as the binary passes them.
 fn options() -> LoadOptions<'static> {
@@ -72,10 +70,9 @@ fn the_example_file_loads_with_its_values() {
     assert_eq!(c.generic.max_password_age_days, 365);
     assert_eq!(c.evaluation.window_days, 7);
     assert_eq!(c.evaluation.timezone, chrono_tz::America::Montreal);
-    assert_eq!(
-        c.domains.internal,
-        vec![DomainPattern::Subdomains("gouv.qc.ca".into())]
-    );
+    assert!(c.domains.internal.is_empty());
+    assert_eq!(c.domains.network, ["ssss.gouv.qc.ca", "msss.gouv.qc.ca"]);
+    assert!(c.domains.partners.is_empty());
     assert!(c.exceptions.is_empty());
     assert_eq!(c.limits.directory_units_per_10s.get(), 8000);
     assert_eq!(c.limits.max_attempts.get(), 5);

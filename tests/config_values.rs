@@ -439,7 +439,6 @@ expiration = 2027-03-31T10:00:00"#
 fn domains_and_accounts() {
     let c = ok(r#"[domaines]
 internes = ["*.gouv.qc.ca", "CISSS-Exemple.ca"]
-partenaires = ["hôpital.ca"]
 [classification]
 urgence = ["Urgence01@cisss-exemple.onmicrosoft.com"]
 [appli]
@@ -450,10 +449,6 @@ clients_permis = { "svc-billetterie@cisss-exemple.onmicrosoft.com" = ["ServiceNo
             DomainPattern::Subdomains("gouv.qc.ca".into()),
             DomainPattern::Exact("cisss-exemple.ca".into())
         ]
-    );
-    assert_eq!(
-        c.domains.partners,
-        vec![DomainPattern::Exact("xn--hpital-ixa.ca".into())]
     );
     assert_eq!(
         c.classification.break_glass,
@@ -468,7 +463,7 @@ clients_permis = { "svc-billetterie@cisss-exemple.onmicrosoft.com" = ["ServiceNo
     assert_eq!(
         codes(
             r#"[domaines]
-partenaires = ["gmail.*", "a b.ca"]
+internes = ["gmail.*", "a b.ca"]
 [classification]
 urgence = ["urgence01"]"#
         ),
@@ -579,5 +574,172 @@ fn the_configuration_file_is_located() {
     assert_eq!(
         config::resolve_path_with(None, None),
         PathBuf::from("/etc/vigie365/vigie365.toml")
+    );
+}
+
+#[test]
+fn the_network_is_the_perimeter_not_every_government_domain() {
+    let c = ok("");
+    assert_eq!(c.domains.network, ["ssss.gouv.qc.ca", "msss.gouv.qc.ca"]);
+    assert!(c.domains.internal.is_empty());
+    assert!(!c.notes.iter().any(|n| n.code == Code::PerimeterTooWide));
+    let c = ok(r#"[domaines]
+reseau = ["SSSS.gouv.qc.ca", "*.msss.gouv.qc.ca", "santemontreal.qc.ca"]
+internes = ["cisss-exemple.ca", "*.cisss-exemple.ca"]"#);
+    assert_eq!(
+        c.domains.network,
+        ["ssss.gouv.qc.ca", "msss.gouv.qc.ca", "santemontreal.qc.ca"]
+    );
+    assert!(!c.notes.iter().any(|n| n.code == Code::PerimeterTooWide));
+    // Every way of still calling every government domain internal is a warning, with a fix;
+    // the configuration stays valid (the night goes on).
+    let c = ok(r#"[domaines]
+internes = ["*.gouv.qc.ca", "*.qc.ca"]
+reseau = ["ssss.gouv.qc.ca", "gouv.qc.ca"]"#);
+    let wide: Vec<_> = c
+        .notes
+        .iter()
+        .filter(|n| n.code == Code::PerimeterTooWide)
+        .collect();
+    let keys: Vec<&str> = wide.iter().map(|n| n.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "domaines.internes[1]",
+            "domaines.internes[2]",
+            "domaines.reseau[2]"
+        ]
+    );
+    assert_eq!(wide[0].line, EXTRA_LINE + 1);
+    assert!(
+        wide[0].message_fr.contains("ministère"),
+        "{}",
+        wide[0].message_fr
+    );
+    assert!(
+        wide[0].fix_fr.contains("[domaines].reseau"),
+        "{}",
+        wide[0].fix_fr
+    );
+    assert!(wide[0].to_string().contains("remarque"));
+    assert_eq!(Code::PerimeterTooWide.id(), "perimetre-trop-large");
+    assert_eq!(
+        codes("[domaines]\nreseau = [\"a b.ca\", \"\"]"),
+        vec![(2, Code::InvalidDomain), (2, Code::InvalidDomain)]
+    );
+}
+
+#[test]
+fn partners_are_declared_like_exceptions() {
+    let c = ok(r#"[[partenaires]]
+domaine = "Hôpital-Partenaire.ca"
+justification = "Entente de garde partagée"
+responsable = "DSP, É. Lavoie"
+expiration = 2027-03-31
+
+[[partenaires]]
+domaine = "*.labos.ca"
+justification = "Résultats de laboratoire"
+responsable = "RSI"
+expiration = 2026-12-31"#);
+    let p = &c.domains.partners;
+    assert_eq!(p.len(), 2);
+    assert_eq!(
+        p[0].domain,
+        DomainPattern::Exact("xn--hpital-partenaire-yyb.ca".into())
+    );
+    assert_eq!(p[0].owner, "DSP, É. Lavoie");
+    assert_eq!(p[1].domain, DomainPattern::Subdomains("labos.ca".into()));
+    assert_eq!(
+        p[1].expires,
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 31).expect("date")
+    );
+    // Every missing part, a bad domain, a quoted date and a duplicate: all at once.
+    assert_eq!(
+        codes(
+            r#"[[partenaires]]
+domaine = "a b.ca"
+[[partenaires]]
+domaine = "x.ca"
+justification = "j"
+responsable = "r"
+expiration = "2027-03-31"
+[[partenaires]]
+domaine = "X.ca"
+justification = "j"
+responsable = "r"
+expiration = 2027-03-31
+cle = 1"#
+        ),
+        vec![
+            (1, Code::Missing),
+            (1, Code::Missing),
+            (1, Code::Missing),
+            (2, Code::InvalidDomain),
+            (7, Code::WrongType),
+            (8, Code::Duplicate),
+            (13, Code::UnknownKey),
+        ]
+    );
+}
+
+#[test]
+fn the_old_silent_partner_list_is_refused_with_the_new_form() {
+    let e = err(r#"[domaines]
+partenaires = ["hopitalpartenaire.org"]"#);
+    let d: Vec<_> = e.with_code(Code::Replaced).collect();
+    assert_eq!(d.len(), 1, "{e}");
+    assert_eq!(d[0].key, "domaines.partenaires");
+    assert_eq!(d[0].line, EXTRA_LINE + 1);
+    assert!(d[0].fix_fr.contains("[[partenaires]]"), "{}", d[0].fix_fr);
+    assert!(d[0].fix_fr.contains("expiration"), "{}", d[0].fix_fr);
+    assert_eq!(Code::Replaced.id(), "forme-remplacee");
+    // Even empty: the key no longer means anything.
+    assert_eq!(
+        codes("[domaines]\npartenaires = []"),
+        vec![(2, Code::Replaced)]
+    );
+}
+
+#[test]
+fn physicians_matchers_every_way() {
+    let c = ok(r#"[classification]
+medecin_upn = ['(?i)\.med@']
+medecin_courriel = ['(?i)\.med@', '(?i)@cmq\.org$']
+medecin_groupes = ["0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D"]
+medecin_attribut = { nom = "extensionAttribute4", motif = '(?i)^(médecin|résident|externe)' }"#);
+    let p = &c.classification;
+    assert_eq!(p.physician_address.len(), 2);
+    assert_eq!(p.physician_groups.len(), 1);
+    let a = p.physician_attribute.as_ref().expect("attribute");
+    assert_eq!(a.attribute, DirectoryAttribute::ExtensionAttribute(4));
+    assert!(a.pattern.is_match("Médecin résident"));
+    // Defaults: the .med address anywhere, no attribute.
+    let d = ok("").classification;
+    assert!(
+        d.physician_address
+            .iter()
+            .any(|r| r.is_match("jean.roy.med@ssss.gouv.qc.ca"))
+    );
+    assert!(d.physician_attribute.is_none());
+    // Every problem at once: unknown attribute, bad regex, missing pattern, unknown key.
+    assert_eq!(
+        codes(
+            r#"[classification]
+medecin_courriel = ['(']
+medecin_attribut = { nom = "jobTitle", motif = '[' }
+appli_attribut = { nom = "employeeType", valeurs = ["Appli"] }
+generique_attribut = { nom = "employeeType", valeurs = ["G"], motif = "x" }"#
+        ),
+        vec![
+            (2, Code::InvalidRegex),
+            (3, Code::InvalidValue),
+            (3, Code::InvalidRegex),
+            (5, Code::UnknownKey),
+        ]
+    );
+    assert_eq!(
+        codes("[classification]\nmedecin_attribut = { nom = \"employeeType\" }"),
+        vec![(2, Code::Missing)]
     );
 }

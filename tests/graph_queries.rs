@@ -180,7 +180,15 @@ async fn users_are_read_page_by_page_with_select_and_top() {
         physician.on_premises_extension_attributes["extensionAttribute2"].as_deref(),
         Some("Hôpital de Verdun")
     );
+    assert_eq!(
+        physician.proxy_addresses.len(),
+        3,
+        "SMTP:, smtp: and x500: as given"
+    );
+    assert!(physician.proxy_addresses[1].starts_with("smtp:jtremblay@"));
+    assert!(tablet.proxy_addresses.is_empty(), "an empty list");
     let old = &pages[1][1];
+    assert!(old.proxy_addresses.is_empty(), "null reads as none");
     assert_eq!(old.created_date_time, None, "null creation date is None");
     assert_eq!(
         old.last_password_change_date_time,

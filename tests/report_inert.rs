@@ -28,6 +28,7 @@ fn account(id: &str, upn: &str, name: &str) -> Account {
         extension_attributes: Default::default(),
         created: None,
         last_password_change: Some(Utc::now() - chrono::Duration::days(10)),
+        proxy_addresses: Vec::new(),
     }
 }
 

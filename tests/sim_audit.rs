@@ -25,15 +25,33 @@ fn norm(raw: &str) -> String {
     }
 }
 
+/// A final `*` is a country or regional suffix: one to three labels of two or three letters.
 fn is_public(domain: &str) -> bool {
     let labels: Vec<&str> = domain.split('.').collect();
+    let suffix = |tail: &[&str]| {
+        (1..=3).contains(&tail.len())
+            && tail.iter().all(|l| {
+                l.starts_with("xn--")
+                    || ((2..=3).contains(&l.len()) && l.chars().all(|c| c.is_ascii_lowercase()))
+            })
+    };
     PUBLIC
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .any(|p| {
             let p: Vec<&str> = p.split('.').collect();
-            p.len() == labels.len() && p.iter().zip(&labels).all(|(a, b)| *a == "*" || a == b)
+            let (head, any) = match p.split_last() {
+                Some((&"*", head)) => (head, true),
+                _ => (&p[..], false),
+            };
+            labels.len() >= head.len()
+                && head.iter().zip(&labels).all(|(a, b)| *a == "*" || a == b)
+                && if any {
+                    suffix(&labels[head.len()..])
+                } else {
+                    labels.len() == head.len()
+                }
         })
 }
 
@@ -53,7 +71,9 @@ impl Tenant {
             .accepted
             .iter()
             .any(|a| d == a || d.ends_with(&format!(".{a}")))
-            || d.ends_with(".gouv.qc.ca")
+            || ["ssss.gouv.qc.ca", "msss.gouv.qc.ca"]
+                .iter()
+                .any(|n| d == *n || d.ends_with(&format!(".{n}")))
         {
             "internal"
         } else if d == "hopitalpartenaire.org" {
@@ -120,8 +140,8 @@ async fn audit(c: &Client, h: &vigie365::sim::SimHandle) -> BTreeSet<(String, St
     let fwd = |t: &Tenant, target: &str, enabled: bool| -> Option<(&'static str, &'static str)> {
         let (check, sev) = match (t.class(target), enabled) {
             ("public", true) => ("FWD-PUB-01", "critique"),
-            ("external", true) => ("FWD-EXT-01", "élevée"),
-            ("public" | "external", false) => ("FWD-DIS-01", "faible"),
+            ("external" | "partner", true) => ("FWD-EXT-01", "élevée"),
+            ("public" | "external" | "partner", false) => ("FWD-DIS-01", "faible"),
             _ => return None,
         };
         Some((check, if t.blocked(target) { drop1(sev) } else { sev }))

@@ -233,10 +233,11 @@ async fn scripted_cases_fire_and_do_not_fire() {
             && !has(&d12, "FWD-PUB-01", "sylvie.tremblay-houde.med@")
     );
     assert!(
-        !d12.findings
+        d12.findings
             .iter()
-            .any(|f| f.subject.starts_with("chantal.girard-moreau@")),
-        "internal targets"
+            .filter(|f| f.subject.starts_with("chantal.girard-moreau@"))
+            .all(|f| f.subject.ends_with(">chantal.girard@mcn.gouv.qc.ca")),
+        "internal targets: the tenant's and the network's domains"
     );
     assert!(
         !d12.findings
@@ -254,12 +255,52 @@ async fn scripted_cases_fire_and_do_not_fire() {
         "FWD-EXT-01",
         "dossiers.lachine@cisss-troisrives.onmicrosoft.com#boite>dr.externe@xn--clinique-toile-jkb.ca"
     ));
-    assert!(
-        !d12.findings
+    // Physicians found every way: UPN, mail only, a proxy alias only, group only, attribute
+    // only; other staff by none of them.
+    let population = |who: &str| {
+        d12.findings
             .iter()
-            .any(|f| f.subject.starts_with("eric.lavoie-poulin@")
-                || f.subject.starts_with("robert.gagne-allard@")),
-        "partners"
+            .find(|f| f.check == "FWD-PUB-01" && f.subject.starts_with(who))
+            .map(|f| f.population.clone())
+            .unwrap_or_else(|| panic!("FWD-PUB-01 for {who}"))
+    };
+    for who in [
+        "francois.caron-blais.med@",
+        "pierre.gauthier-roy@",
+        "isabelle.morin-giguere@",
+        "daniel.michaud-sauve@",
+        "stephane.cote-neron@",
+    ] {
+        assert_eq!(population(who), "medecin", "{who}");
+    }
+    for who in ["genevieve.belanger-roy@", "melanie.poirier-hudon@"] {
+        assert_eq!(population(who), "personnel", "{who}");
+    }
+    // A declared partner does not silence FWD-EXT-01: accepted while the declaration is in
+    // force (until day 18), an ordinary open finding once it has expired.
+    for who in ["eric.lavoie-poulin@", "robert.gagne-allard@"] {
+        for (gt, accepted) in [(&d12, true), (&d22, false)] {
+            let f = gt
+                .findings
+                .iter()
+                .find(|f| f.check == "FWD-EXT-01" && f.subject.starts_with(who))
+                .unwrap_or_else(|| panic!("partner {who} on day {}", gt.day));
+            assert_eq!(f.accepted, accepted, "{who} day {}", gt.day);
+        }
+    }
+    // A ministry outside the RSSS network is external; the network's domains are internal.
+    assert!(has(
+        &d12,
+        "FWD-EXT-01",
+        "chantal.girard-moreau@ssss.gouv.qc.ca#regle:"
+    ));
+    assert_eq!(
+        d12.findings
+            .iter()
+            .filter(|f| f.subject.starts_with("chantal.girard-moreau@"))
+            .map(|f| f.subject.rsplit('>').next().unwrap_or(""))
+            .collect::<Vec<_>>(),
+        ["chantal.girard@mcn.gouv.qc.ca"]
     );
     assert_eq!(
         sev(&d12, "FWD-DIS-01", "alain.fortin-lemay@").as_deref(),
@@ -362,7 +403,7 @@ async fn printed_config_and_register_have_the_expected_format() {
                 let allowed = t.contains_key(k)
                     || matches!(
                         k.as_str(),
-                        "secret" | "registre" | "sites" | "clients_permis"
+                        "secret" | "registre" | "sites" | "clients_permis" | "medecin_attribut"
                     );
                 assert!(allowed, "unexpected key {section}.{k}");
             }
@@ -378,8 +419,13 @@ async fn printed_config_and_register_have_the_expected_format() {
     );
     assert_eq!(v["exceptions"].as_array().map(Vec::len), Some(3));
     assert_eq!(
-        v["domaines"]["partenaires"][0].as_str(),
+        v["partenaires"][0]["domaine"].as_str(),
         Some("hopitalpartenaire.org")
+    );
+    assert!(v["partenaires"][0]["expiration"].is_datetime());
+    assert!(
+        v["domaines"].get("partenaires").is_none(),
+        "the old silent list"
     );
     let reg = std::fs::read_to_string(&files.register).expect("register");
     assert!(reg.starts_with("compte;site;utilisateur;arrivee;depart\n"));

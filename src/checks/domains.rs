@@ -7,11 +7,16 @@
 //! an Exchange legacy DN (`/o=…`, `x500:…`) names an internal recipient.
 //!
 //! Classes, first match wins:
-//! - **internal**: the tenant's accepted domains and their subdomains, its primary domain, and
-//!   `[domaines].internes`;
-//! - **public**: the shipped list `queries/public-webmail.txt` (`*` is exactly one DNS label),
+//! - **internal**: the tenant's accepted domains and their subdomains, its primary domain, the
+//!   RSSS network's domains and their subdomains (`[domaines].reseau`, by default
+//!   `ssss.gouv.qc.ca` and `msss.gouv.qc.ca`; not `*.gouv.qc.ca`: a ministry outside the
+//!   network is external), and `[domaines].internes`;
+//! - **public**: the shipped list `queries/public-webmail.txt` (a final `*` is a country or
+//!   regional suffix of any depth: `hotmail.*` covers `hotmail.co.uk`, not `hotmailer.com`),
 //!   plus `publics_ajout`, minus `publics_retrait`;
-//! - **external**: anything else. `[domaines].partenaires` only sets a flag (no FWD-EXT-01).
+//! - **external**: anything else. A declared partner (`[[partenaires]]`) does not change the
+//!   class: it marks the findings about it « accepté » while its declaration is in force, as
+//!   an exception does, and they become ordinary open findings when it expires.
 //!
 //! Blocking (RULES.md, FWD-ORG-01): external automatic forwarding goes out only when both
 //! layers allow it: the default outbound spam policy with `AutoForwardingMode` `On`
@@ -20,8 +25,11 @@
 
 use std::sync::LazyLock;
 
+use chrono::NaiveDate;
+
 use super::Snapshot;
-use crate::config::{Config, DomainPattern, normalise_domain};
+use super::finding::{Accepted, Finding};
+use crate::config::{Config, DomainPattern, Partner, normalise_domain};
 use crate::model::{OutboundPolicy, RemoteDomain};
 use crate::store::SourceStatus;
 
@@ -31,10 +39,29 @@ pub const SHIPPED_PUBLIC_LIST: &str = include_str!("../../queries/public-webmail
 static SHIPPED_PUBLIC: LazyLock<Vec<PublicPattern>> =
     LazyLock::new(|| parse_public_list(SHIPPED_PUBLIC_LIST));
 
-/// A line of the public webmail list: labels, `*` standing for exactly one label.
+/// A line of the public webmail list: labels, and whether it ends with `.*`.
+///
+/// A final `*` stands for a country or regional suffix of any depth (`hotmail.*` covers
+/// `hotmail.com`, `hotmail.fr`, `hotmail.co.uk`; `videotron.*` covers `videotron.qc.ca`):
+/// one to three labels, each a top-level-like label of two or three letters (or an IDN
+/// top-level label, `xn--…`). Labels are compared whole, from the left: `hotmail.*` covers
+/// neither `hotmailer.com`, nor `nothotmail.com`, nor `hotmail.chum.qc.ca`. A `*` elsewhere
+/// stands for exactly one label.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublicPattern {
     labels: Vec<String>,
+    /// The pattern ends with `.*`: a suffix of one to [`MAX_SUFFIX_LABELS`] labels.
+    any_suffix: bool,
+}
+
+/// How many labels a final `*` may stand for (`com`, `co.uk`, `qc.ca`, `com.au`…).
+pub const MAX_SUFFIX_LABELS: usize = 3;
+
+/// Whether a label can be part of a country or regional suffix: `com`, `fr`, `co`, `qc`, an
+/// IDN top-level label.
+fn suffix_label(l: &str) -> bool {
+    l.starts_with("xn--")
+        || ((2..=3).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_lowercase()))
 }
 
 impl PublicPattern {
@@ -56,18 +83,36 @@ impl PublicPattern {
                 }
             })
             .collect();
-        let labels = labels?;
-        (labels.len() >= 2).then_some(PublicPattern { labels })
+        let mut labels = labels?;
+        if labels.len() < 2 {
+            return None;
+        }
+        let any_suffix = labels.last().is_some_and(|l| l == "*");
+        if any_suffix {
+            labels.pop();
+        }
+        Some(PublicPattern { labels, any_suffix })
     }
 
-    /// Whether a normalised domain matches (same number of labels, `*` any one label).
+    /// Whether a normalised domain matches: its first labels are the pattern's (`*` any
+    /// one label), and what follows is nothing, or a country or regional suffix when the
+    /// pattern ends with `.*`.
     pub fn matches(&self, domain: &str) -> bool {
         let parts: Vec<&str> = domain.split('.').collect();
-        parts.len() == self.labels.len()
-            && parts
-                .iter()
-                .zip(&self.labels)
-                .all(|(d, p)| p == "*" || d == p)
+        if parts.len() < self.labels.len() {
+            return false;
+        }
+        let (head, tail) = parts.split_at(self.labels.len());
+        let head_ok = head
+            .iter()
+            .zip(&self.labels)
+            .all(|(d, p)| p == "*" || d == p);
+        let tail_ok = if self.any_suffix {
+            (1..=MAX_SUFFIX_LABELS).contains(&tail.len()) && tail.iter().all(|l| suffix_label(l))
+        } else {
+            tail.is_empty()
+        };
+        head_ok && tail_ok
     }
 }
 
@@ -154,20 +199,58 @@ impl TargetClass {
     }
 }
 
-/// A target's class and whether its domain is an allowed partner.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A declared partner (`[[partenaires]]`) whose domain covers a target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartnerMatch {
+    /// The declared domain, as the configuration gives it (`exemple.ca`, `*.exemple.ca`).
+    pub domain: String,
+    /// The declaration in force that covers it, as an exception is (`None` once expired).
+    pub accepted: Option<Accepted>,
+    /// The latest expiry of the declarations that no longer apply.
+    pub expired: Option<NaiveDate>,
+}
+
+/// A target's class and the declared partner that covers its domain, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Classified {
     pub class: TargetClass,
-    pub partner: bool,
+    /// Only for external targets.
+    pub partner: Option<PartnerMatch>,
 }
 
 impl Classified {
-    /// French: "messagerie publique", "externe (partenaire permis)", ...
+    /// An external target whose partner declaration is in force.
+    pub fn is_partner(&self) -> bool {
+        self.partner.as_ref().is_some_and(|p| p.accepted.is_some())
+    }
+
+    /// French: "messagerie publique", "externe (partenaire déclaré exemple.ca)", ...
     pub fn label_fr(&self) -> String {
-        if self.partner && self.class == TargetClass::External {
-            "externe (partenaire permis)".into()
-        } else {
-            self.class.label_fr().into()
+        match &self.partner {
+            Some(p) if p.accepted.is_some() => format!("externe, partenaire déclaré {}", p.domain),
+            Some(p) => format!(
+                "externe, partenaire {} dont la déclaration a expiré{}",
+                p.domain,
+                p.expired
+                    .map(|d| format!(" le {}", d.format("%Y-%m-%d")))
+                    .unwrap_or_default()
+            ),
+            None => self.class.label_fr().into(),
+        }
+    }
+
+    /// Marks a finding about this target the way an exception does (DIR04 6 5° has no
+    /// exemption: the finding stays, « accepté » while the partner's declaration is in
+    /// force, an ordinary open finding with its expiry once it has expired).
+    pub fn mark_partner(&self, f: &mut Finding) {
+        let Some(p) = &self.partner else {
+            return;
+        };
+        if let Some(a) = &p.accepted {
+            f.accepted = Some(a.clone());
+            f.exception_expired = None;
+        } else if let Some(d) = p.expired {
+            f.exception_expired = Some(f.exception_expired.map_or(d, |e| e.max(d)));
         }
     }
 }
@@ -187,9 +270,11 @@ type Layer = (bool, String);
 #[derive(Debug, Clone)]
 pub struct Classifier {
     internal: Vec<DomainPattern>,
-    partners: Vec<DomainPattern>,
+    partners: Vec<Partner>,
     public_added: Vec<DomainPattern>,
     public_removed: Vec<DomainPattern>,
+    /// The local date of the evaluation's "as of": partners are in force before their expiry.
+    today: NaiveDate,
     /// `None` when the outbound spam policies were not collected.
     outbound: Option<Vec<OutboundPolicy>>,
     /// `None` when the remote domains were not collected.
@@ -205,6 +290,7 @@ impl Classifier {
             .iter()
             .map(|d| d.domain.as_str())
             .chain(tenant)
+            .chain(config.domains.network.iter().map(String::as_str))
         {
             if let Some(d) = normalise_domain(d) {
                 internal.push(DomainPattern::Exact(d.clone()));
@@ -218,6 +304,10 @@ impl Classifier {
             partners: config.domains.partners.clone(),
             public_added: config.domains.public_added.clone(),
             public_removed: config.domains.public_removed.clone(),
+            today: s
+                .as_of
+                .with_timezone(&config.evaluation.timezone)
+                .date_naive(),
             outbound: collected("exchange-outbound-spam-policies")
                 .then(|| s.outbound_policies.clone()),
             remote: collected("exchange-remote-domains").then(|| s.remote_domains.clone()),
@@ -233,6 +323,39 @@ impl Classifier {
             && !Self::any(&self.public_removed, domain)
     }
 
+    /// The partner declarations that cover `domain`: the one in force (the latest expiry),
+    /// else the latest that expired.
+    fn partner(&self, domain: &str) -> Option<PartnerMatch> {
+        let covering: Vec<&Partner> = self
+            .partners
+            .iter()
+            .filter(|p| p.domain.matches(domain))
+            .collect();
+        let in_force = covering
+            .iter()
+            .filter(|p| self.today < p.expires)
+            .max_by_key(|p| p.expires);
+        let expired = covering
+            .iter()
+            .filter(|p| self.today >= p.expires)
+            .map(|p| p.expires)
+            .max();
+        let shown = in_force.or_else(|| covering.iter().max_by_key(|p| p.expires))?;
+        Some(PartnerMatch {
+            domain: shown.domain.to_string(),
+            accepted: in_force.map(|p| Accepted {
+                justification: format!(
+                    "partenaire déclaré ({}) : {}",
+                    p.domain,
+                    p.justification.trim()
+                ),
+                owner: p.owner.clone(),
+                expires: p.expires,
+            }),
+            expired: if in_force.is_some() { None } else { expired },
+        })
+    }
+
     pub fn classify(&self, t: &Target) -> Classified {
         let Some(domain) = t.domain.as_deref() else {
             let class = if t.legacy_dn {
@@ -242,7 +365,7 @@ impl Classifier {
             };
             return Classified {
                 class,
-                partner: false,
+                partner: None,
             };
         };
         let class = if Self::any(&self.internal, domain) {
@@ -254,7 +377,9 @@ impl Classifier {
         };
         Classified {
             class,
-            partner: Self::any(&self.partners, domain),
+            partner: (class == TargetClass::External)
+                .then(|| self.partner(domain))
+                .flatten(),
         }
     }
 
@@ -387,15 +512,138 @@ mod tests {
         assert_eq!(list.len(), 2);
         assert!(list[1].matches("hotmail.fr"));
         assert!(list[1].matches("hotmail.com"));
-        assert!(!list[1].matches("hotmail.co.uk"));
+        assert!(list[1].matches("hotmail.co.uk"));
+        assert!(!list[1].matches("hotmail"));
+        assert!(!list[1].matches("hotmailer.com"));
+        assert!(!list[1].matches("nothotmail.com"));
+        assert!(!list[1].matches("mail.hotmail.com"));
+        assert!(
+            !list[1].matches("hotmail.chum.qc.ca"),
+            "not a country suffix"
+        );
+        assert!(
+            !list[1].matches("hotmail.a.b.c.d"),
+            "deeper than a regional suffix"
+        );
         assert!(!list[0].matches("mail.gmail.com"));
-        assert!(SHIPPED_PUBLIC.len() > 20);
+        assert!(!list[0].matches("gmail.com.evil.ca"));
+        let inner = PublicPattern::parse("mail.*.example").expect("pattern");
+        assert!(inner.matches("mail.x.example"));
+        assert!(
+            !inner.matches("mail.x.y.example"),
+            "an inner * is one label"
+        );
+        assert_eq!(PublicPattern::parse("*"), None);
+        assert_eq!(PublicPattern::parse("localhost"), None);
+        assert!(SHIPPED_PUBLIC.len() > 60);
+    }
+
+    /// Real-world personal webmail domains: every one is public with the shipped list,
+    /// whatever its case, spelling or `smtp:` prefix.
+    const WEBMAIL: &[&str] = &[
+        "gmail.com",
+        "googlemail.com",
+        "hotmail.com",
+        "hotmail.fr",
+        "hotmail.co.uk",
+        "hotmail.ca",
+        "outlook.com",
+        "outlook.fr",
+        "live.ca",
+        "live.com",
+        "live.co.uk",
+        "msn.com",
+        "yahoo.com",
+        "yahoo.ca",
+        "yahoo.fr",
+        "yahoo.co.jp",
+        "yahoo.com.au",
+        "ymail.com",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "aol.com",
+        "proton.me",
+        "protonmail.com",
+        "pm.me",
+        "gmx.de",
+        "gmx.net",
+        "gmx.com",
+        "mail.com",
+        "videotron.ca",
+        "videotron.qc.ca",
+        "sympatico.ca",
+        "bell.net",
+        "rogers.com",
+        "shaw.ca",
+        "telus.net",
+        "cogeco.ca",
+        "yandex.ru",
+        "yandex.com.tr",
+        "mail.ru",
+        "zoho.com",
+        "tutanota.com",
+        "fastmail.com",
+        "laposte.net",
+        "orange.fr",
+        "free.fr",
+        "web.de",
+        "qq.com",
+        "163.com",
+        "naver.com",
+    ];
+
+    #[test]
+    fn real_webmail_domains_are_public() {
+        let c = classifier(&config());
+        assert!(WEBMAIL.len() >= 30);
+        for d in WEBMAIL {
+            for raw in [
+                format!("jean.roy@{d}"),
+                format!(" smtp:Jean.Roy@{} ", d.to_uppercase()),
+                format!("SMTP:x@{d}."),
+            ] {
+                assert_eq!(
+                    c.classify(&Target::parse(&raw)).class,
+                    TargetClass::Public,
+                    "{raw}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn look_alikes_hospitals_and_the_network_are_not_public() {
+        let c = classifier(&config());
+        for (raw, class) in [
+            ("x@ssss.gouv.qc.ca", TargetClass::Internal),
+            ("x@cisss-test.ca", TargetClass::Internal),
+            ("x@chum.ssss.gouv.qc.ca", TargetClass::Internal),
+            ("x@chu-sainte-justine.qc.ca", TargetClass::External),
+            ("x@hopital-general.ca", TargetClass::External),
+            ("x@hotmailer.com", TargetClass::External),
+            ("x@nothotmail.com", TargetClass::External),
+            ("x@mail.hotmail.example", TargetClass::External),
+            ("x@hotmail.chum.qc.ca", TargetClass::External),
+            ("x@gmail.com.hameconnage.ca", TargetClass::External),
+            ("x@livesante.ca", TargetClass::External),
+            ("x@yahoo-sante.ca", TargetClass::External),
+            ("x@videotronaffaires.ca", TargetClass::External),
+            ("x@mcn.gouv.qc.ca", TargetClass::External),
+            ("x@hôtmail.com", TargetClass::External),
+        ] {
+            assert_eq!(c.classify(&Target::parse(raw)).class, class, "{raw}");
+        }
+        let list = parse_public_list("hôpital.*\n");
+        assert!(
+            list[0].matches("xn--hpital-ixa.qc.ca"),
+            "IDN patterns in ASCII"
+        );
     }
 
     #[test]
     fn classes_internal_public_external_partner_invalid() {
-        let mut config = config();
-        config.domains.partners = vec![DomainPattern::Exact("pharmacie.ca".into())];
+        let mut config = config_with_partner("pharmacie.ca", date(2027, 1, 1));
         config.domains.public_added = vec![DomainPattern::Exact("courriel.example".into())];
         config.domains.public_removed = vec![DomainPattern::Exact("videotron.ca".into())];
         let c = classifier(&config);
@@ -403,6 +651,9 @@ mod tests {
         assert_eq!(class("x@cisss-test.ca"), TargetClass::Internal);
         assert_eq!(class("x@lab.CISSS-test.ca"), TargetClass::Internal);
         assert_eq!(class("x@ssss.gouv.qc.ca"), TargetClass::Internal);
+        assert_eq!(class("x@ti.msss.gouv.qc.ca"), TargetClass::Internal);
+        assert_eq!(class("x@mcn.gouv.qc.ca"), TargetClass::External);
+        assert_eq!(class("x@gouv.qc.ca"), TargetClass::External);
         assert_eq!(class("x@cisss-test.onmicrosoft.com"), TargetClass::Internal);
         assert_eq!(class("smtp:X@GMAIL.COM "), TargetClass::Public);
         assert_eq!(class("x@hotmail.fr"), TargetClass::Public);
@@ -412,7 +663,14 @@ mod tests {
         assert_eq!(class("pas une adresse"), TargetClass::Invalid);
         assert_eq!(class("/o=ExchangeLabs/cn=x"), TargetClass::Internal);
         let p = c.classify(&Target::parse("x@pharmacie.ca"));
-        assert_eq!((p.class, p.partner), (TargetClass::External, true));
+        assert_eq!(p.class, TargetClass::External);
+        assert!(p.is_partner());
+        assert_eq!(p.label_fr(), "externe, partenaire déclaré pharmacie.ca");
+        assert!(!c.classify(&Target::parse("x@gmail.com")).is_partner());
+        let expired = classifier(&config_with_partner("pharmacie.ca", date(2026, 3, 10)));
+        let p = expired.classify(&Target::parse("x@pharmacie.ca"));
+        assert!(!p.is_partner());
+        assert_eq!(p.partner.and_then(|p| p.expired), Some(date(2026, 3, 10)));
     }
 
     #[test]

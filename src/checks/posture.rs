@@ -20,7 +20,7 @@ fn target_key(c: &Classified) -> &'static str {
     match c.class {
         TargetClass::Internal => "interne",
         TargetClass::Public => "public",
-        TargetClass::External if c.partner => "partenaire",
+        TargetClass::External if c.is_partner() => "partenaire",
         TargetClass::External | TargetClass::Invalid => "externe",
     }
 }

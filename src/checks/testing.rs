@@ -34,6 +34,7 @@ pub fn account(id: &str, display_name: &str) -> Account {
         extension_attributes: Default::default(),
         created: None,
         last_password_change: None,
+        proxy_addresses: Vec::new(),
     }
 }
 
@@ -215,4 +216,20 @@ pub fn evaluated(s: &Snapshot, config: &Config, check: &str) -> Vec<super::Findi
         .into_iter()
         .filter(|f| f.check == check)
         .collect()
+}
+
+/// A configuration declaring one partner domain (`exemple.ca` or `*.exemple.ca`) until
+/// `expires`.
+pub fn config_with_partner(domain: &str, expires: NaiveDate) -> Config {
+    let mut c = config();
+    c.domains.partners.push(crate::config::Partner {
+        domain: match domain.strip_prefix("*.") {
+            Some(d) => crate::config::DomainPattern::Subdomains(d.into()),
+            None => crate::config::DomainPattern::Exact(domain.into()),
+        },
+        justification: "Entente de services avec le partenaire".into(),
+        owner: "RSI".into(),
+        expires,
+    });
+    c
 }

@@ -45,6 +45,12 @@ fn account(u: wire::User) -> Option<Account> {
             .collect(),
         created: u.created_date_time,
         last_password_change: u.last_password_change_date_time,
+        proxy_addresses: u
+            .proxy_addresses
+            .into_iter()
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty())
+            .collect(),
         id: u.id,
     })
 }

@@ -71,6 +71,10 @@ pub enum Code {
     RelativePath,
     /// Not an error: something worth a look (normalised range, placeholder GUID, ...).
     Remark,
+    /// A warning: the internal perimeter reaches beyond the RSSS network (`*.gouv.qc.ca`).
+    PerimeterTooWide,
+    /// A form the format no longer has, replaced by another (named in the fix).
+    Replaced,
 }
 
 impl Code {
@@ -101,6 +105,8 @@ impl Code {
         Code::InvalidRegister,
         Code::RelativePath,
         Code::Remark,
+        Code::PerimeterTooWide,
+        Code::Replaced,
     ];
 
     /// The stable id, e.g. `cle-inconnue`.
@@ -131,6 +137,8 @@ impl Code {
             Code::InvalidRegister => "registre-invalide",
             Code::RelativePath => "chemin-relatif",
             Code::Remark => "remarque",
+            Code::PerimeterTooWide => "perimetre-trop-large",
+            Code::Replaced => "forme-remplacee",
         }
     }
 }
@@ -396,7 +404,7 @@ mod tests {
         let n = ids.len();
         ids.dedup();
         assert_eq!(ids.len(), n, "duplicate diagnostic id");
-        assert_eq!(n, 25);
+        assert_eq!(n, 27);
     }
 
     #[test]

@@ -413,6 +413,14 @@ pub struct AttributeMatcher {
     pub values: Vec<String>,
 }
 
+/// `{ nom = "...", motif = "..." }`: an account matches when the attribute's value matches
+/// the regex.
+#[derive(Debug, Clone)]
+pub struct AttributePattern {
+    pub attribute: DirectoryAttribute,
+    pub pattern: Regex,
+}
+
 /// The matchers of one account class; any match classifies.
 #[derive(Debug, Clone)]
 pub struct Matchers {
@@ -443,6 +451,11 @@ pub struct Classification {
     pub physician_upn: Vec<Regex>,
     /// `medecin_groupes`
     pub physician_groups: Vec<Guid>,
+    /// `medecin_courriel`: regexes on the mail address and on each proxy address
+    /// (`proxyAddresses`, without its `smtp:` / `SMTP:` prefix).
+    pub physician_address: Vec<Regex>,
+    /// `medecin_attribut`: a directory attribute and the pattern its value matches.
+    pub physician_attribute: Option<AttributePattern>,
     /// `registre`: the register of generic accounts, header checked.
     pub register: Option<RegisterFile>,
 }
@@ -457,6 +470,8 @@ pub const DEFAULT_APPLI_NAME: &[&str] = &[r"(?i)^appli\b", r"(?i)\bappli$"];
 pub const DEFAULT_APPLI_UPN: &[&str] = &[r"(?i)^(svc|appli)[-_.]"];
 /// Default `medecin_upn`.
 pub const DEFAULT_PHYSICIAN_UPN: &[&str] = &[r"(?i)\.med@"];
+/// Default `medecin_courriel`: the network's `.med` addresses, wherever they appear.
+pub const DEFAULT_PHYSICIAN_ADDRESS: &[&str] = &[r"(?i)\.med@"];
 
 impl Default for Classification {
     fn default() -> Self {
@@ -482,6 +497,8 @@ impl Default for Classification {
             break_glass: Vec::new(),
             physician_upn: builtin_regexes(DEFAULT_PHYSICIAN_UPN),
             physician_groups: Vec::new(),
+            physician_address: builtin_regexes(DEFAULT_PHYSICIAN_ADDRESS),
+            physician_attribute: None,
             register: None,
         }
     }
@@ -604,25 +621,51 @@ impl fmt::Display for DomainPattern {
 /// `[domaines]`
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Domains {
-    /// `internes`: in addition to the tenant's accepted domains.
+    /// `reseau`: the RSSS network's domains (DIR04 6 3°: the corporate collaboration
+    /// platform), each with its subdomains. Not `gouv.qc.ca`: a ministry or agency outside
+    /// the network is external.
+    pub network: Vec<String>,
+    /// `internes`: in addition to the tenant's accepted domains and the network.
     pub internal: Vec<DomainPattern>,
-    /// `partenaires`: no FWD-EXT-01 towards them.
-    pub partners: Vec<DomainPattern>,
+    /// `[[partenaires]]`: declared partner domains. Forwards to them are still findings,
+    /// accepted while the declaration is in force.
+    pub partners: Vec<Partner>,
     /// `publics_ajout`: added to the shipped list of public webmail domains.
     pub public_added: Vec<DomainPattern>,
     /// `publics_retrait`: removed from it.
     pub public_removed: Vec<DomainPattern>,
 }
 
+/// Default `domaines.reseau`: the RSSS network's provincial domains.
+pub const DEFAULT_NETWORK_DOMAINS: &[&str] = &["ssss.gouv.qc.ca", "msss.gouv.qc.ca"];
+
 impl Default for Domains {
     fn default() -> Self {
         Self {
-            internal: vec![DomainPattern::Subdomains("gouv.qc.ca".into())],
+            network: DEFAULT_NETWORK_DOMAINS
+                .iter()
+                .map(|d| d.to_string())
+                .collect(),
+            internal: Vec::new(),
             partners: Vec::new(),
             public_added: Vec::new(),
             public_removed: Vec::new(),
         }
     }
+}
+
+/// `[[partenaires]]`: a partner domain, declared like an exception (DIR04 6 5° has no
+/// exemption: forwarding there is a finding, listed as accepted while this is in force).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Partner {
+    /// `domaine`: `exemple.ca` or `*.exemple.ca`.
+    pub domain: DomainPattern,
+    /// `justification`
+    pub justification: String,
+    /// `responsable`
+    pub owner: String,
+    /// `expiration`: the date the declaration stops applying (in force the day before).
+    pub expires: NaiveDate,
 }
 
 /// `[[exceptions]]`: an accepted risk, always reported as such.

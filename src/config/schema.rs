@@ -58,6 +58,8 @@ pub(crate) const SECTIONS: &[(&str, &[&str])] = &[
             "medecin_upn",
             "medecin_groupes",
             "registre",
+            "medecin_courriel",
+            "medecin_attribut",
         ],
     ),
     (
@@ -78,6 +80,7 @@ pub(crate) const SECTIONS: &[(&str, &[&str])] = &[
             "partenaires",
             "publics_ajout",
             "publics_retrait",
+            "reseau",
         ],
     ),
     ("exceptions", EXCEPTION),
@@ -94,6 +97,7 @@ pub(crate) const SECTIONS: &[(&str, &[&str])] = &[
         ],
     ),
     ("rapport", &["logo", "gabarits"]),
+    ("partenaires", PARTNER),
 ];
 
 /// Keys of one `[[exceptions]]` entry.
@@ -104,8 +108,12 @@ pub(crate) const EXCEPTION: &[&str] = &[
     "responsable",
     "expiration",
 ];
+/// Keys of one `[[partenaires]]` entry.
+pub(crate) const PARTNER: &[&str] = &["domaine", "justification", "responsable", "expiration"];
 /// Keys of one `[[generiques.sites]]` entry.
 pub(crate) const SITE: &[&str] = &["motif", "plages_ip"];
+/// Keys of `medecin_attribut`.
+pub(crate) const ATTRIBUTE_PATTERN: &[&str] = &["nom", "motif"];
 /// Keys of `generique_attribut` / `appli_attribut`.
 pub(crate) const ATTRIBUTE: &[&str] = &["nom", "valeurs"];
 

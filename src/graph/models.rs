@@ -105,6 +105,9 @@ pub struct User {
     pub created_date_time: Option<DateTime<Utc>>,
     #[serde(default, deserialize_with = "opt_date")]
     pub last_password_change_date_time: Option<DateTime<Utc>>,
+    /// `SMTP:` (primary) and `smtp:` (alias) addresses; `null` or absent reads as none.
+    #[serde(default, deserialize_with = "null_default")]
+    pub proxy_addresses: Vec<String>,
     #[serde(default)]
     pub sign_in_activity: Option<SignInActivity>,
     /// Present in delta responses for deleted users.

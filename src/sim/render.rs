@@ -181,6 +181,10 @@ pub(crate) fn user(sc: &Scenario, acc: &Account, fields: &[&str], day: i32) -> V
                             .site
                             .map(|s| Value::String(sc.sites[s].name.into()))
                             .unwrap_or(Value::Null),
+                        // The job title, as many establishments copy it from their HR system.
+                        (4, Kind::Staff | Kind::Physician) => {
+                            acc.job_title.map(Value::from).unwrap_or(Value::Null)
+                        }
                         _ => Value::Null,
                     };
                     e.insert(format!("extensionAttribute{}", n), v);
@@ -204,15 +208,7 @@ pub(crate) fn user(sc: &Scenario, acc: &Account, fields: &[&str], day: i32) -> V
             }
             "otherMails" => json!([]),
             "proxyAddresses" => {
-                if acc.guest {
-                    json!([])
-                } else {
-                    let local = acc.upn.split('@').next().unwrap_or("");
-                    json!([
-                        format!("SMTP:{}", acc.upn),
-                        format!("smtp:{}@{}", local, MAIL_DOMAIN)
-                    ])
-                }
+                json!(acc.proxy_addresses)
             }
             "signInActivity" => sign_in_activity(sc, acc, day),
             _ => continue,

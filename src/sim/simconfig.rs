@@ -18,6 +18,15 @@ pub(crate) struct Exception {
     pub expiration: NaiveDate,
 }
 
+/// A declared partner domain of the printed config (`[[partenaires]]`).
+#[derive(Clone, Debug)]
+pub(crate) struct PartnerDecl {
+    pub domaine: &'static str,
+    pub justification: &'static str,
+    pub responsable: &'static str,
+    pub expiration: NaiveDate,
+}
+
 /// The evaluation settings of the printed config.
 #[derive(Clone, Debug)]
 pub(crate) struct PrintedConfig {
@@ -29,6 +38,12 @@ pub(crate) struct PrintedConfig {
     pub appli_valeurs: Vec<&'static str>,
     pub urgence: Vec<String>,
     pub medecin_upn: Vec<&'static str>,
+    /// `medecin_courriel`: on `mail` and each SMTP proxy address.
+    pub medecin_courriel: Vec<&'static str>,
+    /// `medecin_groupes`: the physicians' group (id).
+    pub medecin_groupes: Vec<String>,
+    /// `medecin_attribut`: (attribute, pattern).
+    pub medecin_attribut: (&'static str, &'static str),
     pub applications_permises: Vec<&'static str>,
     pub plages_ip: Vec<String>,
     pub age_max_jours: i64,
@@ -36,8 +51,10 @@ pub(crate) struct PrintedConfig {
     pub sites: Vec<(String, Vec<String>)>,
     /// `[appli] clients_permis`: (UPN, clients).
     pub clients_permis: Vec<(String, Vec<&'static str>)>,
+    /// `[domaines].reseau`: each domain with its subdomains.
+    pub reseau: Vec<&'static str>,
     pub internes: Vec<&'static str>,
-    pub partenaires: Vec<&'static str>,
+    pub partenaires: Vec<PartnerDecl>,
     pub exceptions: Vec<Exception>,
     pub fenetre_jours: i64,
 }
@@ -92,6 +109,13 @@ impl PrintedConfig {
             appli_valeurs: vec!["Appli"],
             urgence: vec![upn(S::Urgence01), upn(S::Urgence02)],
             medecin_upn: vec![r"(?i)\.med@"],
+            medecin_courriel: vec![r"(?i)\.med@"],
+            medecin_groupes: vec![super::hash::object_id(
+                sc.seed,
+                super::hash::kind::GROUP,
+                scenario::G_MED as u32,
+            )],
+            medecin_attribut: ("extensionAttribute4", r"(?i)^(médecin|résident|externe)"),
             applications_permises: super::names::GENERIC_ALLOWED.to_vec(),
             plages_ip: vec![],
             age_max_jours: 365,
@@ -100,8 +124,14 @@ impl PrintedConfig {
                 (upn(S::SvcTelesante2), vec!["Microsoft Teams"]),
                 (upn(S::SvcBilletterie), vec!["Billetterie Octopus"]),
             ],
-            internes: vec!["*.gouv.qc.ca"],
-            partenaires: vec![scenario::PARTNER_DOMAIN],
+            reseau: vec!["ssss.gouv.qc.ca", "msss.gouv.qc.ca"],
+            internes: vec![],
+            partenaires: vec![PartnerDecl {
+                domaine: scenario::PARTNER_DOMAIN,
+                justification: "Entente de garde partagée entre les deux établissements",
+                responsable: "Direction des services professionnels, É. Lavoie",
+                expiration: start + chrono::Duration::days(20),
+            }],
             exceptions: vec![
                 Exception {
                     controle: "GEN-MFA-01",
@@ -245,7 +275,14 @@ fn write_classification(t: &mut String, cfg: &PrintedConfig, dir: &str) {
     );
     let _ = writeln!(t, "urgence = {}", list(&cfg.urgence, q));
     let _ = writeln!(t, "medecin_upn = {}", list(&cfg.medecin_upn, lit));
-    let _ = writeln!(t, "medecin_groupes = []");
+    let _ = writeln!(t, "medecin_courriel = {}", list(&cfg.medecin_courriel, lit));
+    let _ = writeln!(t, "medecin_groupes = {}", list(&cfg.medecin_groupes, q));
+    let _ = writeln!(
+        t,
+        "medecin_attribut = {{ nom = {}, motif = {} }}",
+        q(cfg.medecin_attribut.0),
+        lit(cfg.medecin_attribut.1)
+    );
     let _ = writeln!(
         t,
         "registre = {}\n",
@@ -283,10 +320,17 @@ fn write_evaluation_and_domains(t: &mut String, cfg: &PrintedConfig) {
     let _ = writeln!(t, "fenetre_connexions_jours = {}", cfg.fenetre_jours);
     let _ = writeln!(t, "fuseau = \"America/Montreal\"\n");
     let _ = writeln!(t, "[domaines]");
+    let _ = writeln!(t, "reseau = {}", list(&cfg.reseau, q));
     let _ = writeln!(t, "internes = {}", list(&cfg.internes, q));
-    let _ = writeln!(t, "partenaires = {}", list(&cfg.partenaires, q));
     let _ = writeln!(t, "publics_ajout = []");
     let _ = writeln!(t, "publics_retrait = []");
+    for p in &cfg.partenaires {
+        let _ = writeln!(t, "\n[[partenaires]]");
+        let _ = writeln!(t, "domaine = {}", q(p.domaine));
+        let _ = writeln!(t, "justification = {}", q(p.justification));
+        let _ = writeln!(t, "responsable = {}", q(p.responsable));
+        let _ = writeln!(t, "expiration = {}", p.expiration.format("%Y-%m-%d"));
+    }
 }
 
 /// One `[[exceptions]]` table per accepted risk.

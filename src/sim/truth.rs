@@ -55,12 +55,18 @@
 //! application (name or appId) not in its `clients_permis`.
 //!
 //! **Forwarding.** Target classes: `public` (patterns of `queries/public-webmail.txt`, `*`
-//! = exactly one label; checked first), `interne` (accepted domains and their subdomains,
-//! `domaines.internes` patterns where `*.x` matches any depth of subdomain of x), else
-//! external: `partenaire` when listed in `domaines.partenaires` (exact domain), `externe`
-//! otherwise. FWD-PUB-01 (critique): enabled inbox rule or mailbox forwarding to public.
-//! FWD-EXT-01 (élevée): to external non-partner. FWD-DIS-01 (faible): disabled inbox rule
-//! to public or external non-partner. Those three drop one severity step (critique →
+//! = exactly one label, except a final `*`: a country or regional suffix of one to three
+//! labels of two or three letters; checked first), `interne` (accepted domains, the
+//! `domaines.reseau` domains, each with its subdomains at any depth, and
+//! `domaines.internes` patterns where `*.x` matches any depth of subdomain of x; not
+//! `*.gouv.qc.ca`: a ministry outside the network is external), else external:
+//! `partenaire` when a `[[partenaires]]` entry names the exact domain and the local date
+//! of `as_of` is before its `expiration`, `externe` otherwise (an expired partner is an
+//! ordinary external domain). FWD-PUB-01 (critique): enabled inbox rule or mailbox
+//! forwarding to public.
+//! FWD-EXT-01 (élevée): to external, partners included (`accepted: true` while the partner
+//! is in force). FWD-DIS-01 (faible): disabled inbox rule to public or external, partners
+//! included (accepted likewise). Those three drop one severity step (critique →
 //! élevée → moyenne → faible → info) when the tenant would currently block the target:
 //! the default outbound spam policy (`IsDefault`) has `AutoForwardingMode` other than `On`,
 //! or the remote domain that applies to the target's domain (exact `DomainName`, else `*`)
@@ -75,8 +81,14 @@
 //! `[[exceptions]]` entry stays in the truth with `accepted: true` while the local date of
 //! `as_of` is before `expiration`; from the expiry date on, `accepted: false`.
 //!
-//! **Population.** `medecin` when the UPN (or register `compte`) matches `medecin_upn`,
-//! else `personnel`; transport and tenant findings: `tous`.
+//! **Population.** `medecin` when the UPN (or register `compte`) matches `medecin_upn`, or
+//! the `mail` or an SMTP proxy address (`smtp:`/`SMTP:` removed; `x500:`, `sip:` ignored)
+//! matches `medecin_courriel`, or the account is a member (transitively) of a
+//! `medecin_groupes` group, or its `medecin_attribut` value matches the pattern; else
+//! `personnel`; transport and tenant findings: `tous`. Scripted physicians found one way
+//! only: pierre.gauthier-roy (mail), isabelle.morin-giguere (a `.med` alias among the
+//! proxy addresses), daniel.michaud-sauve (group GRP-Medecins-CMDP), stephane.cote-neron
+//! (`extensionAttribute4` « Médecin résident »); other staff: none of these.
 //!
 //! **Posture.** Per class, over member (non-guest) accounts that exist on day D:
 //! `accounts`, `enabled`, and among enabled ones `mfa_registered`, `mfa_capable`,
@@ -99,8 +111,8 @@
 //! | APP-GEN-01 | tablette3.lachine (employeeType Appli) | svc-billetterie |
 //! | APP-INT-01 | svc-telesante1 (Teams on iPad), svc-archivage (Azure Portal, days 20–26) | svc-billetterie (non-interactive), svc-telesante2 (Teams is a permitted client), appli.pharmacie (failed interactive only) |
 //! | APP-MFA-01 | julie.gagnon-lapierre (direct, accepted by exception), luc.bouchard-hamel (group, days 0–40) | sophie.roy-castonguay (CA007 applies), marc.pelletier-dion (disabled), urgence01/02 (break-glass), the guest, svc-* (Appli) |
-//! | FWD-PUB-01 | isabelle.morin-giguere, francois.caron-blais.med (medecin), pierre.gauthier-roy (HOTMAIL.COM, always blocked), genevieve.belanger-roy (disabled), stephane.cote-neron (days 5–19), melanie.poirier-hudon (one finding for two spellings), daniel.michaud-sauve, tablette2.lachine#boite (disabled generic), accueil.verdun#boite (shared), sylvie.tremblay-houde.med#boite (from day 15) | chantal.girard-moreau (internal, subdomain, *.gouv.qc.ca), martine.dube-pilon#boite (internal) |
-//! | FWD-EXT-01 | nathalie.ouellet-fortin (accepted by exception), dossiers.lachine#boite (mail contact, IDN domain) | eric.lavoie-poulin and robert.gagne-allard (partner) |
+//! | FWD-PUB-01 | isabelle.morin-giguere, francois.caron-blais.med (medecin), pierre.gauthier-roy (HOTMAIL.COM, always blocked), genevieve.belanger-roy (disabled), stephane.cote-neron (days 5–19), melanie.poirier-hudon (one finding for two spellings), daniel.michaud-sauve, tablette2.lachine#boite (disabled generic), accueil.verdun#boite (shared), sylvie.tremblay-houde.med#boite (from day 15) | chantal.girard-moreau (internal: subdomain, network domains), martine.dube-pilon#boite (internal) |
+//! | FWD-EXT-01 | nathalie.ouellet-fortin (accepted by exception), dossiers.lachine#boite (mail contact, IDN domain), chantal.girard-moreau to mcn.gouv.qc.ca (a ministry outside the network), eric.lavoie-poulin and robert.gagne-allard#boite (declared partner: accepted days 0–18, open from day 19) | chantal.girard-moreau's network targets (ssss.gouv.qc.ca, ti.msss.gouv.qc.ca) |
 //! | FWD-DIS-01 | alain.fortin-lemay (disabled rule to gmail) | karine.leblanc-vigneault (rules without forwarding) |
 //! | FWD-TRN-01 | « Copie cachée du comité vers le consultant », « Copie de la direction… » (days 40–79) | disabled journal rule, internal archive redirection |
 //! | FWD-ORG-01 | moyenne days 0–9 and 45–149, élevée days 10–44 | none from day 150 |
@@ -113,7 +125,7 @@ use chrono_tz::America::Montreal;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use super::scenario::{Account, Policy, RegisterRow, Registration, Scenario, SignIn};
+use super::scenario::{Account, Kind, Policy, RegisterRow, Registration, Scenario, SignIn};
 use super::simconfig::PrintedConfig;
 
 /// The shipped list of public webmail patterns.
@@ -206,6 +218,8 @@ pub(crate) struct Rules {
     app_vals: Vec<&'static str>,
     urgence: BTreeSet<String>,
     medecin: Vec<Regex>,
+    medecin_courriel: Vec<Regex>,
+    medecin_attribut: (&'static str, Option<Regex>),
     sites: Vec<(Regex, Vec<String>)>,
     public: Vec<Vec<String>>,
 }
@@ -225,6 +239,11 @@ impl Rules {
             app_vals: cfg.appli_valeurs.clone(),
             urgence: cfg.urgence.iter().map(|u| u.to_lowercase()).collect(),
             medecin: compile(&cfg.medecin_upn),
+            medecin_courriel: compile(&cfg.medecin_courriel),
+            medecin_attribut: (
+                cfg.medecin_attribut.0,
+                Regex::new(cfg.medecin_attribut.1).ok(),
+            ),
             sites: cfg
                 .sites
                 .iter()
@@ -260,6 +279,35 @@ impl Rules {
         }
     }
 
+    /// The population of an account: `.med` on the UPN, the mail or an SMTP proxy address
+    /// (prefix `smtp:` in any case removed; other proxy types ignored), membership of the
+    /// physicians' group, or `extensionAttribute4` (the job title of staff and physicians)
+    /// matching the pattern.
+    fn population_of(&self, a: &Account, in_group: bool) -> &'static str {
+        let address = |s: &str| self.medecin_courriel.iter().any(|r| r.is_match(s.trim()));
+        let proxy = a.proxy_addresses.iter().any(|p| {
+            p.split_once(':')
+                .filter(|(k, _)| k.eq_ignore_ascii_case("smtp"))
+                .is_some_and(|(_, rest)| address(rest))
+        });
+        let attribute = match (&self.medecin_attribut, a.kind) {
+            (("extensionAttribute4", Some(re)), Kind::Staff | Kind::Physician) => {
+                a.job_title.is_some_and(|t| re.is_match(t))
+            }
+            _ => false,
+        };
+        if self.population(&a.upn) == "medecin"
+            || a.mail.as_deref().is_some_and(address)
+            || proxy
+            || in_group
+            || attribute
+        {
+            "medecin"
+        } else {
+            "personnel"
+        }
+    }
+
     fn population(&self, upn: &str) -> &'static str {
         if self.medecin.iter().any(|r| r.is_match(upn)) {
             "medecin"
@@ -268,10 +316,28 @@ impl Rules {
         }
     }
 
+    /// A final `*` is a country or regional suffix: 1 to 3 labels of 2 or 3 letters.
     pub(crate) fn is_public(&self, domain: &str) -> bool {
         let labels: Vec<&str> = domain.split('.').collect();
+        let suffix = |tail: &[&str]| {
+            (1..=3).contains(&tail.len())
+                && tail.iter().all(|l| {
+                    l.starts_with("xn--")
+                        || ((2..=3).contains(&l.len()) && l.chars().all(|c| c.is_ascii_lowercase()))
+                })
+        };
         self.public.iter().any(|p| {
-            p.len() == labels.len() && p.iter().zip(&labels).all(|(a, b)| a == "*" || a == b)
+            let (head, any_suffix) = match p.split_last() {
+                Some((last, head)) if last == "*" => (head, true),
+                _ => (&p[..], false),
+            };
+            labels.len() >= head.len()
+                && head.iter().zip(&labels).all(|(a, b)| a == "*" || a == b)
+                && if any_suffix {
+                    suffix(&labels[head.len()..])
+                } else {
+                    labels.len() == head.len()
+                }
         })
     }
 }
@@ -415,11 +481,13 @@ impl Ctx<'_> {
         } else if self
             .accepted_domains
             .iter()
+            .map(String::as_str)
+            .chain(self.cfg.reseau.iter().copied())
             .any(|a| dom == a || dom.ends_with(&format!(".{}", a)))
             || self.cfg.internes.iter().any(|p| pattern_matches(p, dom))
         {
             Target::Internal
-        } else if self.cfg.partenaires.iter().any(|p| p.to_lowercase() == dom) {
+        } else if self.partner_in_force(dom) {
             Target::Partner
         } else {
             Target::External
@@ -441,13 +509,35 @@ impl Ctx<'_> {
         !default_on || rd.map(|r| !r.auto_forward).unwrap_or(false)
     }
 
-    fn push(&mut self, check: &str, subject: String, severity: &str, population: &str) {
+    /// A `[[partenaires]]` declaration names the domain exactly and is in force.
+    fn partner_in_force(&self, dom: &str) -> bool {
         let local_date = self.as_of.with_timezone(&Montreal).date_naive();
-        let accepted = self.cfg.exceptions.iter().any(|e| {
-            e.controle == check
-                && e.sujet.to_lowercase() == subject.to_lowercase()
-                && local_date < e.expiration
-        });
+        self.cfg
+            .partenaires
+            .iter()
+            .any(|p| p.domaine.to_lowercase() == dom && local_date < p.expiration)
+    }
+
+    fn push(&mut self, check: &str, subject: String, severity: &str, population: &str) {
+        self.push_as(check, subject, severity, population, false);
+    }
+
+    /// [`Self::push`], `partner` saying a declared partner in force accepts it.
+    fn push_as(
+        &mut self,
+        check: &str,
+        subject: String,
+        severity: &str,
+        population: &str,
+        partner: bool,
+    ) {
+        let local_date = self.as_of.with_timezone(&Montreal).date_naive();
+        let accepted = partner
+            || self.cfg.exceptions.iter().any(|e| {
+                e.controle == check
+                    && e.sujet.to_lowercase() == subject.to_lowercase()
+                    && local_date < e.expiration
+            });
         self.out.push(Finding {
             check: check.to_string(),
             subject,
@@ -459,10 +549,13 @@ impl Ctx<'_> {
 
     /// Forwarding finding of an inbox rule or a mailbox.
     fn forward(&mut self, subject: String, target: &str, enabled: bool, population: &str) {
-        let (check, sev) = match (self.classify_target(target), enabled) {
+        let class = self.classify_target(target);
+        let (check, sev) = match (class, enabled) {
             (Target::Public, true) => ("FWD-PUB-01", "critique"),
-            (Target::External, true) => ("FWD-EXT-01", "élevée"),
-            (Target::Public | Target::External, false) => ("FWD-DIS-01", "faible"),
+            (Target::External | Target::Partner, true) => ("FWD-EXT-01", "élevée"),
+            (Target::Public | Target::External | Target::Partner, false) => {
+                ("FWD-DIS-01", "faible")
+            }
             _ => return,
         };
         let sev = if self.blocked(target) {
@@ -470,7 +563,7 @@ impl Ctx<'_> {
         } else {
             sev
         };
-        self.push(check, subject, sev, population);
+        self.push_as(check, subject, sev, population, class == Target::Partner);
     }
 }
 
@@ -573,7 +666,9 @@ impl<'a> Ctx<'a> {
         let a = Subject {
             i,
             upn: acc.upn.to_lowercase(),
-            pop: self.rules.population(&acc.upn),
+            pop: self
+                .rules
+                .population_of(&acc, self.sc.member(super::scenario::G_MED, i, self.day)),
             class,
             also_appli,
             covered: self
@@ -891,7 +986,10 @@ mod tests {
         let r = Rules::new(&PrintedConfig::new(&sc));
         assert!(r.is_public("hotmail.fr"));
         assert!(r.is_public("gmail.com"));
-        assert!(!r.is_public("hotmail.co.uk"));
+        assert!(r.is_public("hotmail.co.uk"));
+        assert!(r.is_public("videotron.qc.ca"));
+        assert!(!r.is_public("hotmailer.com"));
+        assert!(!r.is_public("hotmail.chum.qc.ca"));
         assert!(!r.is_public("consultants-sante.com"));
     }
 }

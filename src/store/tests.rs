@@ -19,6 +19,7 @@ fn account(id: &str, enabled: bool) -> Account {
         extension_attributes: Default::default(),
         created: None,
         last_password_change: None,
+        proxy_addresses: Vec::new(),
     }
 }
 

@@ -1,8 +1,9 @@
 //! FWD-DIS-01 — Règle de redirection désactivée vers l'externe.
 //!
 //! ### What it does
-//! Flags every disabled inbox rule that would forward to a public or external non-partner
-//! domain (or to an unreadable target) if it were switched on. The severity drops one step
+//! Flags every disabled inbox rule that would forward to a public or external domain (or to
+//! an unreadable target) if it were switched on; to a declared partner, « accepté » while its
+//! declaration is in force. The severity drops one step
 //! when the tenant's controls would block the forward.
 //!
 //! ### Why
@@ -10,7 +11,7 @@
 //! the intent to bypass the corporate mail system.
 //!
 //! ### Must not fire
-//! Enabled rules (FWD-PUB-01 / FWD-EXT-01 report them); internal and partner targets; mailbox
+//! Enabled rules (FWD-PUB-01 / FWD-EXT-01 report them); internal targets; mailbox
 //! forwarding (it has no disabled state).
 
 use super::{Origin, forwards};
@@ -24,8 +25,8 @@ pub static CHECK: CheckInfo = CheckInfo {
     severity: Severity::Faible,
     title_fr: "Règle de redirection désactivée vers l'externe",
     reference: super::REFERENCE,
-    doc: "Règle de boîte de réception désactivée qui redirigerait vers un domaine public ou externe non \
-          partenaire : elle peut être réactivée à tout moment. Gravité abaissée d'un cran si le locataire \
+    doc: "Règle de boîte de réception désactivée qui redirigerait vers un domaine public ou externe \
+          (partenaire déclaré : « accepté ») : elle peut être réactivée à tout moment. Gravité abaissée d'un cran si le locataire \
           bloquerait la redirection.",
     fix_fr: "supprimer la règle désactivée, qui peut être réactivée à tout moment (Exchange Online \
           PowerShell : Remove-InboxRule -Mailbox <upn> -Identity <règle>, ou Outlook sur le web > \
@@ -48,7 +49,6 @@ pub fn run(s: &Snapshot, config: &Config) -> Vec<Finding> {
 mod tests {
     use super::*;
     use crate::checks::testing::*;
-    use crate::config::DomainPattern;
 
     fn disabled_rule(targets: &[&str]) -> crate::model::InboxRule {
         let mut r = inbox_rule("jean", "r9", targets);
@@ -84,9 +84,8 @@ mod tests {
     }
 
     #[test]
-    fn does_not_fire_for_enabled_internal_or_partner() {
-        let mut c = config();
-        c.domains.partners = vec![DomainPattern::Exact("clinique.ca".into())];
+    fn does_not_fire_for_enabled_or_internal_and_accepts_a_partner() {
+        let c = config_with_partner("clinique.ca", date(2027, 1, 1));
         let mut s = snapshot(vec![account("jean", "Jean Tremblay")]);
         mail_tenant(&mut s);
         s.inbox_rules = vec![
@@ -96,6 +95,9 @@ mod tests {
         let mut m = mailbox("jean");
         m.forwarding_smtp = Some("smtp:x@gmail.com".into());
         s.mailboxes = vec![m];
-        assert!(run(&s, &c).is_empty());
+        let f = evaluated(&s, &c, CHECK.id);
+        assert_eq!(f.len(), 1);
+        assert!(f[0].subject.ends_with(">b@clinique.ca"), "{}", f[0].subject);
+        assert!(f[0].is_accepted());
     }
 }

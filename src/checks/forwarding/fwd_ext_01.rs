@@ -2,8 +2,9 @@
 //!
 //! ### What it does
 //! Flags every enabled inbox rule and every mailbox forwarding that sends to an external
-//! domain: outside the network, not a public webmail (FWD-PUB-01), and not an allowed partner
-//! (`[domaines].partenaires`). A target that is not a readable address is reported here too,
+//! domain: outside the network and not a public webmail (FWD-PUB-01). A declared partner
+//! (`[[partenaires]]`) does not silence it: its findings are « accepté » while the declaration
+//! is in force, open again once it expires. A target that is not a readable address is reported here too,
 //! as `invalide`: where it goes cannot be told, so it is not assumed internal. The severity
 //! drops one step when the tenant's controls would block the forward, and the finding says so.
 //!
@@ -13,7 +14,7 @@
 //! 3°), which a forward never applies.
 //!
 //! ### Must not fire
-//! Internal targets, subdomains of internal domains included; partner domains; public targets
+//! Internal targets, subdomains of internal domains included; public targets
 //! (FWD-PUB-01); disabled rules (FWD-DIS-01); a `ForwardingAddress` naming an internal
 //! recipient; an Exchange legacy DN (internal).
 
@@ -30,14 +31,14 @@ pub static CHECK: CheckInfo = CheckInfo {
     title_fr: "Redirection automatique vers un domaine externe",
     reference: super::REFERENCE,
     doc: "Règle de boîte de réception activée ou redirection de boîte vers un domaine externe qui n'est \
-          ni interne, ni public, ni partenaire permis ; une cible illisible y est signalée comme \
-          invalide. Comptes désactivés et boîtes partagées compris ; gravité abaissée d'un cran si le \
+          ni interne ni public ; vers un partenaire déclaré, le constat est listé « accepté » tant que \
+          la déclaration est en vigueur ; une cible illisible y est signalée comme invalide. Comptes désactivés et boîtes partagées compris ; gravité abaissée d'un cran si le \
           locataire bloquerait la redirection.",
     fix_fr: "supprimer la règle (Exchange Online PowerShell : Remove-InboxRule -Mailbox <upn> \
           -Identity <règle>) ou retirer la redirection de la boîte (centre d'administration Exchange \
           > Destinataires > Boîtes aux lettres > la boîte > Transfert de courrier ; ou Set-Mailbox \
           -Identity <upn> -ForwardingSmtpAddress $null -ForwardingAddress $null) ; un partenaire \
-          convenu s'ajoute à [domaines].partenaires.",
+          convenu se déclare en [[partenaires]] (justification, responsable, expiration).",
     needs: super::FORWARDS,
     tags: &[Tag::TenantCanBlock, Tag::SendsOutside],
     run,
@@ -55,7 +56,6 @@ pub fn run(s: &Snapshot, config: &Config) -> Vec<Finding> {
 mod tests {
     use super::*;
     use crate::checks::testing::*;
-    use crate::config::DomainPattern;
 
     #[test]
     fn fires_for_external_idn_and_unreadable_targets() {
@@ -100,22 +100,63 @@ mod tests {
     }
 
     #[test]
-    fn does_not_fire_for_partner_internal_subdomain_public_or_legacy_dn() {
-        let mut c = config();
-        c.domains.partners = vec![DomainPattern::Subdomains("pharmacies.ca".into())];
+    fn does_not_fire_for_internal_subdomain_public_or_legacy_dn() {
         let mut s = snapshot(vec![account("jean", "Jean Tremblay")]);
         mail_tenant(&mut s);
         s.inbox_rules = vec![inbox_rule(
             "jean",
             "r1",
             &[
-                "x@centre.pharmacies.ca",
                 "y@urgence.CISSS-TEST.ca",
+                "w@chum.ssss.gouv.qc.ca",
+                "v@msss.gouv.qc.ca",
                 "z@gmail.com",
                 "/o=ExchangeLabs/ou=Exchange Administrative Group/cn=Recipients/cn=abc",
             ],
         )];
-        assert!(run(&s, &c).is_empty());
+        assert!(run(&s, &config()).is_empty());
+    }
+
+    #[test]
+    fn a_ministry_outside_the_network_is_external() {
+        let mut s = snapshot(vec![account("jean", "Jean Tremblay")]);
+        mail_tenant(&mut s);
+        s.inbox_rules = vec![inbox_rule("jean", "r1", &["x@mcn.gouv.qc.ca"])];
+        let f = run(&s, &config());
+        assert_eq!(f.len(), 1);
+        assert!(f[0].evidence.contains("(externe)"), "{}", f[0].evidence);
+    }
+
+    #[test]
+    fn a_partner_is_accepted_while_declared_then_open_again() {
+        let mut s = snapshot(vec![account("jean", "Jean Tremblay")]);
+        mail_tenant(&mut s);
+        s.inbox_rules = vec![inbox_rule("jean", "r1", &["x@centre.pharmacies.ca"])];
+        let c = config_with_partner("*.pharmacies.ca", date(2026, 6, 30));
+        let f = evaluated(&s, &c, CHECK.id);
+        assert_eq!(f.len(), 1, "a partner does not silence the finding");
+        let a = f[0].accepted.as_ref().expect("accepted");
+        assert!(
+            a.justification
+                .contains("partenaire déclaré (*.pharmacies.ca)")
+        );
+        assert_eq!(a.expires, date(2026, 6, 30));
+        assert!(
+            f[0].evidence.contains("partenaire déclaré"),
+            "{}",
+            f[0].evidence
+        );
+        let expired = config_with_partner("*.pharmacies.ca", date(2026, 3, 10));
+        let f = evaluated(&s, &expired, CHECK.id);
+        assert_eq!(f.len(), 1);
+        assert!(f[0].accepted.is_none(), "expires on its date");
+        assert_eq!(f[0].exception_expired, Some(date(2026, 3, 10)));
+        let other = config_with_partner("pharmacies.ca", date(2026, 6, 30));
+        let f = evaluated(&s, &other, CHECK.id);
+        assert!(
+            f[0].accepted.is_none(),
+            "pharmacies.ca does not cover its subdomains"
+        );
     }
 
     #[test]

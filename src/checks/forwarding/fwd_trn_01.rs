@@ -3,8 +3,8 @@
 //! ### What it does
 //! Flags every enabled transport rule that redirects (`RedirectMessageTo`), copies (`CopyTo`)
 //! or blind-copies (`BlindCopyTo`) messages to a public or external domain, partners
-//! included (RULES.md: "public or external"; the partner list allows a person's forwarding,
-//! FWD-EXT-01, not a copy of the tenant's mail flow; a sanctioned flow is an exception). A
+//! included (RULES.md: "public or external"; a partner declaration accepts a person's
+//! forwarding, FWD-EXT-01, not a copy of the tenant's mail flow; a sanctioned flow is an exception). A
 //! recipient given by name is resolved through the mail contacts; one that is neither a
 //! contact nor an address names an internal recipient. One finding per (rule, target), with
 //! subject `transport:{rule name}>{target}`.
@@ -36,7 +36,7 @@ pub static CHECK: CheckInfo = CheckInfo {
     title_fr: "Règle de transport redirigeant vers l'externe",
     reference: super::REFERENCE,
     doc: "Règle de transport activée qui redirige, copie ou copie cachée vers un domaine public ou \
-          externe, partenaires compris : la liste des partenaires permet la redirection d'une personne \
+          externe, partenaires compris : la déclaration d'un partenaire accepte la redirection d'une personne \
           (FWD-EXT-01), pas la copie du flux du locataire (un flux convenu se déclare en exception). \
           Les contrôles de redirection du locataire ne s'y appliquent pas : la gravité n'est pas \
           abaissée.",
@@ -128,7 +128,6 @@ pub fn run(s: &Snapshot, config: &Config) -> Vec<Finding> {
 mod tests {
     use super::*;
     use crate::checks::testing::*;
-    use crate::config::DomainPattern;
 
     #[test]
     fn fires_for_redirect_copy_and_blind_copy_outside() {
@@ -177,8 +176,7 @@ mod tests {
 
     #[test]
     fn a_partner_domain_is_still_outside_for_a_transport_rule() {
-        let mut c = config();
-        c.domains.partners = vec![DomainPattern::Exact("labo-partenaire.ca".into())];
+        let c = config_with_partner("labo-partenaire.ca", date(2027, 1, 1));
         let mut s = snapshot(vec![]);
         mail_tenant(&mut s);
         let mut on = transport("Copie labo");
@@ -191,7 +189,7 @@ mod tests {
             "transport:Copie labo>resultats@labo-partenaire.ca"
         );
         assert!(
-            f[0].evidence.contains("partenaire permis"),
+            f[0].evidence.contains("partenaire déclaré"),
             "{}",
             f[0].evidence
         );

@@ -73,12 +73,11 @@ pub struct Forward {
 }
 
 impl Forward {
-    /// Public, external non-partner, or unreadable (treated as external): what the checks
-    /// report.
+    /// Public, external (declared partners included: DIR04 6 5° has no exemption), or
+    /// unreadable (treated as external): what the checks report.
     pub fn goes_outside(&self) -> bool {
         match self.classified.class {
-            TargetClass::Public | TargetClass::Invalid => true,
-            TargetClass::External => !self.classified.partner,
+            TargetClass::Public | TargetClass::Invalid | TargetClass::External => true,
             TargetClass::Internal => false,
         }
     }
@@ -137,6 +136,7 @@ impl Forward {
             )),
         );
         f.blocked_by_tenant = blocked;
+        self.classified.mark_partner(&mut f);
         f
     }
 }

@@ -3,6 +3,8 @@
 //! the rest of the file is still checked. A [`Config`] comes out only when nothing was wrong.
 
 mod credentials;
+mod perimeter;
+mod physicians;
 mod sections;
 mod syntax;
 mod values;
@@ -163,7 +165,7 @@ fn build(ctx: &mut Ctx<'_, '_>, doc: &DeTable<'_>) -> Option<Config> {
     let generic = sections::generic(ctx, &root);
     let appli = sections::appli(ctx, &root);
     let evaluation = sections::evaluation(ctx, &root);
-    let domains = sections::domains(ctx, &root);
+    let domains = perimeter::domains(ctx, &root);
     let exceptions = sections::exceptions(ctx, &root);
     let limits = sections::limits(ctx, &root);
     let report = sections::report(ctx, &root);

@@ -4,14 +4,16 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use chrono::NaiveDate;
+
 use super::Ctx;
 use crate::config::diag::{Code, suggest};
 use crate::config::register::{RegisterProblem, check_header};
 use crate::config::schema::{ATTRIBUTE, EXCEPTION, SITE, Sp, Table};
 use crate::config::{
-    Appli, AttributeMatcher, Classification, Collection, DirectoryAttribute, Domains, Endpoints,
-    Evaluation, Exception, Generic, Limits, REGISTER_COLUMNS, RegisterFile, Report, Retention,
-    SignInActivity, SiteRanges, Storage, Tenant, io_error_fr, normalise_domain,
+    Appli, AttributeMatcher, Classification, Collection, DirectoryAttribute, Endpoints, Evaluation,
+    Exception, Generic, Limits, REGISTER_COLUMNS, RegisterFile, Report, Retention, SignInActivity,
+    SiteRanges, Storage, Tenant, io_error_fr, normalise_domain,
 };
 
 pub(super) fn tenant(ctx: &mut Ctx<'_, '_>, root: &Table<'_, '_>) -> Option<Tenant> {
@@ -218,10 +220,13 @@ pub(super) fn collection(ctx: &mut Ctx<'_, '_>, root: &Table<'_, '_>) -> Collect
     c
 }
 
-fn attribute(ctx: &mut Ctx<'_, '_>, t: &Table<'_, '_>, name: &str) -> Option<AttributeMatcher> {
-    let a = t.table(&mut ctx.sink, name, ATTRIBUTE)?;
+/// `nom` of an attribute matcher: `employeeType` or `extensionAttribute1`..`15`.
+pub(super) fn attribute_name(
+    ctx: &mut Ctx<'_, '_>,
+    a: &Table<'_, '_>,
+) -> Option<DirectoryAttribute> {
     let fix_name = "nom = \"employeeType\" ou \"extensionAttribute1\" à \"extensionAttribute15\"";
-    let attr = ctx.required_string(&a, "nom", fix_name).and_then(|s| {
+    ctx.required_string(a, "nom", fix_name).and_then(|s| {
         let v = s.value.as_str();
         if v == "employeeType" {
             return Some(DirectoryAttribute::EmployeeType);
@@ -248,7 +253,12 @@ fn attribute(ctx: &mut Ctx<'_, '_>, t: &Table<'_, '_>, name: &str) -> Option<Att
             fix_name,
         );
         None
-    });
+    })
+}
+
+fn attribute(ctx: &mut Ctx<'_, '_>, t: &Table<'_, '_>, name: &str) -> Option<AttributeMatcher> {
+    let a = t.table(&mut ctx.sink, name, ATTRIBUTE)?;
+    let attr = attribute_name(ctx, &a);
     let values = if a.has("valeurs") {
         ctx.non_empty_strings(&a, "valeurs")
     } else {
@@ -311,6 +321,12 @@ pub(super) fn classification(ctx: &mut Ctx<'_, '_>, root: &Table<'_, '_>) -> Cla
     }
     if let Some(v) = ctx.guids(&t, "medecin_groupes") {
         c.physician_groups = v;
+    }
+    if let Some(v) = ctx.regexes(&t, "medecin_courriel") {
+        c.physician_address = v;
+    }
+    if t.has("medecin_attribut") {
+        c.physician_attribute = super::physicians::attribute_pattern(ctx, &t, "medecin_attribut");
     }
     if let Some(s) = t.string(&mut ctx.sink, "registre")
         && let Some(path) = ctx.path(&s)
@@ -471,22 +487,6 @@ pub(super) fn evaluation(ctx: &mut Ctx<'_, '_>, root: &Table<'_, '_>) -> Evaluat
     e
 }
 
-pub(super) fn domains(ctx: &mut Ctx<'_, '_>, root: &Table<'_, '_>) -> Domains {
-    let t = root.section(&mut ctx.sink, "domaines");
-    let mut d = Domains::default();
-    for (name, slot) in [
-        ("internes", &mut d.internal),
-        ("partenaires", &mut d.partners),
-        ("publics_ajout", &mut d.public_added),
-        ("publics_retrait", &mut d.public_removed),
-    ] {
-        if let Some(v) = ctx.domain_patterns(&t, name) {
-            *slot = v;
-        }
-    }
-    d
-}
-
 pub(super) fn exceptions(ctx: &mut Ctx<'_, '_>, root: &Table<'_, '_>) -> Vec<Exception> {
     let mut out: Vec<Exception> = Vec::new();
     let Some(entries) = root.tables(&mut ctx.sink, "exceptions", EXCEPTION) else {
@@ -522,26 +522,7 @@ pub(super) fn exceptions(ctx: &mut Ctx<'_, '_>, root: &Table<'_, '_>) -> Vec<Exc
             "sujet",
             "sujet = le compte, la règle ou l'adresse visé par l'exception",
         );
-        let justification = ctx.required_string(
-            &e,
-            "justification",
-            "justification = pourquoi ce risque est accepté (elle figure dans le bilan)",
-        );
-        let owner = ctx.required_string(
-            &e,
-            "responsable",
-            "responsable = qui a accepté ce risque (par ex. \"RSI, J. Tremblay\")",
-        );
-        let expires = if e.has("expiration") {
-            e.date(&mut ctx.sink, "expiration")
-        } else {
-            ctx.missing(
-                &e,
-                "expiration",
-                "expiration = 2027-03-31 (une exception a toujours une fin)",
-            );
-            None
-        };
+        let (justification, owner, expires) = accepted_risk(ctx, &e, "une exception");
         if let (Some(c), Some(s)) = (&check_id, &subject) {
             let line = ctx.sink.source.locate(s.span.start).0;
             let subject_key = s.value.to_lowercase();
@@ -576,6 +557,39 @@ pub(super) fn exceptions(ctx: &mut Ctx<'_, '_>, root: &Table<'_, '_>) -> Vec<Exc
         }
     }
     out
+}
+
+/// The justification, owner and expiry of an accepted risk, each when valid.
+pub(super) type AcceptedRisk = (
+    Option<Sp<String>>,
+    Option<Sp<String>>,
+    Option<Sp<NaiveDate>>,
+);
+
+/// What an accepted risk always carries (`[[exceptions]]`, `[[partenaires]]`): its
+/// justification, its owner and its expiry; `what` names the entry in the fix.
+pub(super) fn accepted_risk(ctx: &mut Ctx<'_, '_>, e: &Table<'_, '_>, what: &str) -> AcceptedRisk {
+    let justification = ctx.required_string(
+        e,
+        "justification",
+        "justification = pourquoi ce risque est accepté (elle figure dans le bilan)",
+    );
+    let owner = ctx.required_string(
+        e,
+        "responsable",
+        "responsable = qui a accepté ce risque (par ex. \"RSI, J. Tremblay\")",
+    );
+    let expires = if e.has("expiration") {
+        e.date(&mut ctx.sink, "expiration")
+    } else {
+        ctx.missing(
+            e,
+            "expiration",
+            &format!("expiration = 2027-03-31 ({what} a toujours une fin)"),
+        );
+        None
+    };
+    (justification, owner, expires)
 }
 
 pub(super) fn limits(ctx: &mut Ctx<'_, '_>, root: &Table<'_, '_>) -> Limits {

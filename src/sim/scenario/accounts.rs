@@ -45,6 +45,8 @@ pub(crate) struct Account {
     /// Day the account came into existence (`ALWAYS` when before the scenario).
     pub created_day: i32,
     pub last_password_change: DateTime<Utc>,
+    /// `proxyAddresses`: `SMTP:` primary, `smtp:` aliases; none for a guest.
+    pub proxy_addresses: Vec<String>,
 }
 
 impl Account {
@@ -105,6 +107,8 @@ fn scripted_identity(s: &Scripted) -> Identity {
     let upn = format!("{}@{}", s.local, domain);
     let mail = match s.key {
         S::GuestConsultant => "yves.lamarre@groupe-conseil-tri.ca".to_string(),
+        // A physician whose UPN lacks `.med` but whose mail has it (RULES.md, Populations).
+        S::PierreGauthier => format!("{}.med@{}", s.local, domain),
         _ => upn.clone(),
     };
     let mut who = Identity {
@@ -119,6 +123,9 @@ fn scripted_identity(s: &Scripted) -> Identity {
         who.surname = parts.next().map(str::to_string);
         who.job_title = Some(if s.kind == Physician {
             "Médecin"
+        } else if s.key == S::StephaneCote {
+            // A resident known only by the directory attribute the config names.
+            "Médecin résident"
         } else {
             "Infirmière clinicienne"
         });
@@ -155,6 +162,21 @@ impl Scenario {
         }
         let enabled = leave > day && kind != Shared;
         let last_password_change = self.last_password_change(i, day, created_day);
+        let proxy_addresses = if guest {
+            Vec::new()
+        } else {
+            let local = who.upn.split('@').next().unwrap_or("").to_string();
+            let primary = who.mail.clone().unwrap_or_else(|| who.upn.clone());
+            let mut v = vec![
+                format!("SMTP:{}", primary),
+                format!("smtp:{}@{}", local, MAIL_DOMAIN),
+            ];
+            if key(i) == Some(S::IsabelleMorin) {
+                // A physician known only by a `.med` alias among her proxy addresses.
+                v.push(format!("smtp:{}.med@{}", local, RSSS_DOMAIN));
+            }
+            v
+        };
         Some(Account {
             index: i,
             id,
@@ -173,6 +195,7 @@ impl Scenario {
             created,
             created_day,
             last_password_change,
+            proxy_addresses,
         })
     }
 

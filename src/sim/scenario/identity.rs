@@ -14,11 +14,17 @@ pub(crate) const GROUPS: &[(&str, &str)] = &[
     ),
     ("GRP-Tablettes-CHSLD", "Tablettes des CHSLD"),
     ("GRP-Personnel-Siège", "Personnel du siège social"),
+    (
+        "GRP-Medecins-CMDP",
+        "Médecins, résidents et externes (conseil des médecins)",
+    ),
 ];
 pub(crate) const G_EXCL: usize = 0;
 pub(crate) const G_EXCL_TAB: usize = 1;
 pub(crate) const G_TAB: usize = 2;
 pub(crate) const G_SIEGE: usize = 3;
+/// The physicians' group the printed config names in `medecin_groupes`.
+pub(crate) const G_MED: usize = 4;
 
 /// Groups nested (as members) in a group.
 pub(crate) fn nested_groups(g: usize) -> &'static [usize] {
@@ -200,6 +206,8 @@ impl Scenario {
                         && k != S::TabStLaurent4
                 }
                 G_SIEGE => k == S::SophieRoy,
+                // A physician known only by this group (no `.med` anywhere).
+                G_MED => matches!(k, S::DanielMichaud | S::CaronMed),
                 _ => false,
             };
         }
@@ -209,6 +217,7 @@ impl Scenario {
             (G_EXCL_TAB, Tablet) => x < 0.02,
             (G_TAB, Tablet | GenericOther) => true,
             (G_SIEGE, Staff) => x < 0.05,
+            (G_MED, Physician) => x < 0.3,
             _ => false,
         }
     }

@@ -168,6 +168,7 @@ impl Scenario {
                     r("c.girard@ssss.gouv.qc.ca"),
                     r("archives@dossiers.cisss-troisrives.ca"),
                     r("chantal@ti.msss.gouv.qc.ca"),
+                    r("chantal.girard@mcn.gouv.qc.ca"),
                 ],
                 ..rule("Copies internes")
             },
