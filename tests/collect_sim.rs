@@ -173,6 +173,16 @@ async fn explain_says_why_an_account_is_generic_and_what_the_checks_found() {
         "the rule that decided it: {text}"
     );
     assert!(text.contains("GEN-MFA-01"), "{text}");
+    // A physician known only by a `.med` alias among her proxy addresses: explain says so.
+    let isabelle = accounts
+        .iter()
+        .find(|a| a.upn.starts_with("isabelle.morin-giguere@"))
+        .expect("isabelle");
+    let text = vigie365::night::explain(&s, &n.config, &isabelle.upn).expect("explain");
+    assert!(
+        text.contains("population : medecin (adresse proxy smtp:isabelle.morin-giguere.med@"),
+        "{text}"
+    );
     let unknown = vigie365::night::explain(&s, &n.config, "personne@nulle.part")
         .expect_err("an unknown account is an error");
     assert!(unknown.to_string().contains("aucun compte"), "{unknown}");
