@@ -265,10 +265,34 @@ pub struct SignIn {
     pub error_code: i64,
     pub os: Option<String>,
     pub browser: Option<String>,
+    /// `deviceDetail`: whether the device is managed and compliant (GEN-DEV-01). Absent from
+    /// sign-ins stored by older versions: unknown, never "unmanaged".
+    #[serde(default)]
+    pub device: SignInDevice,
 }
 
 impl SignIn {
     pub fn succeeded(&self) -> bool {
         self.error_code == 0
     }
+}
+
+/// The device of a sign-in, as `deviceDetail` tells it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInDevice {
+    /// `deviceId` (Entra ID device), when registered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// `displayName`, when registered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `isManaged`; `None` when the log does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed: Option<bool>,
+    /// `isCompliant`; `None` when the log does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compliant: Option<bool>,
+    /// `trustType`: « Azure AD registered », « Azure AD joined », « Hybrid Azure AD joined ».
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust_type: Option<String>,
 }

@@ -598,6 +598,10 @@ async fn beta_sign_ins_page_with_filter_and_keep_mfa_fields() {
     assert_eq!(s.device_detail.operating_system.as_deref(), Some("Android"));
     assert_eq!(s.device_detail.browser, None, "\"\" is None");
     assert_eq!(s.device_detail.display_name, None);
+    assert_eq!(s.device_detail.is_managed, Some(false), "GEN-DEV-01");
+    assert_eq!(s.device_detail.is_compliant, Some(false));
+    assert_eq!(s.device_detail.device_id, None, "\"\" is None");
+    assert_eq!(s.device_detail.trust_type, None, "\"\" is None");
 
     // The « Appli » account's service sign-in: non-interactive.
     let s = &pages[0][1];
@@ -621,6 +625,17 @@ async fn beta_sign_ins_page_with_filter_and_keep_mfa_fields() {
 
     // MFA satisfied, no IP address ("" is None), sub-second creation time.
     let s = &pages[1][1];
+    assert_eq!(s.device_detail.is_managed, Some(true), "a managed tablet");
+    assert_eq!(s.device_detail.is_compliant, Some(true));
+    assert_eq!(
+        s.device_detail.device_id.as_deref(),
+        Some("8d0f2b4c-6e8a-4c0e-a2b4-c6d8e0f2a4b6")
+    );
+    assert_eq!(
+        s.device_detail.display_name.as_deref(),
+        Some("TABLETTE-CHSLD-01")
+    );
+    assert_eq!(s.device_detail.trust_type.as_deref(), Some("Workplace"));
     assert_eq!(
         s.authentication_requirement.as_deref(),
         Some("multiFactorAuthentication")

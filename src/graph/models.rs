@@ -216,6 +216,14 @@ pub struct DeviceDetail {
     pub browser: Option<String>,
     #[serde(default, deserialize_with = "opt_nonempty")]
     pub display_name: Option<String>,
+    #[serde(default, deserialize_with = "opt_nonempty")]
+    pub device_id: Option<String>,
+    #[serde(default)]
+    pub is_managed: Option<bool>,
+    #[serde(default)]
+    pub is_compliant: Option<bool>,
+    #[serde(default, deserialize_with = "opt_nonempty")]
+    pub trust_type: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]

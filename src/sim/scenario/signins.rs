@@ -140,13 +140,19 @@ impl Day<'_> {
 
     fn tablet(&mut self, i: u32) {
         let host = i;
+        // ipad.dorval only opens OneDrive (an allowed application: no GEN-APP-01).
+        let main = if key(i) == Some(S::IpadDorval) {
+            names::ONEDRIVE
+        } else {
+            names::TEAMS
+        };
         for _ in 0..self.r.range(2, 6) {
-            let a = self.attempt(names::TEAMS, self.site_ip(host), Device::IPad);
+            let a = self.attempt(main, self.site_ip(host), Device::IPad);
             self.push(a);
         }
         for _ in 0..self.r.range(2, 5) {
             let app = if self.r.unit() < 0.6 {
-                names::TEAMS
+                main
             } else {
                 names::BROKER
             };
@@ -162,8 +168,9 @@ impl Day<'_> {
             }
             Some(S::TabVerdun2) => {
                 if (3..=9).contains(&k) {
+                    // From a personal phone: outside the fixed addresses and unmanaged.
                     let ip = self.outside();
-                    self.push(self.attempt(names::TEAMS, ip, Device::IPad));
+                    self.push(self.attempt(names::TEAMS, ip, Device::IPhone));
                 }
                 let a = self.attempt(names::TEAMS, "203.0.113.7".into(), Device::IPad);
                 self.push(a.error(50126));
@@ -197,6 +204,9 @@ impl Day<'_> {
                 } else if today && m < 0.11 {
                     let a = self.attempt(names::TEAMS, site, Device::IPad);
                     self.push(a.single_factor());
+                } else if today && m < 0.13 {
+                    // A personal Android phone at the site: unmanaged (GEN-DEV-01).
+                    self.push(self.attempt(names::TEAMS, site, Device::Android));
                 }
             }
             _ => {}
@@ -319,6 +329,16 @@ impl Scenario {
             Urgence | Shared => {}
         }
         day.out
+    }
+
+    /// What `deviceDetail` says of the device of a sign-in: (`isManaged`, `isCompliant`).
+    /// The tablets' iPads are enrolled in Intune and compliant, except
+    /// tablette3.saintlaurent's, out of compliance on days 5 to 40; every other device (a
+    /// phone, a computer, the unenrolled iPad of ipad.dorval) is neither.
+    pub(crate) fn device_state(&self, acc: &Account, s: &SignIn) -> (bool, bool) {
+        let managed = s.device == Device::IPad && acc.kind == Tablet;
+        let lapsed = key(s.user) == Some(S::TabStLaurent3) && (5..=40).contains(&s.day);
+        (managed, managed && !lapsed)
     }
 
     /// Id of a sign-in.
