@@ -26,10 +26,11 @@ pub enum Kind {
     TransportRule,
     AcceptedDomain,
     Activity,
+    ManagedDevice,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 13] = [
+    pub const ALL: [Kind; 14] = [
         Kind::Account,
         Kind::Registration,
         Kind::CaPolicy,
@@ -43,6 +44,7 @@ impl Kind {
         Kind::TransportRule,
         Kind::AcceptedDomain,
         Kind::Activity,
+        Kind::ManagedDevice,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -60,6 +62,7 @@ impl Kind {
             Kind::TransportRule => "transport_rule",
             Kind::AcceptedDomain => "accepted_domain",
             Kind::Activity => "activity",
+            Kind::ManagedDevice => "managed_device",
         }
     }
 }
@@ -296,3 +299,26 @@ pub struct SignInDevice {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trust_type: Option<String>,
 }
+
+/// An Intune managed device of a generic account (optional source `managed-devices`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ManagedDevice {
+    pub id: String,
+    pub name: String,
+    /// Lowercase UPN of the account Intune ties it to.
+    pub upn: String,
+    /// `complianceState`: `compliant`, `noncompliant`, `inGracePeriod`, `conflict`, `error`,
+    /// `unknown`, `configManager`.
+    pub compliance: String,
+    pub encrypted: Option<bool>,
+    pub last_sync: Option<DateTime<Utc>>,
+    pub os: Option<String>,
+    /// `managedDeviceOwnerType`: `company`, `personal`, `unknown`.
+    pub owner_type: Option<String>,
+    /// `azureADDeviceId`: the `deviceId` of its sign-ins.
+    pub entra_device_id: Option<String>,
+}
+record!(ManagedDevice, Kind::ManagedDevice, |s| format!(
+    "{}/{}",
+    s.upn, s.id
+));

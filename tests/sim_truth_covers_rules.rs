@@ -173,6 +173,10 @@ async fn scripted_cases_fire_and_do_not_fire() {
         "compliant iPad"
     );
     assert!(!has(&d12, "GEN-DEV-01", "tablette2.lachine@"), "disabled");
+    assert!(
+        has(&d0, "GEN-DEV-01", "tablette1.lachine@"),
+        "Intune: not encrypted"
+    );
     // « Appli ».
     assert!(has(&d0, "APP-GEN-01", "tablette3.lachine@"));
     assert!(

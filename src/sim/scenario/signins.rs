@@ -12,6 +12,18 @@ pub(crate) enum Device {
     Server,
 }
 
+/// An Intune managed device of a generic account.
+#[derive(Clone, Debug)]
+pub(crate) struct ManagedDevice {
+    pub id: String,
+    /// `azureADDeviceId`: the `deviceId` of its sign-ins.
+    pub entra_device_id: String,
+    pub name: String,
+    pub compliant: bool,
+    pub encrypted: bool,
+    pub last_sync: DateTime<Utc>,
+}
+
 /// One sign-in event.
 #[derive(Clone, Debug)]
 pub(crate) struct SignIn {
@@ -339,6 +351,40 @@ impl Scenario {
         let managed = s.device == Device::IPad && acc.kind == Tablet;
         let lapsed = key(s.user) == Some(S::TabStLaurent3) && (5..=40).contains(&s.day);
         (managed, managed && !lapsed)
+    }
+
+    /// The Intune managed devices of account `acc` on day `k`: a tablet account's iPad (the
+    /// device of its sign-ins, same Entra ID device id and name), and for tablette1.verdun
+    /// the iPad it replaced, still enrolled. tablette3.saintlaurent's iPad is non-compliant
+    /// on days 5 to 40 (as its sign-ins say); tablette1.lachine's iPad is compliant but not
+    /// encrypted (what only Intune tells). Every device synced on day `k`.
+    pub(crate) fn managed_devices(&self, acc: &Account, k: i32) -> Vec<ManagedDevice> {
+        if acc.kind != Tablet {
+            return Vec::new();
+        }
+        let i = acc.index;
+        let seed = self.seed;
+        let synced = self.day_start(k) + Duration::seconds(2 * 3600 + i64::from(i % 3600));
+        let lapsed = key(i) == Some(S::TabStLaurent3) && (5..=40).contains(&k);
+        let mut v = vec![ManagedDevice {
+            id: hash::guid(h(seed, &[10, i as u64]), h(seed, &[11, i as u64])),
+            entra_device_id: hash::guid(h(seed, &[8, i as u64]), h(seed, &[9, i as u64])),
+            name: format!("IPAD-{i}"),
+            compliant: !lapsed,
+            encrypted: key(i) != Some(S::TabLachine1),
+            last_sync: synced,
+        }];
+        if key(i) == Some(S::TabVerdun1) {
+            v.push(ManagedDevice {
+                id: hash::guid(h(seed, &[12, i as u64]), h(seed, &[13, i as u64])),
+                entra_device_id: hash::guid(h(seed, &[14, i as u64]), h(seed, &[15, i as u64])),
+                name: format!("IPAD-{i}-ANCIEN"),
+                compliant: true,
+                encrypted: true,
+                last_sync: synced - Duration::hours(1),
+            });
+        }
+        v
     }
 
     /// Id of a sign-in.
