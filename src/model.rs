@@ -26,10 +26,11 @@ pub enum Kind {
     TransportRule,
     AcceptedDomain,
     Activity,
+    ManagedDevice,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 13] = [
+    pub const ALL: [Kind; 14] = [
         Kind::Account,
         Kind::Registration,
         Kind::CaPolicy,
@@ -43,6 +44,7 @@ impl Kind {
         Kind::TransportRule,
         Kind::AcceptedDomain,
         Kind::Activity,
+        Kind::ManagedDevice,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -60,6 +62,7 @@ impl Kind {
             Kind::TransportRule => "transport_rule",
             Kind::AcceptedDomain => "accepted_domain",
             Kind::Activity => "activity",
+            Kind::ManagedDevice => "managed_device",
         }
     }
 }
@@ -268,6 +271,10 @@ pub struct SignIn {
     pub error_code: i64,
     pub os: Option<String>,
     pub browser: Option<String>,
+    /// `deviceDetail`: whether the device is managed and compliant (GEN-DEV-01). Absent from
+    /// sign-ins stored by older versions: unknown, never "unmanaged".
+    #[serde(default)]
+    pub device: SignInDevice,
 }
 
 impl SignIn {
@@ -275,3 +282,46 @@ impl SignIn {
         self.error_code == 0
     }
 }
+
+/// The device of a sign-in, as `deviceDetail` tells it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInDevice {
+    /// `deviceId` (Entra ID device), when registered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// `displayName`, when registered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `isManaged`; `None` when the log does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed: Option<bool>,
+    /// `isCompliant`; `None` when the log does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compliant: Option<bool>,
+    /// `trustType`: « Azure AD registered », « Azure AD joined », « Hybrid Azure AD joined ».
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust_type: Option<String>,
+}
+
+/// An Intune managed device of a generic account (optional source `managed-devices`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ManagedDevice {
+    pub id: String,
+    pub name: String,
+    /// Lowercase UPN of the account Intune ties it to.
+    pub upn: String,
+    /// `complianceState`: `compliant`, `noncompliant`, `inGracePeriod`, `conflict`, `error`,
+    /// `unknown`, `configManager`.
+    pub compliance: String,
+    pub encrypted: Option<bool>,
+    pub last_sync: Option<DateTime<Utc>>,
+    pub os: Option<String>,
+    /// `managedDeviceOwnerType`: `company`, `personal`, `unknown`.
+    pub owner_type: Option<String>,
+    /// `azureADDeviceId`: the `deviceId` of its sign-ins.
+    pub entra_device_id: Option<String>,
+}
+record!(ManagedDevice, Kind::ManagedDevice, |s| format!(
+    "{}/{}",
+    s.upn, s.id
+));

@@ -41,6 +41,7 @@ fn signin(id: &str, user: &str, app: &str, at: chrono::DateTime<Utc>) -> SignIn 
         error_code: 0,
         os: None,
         browser: None,
+        device: Default::default(),
     }
 }
 

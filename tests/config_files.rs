@@ -66,7 +66,7 @@ fn the_example_file_loads_with_its_values() {
         c.classification.break_glass,
         vec!["urgence01@cisss-exemple.onmicrosoft.com".to_string()]
     );
-    assert_eq!(c.generic.allowed_apps.len(), 4);
+    assert_eq!(c.generic.allowed_apps.len(), 13);
     assert_eq!(c.generic.max_password_age_days, 365);
     assert_eq!(c.evaluation.window_days, 7);
     assert_eq!(c.evaluation.timezone, chrono_tz::America::Montreal);

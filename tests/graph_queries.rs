@@ -606,6 +606,10 @@ async fn beta_sign_ins_page_with_filter_and_keep_mfa_fields() {
     assert_eq!(s.device_detail.operating_system.as_deref(), Some("Android"));
     assert_eq!(s.device_detail.browser, None, "\"\" is None");
     assert_eq!(s.device_detail.display_name, None);
+    assert_eq!(s.device_detail.is_managed, Some(false), "GEN-DEV-01");
+    assert_eq!(s.device_detail.is_compliant, Some(false));
+    assert_eq!(s.device_detail.device_id, None, "\"\" is None");
+    assert_eq!(s.device_detail.trust_type, None, "\"\" is None");
 
     // The « Appli » account's service sign-in: non-interactive.
     let s = &pages[0][1];
@@ -629,6 +633,17 @@ async fn beta_sign_ins_page_with_filter_and_keep_mfa_fields() {
 
     // MFA satisfied, no IP address ("" is None), sub-second creation time.
     let s = &pages[1][1];
+    assert_eq!(s.device_detail.is_managed, Some(true), "a managed tablet");
+    assert_eq!(s.device_detail.is_compliant, Some(true));
+    assert_eq!(
+        s.device_detail.device_id.as_deref(),
+        Some("8d0f2b4c-6e8a-4c0e-a2b4-c6d8e0f2a4b6")
+    );
+    assert_eq!(
+        s.device_detail.display_name.as_deref(),
+        Some("TABLETTE-CHSLD-01")
+    );
+    assert_eq!(s.device_detail.trust_type.as_deref(), Some("Workplace"));
     assert_eq!(
         s.authentication_requirement.as_deref(),
         Some("multiFactorAuthentication")
@@ -1849,4 +1864,159 @@ async fn accepted_domains_unavailable_is_an_error_after_the_retries_never_an_emp
         other => panic!("expected Exhausted, got {other:?}"),
     }
     assert_eq!(h.received_on(&invoke_path()).await.len(), 4);
+}
+
+// ---------------------------------------------------------------------------------------------
+// managed-devices (Intune, optional)
+// ---------------------------------------------------------------------------------------------
+
+const DEVICES_PATH: &str = "/v1.0/deviceManagement/managedDevices";
+const DEVICES_UPN: &str = "Tablette1.Verdun@cisss-exemple.onmicrosoft.com";
+
+fn devices_call(h: &Harness, q: &Query) -> Call {
+    let filter = q
+        .filter
+        .clone()
+        .unwrap_or_default()
+        .replace("{upn}", DEVICES_UPN);
+    graph_call(
+        h,
+        q,
+        &q.path,
+        &[("$filter", &filter), ("$select", &q.select())],
+    )
+}
+
+#[tokio::test]
+async fn managed_devices_of_one_account_page_and_absorb_intune_quirks() {
+    let h = Harness::start().await;
+    let q = catalogue("managed-devices");
+    assert_eq!(q.path, DEVICES_PATH);
+    assert_eq!(q.permissions, ["DeviceManagementManagedDevices.Read.All"]);
+    let page1 = h.fixture("graph/managed-devices-page1.json");
+    let next = link_query(&page1["@odata.nextLink"]);
+    Mock::given(method("GET"))
+        .and(path(DEVICES_PATH))
+        .and(query_param(
+            "$skiptoken",
+            "LastDeviceName='IPAD-VERDUN-01',LastDeviceId='9b3f6c1e-2a4d-4e8b-b5c7-0d1e2f3a4b5c'",
+        ))
+        .respond_with(graph_json(h.fixture("graph/managed-devices-page2.json")))
+        .mount(&h.server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(DEVICES_PATH))
+        .and(query_param_is_missing("$skiptoken"))
+        .respond_with(graph_json(page1))
+        .mount(&h.server)
+        .await;
+
+    let pages = all_pages(h.client.pages::<models::ManagedDevice>(devices_call(&h, q)))
+        .await
+        .expect("two pages");
+    assert_eq!(pages.len(), 2, "the next link is followed");
+    let d = &pages[0][0];
+    assert_eq!(d.device_name.as_deref(), Some("IPAD-VERDUN-01"));
+    assert_eq!(d.user_principal_name.as_deref(), Some(DEVICES_UPN));
+    assert_eq!(d.compliance_state.as_deref(), Some("compliant"));
+    assert_eq!(d.is_encrypted, Some(true));
+    assert_eq!(d.last_sync_date_time, Some(utc("2026-03-01T22:14:09Z")));
+    assert_eq!(d.operating_system.as_deref(), Some("iOS"));
+    assert_eq!(d.managed_device_owner_type.as_deref(), Some("company"));
+    assert_eq!(
+        d.azure_ad_device_id.as_deref(),
+        Some("4c2e8a1f-7b3d-4e9a-8c6f-1a2b3c4d5e6f")
+    );
+    let d = &pages[1][0];
+    assert_eq!(d.compliance_state.as_deref(), Some("noncompliant"));
+    assert_eq!(d.is_encrypted, Some(false));
+    assert_eq!(d.last_sync_date_time, None, "0001-01-01 is never");
+    assert_eq!(d.managed_device_owner_type.as_deref(), Some("personal"));
+
+    let got: Vec<Request> = h
+        .server
+        .received_requests()
+        .await
+        .expect("requests")
+        .into_iter()
+        .filter(|r| r.url.path() == DEVICES_PATH)
+        .collect();
+    assert_eq!(got.len(), 2);
+    let first = query(&got[0]);
+    assert_eq!(
+        first.get("$filter").map(String::as_str),
+        Some("userPrincipalName eq 'Tablette1.Verdun@cisss-exemple.onmicrosoft.com'")
+    );
+    assert_eq!(first.get("$select"), Some(&q.select()));
+    assert!(!first.contains_key("$top"), "Intune's own page size");
+    assert_eq!(got[1].url.query().unwrap_or(""), next, "the link as given");
+    assert_graph_headers(&got[0]);
+}
+
+#[tokio::test]
+async fn managed_devices_without_the_permission_name_it() {
+    let h = Harness::start().await;
+    let q = catalogue("managed-devices");
+    Mock::given(method("GET"))
+        .and(path(DEVICES_PATH))
+        .respond_with(graph_error(
+            403,
+            h.fixture("graph/error-403-intune-forbidden.json"),
+        ))
+        .mount(&h.server)
+        .await;
+    let err = all_pages(h.client.pages::<models::ManagedDevice>(devices_call(&h, q)))
+        .await
+        .expect_err("403");
+    let r = refused(&err);
+    assert_eq!(r.refusal, Refusal::Permission);
+    assert_eq!(r.code.as_deref(), Some("Forbidden"));
+    assert_eq!(r.licence, "Microsoft Intune");
+    assert!(err.is_access_denied(), "not collected, the others go on");
+    let text = err.to_string();
+    assert!(
+        text.contains("autorisation manquante")
+            && text.contains("DeviceManagementManagedDevices.Read.All"),
+        "{text}"
+    );
+    assert!(
+        !text.contains('\r'),
+        "Intune's multi-line message is cut: {text}"
+    );
+}
+
+#[tokio::test]
+async fn managed_devices_without_an_intune_licence_is_intune_s_400() {
+    let h = Harness::start().await;
+    let q = catalogue("managed-devices");
+    Mock::given(method("GET"))
+        .and(path(DEVICES_PATH))
+        .respond_with(graph_error(
+            400,
+            h.fixture("graph/error-400-intune-not-licensed.json"),
+        ))
+        .mount(&h.server)
+        .await;
+    let err = all_pages(h.client.pages::<models::ManagedDevice>(devices_call(&h, q)))
+        .await
+        .expect_err("400");
+    let r = refused(&err);
+    assert_eq!(r.status, 400);
+    assert_eq!(r.code.as_deref(), Some("BadRequest"));
+    assert_eq!(
+        r.message.as_deref(),
+        Some("Request not applicable to target tenant.")
+    );
+    // The collector reads this answer as the missing licence (see collect::intune): the
+    // source is « non collectée », never failed, and never "no device".
+    assert!(vigie365::collect::intune_not_licensed(&err));
+    let got = h
+        .server
+        .received_requests()
+        .await
+        .expect("requests")
+        .into_iter()
+        .filter(|r| r.url.path() == DEVICES_PATH)
+        .count();
+    assert_eq!(got, 1, "a 400 is not retried");
 }

@@ -86,6 +86,7 @@ fn sign_ins_fall_in_their_local_day_on_change_days() {
         error_code: 0,
         os: None,
         browser: None,
+        device: Default::default(),
     };
     let batch = vec![
         // 2026-11-01 01:30 EDT (05:30 UTC) and 01:30 EST (06:30 UTC): the same local hour twice.

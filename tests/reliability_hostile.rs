@@ -69,6 +69,7 @@ fn decode_all(bytes: &[u8]) {
     let _ = vigie365::graph::client::decode::<models::TransportRule>(&l, bytes);
     let _ = vigie365::graph::client::decode::<models::RemoteDomain>(&l, bytes);
     let _ = vigie365::graph::client::decode::<models::OutboundSpamPolicy>(&l, bytes);
+    let _ = vigie365::graph::client::decode::<models::ManagedDevice>(&l, bytes);
 }
 
 proptest! {
@@ -298,4 +299,59 @@ async fn hostile_names_reach_no_output_raw() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     n.shutdown().await;
+}
+
+/// The optional Intune source refused (403, the permission not granted): it alone is « non
+/// collectée », with the permission to grant; every other source is read, every check is
+/// evaluated, and GEN-DEV-01 still fires from the sign-ins and says Intune was not read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_403_on_intune_devices_blinds_nothing_else() {
+    use vigie365::store::SourceStatus;
+    let n = common::sim_night::SimNight::start(vigie365::sim::SimOptions {
+        deny: vec!["intune".into()],
+        ..common::sim_night::options(7, 300, 2)
+    })
+    .await;
+    let (store, report) = n.collect(2).await;
+    for s in &report.sources {
+        if s.source == "managed-devices" {
+            assert_eq!(s.outcome.status, SourceStatus::NotCollected);
+            assert_eq!(
+                s.outcome.permission.as_deref(),
+                Some("DeviceManagementManagedDevices.Read.All")
+            );
+            let reason = s.outcome.reason.as_deref().unwrap_or("");
+            assert!(
+                reason.contains("autorisation manquante")
+                    && reason.contains("DeviceManagementManagedDevices.Read.All"),
+                "{reason}"
+            );
+        } else {
+            assert_eq!(s.outcome.status, SourceStatus::Collected, "{}", s.source);
+        }
+    }
+    let mut s = store.lock().expect("store");
+    let (summary, evaluation) =
+        vigie365::night::evaluate_latest(&mut s, &n.config).expect("evaluate");
+    assert!(
+        summary.not_evaluated.is_empty(),
+        "{:?}",
+        summary.not_evaluated
+    );
+    let dev: Vec<_> = evaluation
+        .findings
+        .iter()
+        .filter(|f| f.check == "GEN-DEV-01")
+        .collect();
+    assert!(
+        dev.iter()
+            .any(|f| f.subject.starts_with("ipad.dorval@")
+                && f.evidence.contains("parc Intune non lu")),
+        "{dev:?}"
+    );
+    assert!(
+        !dev.iter()
+            .any(|f| f.subject.starts_with("tablette1.lachine@")),
+        "what only Intune tells is not made up"
+    );
 }

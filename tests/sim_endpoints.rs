@@ -568,3 +568,59 @@ async fn conditional_access_groups_rules_and_delta() {
     assert!(!changes.is_empty() && changes.len() < full.len());
     h.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn intune_managed_devices_filter_by_upn_and_page() {
+    let h = start(opts(17)).await;
+    let c = Client::new(&h).await;
+    let (users, _) = c
+        .all("/v1.0/users?$select=id,userPrincipalName&$top=999")
+        .await;
+    let upn = |prefix: &str| {
+        users
+            .iter()
+            .filter_map(|u| u["userPrincipalName"].as_str())
+            .find(|u| u.to_lowercase().starts_with(prefix))
+            .unwrap_or_default()
+            .to_string()
+    };
+    // tablette1.verdun: its iPad and the one it replaced, one a page, UPN in any case.
+    let verdun = upn("tablette1.verdun@").to_uppercase();
+    let (devices, pages) = c
+        .all(&format!(
+            "/v1.0/deviceManagement/managedDevices?$filter=userPrincipalName eq '{verdun}'"
+        ))
+        .await;
+    assert_eq!(devices.len(), 2, "{devices:?}");
+    assert_eq!(pages, 2, "the second device is on the next page");
+    assert!(devices.iter().all(|d| {
+        d["complianceState"] == json!("compliant")
+            && d["isEncrypted"] == json!(true)
+            && d["lastSyncDateTime"].is_string()
+            && d["azureADDeviceId"].is_string()
+    }));
+    // tablette1.lachine: compliant but not encrypted.
+    let lachine = upn("tablette1.lachine@");
+    let (devices, _) = c
+        .all(&format!(
+            "/v1.0/deviceManagement/managedDevices?$filter=userPrincipalName eq '{lachine}'"
+        ))
+        .await;
+    assert_eq!(devices.len(), 1);
+    assert_eq!(devices[0]["isEncrypted"], json!(false));
+    // ipad.dorval is not enrolled: no device, an empty collection.
+    let dorval = upn("ipad.dorval@");
+    let (devices, _) = c
+        .all(&format!(
+            "/v1.0/deviceManagement/managedDevices?$filter=userPrincipalName eq '{dorval}'"
+        ))
+        .await;
+    assert!(devices.is_empty());
+    assert_eq!(
+        c.get("/v1.0/deviceManagement/managedDevices?$filter=startswith(deviceName,'I')")
+            .await
+            .0,
+        StatusCode::BAD_REQUEST
+    );
+    h.shutdown().await;
+}

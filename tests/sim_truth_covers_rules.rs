@@ -23,6 +23,7 @@ const CHECKS: &[&str] = &[
     "FWD-TRN-01",
     "FWD-ORG-01",
     "FWD-DIS-01",
+    "GEN-DEV-01",
 ];
 
 fn has(gt: &GroundTruth, check: &str, subject_prefix: &str) -> bool {
@@ -149,6 +150,32 @@ async fn scripted_cases_fire_and_do_not_fire() {
     );
     assert!(
         !has(&d0, "GEN-REG-01", "tablette1.verdun@") && !has(&d0, "GEN-REG-01", "ipad.dorval@")
+    );
+    // GEN-APP-01 and GEN-DEV-01: devices; a prefixed name is still a tablet.
+    assert!(!has(&d0, "GEN-APP-01", "ipad.dorval@"), "OneDrive only");
+    assert!(has(&d0, "GEN-DEV-01", "ipad.dorval@"), "unenrolled iPad");
+    assert!(
+        has(&d5, "GEN-DEV-01", "tablette2.verdun@"),
+        "personal iPhone"
+    );
+    assert!(!has(&d22, "GEN-DEV-01", "tablette2.verdun@"));
+    assert!(
+        has(&d12, "GEN-DEV-01", "tablette3.saintlaurent@"),
+        "non-compliant"
+    );
+    assert!(!has(
+        &h.ground_truth(49),
+        "GEN-DEV-01",
+        "tablette3.saintlaurent@"
+    ));
+    assert!(
+        !has(&d0, "GEN-DEV-01", "tablette1.verdun@"),
+        "compliant iPad"
+    );
+    assert!(!has(&d12, "GEN-DEV-01", "tablette2.lachine@"), "disabled");
+    assert!(
+        has(&d0, "GEN-DEV-01", "tablette1.lachine@"),
+        "Intune: not encrypted"
     );
     // « Appli ».
     assert!(has(&d0, "APP-GEN-01", "tablette3.lachine@"));

@@ -94,6 +94,7 @@ impl<'s> Snapshot<'s> {
         snap.outbound_policies = store.as_of(run)?;
         snap.transport_rules = store.as_of(run)?;
         snap.accepted_domains = store.as_of(run)?;
+        snap.managed_devices = store.as_of(run)?;
         snap.sources = store
             .sources(run)?
             .into_iter()

@@ -222,7 +222,16 @@ mod tests {
         let e = evaluate(&s, &config());
         let mut got: Vec<&str> = e.not_evaluated.iter().map(|n| n.check).collect();
         got.sort();
-        assert_eq!(got, ["APP-INT-01", "GEN-APP-01", "GEN-IP-01", "GEN-MFA-02"]);
+        assert_eq!(
+            got,
+            [
+                "APP-INT-01",
+                "GEN-APP-01",
+                "GEN-DEV-01",
+                "GEN-IP-01",
+                "GEN-MFA-02"
+            ]
+        );
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub static REGISTRY: &[&CheckInfo] = &[
     &generic::gen_ip_01::CHECK,
     &generic::gen_pwd_01::CHECK,
     &generic::gen_reg_01::CHECK,
+    &generic::gen_dev_01::CHECK,
     &appli::app_gen_01::CHECK,
     &appli::app_int_01::CHECK,
     &appli::app_mfa_01::CHECK,
@@ -196,7 +197,10 @@ mod tests {
             .filter(|c| c.kind == crate::checks::Kind::Event)
             .map(|c| c.id)
             .collect();
-        assert_eq!(events, ["GEN-APP-01", "GEN-IP-01", "APP-INT-01"]);
+        assert_eq!(
+            events,
+            ["GEN-APP-01", "GEN-IP-01", "GEN-DEV-01", "APP-INT-01"]
+        );
     }
 
     #[test]

@@ -10,8 +10,8 @@ use super::tally::Tally;
 use crate::classify::{self, Classification, Register, Rules};
 use crate::config::Config;
 use crate::model::{
-    AcceptedDomain, Account, CaPolicy, InboxRule, MailContact, Mailbox, NamedLocation,
-    OutboundPolicy, Registration, RemoteDomain, SignIn, TransportRule,
+    AcceptedDomain, Account, CaPolicy, InboxRule, MailContact, Mailbox, ManagedDevice,
+    NamedLocation, OutboundPolicy, Registration, RemoteDomain, SignIn, TransportRule,
 };
 use crate::store::{RunId, SourceRow, SourceStatus, Store};
 
@@ -56,6 +56,8 @@ pub struct Snapshot<'s> {
     pub tally: Option<Tally>,
     /// Accounts read while loading (kept or not).
     pub accounts_read: usize,
+    /// Intune managed devices of the generic accounts (optional source `managed-devices`).
+    pub managed_devices: Vec<ManagedDevice>,
     store: Option<StoreRef<'s>>,
     /// The first sign-in read by the store that could not be: evaluation must fail, never
     /// read it as "no sign-in".

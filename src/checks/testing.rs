@@ -58,7 +58,9 @@ pub fn signin(id: &str, user: &str, app: &str, hours_before: i64) -> SignIn {
         created: as_of() - chrono::Duration::hours(hours_before),
         user_id: user.into(),
         upn: format!("{user}@cisss-test.ca"),
-        app_id: String::new(),
+        app_id: crate::config::known_app_id(app)
+            .unwrap_or_default()
+            .to_string(),
         app_name: app.into(),
         ip: Some("10.20.0.5".into()),
         client_app: Some("Mobile Apps and Desktop clients".into()),
@@ -67,6 +69,7 @@ pub fn signin(id: &str, user: &str, app: &str, hours_before: i64) -> SignIn {
         error_code: 0,
         os: Some("iOS".into()),
         browser: None,
+        device: Default::default(),
     }
 }
 

@@ -213,6 +213,8 @@ pub(crate) async fn group_members(
 pub(crate) struct UserFeeds {
     pub sign_ins: FeedTx<(String, String)>,
     pub activity: FeedTx<(String, String)>,
+    /// The generic accounts, for their Intune managed devices.
+    pub devices: FeedTx<(String, String)>,
     /// Set when users is over: read completely or not.
     pub done: tokio::sync::watch::Sender<Option<bool>>,
 }
@@ -240,16 +242,21 @@ pub(crate) async fn users(
         account,
         Close::All,
         async |page: &[Account]| {
+            let mut generic = Vec::new();
             let scope: Vec<(String, String)> = page
                 .iter()
                 .filter(|a| {
                     let groups = memberships.get(&a.id).unwrap_or(&empty);
                     let c = classify::classify(a, groups, &ctx.settings.rules);
+                    if c.class == Class::Generique {
+                        generic.push((a.id.clone(), a.upn.clone()));
+                    }
                     matches!(c.class, Class::Generique | Class::Appli) || tracked.contains(&a.upn)
                 })
                 .map(|a| (a.id.clone(), a.upn.clone()))
                 .collect();
             in_scope += scope.len();
+            feeds.devices.items(generic).await;
             feeds.activity.items(scope.clone()).await;
             feeds.sign_ins.items(scope).await;
         },
@@ -259,6 +266,7 @@ pub(crate) async fn users(
     let complete = outcome.is_ok();
     feeds.sign_ins.end(complete).await;
     feeds.activity.end(complete).await;
+    feeds.devices.end(complete).await;
     let _ = feeds.done.send(Some(complete));
     match outcome {
         Ok((r, p)) => {

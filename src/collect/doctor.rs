@@ -140,6 +140,14 @@ fn verdict(q: &Query, result: Result<Probed, GraphError>) -> Verdict {
     let (state, detail) = match result {
         Ok(Probed::Answered) => (State::Ok, String::new()),
         Ok(Probed::Untried(why)) => (State::Unverified, format!("non vérifié : {why}")),
+        Err(e) if super::intune::intune_not_licensed(&e) => (
+            State::Missing,
+            format!(
+                "licence manquante dans le locataire : {} (source facultative : GEN-DEV-01 est \
+                 alors jugé sur les seuls journaux de connexion)",
+                q.licence
+            ),
+        ),
         Err(e) => match e.refusal() {
             Some(Refusal::Permission) => (
                 State::Missing,
@@ -339,6 +347,10 @@ impl Probe<'_> {
             (_, "message-rules") => self.message_rules(q).await,
             (_, "sign-ins") => {
                 let url = client.graph_url(&q.path, &[("$top", "1")])?;
+                self.answers(q, url).await
+            }
+            (_, "managed-devices") => {
+                let url = client.graph_url(&q.path, &[("$select", "id"), ("$top", "1")])?;
                 self.answers(q, url).await
             }
             _ => {

@@ -5,7 +5,8 @@
 //!
 //! ```text
 //!  conditional access ─► group members ─► users (classified as they stream) ─┬─► sign-ins
-//!  registration details (identity reports)                                    └─► sign-in activity
+//!  registration details (identity reports)                                    ├─► sign-in activity
+//!                                                     (generic accounts only) └─► Intune devices
 //!  Exchange: mailboxes ─────────────────────────────────────────────────────────► inbox rules ($batch)
 //!            then contacts, domains, policies, transport rules
 //! ```
@@ -31,6 +32,7 @@ pub mod doctor;
 mod error;
 mod exchange;
 mod feed;
+mod intune;
 mod mailboxes;
 mod paging;
 mod progress;
@@ -46,6 +48,7 @@ use crate::store::{RunId, RunStatus, SourceStatus, Store};
 pub use context::{SourceReport, TokenFailure};
 pub use directory::sign_in_activity_turn;
 pub use error::CollectError;
+pub use intune::intune_not_licensed;
 pub use progress::Progress;
 pub use settings::{Settings, night_of};
 
@@ -183,11 +186,13 @@ async fn run_sources(ctx: &Ctx) -> Result<(), CollectError> {
     // tenant); mailboxes stream from Exchange to inbox rules, a few pages ahead at most.
     let (scope_tx, scope_rx) = feed::feed(None);
     let (activity_tx, activity_rx) = feed::feed(None);
+    let (devices_tx, devices_rx) = feed::feed(None);
     let (mailbox_tx, mailbox_rx) = feed::feed(if sequential { None } else { Some(4) });
     let (users_tx, users_rx) = tokio::sync::watch::channel(None);
     let feeds = directory::UserFeeds {
         sign_ins: scope_tx,
         activity: activity_tx,
+        devices: devices_tx,
         done: users_tx,
     };
     // Conditional access first: its groups must be resolved before users are classified.
@@ -206,28 +211,32 @@ async fn run_sources(ctx: &Ctx) -> Result<(), CollectError> {
     let sign_ins = signins::sign_ins(ctx, scope_rx);
     let activity = directory::sign_in_activity(ctx, activity_rx);
     let rules = mailboxes::inbox_rules(ctx, mailbox_rx, users_rx);
+    let devices = intune::managed_devices(ctx, devices_rx);
     if sequential {
         directory.await?;
         directory::registration(ctx).await?;
         exchange.await?;
         sign_ins.await?;
         activity.await?;
+        devices.await?;
         return rules.await;
     }
     // Registration details share the identity reports class with sign-ins; the limiter
     // interleaves them.
-    let (d, r, e, s, a, m) = tokio::join!(
+    let (d, r, e, s, a, m, v) = tokio::join!(
         directory,
         directory::registration(ctx),
         exchange,
         sign_ins,
         activity,
-        rules
+        rules,
+        devices
     );
     d?;
     r?;
     e?;
     s?;
     a?;
+    v?;
     m
 }

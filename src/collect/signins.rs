@@ -32,7 +32,7 @@ use super::paging::{WRITE_DEPTH, join_workers, odata_escape};
 use super::writer::InFlight;
 use crate::graph::models as wire;
 use crate::graph::{Call, GraphError, Refusal};
-use crate::model::SignIn;
+use crate::model::{SignIn, SignInDevice};
 use crate::queries::Query;
 
 const WATERMARK: &str = "sign-ins";
@@ -52,6 +52,13 @@ fn sign_in(s: wire::SignIn) -> SignIn {
         interactive,
         auth_requirement: s.authentication_requirement,
         error_code: if succeeded { 0 } else { s.status.error_code },
+        device: SignInDevice {
+            id: s.device_detail.device_id,
+            name: s.device_detail.display_name,
+            managed: s.device_detail.is_managed,
+            compliant: s.device_detail.is_compliant,
+            trust_type: s.device_detail.trust_type,
+        },
         os: s.device_detail.operating_system,
         browser: s.device_detail.browser,
     }

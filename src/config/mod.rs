@@ -460,10 +460,18 @@ pub struct Classification {
     pub register: Option<RegisterFile>,
 }
 
-/// Default `generique_nom`: recognises « Tablette 1 CHSLD de Verdun ».
-pub const DEFAULT_GENERIC_NAME: &[&str] = &[r"(?i)^tablette\s*\d+\b.*\bchsld\b"];
-/// Default `generique_upn`.
-pub const DEFAULT_GENERIC_UPN: &[&str] = &[r"(?i)^tablette"];
+/// Default `generique_nom`: a device of the orientation (« tablette », iPad, téléphone,
+/// cellulaire, smartphone, portable, laptop) anywhere in the name, as a whole word followed by
+/// its number or by a care place (CHSLD, soins, unité, étage…), so that a prefix (« Appli - »,
+/// « GEN - ») does not hide it and a person named Tablette or Portable is not taken for one;
+/// or a shared workstation (« poste partagé », « shared iPad »).
+pub const DEFAULT_GENERIC_NAME: &[&str] = &[
+    r"(?i)(?:^|[^\p{L}\p{N}])(?:tablette|tablet|ipad|iphone|t[ée]l[ée]phone|smartphone|cellulaire|portable|laptop)(?:[\s\-–_#:.]*(?:n[o°º]\.?\s*)?\d|[\s\-–_#:.]+(?:chsld|soins|unit[ée]|[ée]tage|ltc|ward|site)(?:[^\p{L}\p{N}]|$))",
+    r"(?i)(?:^|[^\p{L}\p{N}])(?:poste|appareil|[ée]quipement|ordinateur|tablette|ipad)[\s\-_.]+partag[ée]e?(?:[^\p{L}\p{N}]|$)",
+    r"(?i)(?:^|[^\p{L}\p{N}])shared[\s\-_.]+(?:ipad|tablet|device|laptop|phone|computer|workstation)(?:[^\p{L}\p{N}]|$)",
+];
+/// Default `generique_upn`: the same markers in the UPN (« appli-tablette3.verdun@… »).
+pub const DEFAULT_GENERIC_UPN: &[&str] = DEFAULT_GENERIC_NAME;
 /// Default `appli_nom`.
 pub const DEFAULT_APPLI_NAME: &[&str] = &[r"(?i)^appli\b", r"(?i)\bappli$"];
 /// Default `appli_upn`.
@@ -526,18 +534,52 @@ pub struct Generic {
     pub sites: Vec<SiteRanges>,
 }
 
-/// Default `generiques.applications_permises`: Teams and its sign-in dependencies.
-pub const DEFAULT_ALLOWED_APPS: &[&str] = &[
-    "Microsoft Teams",
-    "Microsoft Teams Web Client",
-    "Microsoft Authentication Broker",
-    "Microsoft Authenticator App",
+/// Default `generiques.applications_permises`: the essential applications the orientation
+/// names (Teams, OneDrive, SharePoint) and what signing in to them on a managed device needs
+/// (authentication broker, Authenticator, Company Portal and Intune enrolment, the Microsoft
+/// 365 web shell that SharePoint and OneDrive pages load). Matched by appId (stable); the
+/// name is for display.
+#[rustfmt::skip]
+pub const DEFAULT_ALLOWED_APPS: &[(&str, &str)] = &[
+    ("1fec8e78-bce4-4aaf-ab1b-5451cc387264", "Microsoft Teams"),
+    ("5e3ce6c0-2b1f-4285-8d4b-75ee78787346", "Microsoft Teams Web Client"),
+    ("b26aadf8-566f-4478-926f-589f601d9c74", "OneDrive"),
+    ("ab9b8c07-8f02-4f72-87fa-80105867a763", "OneDrive SyncEngine"),
+    ("af124e86-4e96-495a-b70a-90f90ab96707", "OneDrive iOS App"),
+    ("00000003-0000-0ff1-ce00-000000000000", "Office 365 SharePoint Online"),
+    ("d326c1ce-6cc6-4de2-bebc-4591e5e13ef0", "SharePoint"),
+    ("29d9ed98-a469-4536-ade2-f981bc1d605e", "Microsoft Authentication Broker"),
+    ("4813382a-8fa7-425e-ab75-3b753aab3abb", "Microsoft Authenticator App"),
+    ("9ba1a5c7-f17a-4de9-a1f1-6178c8d51223", "Microsoft Intune Company Portal"),
+    ("d4ebce55-015a-49b5-a083-c84d1797ae8c", "Microsoft Intune Enrollment"),
+    ("0000000a-0000-0000-c000-000000000000", "Microsoft Intune"),
+    ("89bee1f7-5e6e-4d8a-9f3d-ecd601259da7", "Office365 Shell WCSS-Client"),
 ];
+
+/// The name of an application of [`DEFAULT_ALLOWED_APPS`] given its appId (any case), for
+/// display; `None` for any other entry.
+pub fn known_app_name(app_id: &str) -> Option<&'static str> {
+    DEFAULT_ALLOWED_APPS
+        .iter()
+        .find(|(id, _)| id.eq_ignore_ascii_case(app_id.trim()))
+        .map(|(_, name)| *name)
+}
+
+/// The appId of an application of [`DEFAULT_ALLOWED_APPS`] given its name (any case).
+pub fn known_app_id(name: &str) -> Option<&'static str> {
+    DEFAULT_ALLOWED_APPS
+        .iter()
+        .find(|(_, n)| n.eq_ignore_ascii_case(name.trim()))
+        .map(|(id, _)| *id)
+}
 
 impl Default for Generic {
     fn default() -> Self {
         Self {
-            allowed_apps: DEFAULT_ALLOWED_APPS.iter().map(|s| s.to_string()).collect(),
+            allowed_apps: DEFAULT_ALLOWED_APPS
+                .iter()
+                .map(|(id, _)| id.to_string())
+                .collect(),
             ip_ranges: Vec::new(),
             max_password_age_days: 365,
             sites: Vec::new(),
@@ -783,7 +825,7 @@ mod tests {
     #[test]
     fn defaults_match_the_example() {
         let c = Classification::default();
-        assert_eq!(c.generic.display_name.len(), 1);
+        assert_eq!(c.generic.display_name.len(), 3);
         assert!(
             c.generic
                 .display_name

@@ -135,6 +135,33 @@ pub struct UserActivity {
     pub sign_in_activity: Option<SignInActivity>,
 }
 
+/// An Intune managed device (`/deviceManagement/managedDevices`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ManagedDevice {
+    pub id: String,
+    #[serde(default, deserialize_with = "opt_nonempty")]
+    pub device_name: Option<String>,
+    #[serde(default, deserialize_with = "opt_nonempty")]
+    pub user_principal_name: Option<String>,
+    /// `compliant`, `noncompliant`, `inGracePeriod`, `conflict`, `error`, `unknown`,
+    /// `configManager`; `None` when absent or `""`.
+    #[serde(default, deserialize_with = "opt_nonempty")]
+    pub compliance_state: Option<String>,
+    #[serde(default)]
+    pub is_encrypted: Option<bool>,
+    #[serde(default, deserialize_with = "opt_date")]
+    pub last_sync_date_time: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "opt_nonempty")]
+    pub operating_system: Option<String>,
+    #[serde(default, deserialize_with = "opt_nonempty")]
+    pub managed_device_owner_type: Option<String>,
+    /// `azureADDeviceId`; Intune writes `00000000-0000-0000-0000-000000000000` for a
+    /// device not registered in Entra ID.
+    #[serde(default, rename = "azureADDeviceId", deserialize_with = "opt_nonempty")]
+    pub azure_ad_device_id: Option<String>,
+}
+
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct RegistrationDetail {
@@ -219,6 +246,14 @@ pub struct DeviceDetail {
     pub browser: Option<String>,
     #[serde(default, deserialize_with = "opt_nonempty")]
     pub display_name: Option<String>,
+    #[serde(default, deserialize_with = "opt_nonempty")]
+    pub device_id: Option<String>,
+    #[serde(default)]
+    pub is_managed: Option<bool>,
+    #[serde(default)]
+    pub is_compliant: Option<bool>,
+    #[serde(default, deserialize_with = "opt_nonempty")]
+    pub trust_type: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]

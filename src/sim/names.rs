@@ -349,12 +349,23 @@ mod apps {
 }
 pub(crate) use apps::*;
 
-/// Applications a generic device account is allowed to use (printed in the config).
+/// Applications a generic device account is allowed to use (printed in the config), by
+/// appId: Teams, OneDrive, SharePoint and their sign-in dependencies (the tool's defaults,
+/// written again here so that a wrong default is not echoed by the simulator).
 pub(crate) const GENERIC_ALLOWED: &[&str] = &[
-    "Microsoft Teams",
-    "Microsoft Teams Web Client",
-    "Microsoft Authentication Broker",
-    "Microsoft Authenticator App",
+    "1fec8e78-bce4-4aaf-ab1b-5451cc387264", // Microsoft Teams
+    "5e3ce6c0-2b1f-4285-8d4b-75ee78787346", // Microsoft Teams Web Client
+    "b26aadf8-566f-4478-926f-589f601d9c74", // OneDrive
+    "ab9b8c07-8f02-4f72-87fa-80105867a763", // OneDrive SyncEngine
+    "af124e86-4e96-495a-b70a-90f90ab96707", // OneDrive iOS App
+    "00000003-0000-0ff1-ce00-000000000000", // Office 365 SharePoint Online
+    "d326c1ce-6cc6-4de2-bebc-4591e5e13ef0", // SharePoint
+    "29d9ed98-a469-4536-ade2-f981bc1d605e", // Microsoft Authentication Broker
+    "4813382a-8fa7-425e-ab75-3b753aab3abb", // Microsoft Authenticator App
+    "9ba1a5c7-f17a-4de9-a1f1-6178c8d51223", // Microsoft Intune Company Portal
+    "d4ebce55-015a-49b5-a083-c84d1797ae8c", // Microsoft Intune Enrollment
+    "0000000a-0000-0000-c000-000000000000", // Microsoft Intune
+    "89bee1f7-5e6e-4d8a-9f3d-ecd601259da7", // Office365 Shell WCSS-Client
 ];
 
 /// Public webmail domains used as forwarding targets.

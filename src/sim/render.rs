@@ -353,7 +353,8 @@ fn sign_in_outcome(m: &mut Map<String, Value>, sc: &Scenario, s: &SignIn, x: u64
     );
 }
 
-/// `deviceDetail`: the tablets' iPads are registered and compliant, nothing else is.
+/// `deviceDetail`: the tablets' iPads are registered and (mostly) compliant, nothing else is
+/// ([`Scenario::device_state`]).
 fn sign_in_device(sc: &Scenario, acc: &Account, s: &SignIn) -> Value {
     let (os, browser_name) = match s.device {
         Device::IPad => ("Ios 17.5.1", "Mobile Safari 17.5"),
@@ -362,13 +363,13 @@ fn sign_in_device(sc: &Scenario, acc: &Account, s: &SignIn) -> Value {
         Device::Windows => ("Windows10", "Edge 131.0.0"),
         Device::Server => ("", ""),
     };
-    let managed = matches!(s.device, Device::IPad) && acc.kind == Kind::Tablet;
+    let (managed, compliant) = sc.device_state(acc, s);
     json!({
         "deviceId": if managed { hash::guid(h(sc.seed, &[8, s.user as u64]), h(sc.seed, &[9, s.user as u64])) } else { String::new() },
         "displayName": if managed { format!("IPAD-{}", s.user) } else { String::new() },
         "operatingSystem": os,
         "browser": if s.browser { browser_name } else { "" },
-        "isCompliant": managed,
+        "isCompliant": compliant,
         "isManaged": managed,
         "trustType": if managed { "Azure AD registered" } else { "" },
     })

@@ -27,6 +27,14 @@ pub(crate) struct PartnerDecl {
     pub expiration: NaiveDate,
 }
 
+/// `generique_nom` and `generique_upn`: a device word anywhere, followed by its number or a
+/// care place, or a shared workstation (the tool's defaults, written again here).
+const GENERIC_PATTERNS: &[&str] = &[
+    r"(?i)(?:^|[^\p{L}\p{N}])(?:tablette|tablet|ipad|iphone|t[ée]l[ée]phone|smartphone|cellulaire|portable|laptop)(?:[\s\-–_#:.]*(?:n[o°º]\.?\s*)?\d|[\s\-–_#:.]+(?:chsld|soins|unit[ée]|[ée]tage|ltc|ward|site)(?:[^\p{L}\p{N}]|$))",
+    r"(?i)(?:^|[^\p{L}\p{N}])(?:poste|appareil|[ée]quipement|ordinateur|tablette|ipad)[\s\-_.]+partag[ée]e?(?:[^\p{L}\p{N}]|$)",
+    r"(?i)(?:^|[^\p{L}\p{N}])shared[\s\-_.]+(?:ipad|tablet|device|laptop|phone|computer|workstation)(?:[^\p{L}\p{N}]|$)",
+];
+
 /// The evaluation settings of the printed config.
 #[derive(Clone, Debug)]
 pub(crate) struct PrintedConfig {
@@ -101,8 +109,8 @@ impl PrintedConfig {
             })
             .unwrap_or_default();
         PrintedConfig {
-            generique_nom: vec![r"(?i)^tablette\s*\d+\b.*\bchsld\b"],
-            generique_upn: vec![r"(?i)^tablette"],
+            generique_nom: GENERIC_PATTERNS.to_vec(),
+            generique_upn: GENERIC_PATTERNS.to_vec(),
             generique_valeurs: vec!["Generique", "Générique"],
             appli_nom: vec![r"(?i)^appli\b", r"(?i)\bappli$"],
             appli_upn: vec![r"(?i)^(svc|appli)[-_.]"],

@@ -52,7 +52,12 @@
 //! day of a departure). GEN-REG-01: enabled generic account without a register row (UPN
 //! compared case-insensitively), or a register row whose account does not exist.
 //! APP-INT-01: « Appli » account with a successful interactive sign-in in the window to an
-//! application (name or appId) not in its `clients_permis`.
+//! application (name or appId) not in its `clients_permis`. GEN-DEV-01: enabled generic
+//! account with a successful sign-in in the window whose `deviceDetail` has `isManaged` or
+//! `isCompliant` false: every device but a tablet account's iPad is unmanaged, and
+//! tablette3.saintlaurent's iPad is non-compliant on days 5 to 40; or whose Intune managed
+//! device (served for every tablet account, synced on day D) is `noncompliant` or not
+//! encrypted: tablette3.saintlaurent's on days 5 to 40, tablette1.lachine's every day.
 //!
 //! **Forwarding.** Target classes: `public` (patterns of `queries/public-webmail.txt`, `*`
 //! = exactly one label, except a final `*`: a country or regional suffix of one to three
@@ -104,11 +109,12 @@
 //! |---|---|---|
 //! | GEN-MFA-01 | tablette3.verdun (days 0–14; accepted by an exception on days 0–8, expired from day 9), tablette3.lachine | tablette2.lachine (disabled), tablette5.verdun on day 10 (no row yet), tablette1.verdun |
 //! | GEN-MFA-02 | tablette1.saintlaurent (nested group), tablette4.saintlaurent (direct exclusion), tablette3.lachine, tablette2.verdun (days 12–24, group), tablette2.lasalle (single-factor sign-ins days 5–12) | tablette3.saintlaurent (excluded from CA001 but CA002 applies), failed single-factor sign-ins of tablette2.lasalle after day 18 |
-//! | GEN-APP-01 | tablette4.lachine (OfficeHome / Exchange, days 2–20) | tablette1.verdun (failed OfficeHome sign-ins only) |
+//! | GEN-APP-01 | tablette4.lachine (OfficeHome / Exchange, days 2–20) | tablette1.verdun (failed OfficeHome sign-ins only), ipad.dorval (OneDrive only) |
+//! | GEN-DEV-01 | ipad.dorval (unenrolled iPad), tablette2.verdun (personal iPhone, days 3–9), tablette3.saintlaurent (non-compliant iPad, days 5–40), tablette1.lachine (Intune: iPad not encrypted) | tablette1.verdun (compliant iPad; its failed sign-ins), tablette2.lachine (disabled) |
 //! | GEN-IP-01 | tablette2.verdun (outside address days 3–9), LaSalle tablets `info` before day 20 | tablette1.verdun (site range), tablette2.verdun's failed sign-ins from outside, LaSalle after day 20 (trusted location) |
 //! | GEN-PWD-01 | tablette1.lachine (departure day 8, change day 14), tablette2.saintlaurent (until day 44), tablette3.lasalle (age, until day 59) | tablette1.verdun (changed after the departure), tablette4.lachine (no register row, recent password) |
 //! | GEN-REG-01 | tablette4.lachine (no row), tablette5.verdun (days 10–15), tablette9.verdun (row, no account) | ipad.dorval, tablette1.verdun (register spells the UPN with capitals) |
-//! | APP-GEN-01 | tablette3.lachine (employeeType Appli) | svc-billetterie |
+//! | APP-GEN-01 | tablette3.lachine (« Appli - Tablette 3 CHSLD de Lachine », employeeType Appli: the prefix does not hide the tablet) | svc-billetterie, svc-telesante1 (« Appli Télésanté 1 », no device in its name) |
 //! | APP-INT-01 | svc-telesante1 (Teams on iPad), svc-archivage (Azure Portal, days 20–26) | svc-billetterie (non-interactive), svc-telesante2 (Teams is a permitted client), appli.pharmacie (failed interactive only) |
 //! | APP-MFA-01 | julie.gagnon-lapierre (direct, accepted by exception), luc.bouchard-hamel (group, days 0–40) | sophie.roy-castonguay (CA007 applies), marc.pelletier-dion (disabled), urgence01/02 (break-glass), the guest, svc-* (Appli) |
 //! | FWD-PUB-01 | isabelle.morin-giguere, francois.caron-blais.med (medecin), pierre.gauthier-roy (HOTMAIL.COM, always blocked), genevieve.belanger-roy (disabled), stephane.cote-neron (days 5–19), melanie.poirier-hudon (one finding for two spellings), daniel.michaud-sauve, tablette2.lachine#boite (disabled generic), accueil.verdun#boite (shared), sylvie.tremblay-houde.med#boite (from day 15) | chantal.girard-moreau (internal: subdomain, network domains), martine.dube-pilon#boite (internal) |
@@ -125,7 +131,9 @@ use chrono_tz::America::Montreal;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use super::scenario::{Account, Kind, Policy, RegisterRow, Registration, Scenario, SignIn};
+use super::scenario::{
+    self, Account, Device, Kind, Policy, RegisterRow, Registration, S, Scenario, SignIn,
+};
 use super::simconfig::PrintedConfig;
 
 /// The shipped list of public webmail patterns.
@@ -586,6 +594,14 @@ pub(crate) fn sign_ins_between(
     out
 }
 
+/// GEN-DEV-01: the device of a sign-in is unmanaged (anything but the iPad of a tablet
+/// account) or non-compliant (tablette3.saintlaurent's iPad, days 5 to 40).
+fn gen_dev_01_flaw(a: &Subject, s: &SignIn) -> bool {
+    let managed = s.device == Device::IPad && a.acc.kind == Kind::Tablet;
+    let lapsed = a.i == scenario::idx(S::TabStLaurent3) && (5..=40).contains(&s.day);
+    !managed || lapsed
+}
+
 fn allowed(list: &[&str], s: &SignIn) -> bool {
     list.iter()
         .any(|a| a.eq_ignore_ascii_case(s.app.name) || a.eq_ignore_ascii_case(s.app.id))
@@ -781,6 +797,9 @@ impl<'a> Ctx<'a> {
         if let Some(severity) = self.gen_ip_01(a, ok) {
             self.found(a, "GEN-IP-01", severity);
         }
+        if ok.iter().any(|s| gen_dev_01_flaw(a, s)) || self.gen_dev_01_intune(a) {
+            self.found(a, "GEN-DEV-01", "moyenne");
+        }
         if self.gen_pwd_01(a) {
             self.found(a, "GEN-PWD-01", "moyenne");
         }
@@ -807,6 +826,14 @@ impl<'a> Ctx<'a> {
         } else {
             None
         }
+    }
+
+    /// GEN-DEV-01 from Intune: tablette1.lachine's iPad is not encrypted; tablette3.saintlaurent's
+    /// is non-compliant on days 5 to 40 (every tablet's iPad syncs on the evaluated day).
+    fn gen_dev_01_intune(&self, a: &Subject) -> bool {
+        a.acc.kind == Kind::Tablet
+            && (a.i == scenario::idx(S::TabLachine1)
+                || (a.i == scenario::idx(S::TabStLaurent3) && (5..=40).contains(&self.day)))
     }
 
     /// GEN-PWD-01: password older than the latest departure, or than the maximum age.

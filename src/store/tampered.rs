@@ -273,6 +273,7 @@ fn unreadable_daily_sign_in_counts_are_refused_not_reset() {
         error_code: 0,
         os: None,
         browser: None,
+        device: Default::default(),
     };
     let tz = chrono_tz::America::Montreal;
     s.write_signins(run, tz, &[signin("1")]).expect("signins");

@@ -252,6 +252,7 @@ fn signins_are_deduplicated_and_aggregated_per_local_day() {
         error_code: 0,
         os: None,
         browser: None,
+        device: Default::default(),
     };
     // 03:00 UTC is still March 1st in Montréal.
     let batch = vec![

@@ -27,7 +27,7 @@ pub static CHECK: CheckInfo = CheckInfo {
     severity: Severity::Elevee,
     title_fr: "Compte « Appli » utilisé de façon interactive",
     reference: "Orientation abonnements génériques CHSLD, recommandations techniques \
-                (MFA ; type « Appli » réservé aux applications)",
+                (type « Appli » réservé aux applications)",
     doc: "Compte « Appli » actif avec une connexion interactive réussie dans la fenêtre vers une \
           application qui n'est pas un de ses clients permis ([appli].clients_permis). Ne vise pas les \
           connexions non interactives.",

@@ -29,7 +29,7 @@ pub static CHECK: CheckInfo = CheckInfo {
     kind: Kind::State,
     severity: Severity::Moyenne,
     title_fr: "Exemption de MFA non justifiée",
-    reference: "Orientation abonnements génériques CHSLD, recommandations techniques (MFA)",
+    reference: "Bonne pratique : étend aux comptes nominatifs la recommandation MFA de l'orientation abonnements génériques CHSLD",
     doc: "Compte nominatif actif exclu (directement ou par groupe) d'au moins une stratégie active \
           exigeant la MFA et auquel aucune ne s'applique. Ne vise ni les comptes « Appli », ni les \
           comptes d'urgence, ni les comptes génériques (GEN-MFA-02) ; une exception le garde listé \

@@ -24,7 +24,7 @@ pub static CHECK: CheckInfo = CheckInfo {
     kind: Kind::State,
     severity: Severity::Faible,
     title_fr: "Règle de redirection désactivée vers l'externe",
-    reference: super::REFERENCE,
+    reference: "Bonne pratique : prévention, MSSS-DIR04, art. 6 5° (une règle désactivée ne redirige pas encore)",
     doc: "Règle de boîte de réception désactivée qui redirigerait vers un domaine public ou externe \
           (partenaire déclaré : « accepté ») : elle peut être réactivée à tout moment. Gravité abaissée d'un cran si le locataire \
           bloquerait la redirection.",

@@ -29,7 +29,7 @@ pub static CHECK: CheckInfo = CheckInfo {
     kind: Kind::State,
     severity: Severity::Elevee,
     title_fr: "Redirection automatique vers un domaine externe",
-    reference: super::REFERENCE,
+    reference: "MSSS-DIR04, art. 6 5°",
     doc: "Règle de boîte de réception activée ou redirection de boîte vers un domaine externe qui n'est \
           ni interne ni public ; vers un partenaire déclaré, le constat est listé « accepté » tant que \
           la déclaration est en vigueur ; une cible illisible y est signalée comme invalide. Comptes désactivés et boîtes partagées compris ; gravité abaissée d'un cran si le \

@@ -27,7 +27,7 @@ pub static CHECK: CheckInfo = CheckInfo {
     kind: Kind::State,
     severity: Severity::Elevee,
     title_fr: "Le locataire permet la redirection externe automatique",
-    reference: super::REFERENCE,
+    reference: "Bonne pratique : défense en profondeur de MSSS-DIR04, art. 6 5° et 9 1° (la directive ne nomme pas le réglage du locataire)",
     doc: "Les deux couches (stratégie sortante par défaut avec AutoForwardingMode = On, domaine distant \
           avec AutoForwardEnabled = true) autorisent la redirection externe : élevée ; une seule : \
           moyenne ; aucune : pas de constat.",

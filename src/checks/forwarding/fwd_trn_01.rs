@@ -34,7 +34,7 @@ pub static CHECK: CheckInfo = CheckInfo {
     kind: Kind::State,
     severity: Severity::Elevee,
     title_fr: "Règle de transport redirigeant vers l'externe",
-    reference: super::REFERENCE,
+    reference: "MSSS-DIR04, art. 6 5° (« tout autre mécanisme de contournement ») et 9 1°",
     doc: "Règle de transport activée qui redirige, copie ou copie cachée vers un domaine public ou \
           externe, partenaires compris : la déclaration d'un partenaire accepte la redirection d'une personne \
           (FWD-EXT-01), pas la copie du flux du locataire (un flux convenu se déclare en exception). \

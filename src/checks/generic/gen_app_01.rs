@@ -3,16 +3,19 @@
 //! ### What it does
 //! Flags every enabled generic account with successful sign-ins, in the evaluation window, to
 //! an application outside `[generiques].applications_permises` (compared, in any case, with
-//! the sign-in's `appDisplayName` or `appId`). Default list: Microsoft Teams and its sign-in
-//! dependencies.
+//! the sign-in's `appDisplayName` or `appId`). Default list, by appId: the essential
+//! applications the orientation names (Microsoft Teams, OneDrive, SharePoint) and their
+//! sign-in dependencies (authentication broker, Authenticator, Company Portal and Intune
+//! enrolment, the Microsoft 365 web shell); evidence names them.
 //!
 //! ### Why
 //! The orientation confines generic accounts to virtual consultations (with or without a
-//! patient), not to the other M365 tools: without a named user, what is done in Outlook or
-//! SharePoint cannot be traced to anyone.
+//! patient) and the device to the essential applications « comme Teams, OneDrive,
+//! SharePoint »: without a named user, what is done in Outlook or elsewhere cannot be traced
+//! to anyone.
 //!
 //! ### Must not fire
-//! Only allowed applications; failed sign-ins; sign-ins outside the window; disabled accounts;
+//! Only allowed applications (a tablet that only opens OneDrive or SharePoint); failed sign-ins; sign-ins outside the window; disabled accounts;
 //! guests.
 
 use crate::checks::common::{self, app_allowed, app_label, bounded, subject_upn, window_signins};
@@ -27,14 +30,16 @@ pub static CHECK: CheckInfo = CheckInfo {
     severity: Severity::Moyenne,
     title_fr: "Compte générique utilisé hors consultation virtuelle",
     reference: "Orientation abonnements génériques CHSLD, recommandations techniques \
-                (consultations virtuelles seulement)",
+                (consultations virtuelles ; applications essentielles : Teams, OneDrive, SharePoint)",
     doc: "Compte générique actif connecté avec succès, dans la fenêtre, à une application absente de \
           generiques.applications_permises (nom ou appId). Ne vise pas les connexions échouées ni les \
-          applications permises (par défaut : Teams et ses dépendances de connexion).",
-    fix_fr: "bloquer les applications autres que Teams pour les comptes génériques : centre \
+          applications permises (par défaut, par appId : Teams, OneDrive, SharePoint et leurs \
+          dépendances de connexion : courtier d'authentification, Authenticator, Portail \
+          d'entreprise et inscription Intune).",
+    fix_fr: "bloquer les applications autres que Teams, OneDrive et SharePoint pour les comptes génériques : centre \
           d'administration Microsoft Entra > Protection > Accès conditionnel > Nouvelle stratégie \
           (utilisateurs : le groupe des comptes génériques ; ressources cibles : toutes les \
-          applications sauf Microsoft Teams ; Octroyer : Bloquer l'accès) ; une application \
+          applications sauf Microsoft Teams, OneDrive et SharePoint ; Octroyer : Bloquer l'accès) ; une application \
           légitime s'ajoute à [generiques].applications_permises.",
     needs: &["users", "sign-ins"],
     tags: &[Tag::ByAccountClass],
@@ -65,10 +70,18 @@ pub fn run(s: &Snapshot, config: &Config) -> Vec<Finding> {
                     outside.len(),
                     common::span(&outside, config),
                     common::counts(outside.iter().map(app_label)),
-                    common::list(allowed)
+                    common::list(&allowed_labels(allowed))
                 )),
             ))
         })
+        .collect()
+}
+
+/// The allowed entries as the evidence names them: a known appId by its application's name.
+fn allowed_labels(allowed: &[String]) -> Vec<String> {
+    allowed
+        .iter()
+        .map(|a| crate::config::known_app_name(a).map_or_else(|| a.clone(), str::to_string))
         .collect()
 }
 
@@ -82,8 +95,8 @@ mod tests {
         let mut s = snapshot(vec![tablet("t1")]);
         s.signins = vec![
             signin("s1", "t1", "Microsoft Teams", 4),
-            signin("s2", "t1", "Office 365 SharePoint Online", 3),
-            signin("s3", "t1", "Office 365 SharePoint Online", 2),
+            signin("s2", "t1", "OfficeHome", 3),
+            signin("s3", "t1", "OfficeHome", 2),
             signin("s4", "t1", "Outlook Mobile", 1),
         ];
         let f = run(&s, &config());
@@ -96,9 +109,12 @@ mod tests {
             "{}",
             f[0].evidence
         );
+        assert!(f[0].evidence.contains("OfficeHome ×2, Outlook Mobile ×1"));
         assert!(
             f[0].evidence
-                .contains("Office 365 SharePoint Online ×2, Outlook Mobile ×1")
+                .contains("permises : Microsoft Teams, Microsoft Teams Web Client"),
+            "{}",
+            f[0].evidence
         );
     }
 
@@ -136,5 +152,29 @@ mod tests {
             signin("s5", "jean", "Outlook Mobile", 2),
         ];
         assert!(run(&s, &config()).is_empty());
+    }
+
+    #[test]
+    fn the_orientation_s_essential_applications_are_allowed_by_default_by_app_id() {
+        let mut s = snapshot(vec![tablet("t1")]);
+        let mut onedrive = signin("s1", "t1", "OneDrive", 3);
+        onedrive.app_name = "Microsoft OneDrive".into();
+        assert_eq!(onedrive.app_id, "b26aadf8-566f-4478-926f-589f601d9c74");
+        s.signins = vec![
+            onedrive,
+            signin("s2", "t1", "Office 365 SharePoint Online", 2),
+            signin("s3", "t1", "Microsoft Authenticator App", 2),
+            signin("s4", "t1", "Microsoft Intune Company Portal", 2),
+            signin("s5", "t1", "Microsoft Intune Enrollment", 2),
+        ];
+        assert!(run(&s, &config()).is_empty());
+        let mut renamed = signin("s6", "t1", "Outlook Mobile", 1);
+        renamed.app_name = "Microsoft Teams".into();
+        s.signins = vec![renamed];
+        assert_eq!(
+            run(&s, &config()).len(),
+            1,
+            "a default entry is an appId, not a name"
+        );
     }
 }

@@ -10,6 +10,8 @@
 //! ### Why
 //! The orientation asks to keep a register of who uses each generic account and to change its
 //! password when a person who had access leaves: otherwise whoever left can still sign in.
+//! The maximum age goes beyond the text (it names departures only): a good practice for an
+//! account whose register may miss a departure, and the reference says so.
 //!
 //! ### Must not fire
 //! No register entry and an age within the maximum; a password changed on or after the
@@ -30,7 +32,7 @@ pub static CHECK: CheckInfo = CheckInfo {
     severity: Severity::Moyenne,
     title_fr: "Mot de passe de compte générique non changé après un départ",
     reference: "Orientation abonnements génériques CHSLD, recommandations organisationnelles \
-                (répertoire des utilisateurs, mots de passe changés aux départs)",
+                (mots de passe changés aux départs) ; âge maximal : bonne pratique, au-delà du texte",
     doc: "Compte générique actif dont le mot de passe a été changé avant le dernier départ inscrit au \
           répertoire, ou il y a plus de generiques.age_max_mot_de_passe_jours jours (jamais changé \
           compris). Ne vise pas un compte sans départ dont le mot de passe est assez récent.",

@@ -3,6 +3,7 @@
 //! (register of users, passwords changed at departures).
 
 pub mod gen_app_01;
+pub mod gen_dev_01;
 pub mod gen_ip_01;
 pub mod gen_mfa_01;
 pub mod gen_mfa_02;

@@ -12,6 +12,18 @@ pub(crate) enum Device {
     Server,
 }
 
+/// An Intune managed device of a generic account.
+#[derive(Clone, Debug)]
+pub(crate) struct ManagedDevice {
+    pub id: String,
+    /// `azureADDeviceId`: the `deviceId` of its sign-ins.
+    pub entra_device_id: String,
+    pub name: String,
+    pub compliant: bool,
+    pub encrypted: bool,
+    pub last_sync: DateTime<Utc>,
+}
+
 /// One sign-in event.
 #[derive(Clone, Debug)]
 pub(crate) struct SignIn {
@@ -140,13 +152,19 @@ impl Day<'_> {
 
     fn tablet(&mut self, i: u32) {
         let host = i;
+        // ipad.dorval only opens OneDrive (an allowed application: no GEN-APP-01).
+        let main = if key(i) == Some(S::IpadDorval) {
+            names::ONEDRIVE
+        } else {
+            names::TEAMS
+        };
         for _ in 0..self.r.range(2, 6) {
-            let a = self.attempt(names::TEAMS, self.site_ip(host), Device::IPad);
+            let a = self.attempt(main, self.site_ip(host), Device::IPad);
             self.push(a);
         }
         for _ in 0..self.r.range(2, 5) {
             let app = if self.r.unit() < 0.6 {
-                names::TEAMS
+                main
             } else {
                 names::BROKER
             };
@@ -162,8 +180,9 @@ impl Day<'_> {
             }
             Some(S::TabVerdun2) => {
                 if (3..=9).contains(&k) {
+                    // From a personal phone: outside the fixed addresses and unmanaged.
                     let ip = self.outside();
-                    self.push(self.attempt(names::TEAMS, ip, Device::IPad));
+                    self.push(self.attempt(names::TEAMS, ip, Device::IPhone));
                 }
                 let a = self.attempt(names::TEAMS, "203.0.113.7".into(), Device::IPad);
                 self.push(a.error(50126));
@@ -197,6 +216,9 @@ impl Day<'_> {
                 } else if today && m < 0.11 {
                     let a = self.attempt(names::TEAMS, site, Device::IPad);
                     self.push(a.single_factor());
+                } else if today && m < 0.13 {
+                    // A personal Android phone at the site: unmanaged (GEN-DEV-01).
+                    self.push(self.attempt(names::TEAMS, site, Device::Android));
                 }
             }
             _ => {}
@@ -319,6 +341,50 @@ impl Scenario {
             Urgence | Shared => {}
         }
         day.out
+    }
+
+    /// What `deviceDetail` says of the device of a sign-in: (`isManaged`, `isCompliant`).
+    /// The tablets' iPads are enrolled in Intune and compliant, except
+    /// tablette3.saintlaurent's, out of compliance on days 5 to 40; every other device (a
+    /// phone, a computer, the unenrolled iPad of ipad.dorval) is neither.
+    pub(crate) fn device_state(&self, acc: &Account, s: &SignIn) -> (bool, bool) {
+        let managed = s.device == Device::IPad && acc.kind == Tablet;
+        let lapsed = key(s.user) == Some(S::TabStLaurent3) && (5..=40).contains(&s.day);
+        (managed, managed && !lapsed)
+    }
+
+    /// The Intune managed devices of account `acc` on day `k`: a tablet account's iPad (the
+    /// device of its sign-ins, same Entra ID device id and name), and for tablette1.verdun
+    /// the iPad it replaced, still enrolled. tablette3.saintlaurent's iPad is non-compliant
+    /// on days 5 to 40 (as its sign-ins say); tablette1.lachine's iPad is compliant but not
+    /// encrypted (what only Intune tells). Every device synced on day `k`.
+    pub(crate) fn managed_devices(&self, acc: &Account, k: i32) -> Vec<ManagedDevice> {
+        if acc.kind != Tablet {
+            return Vec::new();
+        }
+        let i = acc.index;
+        let seed = self.seed;
+        let synced = self.day_start(k) + Duration::seconds(2 * 3600 + i64::from(i % 3600));
+        let lapsed = key(i) == Some(S::TabStLaurent3) && (5..=40).contains(&k);
+        let mut v = vec![ManagedDevice {
+            id: hash::guid(h(seed, &[10, i as u64]), h(seed, &[11, i as u64])),
+            entra_device_id: hash::guid(h(seed, &[8, i as u64]), h(seed, &[9, i as u64])),
+            name: format!("IPAD-{i}"),
+            compliant: !lapsed,
+            encrypted: key(i) != Some(S::TabLachine1),
+            last_sync: synced,
+        }];
+        if key(i) == Some(S::TabVerdun1) {
+            v.push(ManagedDevice {
+                id: hash::guid(h(seed, &[12, i as u64]), h(seed, &[13, i as u64])),
+                entra_device_id: hash::guid(h(seed, &[14, i as u64]), h(seed, &[15, i as u64])),
+                name: format!("IPAD-{i}-ANCIEN"),
+                compliant: true,
+                encrypted: true,
+                last_sync: synced - Duration::hours(1),
+            });
+        }
+        v
     }
 
     /// Id of a sign-in.

@@ -12,6 +12,7 @@ use super::batch::batch;
 use super::conditional_access::{locations, policies};
 use super::exchange::{Invoke, exchange_cmd};
 use super::groups::members;
+use super::intune::managed_devices;
 use super::latency::{latency_for, sleep};
 use super::mail_rules::message_rules;
 use super::paging::Query;
@@ -43,6 +44,7 @@ pub(super) enum Route {
         group: String,
         users_only: bool,
     },
+    ManagedDevices(String),
     Unknown(String),
 }
 
@@ -116,6 +118,7 @@ pub(super) fn route(path: &str) -> Route {
                     group: seg(2),
                     users_only: true,
                 },
+                ["devicemanagement", "manageddevices"] => Route::ManagedDevices(ver),
                 _ => Route::Unknown(rest.last().map(|s| s.to_string()).unwrap_or_default()),
             }
         }
@@ -268,6 +271,7 @@ fn handle(
             group,
             users_only,
         } => members(st, rq, &ver, &group, users_only, q),
+        Route::ManagedDevices(ver) => managed_devices(st, rq, &ver, q),
         _ => Err(bad_request(st, rq, "Unsupported request.")),
     }
 }
@@ -285,6 +289,7 @@ fn classify(st: &Shared, r: &Route, q: &Query) -> (ThrottleClass, u64, Option<u3
         Route::Users(_) | Route::User(_, _) | Route::UsersDelta(_) | Route::Members { .. } => {
             (ThrottleClass::Directory, dir_cost, None)
         }
+        Route::ManagedDevices(_) => (ThrottleClass::Directory, 1, None),
         Route::Registration(_) | Route::SignIns(_) => (ThrottleClass::IdentityReports, 1, None),
         Route::Policies(_) | Route::Locations(_) => (ThrottleClass::ConditionalAccess, 1, None),
         Route::Rules(_, id) => {
@@ -309,6 +314,7 @@ pub(super) fn deny_key(r: &Route) -> Option<&'static str> {
         Route::Members { .. } => "groups",
         Route::Rules(..) => "rules",
         Route::Exchange { .. } => "exchange",
+        Route::ManagedDevices(_) => "intune",
         _ => return None,
     })
 }

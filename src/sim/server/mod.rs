@@ -23,6 +23,7 @@ mod conditional_access;
 mod dispatch;
 mod exchange;
 mod groups;
+mod intune;
 mod latency;
 mod mail_rules;
 mod paging;
