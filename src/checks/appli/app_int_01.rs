@@ -80,7 +80,8 @@ pub fn run(s: &Snapshot, config: &Config) -> Vec<Finding> {
                     common::counts(clients),
                     common::list(allowed)
                 )),
-            ))
+            )
+            .with_occurrences(common::by_day(&interactive, config)))
         })
         .collect()
 }

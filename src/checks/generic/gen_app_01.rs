@@ -67,7 +67,8 @@ pub fn run(s: &Snapshot, config: &Config) -> Vec<Finding> {
                     common::counts(outside.iter().map(app_label)),
                     common::list(allowed)
                 )),
-            ))
+            )
+            .with_occurrences(common::by_day(&outside, config)))
         })
         .collect()
 }
