@@ -78,7 +78,7 @@ fn store(y: &Year) -> Store {
 
 fn json_of(y: &Year, period: &Period) -> (Value, bilan::Rendered) {
     let ctx = bilan::Context::from_config(&y.config);
-    let b = bilan::compute(&store(y), period, &ctx.establishment, &ctx.tenant).expect("bilan");
+    let b = bilan::compute_for(&store(y), period, &ctx).expect("bilan");
     let r = bilan::render(&b, period, &ctx).expect("render");
     let json: Value =
         serde_json::from_slice(r.get(".json").expect("json file")).expect("valid JSON");
@@ -702,4 +702,34 @@ fn events_are_counted_per_month_and_states_are_fixed_with_their_delay() {
         assert!(!line.contains("corrigé"), "{line}");
         assert!(line.contains("événement"), "{line}");
     }
+}
+
+/// The demo's bilan answers for every requirement: every night complete, so what the tool
+/// can see entirely is « vérifié »; the demo's configuration attests two elements outside
+/// the tool's reach, the others are « attestation à fournir ».
+#[test]
+fn the_demo_bilan_answers_for_every_requirement_with_two_attestations() {
+    use vigie365::requirements::{CATALOGUE, Reach};
+    let y = year();
+    let period = Period::demo(y.start, DAYS).expect("period");
+    let (j, _) = json_of(y, &period);
+    let rows = j["exigences"].as_array().expect("requirements");
+    assert_eq!(rows.len(), CATALOGUE.len());
+    for (r, row) in CATALOGUE.iter().zip(rows) {
+        assert_eq!(row["id"], r.id);
+        let evidenced = !row["controles"].as_array().expect("checks").is_empty()
+            || !row["figures"].as_array().expect("figures").is_empty();
+        let want = match r.reach {
+            Reach::Outside(_) => "hors_portee",
+            _ if !evidenced => "hors_portee",
+            Reach::Partial(_) => "partiel",
+            Reach::Verifiable => "verifie",
+        };
+        assert_eq!(row["statut"], want, "{}", r.id);
+        let attested = ["DIR04-9-4", "DIR04-8"].contains(&r.id);
+        assert_eq!(!row["attestation"].is_null(), attested, "{}", r.id);
+    }
+    assert_eq!(u(&j["reddition"]["attestations_fournies"]), 2);
+    assert!(u(&j["reddition"]["verifiees"]) >= 5);
+    assert!(!j.to_string().contains("Responsable de la sécurité"));
 }

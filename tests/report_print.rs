@@ -48,11 +48,13 @@ fn the_example_prints_to_pdf_with_headers_charts_and_every_section() {
         "running header on every page but the cover"
     );
     for section in [
-        "1. Sommaire exécutif",
-        "2. Comptes génériques en CHSLD",
-        "4. Messageries publiques et redirections automatiques",
-        "7. Couverture de la collecte et limites",
-        "9. Annexes",
+        "1. Reddition de compte, élément par élément",
+        "2. Sommaire",
+        "3. Comptes génériques en CHSLD",
+        "5. Messageries publiques et redirections automatiques",
+        "8. Couverture de la collecte et limites",
+        "10. Production et signature",
+        "11. Annexes",
     ] {
         assert!(text.contains(section), "{section}");
     }

@@ -94,6 +94,7 @@ pub(crate) const SECTIONS: &[(&str, &[&str])] = &[
         ],
     ),
     ("rapport", &["logo", "gabarits"]),
+    ("attestations", ATTESTATION),
 ];
 
 /// Keys of one `[[exceptions]]` entry.
@@ -104,6 +105,8 @@ pub(crate) const EXCEPTION: &[&str] = &[
     "responsable",
     "expiration",
 ];
+/// Keys of one `[[attestations]]` entry.
+pub(crate) const ATTESTATION: &[&str] = &["exigence", "texte", "responsable", "date"];
 /// Keys of one `[[generiques.sites]]` entry.
 pub(crate) const SITE: &[&str] = &["motif", "plages_ip"];
 /// Keys of `generique_attribut` / `appli_attribut`.

@@ -21,6 +21,7 @@ use super::forwards;
 use crate::checks::domains::TargetClass;
 use crate::checks::{CheckInfo, Family, Finding, Kind, Severity, Snapshot, Tag};
 use crate::config::Config;
+use crate::requirements as req;
 
 pub static CHECK: CheckInfo = CheckInfo {
     id: "FWD-EXT-01",
@@ -40,6 +41,7 @@ pub static CHECK: CheckInfo = CheckInfo {
           convenu s'ajoute à [domaines].partenaires.",
     needs: super::FORWARDS,
     tags: &[Tag::TenantCanBlock, Tag::SendsOutside],
+    requirements: &[&req::DIR04_6_2, &req::DIR04_6_5],
     run,
 };
 

@@ -25,6 +25,7 @@ use crate::checks::{CheckInfo, Family, Finding, Kind, Severity, Snapshot, Tag};
 use crate::classify::Class;
 use crate::config::Config;
 use crate::model::Account;
+use crate::requirements as req;
 
 pub static CHECK: CheckInfo = CheckInfo {
     id: "GEN-IP-01",
@@ -45,6 +46,7 @@ pub static CHECK: CheckInfo = CheckInfo {
           Revoke-MgUserSignInSession -UserId <upn>.",
     needs: &["users", "sign-ins", "named-locations"],
     tags: &[Tag::ByAccountClass],
+    requirements: &[&req::ORI_TEC_05],
     run,
 };
 
