@@ -144,7 +144,7 @@ pub fn summary_fr(s: &EvaluationSummary) -> String {
             .map(|(sev, n)| format!("{} : {n}", sev.label()))
             .collect();
         out.push_str(&format!(
-            "  À corriger, par sévérité — {}\n",
+            "  À corriger, par gravité — {}\n",
             parts.join(", ")
         ));
     }
