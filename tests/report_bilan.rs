@@ -468,6 +468,11 @@ fn the_json_names_no_account_and_no_address() {
     let (_, r) = json_of(y, &Period::demo(y.start, DAYS).expect("period"));
     let json = String::from_utf8(r.get(".json").expect("json").to_vec()).expect("utf8");
     assert!(!json.contains('@'), "an address leaked into the JSON");
+    // An exception's responsable may name a person: kept out of the JSON.
+    assert!(
+        !json.contains("Tremblay"),
+        "a person's name leaked into the JSON"
+    );
     let html = String::from_utf8(r.get(".html").expect("html").to_vec()).expect("utf8");
     assert!(
         html.contains("@cisss-troisrives.onmicrosoft.com"),
