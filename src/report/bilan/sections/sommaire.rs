@@ -93,7 +93,13 @@ fn key_figures(b: &Bilan) -> Block {
         ),
         (
             opt(g.comptes_fin),
-            format!("comptes génériques ; {mfa} des actifs ont une MFA enregistrée"),
+            format!(
+                "comptes génériques ; MFA enregistrée : {mfa} des actifs ; MFA exigée par une stratégie : {}",
+                match (g.exclue_mfa_fin, g.actifs_fin) {
+                    (Some(x), Some(a)) => fr::percent(a - x, a),
+                    _ => "inconnue (stratégies non lues)".into(),
+                }
+            ),
         ),
         (
             n(b.redirections.trouvees),
