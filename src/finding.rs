@@ -156,17 +156,21 @@ pub enum Event {
     Reopened,
     /// Not seen by a night that evaluated its check.
     Resolved,
+    /// An event finding (RULES.md, "Events and states") no longer seen in the evaluation
+    /// window: it stopped happening, nobody fixed anything, so it is never « corrigé ».
+    Ended,
 }
 
 impl Event {
-    pub const ALL: [Event; 3] = [Event::New, Event::Reopened, Event::Resolved];
+    pub const ALL: [Event; 4] = [Event::New, Event::Reopened, Event::Resolved, Event::Ended];
 
-    /// As the store keeps it: `new`, `reopened`, `resolved`.
+    /// As the store keeps it: `new`, `reopened`, `resolved`, `ended`.
     pub fn as_str(self) -> &'static str {
         match self {
             Event::New => "new",
             Event::Reopened => "reopened",
             Event::Resolved => "resolved",
+            Event::Ended => "ended",
         }
     }
 

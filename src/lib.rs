@@ -22,5 +22,6 @@ pub mod night;
 pub mod pipeline;
 pub mod queries;
 pub mod report;
+pub mod requirements;
 pub mod sim;
 pub mod store;

@@ -10,7 +10,7 @@ use crate::checks::load::Keep;
 use crate::checks::{self, Severity, Snapshot};
 use crate::config::Config;
 use crate::finding::CheckId;
-use crate::store::{LifecycleDelta, RunId, Store, StoreError, StoredFinding};
+use crate::store::{LifecycleDelta, NightRecord, RunId, Store, StoreError, StoredFinding};
 
 #[derive(Debug, thiserror::Error)]
 pub enum NightError {
@@ -86,8 +86,18 @@ pub fn evaluate_latest(
         .iter()
         .map(|n| CheckId::declared(n.check))
         .collect();
-    let delta =
-        store.record_evaluation(run.id, run.night, run.as_of, &stored, &skipped, &posture)?;
+    let events: Vec<CheckId> = checks::REGISTRY
+        .iter()
+        .filter(|c| c.kind == checks::Kind::Event)
+        .map(|c| CheckId::declared(c.id))
+        .collect();
+    let record = NightRecord {
+        findings: &stored,
+        not_evaluated: &skipped,
+        events: &events,
+        posture: &posture,
+    };
+    let delta = store.record_night(run.id, run.night, run.as_of, record)?;
     let mut open_by_severity = BTreeMap::new();
     for f in evaluation.findings.iter().filter(|f| !f.is_accepted()) {
         *open_by_severity.entry(f.severity).or_insert(0) += 1;
@@ -134,7 +144,7 @@ pub fn summary_fr(s: &EvaluationSummary) -> String {
             .map(|(sev, n)| format!("{} : {n}", sev.label()))
             .collect();
         out.push_str(&format!(
-            "  À corriger, par sévérité — {}\n",
+            "  À corriger, par gravité — {}\n",
             parts.join(", ")
         ));
     }

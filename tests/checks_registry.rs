@@ -23,6 +23,7 @@ static NEW: CheckInfo = CheckInfo {
     fix_fr: "Rien à corriger : contrôle d'essai.",
     needs: &["users"],
     tags: &[],
+    requirements: &[&vigie365::requirements::DIR04_6_3],
     run: fires_once,
 };
 
@@ -149,6 +150,15 @@ fn it_is_evaluated_and_the_bilan_has_its_row_in_its_family() {
     assert!(appli.contains(NEW.title_fr), "{appli}");
     let generic = format!("{:?}", bilan::sections::generiques(&b));
     assert!(!generic.contains(NEW.title_fr), "only in its own family");
+    // The requirement it declares now has evidence: a row of the accountability table
+    // that names it, no longer « hors de portée ».
+    let req = b
+        .exigences
+        .iter()
+        .find(|e| e.id == "DIR04-6-3")
+        .expect("requirement");
+    assert_eq!(req.controles, [NEW.id]);
+    assert_eq!(req.statut, "partiel");
 }
 
 /// `vigie365 checks` for a terminal: aligned columns and wrapped titles, not Markdown; and

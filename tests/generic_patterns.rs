@@ -20,6 +20,7 @@ fn account(display_name: &str, upn: &str) -> Account {
         extension_attributes: Default::default(),
         created: None,
         last_password_change: None,
+        proxy_addresses: Vec::new(),
     }
 }
 

@@ -78,11 +78,17 @@ fn store(y: &Year) -> Store {
 
 fn json_of(y: &Year, period: &Period) -> (Value, bilan::Rendered) {
     let ctx = bilan::Context::from_config(&y.config);
-    let b = bilan::compute(&store(y), period, &ctx.establishment, &ctx.tenant).expect("bilan");
+    let b = bilan::compute_for(&store(y), period, &ctx).expect("bilan");
     let r = bilan::render(&b, period, &ctx).expect("render");
     let json: Value =
         serde_json::from_slice(r.get(".json").expect("json file")).expect("valid JSON");
     (json, r)
+}
+
+/// Whether a check is an event (RULES.md, "Events and states"): counted, never « à
+/// corriger ».
+fn is_event(id: &str) -> bool {
+    vigie365::checks::registry::get(id).is_some_and(|c| c.kind == vigie365::checks::Kind::Event)
 }
 
 fn u(v: &Value) -> u64 {
@@ -178,7 +184,7 @@ fn the_bilan_json_equals_the_ground_truth_figure_by_figure() {
             let want = day
                 .findings
                 .iter()
-                .filter(|f| f.severity == sev && !f.accepted)
+                .filter(|f| f.severity == sev && !f.accepted && !is_event(&f.check))
                 .count() as u64;
             assert_eq!(
                 u(&j["constats_par_nuit"]["a_corriger_par_gravite"][id][i]),
@@ -257,6 +263,28 @@ fn the_bilan_json_equals_the_ground_truth_figure_by_figure() {
         }
         let accepted_end = last.of(c.id).iter().filter(|f| f.accepted).count();
         let label = c.id;
+        if c.kind == vigie365::checks::Kind::Event {
+            // RULES.md, "Events and states": counted, never « corrigé » nor « ouvert ».
+            assert_eq!(ours["nature"], "evenement", "{label}");
+            assert_eq!(u(&ours["releves"]), present.len() as u64, "{label} relevés");
+            for field in ["corriges", "ouverts_fin", "acceptes_fin", "corrections"] {
+                assert_eq!(u(&ours[field]), 0, "{label} {field}");
+            }
+            assert!(ours["delai_median_jours"].is_null(), "{label} délai");
+            let by_month: u64 = ours["occurrences_par_mois"]
+                .as_object()
+                .expect("months")
+                .values()
+                .map(u)
+                .sum();
+            assert_eq!(by_month, u(&ours["occurrences"]), "{label} occurrences");
+            assert!(
+                present.is_empty() || by_month >= present.len() as u64,
+                "{label}: every account counted at least once"
+            );
+            continue;
+        }
+        assert_eq!(ours["nature"], "etat", "{label}");
         assert_eq!(u(&ours["releves"]), present.len() as u64, "{label} relevés");
         assert_eq!(
             u(&ours["nouveaux"]),
@@ -415,8 +443,11 @@ fn the_bilan_json_equals_the_ground_truth_figure_by_figure() {
         assert!(e.get("sujet").is_none(), "the JSON names no account");
     }
 
-    // Totals and coverage.
-    assert_eq!(u(&j["sommaire"]["ouverts_fin"]), last.findings.len() as u64);
+    // Totals and coverage (events are never open: they happened on dates).
+    assert_eq!(
+        u(&j["sommaire"]["ouverts_fin"]),
+        last.findings.iter().filter(|f| !is_event(&f.check)).count() as u64
+    );
     let c = &j["couverture"];
     assert_eq!(
         (
@@ -437,6 +468,11 @@ fn the_json_names_no_account_and_no_address() {
     let (_, r) = json_of(y, &Period::demo(y.start, DAYS).expect("period"));
     let json = String::from_utf8(r.get(".json").expect("json").to_vec()).expect("utf8");
     assert!(!json.contains('@'), "an address leaked into the JSON");
+    // An exception's responsable may name a person: kept out of the JSON.
+    assert!(
+        !json.contains("Tremblay"),
+        "a person's name leaked into the JSON"
+    );
     let html = String::from_utf8(r.get(".html").expect("html").to_vec()).expect("utf8");
     assert!(
         html.contains("@cisss-troisrives.onmicrosoft.com"),
@@ -624,4 +660,81 @@ fn the_bilan_and_report_commands_write_private_files() {
         ],
     );
     assert_eq!(o.status.code(), Some(2));
+}
+
+/// RULES.md, "Events and states", over the 90 simulated nights: GEN-IP-01 (an event) is
+/// counted per month and per account, with its first and last date, and never « corrigé »;
+/// GEN-MFA-01 (a state) fixed on night N is « corrigé » on N, with its delay.
+#[test]
+fn events_are_counted_per_month_and_states_are_fixed_with_their_delay() {
+    let y = year();
+    let period = Period::demo(y.start, DAYS).expect("period");
+    let ctx = bilan::Context::from_config(&y.config);
+    let b = bilan::compute(&store(y), &period, &ctx.establishment, &ctx.tenant).expect("bilan");
+    let ip = b.controle("GEN-IP-01").expect("GEN-IP-01");
+    assert_eq!(ip.nature, "evenement");
+    assert_eq!((ip.corriges, ip.corrections, ip.ouverts_fin), (0, 0, 0));
+    assert!(ip.delai_median_jours.is_none());
+    assert!(ip.occurrences_par_mois.get("2025-01").copied().unwrap_or(0) > 0);
+    // tablette2.verdun signs in from outside its site's range on days 3 to 9.
+    let tablet = b
+        .details_of("GEN-IP-01")
+        .find(|d| d.subject.starts_with("tablette2.verdun"))
+        .expect("tablette2.verdun");
+    assert!(tablet.is_event && !tablet.open_at_end);
+    let first = *tablet.occurrences.keys().next().expect("first occurrence");
+    let last = *tablet
+        .occurrences
+        .keys()
+        .next_back()
+        .expect("last occurrence");
+    let day = |n: i64| y.start + chrono::Duration::days(n);
+    assert!(first >= day(2) && last <= day(10), "{first} .. {last}");
+    assert_eq!(tablet.by_month().keys().collect::<Vec<_>>(), ["2025-01"]);
+    // tablette3.verdun has no MFA on days 0 to 14: fixed on night 15, after 15 nights.
+    let mfa = b
+        .details_of("GEN-MFA-01")
+        .find(|d| d.subject.starts_with("tablette3.verdun"))
+        .expect("tablette3.verdun");
+    assert!(!mfa.is_event && !mfa.open_at_end);
+    let fixed = mfa.episodes.last().expect("episode");
+    assert_eq!((fixed.start, fixed.resolved), (day(0), Some(day(15))));
+    assert_eq!(fixed.days(b.periode.fin), 15);
+    // The HTML and the annex say « événement », never « corrigé », for GEN-IP-01.
+    let r = bilan::render(&b, &period, &ctx).expect("render");
+    let annex = String::from_utf8_lossy(r.get("-constats.csv").expect("annex")).to_string();
+    for line in annex.lines().filter(|l| l.starts_with("GEN-IP-01")) {
+        assert!(!line.contains("corrigé"), "{line}");
+        assert!(line.contains("événement"), "{line}");
+    }
+}
+
+/// The demo's bilan answers for every requirement: every night complete, so what the tool
+/// can see entirely is « vérifié »; the demo's configuration attests two elements outside
+/// the tool's reach, the others are « attestation à fournir ».
+#[test]
+fn the_demo_bilan_answers_for_every_requirement_with_two_attestations() {
+    use vigie365::requirements::{CATALOGUE, Reach};
+    let y = year();
+    let period = Period::demo(y.start, DAYS).expect("period");
+    let (j, _) = json_of(y, &period);
+    let rows = j["exigences"].as_array().expect("requirements");
+    assert_eq!(rows.len(), CATALOGUE.len());
+    for (r, row) in CATALOGUE.iter().zip(rows) {
+        assert_eq!(row["id"], r.id);
+        let evidenced = !row["controles"].as_array().expect("checks").is_empty()
+            || !row["figures"].as_array().expect("figures").is_empty();
+        let want = match r.reach {
+            Reach::Outside(_) => "hors_portee",
+            _ if !evidenced => "hors_portee",
+            Reach::Partial(_) => "partiel",
+            Reach::Verifiable => "verifie",
+        };
+        assert_eq!(row["statut"], want, "{}", r.id);
+        let attested = ["DIR04-9-4", "DIR04-8"].contains(&r.id);
+        assert_eq!(!row["attestation"].is_null(), attested, "{}", r.id);
+    }
+    assert_eq!(u(&j["reddition"]["attestations_fournies"]), 2);
+    assert!(u(&j["reddition"]["verifiees"]) >= 5);
+    assert!(!j.to_string().contains("Responsable de la sécurité"));
 }

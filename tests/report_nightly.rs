@@ -243,8 +243,9 @@ fn every_status_of_a_finding_night_by_night() {
         csv.lines()
             .next()
             .unwrap_or("")
-            .ends_with("Bloquée par le locataire")
+            .ends_with("Bloquée par le locataire;Nature;Occurrences dans la fenêtre;Première occurrence;Dernière occurrence")
     );
+    assert!(csv.contains(";état;;;"), "{csv}");
     let jsonl = std::fs::read_to_string(&files[1]).expect("jsonl");
     assert_eq!(jsonl.lines().count(), 3);
     let text = nightly::summary(&n6, &files, None).expect("summary");

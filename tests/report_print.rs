@@ -48,11 +48,13 @@ fn the_example_prints_to_pdf_with_headers_charts_and_every_section() {
         "running header on every page but the cover"
     );
     for section in [
-        "1. Sommaire exécutif",
-        "2. Comptes génériques en CHSLD",
-        "4. Messageries publiques et redirections automatiques",
-        "7. Couverture de la collecte et limites",
-        "9. Annexes",
+        "1. Reddition de compte, élément par élément",
+        "2. Sommaire",
+        "3. Comptes génériques en CHSLD",
+        "5. Messageries publiques et redirections automatiques",
+        "8. Couverture de la collecte et limites",
+        "10. Production et signature",
+        "11. Annexes",
     ] {
         assert!(text.contains(section), "{section}");
     }
@@ -64,4 +66,61 @@ fn the_example_prints_to_pdf_with_headers_charts_and_every_section() {
     ] {
         assert!(text.contains(legend), "chart legend « {legend} » missing");
     }
+    print_rules(&text);
+}
+
+/// The print rules, page by page (pdftotext -layout, one form feed per page): no page less
+/// than a third full except the last of a section (the next page opens a numbered section)
+/// or the document's last; no table header alone at the foot of a page (a page ending with
+/// a header line of a table that the next page repeats). Prints the page count and the fill
+/// ratio of the emptiest page, for the record.
+fn print_rules(text: &str) {
+    let pages: Vec<Vec<&str>> = text
+        .split('\u{c}')
+        .map(|p| p.lines().filter(|l| !l.trim().is_empty()).collect())
+        .filter(|p: &Vec<&str>| !p.is_empty())
+        .collect();
+    let full = pages.iter().map(Vec::len).max().unwrap_or(1).max(1);
+    let opens_section = |p: &[&str]| {
+        p.iter().take(4).any(|l| {
+            let t = l.trim_start();
+            t.split_once(". ")
+                .is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+        })
+    };
+    let mut emptiest = (1.0_f64, 0);
+    for (i, p) in pages.iter().enumerate().skip(1) {
+        let ratio = p.len() as f64 / full as f64;
+        let last_of_section = pages.get(i + 1).is_none_or(|next| opens_section(next));
+        if !last_of_section {
+            if ratio < emptiest.0 {
+                emptiest = (ratio, i + 1);
+            }
+            assert!(
+                ratio >= 1.0 / 3.0,
+                "page {} is {:.0} % full and is not the last of its section",
+                i + 1,
+                ratio * 100.0
+            );
+        }
+        // The running footer is the page's last line; the line above it is its last content.
+        if let (Some(last), Some(next)) = (p.iter().rev().nth(1), pages.get(i + 1)) {
+            let header = last.split_whitespace().collect::<Vec<_>>().join(" ");
+            let repeated = next
+                .iter()
+                .take(6)
+                .any(|l| l.split_whitespace().collect::<Vec<_>>().join(" ") == header);
+            assert!(
+                !(repeated && header.starts_with("Contrôle ")),
+                "page {}: a table header alone at its foot: {header}",
+                i + 1
+            );
+        }
+    }
+    eprintln!(
+        "{} pages ; page la moins remplie (hors fins de section) : {} à {:.0} %",
+        pages.len(),
+        emptiest.1,
+        emptiest.0 * 100.0
+    );
 }

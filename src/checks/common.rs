@@ -70,6 +70,24 @@ pub fn day(t: DateTime<Utc>, config: &Config) -> String {
         .to_string()
 }
 
+/// How many of some sign-ins happened on each local day: an event finding's occurrences
+/// ([`Finding::with_occurrences`](super::Finding::with_occurrences)).
+pub fn by_day<S: std::borrow::Borrow<SignIn>>(
+    signins: &[S],
+    config: &Config,
+) -> BTreeMap<chrono::NaiveDate, u32> {
+    let mut out = BTreeMap::new();
+    for s in signins {
+        let d = s
+            .borrow()
+            .created
+            .with_timezone(&config.evaluation.timezone)
+            .date_naive();
+        *out.entry(d).or_insert(0) += 1;
+    }
+    out
+}
+
 /// "du 2026-03-02 au 2026-03-09": the span of some sign-ins.
 pub fn span<S: std::borrow::Borrow<SignIn>>(signins: &[S], config: &Config) -> String {
     let first = signins.iter().map(|s| s.borrow().created).min();

@@ -392,7 +392,7 @@ impl Classifier {
                 (
                     !on,
                     format!(
-                        "stratégie de courrier indésirable sortant par défaut « {} » : \
+                        "stratégie anti-pourriel sortant par défaut « {} » : \
                          AutoForwardingMode = {} ({})",
                         p.identity,
                         p.auto_forwarding_mode,

@@ -1,5 +1,7 @@
 //! A finding: what to fix, why, and under which directive article.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +37,11 @@ pub struct Finding {
     pub accepted: Option<Accepted>,
     /// An exception that covered it and expired (the finding says so).
     pub exception_expired: Option<NaiveDate>,
+    /// For an event check (RULES.md, "Events and states"): how many times it happened on
+    /// each local day of the evaluation window. The reports count occurrences from these
+    /// dates (the windows of consecutive nights overlap), never from the nights it was seen.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub occurrences: BTreeMap<NaiveDate, u32>,
 }
 
 impl Finding {
@@ -54,7 +61,14 @@ impl Finding {
             blocked_by_tenant: None,
             accepted: None,
             exception_expired: None,
+            occurrences: BTreeMap::new(),
         }
+    }
+
+    /// The same finding with the days its event happened (an event check).
+    pub fn with_occurrences(mut self, occurrences: BTreeMap<NaiveDate, u32>) -> Self {
+        self.occurrences = occurrences;
+        self
     }
 
     pub fn is_accepted(&self) -> bool {

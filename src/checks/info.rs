@@ -4,6 +4,7 @@
 
 use super::{Finding, Severity, Snapshot};
 use crate::config::Config;
+use crate::requirements::Requirement;
 
 /// A check of the catalogue, as declared in its own file.
 pub struct CheckInfo {
@@ -30,6 +31,9 @@ pub struct CheckInfo {
     pub needs: &'static [&'static str],
     /// The properties other parts of the tool ask about.
     pub tags: &'static [Tag],
+    /// The requirements it evidences (`crate::requirements`): the bilan's accountability
+    /// table reads them from here, so a new check is still one file.
+    pub requirements: &'static [&'static Requirement],
     pub run: fn(&Snapshot, &Config) -> Vec<Finding>,
 }
 

@@ -35,7 +35,7 @@ pub fn table_fr() -> String {
 
 /// [`table_fr`] of any list of checks.
 pub fn table_fr_of(checks: &[&CheckInfo]) -> String {
-    let mut out = String::from("| contrôle | sévérité | titre | référence |\n|---|---|---|---|\n");
+    let mut out = String::from("| contrôle | gravité | titre | référence |\n|---|---|---|---|\n");
     for c in checks {
         out.push_str(&format!(
             "| {} | {} | {} | {} |\n",
@@ -57,7 +57,7 @@ pub fn table_terminal_fr(width: usize) -> String {
 /// [`table_terminal_fr`] of any list of checks.
 pub fn table_terminal_fr_of(checks: &[&CheckInfo], width: usize) -> String {
     const GAP: &str = "  ";
-    let head = ["contrôle", "sévérité", "titre", "référence"];
+    let head = ["contrôle", "gravité", "titre", "référence"];
     let id_w = checks
         .iter()
         .map(|c| c.id.chars().count())

@@ -105,9 +105,9 @@ pub struct PaceArgs {
 
 #[derive(clap::Args, Debug)]
 pub struct RunArgs {
-    /// Sortir avec le code 4 si un constat non accepté atteint cette sévérité
+    /// Sortir avec le code 4 si un constat non accepté atteint cette gravité
     /// (critique, élevée, moyenne, faible, info).
-    #[arg(long, value_name = "SÉVÉRITÉ", value_parser = parse_severity)]
+    #[arg(long, value_name = "GRAVITÉ", value_parser = parse_severity)]
     pub fail_on: Option<SeverityArg>,
     #[command(flatten)]
     pub night: CollectArgs,
@@ -118,7 +118,7 @@ pub struct SeverityArg(pub Severity);
 
 fn parse_severity(s: &str) -> Result<SeverityArg, String> {
     Severity::parse(s).map(SeverityArg).ok_or_else(|| {
-        format!("sévérité inconnue « {s} » : critique, élevée, moyenne, faible ou info")
+        format!("gravité inconnue « {s} » : critique, élevée, moyenne, faible ou info")
     })
 }
 

@@ -262,7 +262,7 @@ pub fn checks(id: Option<&str>) -> CommandResult {
     say(&format!(
         "{}{}{}{}{}",
         para(&format!(
-            "{} — {} (sévérité {})",
+            "{} — {} (gravité {})",
             c.id,
             c.title_fr,
             c.severity.label()

@@ -125,6 +125,7 @@ impl Config {
             exceptions: Vec::new(),
             limits: Limits::default(),
             report: Report::default(),
+            attestations: Vec::new(),
             notes: Vec::new(),
             credentials_at: CredentialsAt::default(),
         }
@@ -150,6 +151,9 @@ pub struct Config {
     pub exceptions: Vec<Exception>,
     pub limits: Limits,
     pub report: Report,
+    /// `[[attestations]]`: what the establishment attests for requirements the tool sees
+    /// only in part or not at all.
+    pub attestations: Vec<Attestation>,
     /// Remarks made while loading (relative paths resolved, normalised ranges, ...).
     pub notes: Vec<Diagnostic>,
     /// Where the credential mode was written, for diagnostics of [`check`].
@@ -723,6 +727,21 @@ pub struct Exception {
     pub owner: String,
     /// `expiration`: the date the exception stops applying (in force the day before, not on it).
     pub expires: NaiveDate,
+}
+
+/// `[[attestations]]`: the establishment's attestation for one requirement of the bilan
+/// (`crate::requirements`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attestation {
+    /// `exigence`: a requirement id (`DIR04-9-4`).
+    pub requirement: String,
+    /// `texte`
+    pub text: String,
+    /// `responsable`: a function (« Responsable de la sécurité de l'information »), printed
+    /// in the HTML and Markdown, never in the JSON.
+    pub owner: String,
+    /// `date`
+    pub date: NaiveDate,
 }
 
 /// `[limites]`: request rates per throttle class (GRAPH-NOTES) and retry bound.

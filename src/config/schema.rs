@@ -98,6 +98,7 @@ pub(crate) const SECTIONS: &[(&str, &[&str])] = &[
     ),
     ("rapport", &["logo", "gabarits"]),
     ("partenaires", PARTNER),
+    ("attestations", ATTESTATION),
 ];
 
 /// Keys of one `[[exceptions]]` entry.
@@ -110,6 +111,8 @@ pub(crate) const EXCEPTION: &[&str] = &[
 ];
 /// Keys of one `[[partenaires]]` entry.
 pub(crate) const PARTNER: &[&str] = &["domaine", "justification", "responsable", "expiration"];
+/// Keys of one `[[attestations]]` entry.
+pub(crate) const ATTESTATION: &[&str] = &["exigence", "texte", "responsable", "date"];
 /// Keys of one `[[generiques.sites]]` entry.
 pub(crate) const SITE: &[&str] = &["motif", "plages_ip"];
 /// Keys of `medecin_attribut`.

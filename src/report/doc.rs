@@ -207,6 +207,9 @@ pub fn html(blocks: &[Block]) -> String {
     out
 }
 
+/// Rows of a table short enough to be kept on one printed page.
+const SHORT_TABLE: usize = 12;
+
 fn table_html(out: &mut String, t: &Table) {
     if t.rows.is_empty() {
         if let Some(c) = &t.caption {
@@ -219,7 +222,13 @@ fn table_html(out: &mut String, t: &Table) {
         out.push_str("</p>\n");
         return;
     }
-    out.push_str("<table>\n");
+    // A short table prints on one page (never its header alone at the foot of one); a
+    // long one breaks between rows and repeats its header (bilan.css).
+    if t.rows.len() <= SHORT_TABLE {
+        out.push_str("<table class=\"courte\">\n");
+    } else {
+        out.push_str("<table>\n");
+    }
     if let Some(c) = &t.caption {
         out.push_str("<caption>");
         out.push_str(&escape::html(c));

@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::{ReportError, escape, output, template::Template};
-use crate::checks::{Accepted, Severity, Tag, registry};
+use crate::checks::{Accepted, Kind, Severity, Tag, registry};
 use crate::finding::{CheckId, Event};
 use crate::store::{
     EvaluationRow, FindingEvent, RunRow, RunStatus, SourceRow, SourceStatus, Store, StoredFinding,
@@ -31,6 +31,9 @@ pub struct FindingData {
     pub accepted: Option<Accepted>,
     #[serde(deserialize_with = "required")]
     pub exception_expired: Option<NaiveDate>,
+    /// An event finding's occurrences by local day (absent for a state).
+    #[serde(default)]
+    pub occurrences: BTreeMap<NaiveDate, u32>,
 }
 
 /// An `Option` field that must be present (as `null` when empty): serde reads a missing
@@ -79,6 +82,12 @@ pub struct Row {
     /// Forwarding only: `Some(true)` when the tenant's controls would block it, `None`
     /// when unknown or not applicable.
     pub bloquee_par_locataire: Option<bool>,
+    /// `état` or `événement` (RULES.md, "Events and states").
+    pub nature: &'static str,
+    /// An event: how many times it happened in the evaluation window, first and last day.
+    pub occurrences: Option<u32>,
+    pub premiere_occurrence: Option<NaiveDate>,
+    pub derniere_occurrence: Option<NaiveDate>,
 }
 
 /// A severity as rows show it: its French label.
@@ -104,6 +113,8 @@ pub struct Nightly {
     pub still_open: usize,
     pub accepted: usize,
     pub expired: usize,
+    /// Event findings of the night (counted apart: never « ouvert » nor « résolu »).
+    pub events: usize,
     /// Findings resolved that night: (check, subject).
     pub resolved: Vec<(String, String)>,
     /// Open, not accepted, by severity.
@@ -153,6 +164,7 @@ pub fn build(
         still_open: 0,
         accepted: 0,
         expired: 0,
+        events: 0,
         resolved: events
             .iter()
             .filter(|e| e.run == run.id && e.event == Event::Resolved)
@@ -237,12 +249,16 @@ impl Nightly {
     fn count(&mut self, f: StoredFinding, lifecycle: &Lifecycle<'_>) -> Result<Row, ReportError> {
         let data = FindingData::parse(&f)?;
         let key = (f.check, f.subject.as_str());
+        // The store only gives back ids of the registry.
+        let info = registry::get(f.check.as_str());
+        let is_event = info.is_some_and(|i| i.kind == Kind::Event);
         // No event tonight: the finding was already open.
         let event = lifecycle.tonight.get(&key).copied();
         match event {
+            _ if is_event => self.events += 1,
             Some(Event::New) => self.new += 1,
             Some(Event::Reopened) => self.reopened += 1,
-            Some(Event::Resolved) | None => self.still_open += 1,
+            Some(Event::Resolved | Event::Ended) | None => self.still_open += 1,
         }
         let statut = if data.accepted.is_some() {
             self.accepted += 1;
@@ -250,19 +266,24 @@ impl Nightly {
         } else if data.exception_expired.is_some() {
             self.expired += 1;
             "exception expirée"
+        } else if is_event {
+            "événement"
         } else {
             match event {
                 Some(Event::New) => "nouveau",
                 Some(Event::Reopened) => "rouvert",
-                Some(Event::Resolved) | None => "ouvert",
+                Some(Event::Resolved | Event::Ended) | None => "ouvert",
             }
         };
         if data.accepted.is_none() {
             *self.open_by_severity.entry(f.severity).or_insert(0) += 1;
         }
-        // The store only gives back ids of the registry.
-        let info = registry::get(f.check.as_str());
+        let occurrences = is_event.then(|| data.occurrences.values().sum::<u32>());
         Ok(Row {
+            nature: if is_event { "événement" } else { "état" },
+            occurrences,
+            premiere_occurrence: data.occurrences.keys().next().copied(),
+            derniere_occurrence: data.occurrences.keys().next_back().copied(),
             nuit: self.run.night,
             statut,
             gravite: f.severity,
@@ -343,6 +364,10 @@ pub fn csv_bytes(rows: &[Row]) -> Result<Vec<u8>, ReportError> {
         "Expiration de l'exception",
         "Exception expirée le",
         "Bloquée par le locataire",
+        "Nature",
+        "Occurrences dans la fenêtre",
+        "Première occurrence",
+        "Dernière occurrence",
     ];
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
@@ -369,6 +394,10 @@ pub fn csv_bytes(rows: &[Row]) -> Result<Vec<u8>, ReportError> {
             date(r.exception.as_ref().map(|e| e.expiration)),
             date(r.exception_expiree),
             blocked_fr(r).to_string(),
+            r.nature.to_string(),
+            r.occurrences.map(|n| n.to_string()).unwrap_or_default(),
+            date(r.premiere_occurrence),
+            date(r.derniere_occurrence),
         ];
         out.push(cells.to_vec());
     }
@@ -471,11 +500,12 @@ fn terminal(s: &str) -> String {
 
 fn totals_fr(n: &Nightly) -> String {
     format!(
-        "{} constat(s) : {} nouveau(x), {} rouvert(s), {} toujours ouvert(s) ; {} accepté(s) (exception en vigueur), {} exception(s) expirée(s) ; {} résolu(s) cette nuit.",
+        "{} constat(s) : {} nouveau(x), {} rouvert(s), {} toujours ouvert(s), {} événement(s) de la fenêtre (comptés, jamais « corrigés ») ; {} accepté(s) (exception en vigueur), {} exception(s) expirée(s) ; {} résolu(s) cette nuit.",
         n.rows.len(),
         n.new,
         n.reopened,
         n.still_open,
+        n.events,
         n.accepted,
         n.expired,
         n.resolved.len()
@@ -594,6 +624,10 @@ mod tests {
             exception: None,
             exception_expiree: None,
             bloquee_par_locataire: None,
+            nature: "état",
+            occurrences: None,
+            premiere_occurrence: None,
+            derniere_occurrence: None,
         }
     }
 

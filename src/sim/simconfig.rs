@@ -218,7 +218,35 @@ pub(crate) fn render(
     write_exceptions(&mut t, cfg);
     write_limits(&mut t, limits);
     let _ = writeln!(t, "[rapport]");
+    write_attestations(&mut t);
     t
+}
+
+/// Two `[[attestations]]` for elements outside the tool's reach (the others stay
+/// « attestation à fournir » in the demo's bilan).
+fn write_attestations(t: &mut String) {
+    for (id, text, date) in [
+        (
+            "DIR04-9-4",
+            "Les sites de messagerie publique (Gmail, Outlook.com, Yahoo Mail) sont bloqués par le filtrage web du pare-feu de l'établissement depuis 2021 ; règle revue chaque trimestre.",
+            "2025-03-15",
+        ),
+        (
+            "DIR04-8",
+            "Les incidents sont déclarés au centre de services selon la procédure MSSS-DIR01 ; registre des déclarations tenu par la sécurité de l'information.",
+            "2025-03-15",
+        ),
+    ] {
+        let _ = writeln!(t, "\n[[attestations]]");
+        let _ = writeln!(t, "exigence = {}", q(id));
+        let _ = writeln!(t, "texte = {}", q(text));
+        let _ = writeln!(
+            t,
+            "responsable = {}",
+            q("Responsable de la sécurité de l'information")
+        );
+        let _ = writeln!(t, "date = {date}");
+    }
 }
 
 /// Header, `[locataire]`, `[identifiants]`, `[points_de_terminaison]` and `[stockage]`.

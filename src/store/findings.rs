@@ -33,6 +33,20 @@ pub struct LifecycleDelta {
     pub reopened: Vec<(String, String)>,
     pub resolved: Vec<(String, String)>,
     pub still_open: usize,
+    /// Event findings no longer seen in the window: ended, not resolved.
+    pub ended: Vec<(String, String)>,
+}
+
+/// What one night's evaluation recorded ([`Store::record_night`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NightRecord<'a> {
+    pub findings: &'a [StoredFinding],
+    /// Checks that could not be evaluated: their findings are not resolved.
+    pub not_evaluated: &'a [CheckId],
+    /// Event checks (RULES.md, "Events and states"): their vanished findings are
+    /// [`Event::Ended`], never [`Event::Resolved`].
+    pub events: &'a [CheckId],
+    pub posture: &'a [PostureFigure],
 }
 
 /// Lifecycle of one finding, as of a night.
@@ -58,7 +72,8 @@ pub struct PostureFigure {
 impl Store {
     /// Records the evaluation of run `run`: its findings, the checks not evaluated, the
     /// posture, and the lifecycle events against the nights before it. Evaluating the same
-    /// run again replaces what it recorded.
+    /// run again replaces what it recorded. Every check is a state here; [`Self::record_night`]
+    /// knows the event checks.
     pub fn record_evaluation(
         &mut self,
         run: RunId,
@@ -68,6 +83,30 @@ impl Store {
         not_evaluated: &[CheckId],
         posture: &[PostureFigure],
     ) -> Result<LifecycleDelta, StoreError> {
+        let record = NightRecord {
+            findings,
+            not_evaluated,
+            events: &[],
+            posture,
+        };
+        self.record_night(run, night, as_of, record)
+    }
+
+    /// [`Self::record_evaluation`], where the findings of event checks that vanish end
+    /// instead of being resolved: an event is never « corrigé ».
+    pub fn record_night(
+        &mut self,
+        run: RunId,
+        night: NaiveDate,
+        as_of: DateTime<Utc>,
+        record: NightRecord<'_>,
+    ) -> Result<LifecycleDelta, StoreError> {
+        let NightRecord {
+            findings,
+            not_evaluated,
+            events,
+            posture,
+        } = record;
         let sql = sql_error(&self.path);
         let tx = self.conn.transaction().map_err(sql)?;
         let delta = {
@@ -84,7 +123,7 @@ impl Store {
                 .record_findings(findings, &before, &mut delta)
                 .map_err(sql)?;
             night
-                .resolve_vanished(&before, &seen, not_evaluated, &mut delta)
+                .resolve_vanished(&before, &seen, (not_evaluated, events), &mut delta)
                 .map_err(sql)?;
             night.record_posture(posture).map_err(sql)?;
             night.record_evaluated(as_of, not_evaluated).map_err(sql)?;
@@ -336,7 +375,7 @@ impl Recording<'_> {
                 what: "événement",
                 value: e.clone(),
             })?;
-            if event != Event::Resolved {
+            if !matches!(event, Event::Resolved | Event::Ended) {
                 before.open.insert((c.clone(), s.clone()));
             }
             before.known.insert((c, s));
@@ -385,19 +424,25 @@ impl Recording<'_> {
     }
 
     /// Open findings this night did not see are resolved, unless their check could not be
-    /// evaluated: not seeing is not "fixed".
+    /// evaluated: not seeing is not "fixed". Those of an event check end instead.
     fn resolve_vanished(
         &self,
         before: &Before,
         seen: &BTreeSet<FindingId>,
-        not_evaluated: &[CheckId],
+        (not_evaluated, events): (&[CheckId], &[CheckId]),
         delta: &mut LifecycleDelta,
     ) -> rusqlite::Result<()> {
         let skipped: BTreeSet<&str> = not_evaluated.iter().map(|c| c.as_str()).collect();
+        let events: BTreeSet<&str> = events.iter().map(|c| c.as_str()).collect();
         for id in &before.open {
             if !seen.contains(id) && !skipped.contains(id.0.as_str()) {
-                self.event(id, Event::Resolved)?;
-                delta.resolved.push(id.clone());
+                if events.contains(id.0.as_str()) {
+                    self.event(id, Event::Ended)?;
+                    delta.ended.push(id.clone());
+                } else {
+                    self.event(id, Event::Resolved)?;
+                    delta.resolved.push(id.clone());
+                }
             }
         }
         Ok(())
@@ -519,6 +564,38 @@ mod tests {
             lc2.iter().find(|l| l.subject == "b").map(|l| l.last_event),
             Some(Event::Resolved)
         );
+    }
+
+    #[test]
+    fn an_event_that_stops_ends_and_is_never_resolved() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut s = Store::open(&dir.path().join("v.sqlite")).expect("open");
+        let events = [CheckId::declared("GEN-MFA-01")];
+        let eval = |s: &mut Store, d: u32, fs: &[StoredFinding]| {
+            let (a, n) = night(d);
+            let r = s.begin_run(a, n).expect("run");
+            let record = NightRecord {
+                findings: fs,
+                events: &events,
+                ..NightRecord::default()
+            };
+            s.record_night(r, n, a, record).expect("record")
+        };
+        eval(&mut s, 1, &[f("GEN-MFA-01", "a"), f("FWD-PUB-01", "b")]);
+        let d2 = eval(&mut s, 2, &[]);
+        assert_eq!(d2.ended, vec![("GEN-MFA-01".to_string(), "a".to_string())]);
+        assert_eq!(
+            d2.resolved,
+            vec![("FWD-PUB-01".to_string(), "b".to_string())],
+            "a state is still resolved"
+        );
+        let lc = s.lifecycles_as_of(night(2).1, KNOWN).expect("lifecycles");
+        let a = lc.iter().find(|l| l.subject == "a").expect("a");
+        assert_eq!(a.last_event, Event::Ended);
+        // It happens again: a new episode of the event, not a reopened fix.
+        let d3 = eval(&mut s, 3, &[f("GEN-MFA-01", "a")]);
+        assert_eq!(d3.reopened.len(), 1);
+        assert!(d3.resolved.is_empty());
     }
 
     #[test]

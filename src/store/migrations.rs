@@ -200,4 +200,22 @@ pub const MIGRATIONS: &[&str] = &[
     JOIN evaluations AS e ON e.run_id = f.run_id
     WHERE f.run_id = (SELECT max(run_id) FROM evaluations);
     "#,
+    // 5: an event finding (RULES.md, "Events and states") that is no longer seen ends
+    // ('ended'): it is never 'resolved', a fix. SQLite cannot change a CHECK constraint in
+    // place: the table is rebuilt, its rows kept.
+    r#"
+    CREATE TABLE finding_events_v5 (
+        run_id    INTEGER NOT NULL REFERENCES runs(id),
+        night     TEXT NOT NULL,
+        check_id  TEXT NOT NULL,
+        subject   TEXT NOT NULL,
+        event     TEXT NOT NULL CHECK (event IN ('new','resolved','reopened','ended')),
+        PRIMARY KEY (run_id, check_id, subject)
+    ) WITHOUT ROWID;
+    INSERT INTO finding_events_v5 (run_id, night, check_id, subject, event)
+        SELECT run_id, night, check_id, subject, event FROM finding_events;
+    DROP TABLE finding_events;
+    ALTER TABLE finding_events_v5 RENAME TO finding_events;
+    CREATE INDEX finding_events_subject ON finding_events(check_id, subject, run_id);
+    "#,
 ];

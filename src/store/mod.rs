@@ -25,7 +25,7 @@ mod versions;
 
 pub use db::{History, Store};
 pub use error::StoreError;
-pub use findings::{Lifecycle, LifecycleDelta, PostureFigure, StoredFinding};
+pub use findings::{Lifecycle, LifecycleDelta, NightRecord, PostureFigure, StoredFinding};
 pub use reports::{EvaluationRow, FindingEvent};
 pub use retention::Retention;
 pub use runs::{RunId, RunRow, RunStatus, SourceOutcome, SourceRow, SourceStatus};

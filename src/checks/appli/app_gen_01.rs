@@ -17,6 +17,7 @@ use crate::checks::common::{bounded, subject_upn};
 use crate::checks::{CheckInfo, Family, Finding, Kind, Severity, Snapshot, Tag};
 use crate::classify::Class;
 use crate::config::Config;
+use crate::requirements as req;
 
 pub static CHECK: CheckInfo = CheckInfo {
     id: "APP-GEN-01",
@@ -36,6 +37,7 @@ pub static CHECK: CheckInfo = CheckInfo {
           d'applications).",
     needs: &["users"],
     tags: &[Tag::ByAccountClass],
+    requirements: &[&req::ORI_TEC_04],
     run,
 };
 

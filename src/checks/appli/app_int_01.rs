@@ -19,6 +19,7 @@ use crate::checks::common::{self, app_allowed, app_label, bounded, subject_upn, 
 use crate::checks::{CheckInfo, Family, Finding, Kind, Severity, Snapshot, Tag};
 use crate::classify::Class;
 use crate::config::Config;
+use crate::requirements as req;
 
 pub static CHECK: CheckInfo = CheckInfo {
     id: "APP-INT-01",
@@ -39,6 +40,7 @@ pub static CHECK: CheckInfo = CheckInfo {
           [appli].clients_permis.",
     needs: &["users", "sign-ins"],
     tags: &[Tag::ByAccountClass],
+    requirements: &[&req::ORI_TEC_04],
     run,
 };
 
@@ -80,7 +82,8 @@ pub fn run(s: &Snapshot, config: &Config) -> Vec<Finding> {
                     common::counts(clients),
                     common::list(allowed)
                 )),
-            ))
+            )
+            .with_occurrences(common::by_day(&interactive, config)))
         })
         .collect()
 }

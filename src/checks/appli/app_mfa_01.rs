@@ -22,6 +22,7 @@ use crate::checks::mfa;
 use crate::checks::{CheckInfo, Family, Finding, Kind, Severity, Snapshot, Tag};
 use crate::classify::Class;
 use crate::config::Config;
+use crate::requirements as req;
 
 pub static CHECK: CheckInfo = CheckInfo {
     id: "APP-MFA-01",
@@ -40,6 +41,7 @@ pub static CHECK: CheckInfo = CheckInfo {
           [[exceptions]] avec sa justification, son responsable et son expiration.",
     needs: &["users", "conditional-access-policies", "group-members"],
     tags: &[Tag::ByAccountClass],
+    requirements: &[&req::ORI_TEC_04],
     run,
 };
 

@@ -17,6 +17,7 @@
 use super::{Origin, forwards};
 use crate::checks::{CheckInfo, Family, Finding, Kind, Severity, Snapshot, Tag};
 use crate::config::Config;
+use crate::requirements as req;
 
 pub static CHECK: CheckInfo = CheckInfo {
     id: "FWD-DIS-01",
@@ -34,6 +35,7 @@ pub static CHECK: CheckInfo = CheckInfo {
           externe du locataire (FWD-ORG-01).",
     needs: &["users", "message-rules", "exchange-accepted-domains"],
     tags: &[Tag::TenantCanBlock],
+    requirements: &[&req::DIR04_6_4, &req::DIR04_6_5],
     run,
 };
 

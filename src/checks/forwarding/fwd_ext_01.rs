@@ -22,6 +22,7 @@ use super::forwards;
 use crate::checks::domains::TargetClass;
 use crate::checks::{CheckInfo, Family, Finding, Kind, Severity, Snapshot, Tag};
 use crate::config::Config;
+use crate::requirements as req;
 
 pub static CHECK: CheckInfo = CheckInfo {
     id: "FWD-EXT-01",
@@ -41,6 +42,7 @@ pub static CHECK: CheckInfo = CheckInfo {
           convenu se déclare en [[partenaires]] (justification, responsable, expiration).",
     needs: super::FORWARDS,
     tags: &[Tag::TenantCanBlock, Tag::SendsOutside],
+    requirements: &[&req::DIR04_6_2, &req::DIR04_6_5],
     run,
 };
 

@@ -20,6 +20,7 @@ use crate::checks::common::{bounded, list};
 use crate::checks::{CheckInfo, Family, Finding, Kind, Severity, Snapshot, Tag};
 use crate::classify::Population;
 use crate::config::Config;
+use crate::requirements as req;
 
 pub static CHECK: CheckInfo = CheckInfo {
     id: "FWD-ORG-01",
@@ -38,6 +39,7 @@ pub static CHECK: CheckInfo = CheckInfo {
           Set-RemoteDomain -Identity Default -AutoForwardEnabled $false.",
     needs: &["exchange-outbound-spam-policies", "exchange-remote-domains"],
     tags: &[Tag::TenantLevel],
+    requirements: &[&req::DIR04_6_5, &req::DIR04_9_1],
     run,
 };
 
@@ -59,7 +61,7 @@ pub fn run(s: &Snapshot, _config: &Config) -> Vec<Finding> {
     };
     let outbound = match default {
         Some(p) => format!(
-            "stratégie de courrier indésirable sortant par défaut « {} » : AutoForwardingMode = \
+            "stratégie anti-pourriel sortant par défaut « {} » : AutoForwardingMode = \
              {} ({})",
             p.identity,
             p.auto_forwarding_mode,

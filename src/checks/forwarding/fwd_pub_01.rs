@@ -21,6 +21,7 @@ use super::forwards;
 use crate::checks::domains::TargetClass;
 use crate::checks::{CheckInfo, Family, Finding, Kind, Severity, Snapshot, Tag};
 use crate::config::Config;
+use crate::requirements as req;
 
 pub static CHECK: CheckInfo = CheckInfo {
     id: "FWD-PUB-01",
@@ -40,6 +41,12 @@ pub static CHECK: CheckInfo = CheckInfo {
           -ForwardingAddress $null) ; puis bloquer la redirection externe du locataire (FWD-ORG-01).",
     needs: super::FORWARDS,
     tags: &[Tag::TenantCanBlock, Tag::SendsOutside],
+    requirements: &[
+        &req::DIR04_6_1,
+        &req::DIR04_6_2,
+        &req::DIR04_6_4,
+        &req::DIR04_6_5,
+    ],
     run,
 };
 

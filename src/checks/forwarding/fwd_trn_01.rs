@@ -27,6 +27,7 @@ use crate::checks::domains::{Classifier, TargetClass};
 use crate::checks::{CheckInfo, Family, Finding, Kind, Severity, Snapshot, Tag};
 use crate::classify::Population;
 use crate::config::Config;
+use crate::requirements as req;
 
 pub static CHECK: CheckInfo = CheckInfo {
     id: "FWD-TRN-01",
@@ -50,6 +51,7 @@ pub static CHECK: CheckInfo = CheckInfo {
         "exchange-mail-contacts",
     ],
     tags: &[Tag::SendsOutside],
+    requirements: &[&req::DIR04_6_5],
     run,
 };
 

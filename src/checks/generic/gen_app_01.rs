@@ -22,6 +22,7 @@ use crate::checks::common::{self, app_allowed, app_label, bounded, subject_upn, 
 use crate::checks::{CheckInfo, Family, Finding, Kind, Severity, Snapshot, Tag};
 use crate::classify::Class;
 use crate::config::Config;
+use crate::requirements as req;
 
 pub static CHECK: CheckInfo = CheckInfo {
     id: "GEN-APP-01",
@@ -43,6 +44,7 @@ pub static CHECK: CheckInfo = CheckInfo {
           légitime s'ajoute à [generiques].applications_permises.",
     needs: &["users", "sign-ins"],
     tags: &[Tag::ByAccountClass],
+    requirements: &[&req::ORI_TEC_02, &req::ORI_TEC_09, &req::DIR05_TEAMS],
     run,
 };
 
@@ -72,7 +74,8 @@ pub fn run(s: &Snapshot, config: &Config) -> Vec<Finding> {
                     common::counts(outside.iter().map(app_label)),
                     common::list(&allowed_labels(allowed))
                 )),
-            ))
+            )
+            .with_occurrences(common::by_day(&outside, config)))
         })
         .collect()
 }

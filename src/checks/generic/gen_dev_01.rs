@@ -39,6 +39,7 @@ use crate::checks::{CheckInfo, Family, Finding, Kind, Severity, Snapshot, Tag};
 use crate::classify::Class;
 use crate::config::Config;
 use crate::model::{ManagedDevice, SignIn};
+use crate::requirements as req;
 use crate::store::SourceStatus;
 
 /// The optional Intune source.
@@ -67,6 +68,7 @@ pub static CHECK: CheckInfo = CheckInfo {
           voulu se déclare en [[exceptions]].",
     needs: &["users", "sign-ins"],
     tags: &[Tag::ByAccountClass],
+    requirements: &[&req::ORI_TEC_06, &req::ORI_TEC_07, &req::ORI_TEC_10],
     run,
 };
 
@@ -166,6 +168,7 @@ pub fn run(s: &Snapshot, config: &Config) -> Vec<Finding> {
             if flawed.is_empty() && intune_flawed == 0 {
                 return None;
             }
+            let mut occurrences = Default::default();
             let signins_part = if flawed.is_empty() {
                 "aucune connexion réussie depuis un équipement que le journal dit non géré ou non \
                  conforme"
@@ -182,6 +185,7 @@ pub fn run(s: &Snapshot, config: &Config) -> Vec<Finding> {
                     .map(|(d, n)| format!("{d} ×{n}"))
                     .collect();
                 let signins: Vec<&SignIn> = flawed.iter().map(|(x, _)| x).collect();
+                occurrences = common::by_day(&signins, config);
                 format!(
                     "{} connexion(s) réussie(s) depuis un équipement non géré ou non conforme {} \
                      : {} (deviceDetail des journaux de connexion)",
@@ -190,16 +194,19 @@ pub fn run(s: &Snapshot, config: &Config) -> Vec<Finding> {
                     common::list(&devices)
                 )
             };
-            Some(Finding::new(
-                CHECK.id,
-                subject_upn(&a.upn),
-                CHECK.severity,
-                c.population,
-                bounded(format!(
-                    "« {} » : {signins_part} ; {intune}",
-                    a.display_name
-                )),
-            ))
+            Some(
+                Finding::new(
+                    CHECK.id,
+                    subject_upn(&a.upn),
+                    CHECK.severity,
+                    c.population,
+                    bounded(format!(
+                        "« {} » : {signins_part} ; {intune}",
+                        a.display_name
+                    )),
+                )
+                .with_occurrences(occurrences),
+            )
         })
         .collect()
 }

@@ -25,6 +25,7 @@ use crate::checks::{CheckInfo, Family, Finding, Kind, Severity, Snapshot, Tag};
 use crate::classify::Class;
 use crate::config::Config;
 use crate::model::Account;
+use crate::requirements as req;
 
 pub static CHECK: CheckInfo = CheckInfo {
     id: "GEN-IP-01",
@@ -45,6 +46,7 @@ pub static CHECK: CheckInfo = CheckInfo {
           Revoke-MgUserSignInSession -UserId <upn>.",
     needs: &["users", "sign-ins", "named-locations"],
     tags: &[Tag::ByAccountClass],
+    requirements: &[&req::ORI_TEC_05],
     run,
 };
 
@@ -126,22 +128,27 @@ pub fn run(s: &Snapshot, config: &Config) -> Vec<Finding> {
             let mut sources: Vec<String> = ranges.iter().map(|(_, f)| f.clone()).collect();
             sources.dedup();
             let ranges_txt: Vec<String> = ranges.iter().map(|(r, _)| r.to_string()).collect();
-            Some(Finding::new(
-                CHECK.id,
-                subject_upn(&a.upn),
-                CHECK.severity,
-                c.population,
-                bounded(format!(
-                    "« {} » : {} connexion(s) réussie(s) hors des plages {} depuis {} ; plages \
+            Some(
+                Finding::new(
+                    CHECK.id,
+                    subject_upn(&a.upn),
+                    CHECK.severity,
+                    c.population,
+                    bounded(format!(
+                        "« {} » : {} connexion(s) réussie(s) hors des plages {} depuis {} ; plages \
                      applicables : {} ({})",
-                    a.display_name,
-                    outside.len(),
-                    common::span(&outside, config),
-                    common::counts(outside.iter().map(|x| x.ip.as_deref().unwrap_or("").trim())),
-                    common::list(&ranges_txt),
-                    common::list(&sources)
-                )),
-            ))
+                        a.display_name,
+                        outside.len(),
+                        common::span(&outside, config),
+                        common::counts(
+                            outside.iter().map(|x| x.ip.as_deref().unwrap_or("").trim())
+                        ),
+                        common::list(&ranges_txt),
+                        common::list(&sources)
+                    )),
+                )
+                .with_occurrences(common::by_day(&outside, config)),
+            )
         })
         .collect()
 }

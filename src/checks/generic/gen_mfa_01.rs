@@ -18,6 +18,7 @@ use crate::checks::common::subject_upn;
 use crate::checks::{CheckInfo, Family, Finding, Kind, Severity, Snapshot, Tag};
 use crate::classify::Class;
 use crate::config::Config;
+use crate::requirements as req;
 
 pub static CHECK: CheckInfo = CheckInfo {
     id: "GEN-MFA-01",
@@ -35,6 +36,7 @@ pub static CHECK: CheckInfo = CheckInfo {
           Get-MgUserAuthenticationMethod -UserId <upn>.",
     needs: &["users", "user-registration-details"],
     tags: &[Tag::ByAccountClass],
+    requirements: &[&req::ORI_TEC_04],
     run,
 };
 

@@ -20,6 +20,7 @@ use crate::checks::common::{self, app_label, bounded, subject_upn, window_signin
 use crate::checks::{CheckInfo, Family, Finding, Kind, Severity, Snapshot, Tag, mfa};
 use crate::classify::Class;
 use crate::config::Config;
+use crate::requirements as req;
 
 pub static CHECK: CheckInfo = CheckInfo {
     id: "GEN-MFA-02",
@@ -43,6 +44,7 @@ pub static CHECK: CheckInfo = CheckInfo {
         "sign-ins",
     ],
     tags: &[Tag::ByAccountClass],
+    requirements: &[&req::ORI_TEC_04],
     run,
 };
 

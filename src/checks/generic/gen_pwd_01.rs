@@ -24,6 +24,7 @@ use crate::checks::common::{bounded, subject_upn};
 use crate::checks::{CheckInfo, Family, Finding, Kind, Severity, Snapshot, Tag};
 use crate::classify::{Class, RegisterRow};
 use crate::config::Config;
+use crate::requirements as req;
 
 pub static CHECK: CheckInfo = CheckInfo {
     id: "GEN-PWD-01",
@@ -42,6 +43,7 @@ pub static CHECK: CheckInfo = CheckInfo {
           Revoke-MgUserSignInSession -UserId <upn>.",
     needs: &["users"],
     tags: &[Tag::ByAccountClass],
+    requirements: &[&req::ORI_ORG_03],
     run,
 };
 

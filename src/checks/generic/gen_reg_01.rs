@@ -21,6 +21,7 @@ use crate::checks::common::{self, bounded, subject_upn};
 use crate::checks::{CheckInfo, Family, Finding, Kind, Severity, Snapshot, Tag};
 use crate::classify::{Class, Population};
 use crate::config::Config;
+use crate::requirements as req;
 
 pub static CHECK: CheckInfo = CheckInfo {
     id: "GEN-REG-01",
@@ -39,6 +40,7 @@ pub static CHECK: CheckInfo = CheckInfo {
           compte qui n'existe plus.",
     needs: &["users"],
     tags: &[Tag::ByAccountClass],
+    requirements: &[&req::ORI_ORG_03, &req::ORI_TEC_01],
     run,
 };
 

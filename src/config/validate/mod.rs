@@ -2,6 +2,7 @@
 //! is recorded with its position, and a missing or wrong value falls back to its default so
 //! the rest of the file is still checked. A [`Config`] comes out only when nothing was wrong.
 
+mod attestations;
 mod credentials;
 mod perimeter;
 mod physicians;
@@ -169,6 +170,7 @@ fn build(ctx: &mut Ctx<'_, '_>, doc: &DeTable<'_>) -> Option<Config> {
     let exceptions = sections::exceptions(ctx, &root);
     let limits = sections::limits(ctx, &root);
     let report = sections::report(ctx, &root);
+    let attestations = attestations::attestations(ctx, &root);
     if ctx.sink.has_errors() {
         return None;
     }
@@ -189,6 +191,7 @@ fn build(ctx: &mut Ctx<'_, '_>, doc: &DeTable<'_>) -> Option<Config> {
         exceptions,
         limits,
         report,
+        attestations,
         notes: Vec::new(),
         credentials_at,
     })

@@ -27,6 +27,32 @@ pub fn findings(b: &Bilan) -> Result<Vec<u8>, ReportError> {
     let mut rows = Vec::new();
     for d in &b.details {
         let info = registry::get(&d.check);
+        if d.is_event {
+            // An event happened on dates: one row with its occurrences, never « corrigé ».
+            let total: u32 = d.occurrences.values().sum();
+            let first = d.occurrences.keys().next().map(|x| x.to_string());
+            let last = d.occurrences.keys().next_back().map(|x| x.to_string());
+            rows.push(vec![
+                d.check.clone(),
+                info.map(|i| i.title_fr.to_string()).unwrap_or_default(),
+                info.map(|i| i.reference.to_string()).unwrap_or_default(),
+                d.subject.clone(),
+                population_fr(d.population.as_deref().unwrap_or("")).to_string(),
+                d.severity.clone().unwrap_or_default(),
+                d.first_seen.to_string(),
+                d.last_seen.map(|x| x.to_string()).unwrap_or_default(),
+                first.unwrap_or_default(),
+                String::new(),
+                String::new(),
+                format!(
+                    "événement : {total} occurrence(s) jusqu'au {}",
+                    last.unwrap_or_default()
+                ),
+                String::new(),
+                d.evidence.clone(),
+            ]);
+            continue;
+        }
         for e in &d.episodes {
             let state = if e.resolved.is_some() {
                 "corrigé"

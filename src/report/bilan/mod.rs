@@ -128,6 +128,10 @@ pub struct Context {
     pub templates: Option<PathBuf>,
     /// `[rapport].logo`: PNG, JPEG or SVG, embedded in the HTML.
     pub logo: Option<PathBuf>,
+    /// `[[attestations]]`: the establishment's attestations, by requirement.
+    pub attestations: Vec<crate::config::Attestation>,
+    /// The signature block's production line, from the configuration.
+    pub production: Option<data::Production>,
 }
 
 impl Context {
@@ -138,6 +142,8 @@ impl Context {
             tenant: config.tenant.domain.clone(),
             templates: config.report.templates.clone(),
             logo: config.report.logo.clone(),
+            attestations: config.attestations.clone(),
+            production: Some(data::Production::new().of_config(config)),
         }
     }
 }
@@ -213,7 +219,8 @@ pub fn render(b: &Bilan, period: &Period, ctx: &Context) -> Result<Rendered, Rep
         annex[1].clone(),
         annex[2].clone(),
     ];
-    let blocks: [(&str, Vec<doc::Block>); 9] = [
+    let blocks: [(&str, Vec<doc::Block>); 11] = [
+        ("exigences", sections::exigences(b)),
         ("sommaire", sections::sommaire(b)),
         ("generiques", sections::generiques(b)),
         ("appli", sections::appli(b)),
@@ -222,6 +229,7 @@ pub fn render(b: &Bilan, period: &Period, ctx: &Context) -> Result<Rendered, Rep
         ("populations", sections::populations(b)),
         ("couverture", sections::couverture(b)),
         ("methode", sections::methode(b)),
+        ("signature", sections::signature(b)),
         ("annexes", sections::annexes(&annex_list)),
     ];
     let p = &b.periode;
@@ -334,6 +342,16 @@ pub fn write(r: &Rendered, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
         .collect()
 }
 
+/// [`compute`] with the context's names and the establishment's attestations.
+pub fn compute_for(store: &Store, period: &Period, ctx: &Context) -> Result<Bilan, ReportError> {
+    let mut b = compute(store, period, &ctx.establishment, &ctx.tenant)?;
+    b.attest(&ctx.attestations);
+    if let Some(p) = &ctx.production {
+        b.production = p.clone();
+    }
+    Ok(b)
+}
+
 /// Computes, renders and writes the bilan of `period` from the store.
 pub fn produce(
     store: &Store,
@@ -341,7 +359,7 @@ pub fn produce(
     ctx: &Context,
     dir: &Path,
 ) -> Result<(Bilan, Vec<PathBuf>), ReportError> {
-    let b = compute(store, period, &ctx.establishment, &ctx.tenant)?;
+    let b = compute_for(store, period, ctx)?;
     let r = render(&b, period, ctx)?;
     Ok((b, write(&r, dir)?))
 }
@@ -356,7 +374,7 @@ pub fn of_simulation(
     let store = Store::open_read_only(&config.storage.database)?;
     let period = Period::demo(start, days)?;
     let ctx = Context::from_config(config);
-    let b = compute(&store, &period, &ctx.establishment, &ctx.tenant)?;
+    let b = compute_for(&store, &period, &ctx)?;
     let r = render(&b, &period, &ctx)?;
     Ok((b, period, r))
 }

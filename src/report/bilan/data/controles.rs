@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::input::Input;
 use super::lifecycle::Life;
 use super::shared::{median, severity_id};
-use crate::checks::CheckInfo;
+use crate::checks::{CheckInfo, Kind};
 
 /// Figures of one population for one check.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -27,6 +27,9 @@ pub struct Controle {
     /// Default severity id (`critique`, `elevee`, ...).
     pub gravite: &'static str,
     pub famille: &'static str,
+    /// `etat` or `evenement` (RULES.md, "Events and states"): an event's findings are
+    /// counted by occurrences and never « corrigés » nor « ouverts à la fin ».
+    pub nature: &'static str,
     pub releves: u32,
     pub nouveaux: u32,
     pub corriges: u32,
@@ -39,6 +42,10 @@ pub struct Controle {
     /// Evaluated nights of the period where this check was left out.
     pub nuits_non_evalue: u32,
     pub par_population: BTreeMap<String, Compte>,
+    /// An event check: occurrences in the period (0 for a state).
+    pub occurrences: u32,
+    /// An event check: occurrences by month (`AAAA-MM`).
+    pub occurrences_par_mois: BTreeMap<String, u32>,
 }
 
 impl Controle {
@@ -49,6 +56,10 @@ impl Controle {
             reference: c.reference,
             gravite: severity_id(c.severity),
             famille: c.family.id(),
+            nature: match c.kind {
+                Kind::State => "etat",
+                Kind::Event => "evenement",
+            },
             releves: 0,
             nouveaux: 0,
             corriges: 0,
@@ -62,6 +73,8 @@ impl Controle {
                 .iter()
                 .map(|p| (p.to_string(), Compte::default()))
                 .collect(),
+            occurrences: 0,
+            occurrences_par_mois: BTreeMap::new(),
         }
     }
 
@@ -76,6 +89,13 @@ impl Controle {
         p.releves += 1;
         p.ouverts_fin += u32::from(l.open_end);
         p.corriges += u32::from(l.fixed);
+        for (d, n) in &l.occurrences {
+            self.occurrences += n;
+            *self
+                .occurrences_par_mois
+                .entry(d.format("%Y-%m").to_string())
+                .or_insert(0) += n;
+        }
     }
 }
 

@@ -24,6 +24,8 @@ pub struct NuitCouverture {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Raison {
+    /// `non_collectee`, `echouee`, or `lue_en_partie` (collected, with a note on what it
+    /// could not read).
     pub etat: &'static str,
     pub raison: String,
     pub autorisation: Option<String>,
@@ -146,6 +148,11 @@ fn sources(input: &Input) -> Vec<SourceCouverture> {
             let etat = match s.status {
                 SourceStatus::Collected => {
                     entry.collectee += 1;
+                    // Read, but only in part (mailboxes outside the application's scope,
+                    // the v1.0 fallback without MFA fields): the note is kept.
+                    if s.reason.is_some() {
+                        add_reason(entry, "lue_en_partie", s, n.night);
+                    }
                     continue;
                 }
                 SourceStatus::NotCollected => {

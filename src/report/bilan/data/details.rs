@@ -1,6 +1,8 @@
 //! The findings of the period with their details, for the lists of the HTML and Markdown
 //! and the CSV annex (never the JSON: they name accounts).
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 
 use super::episode::Episode;
@@ -23,6 +25,21 @@ pub struct Detail {
     pub open_at_end: bool,
     pub accepted_at_end: bool,
     pub blocked_by_tenant: Option<bool>,
+    /// An event check's finding: never « corrigé », counted by its occurrences.
+    pub is_event: bool,
+    /// Its occurrences in the period, by day (empty for a state).
+    pub occurrences: BTreeMap<NaiveDate, u32>,
+}
+
+impl Detail {
+    /// Occurrences in the period, by month (`AAAA-MM`).
+    pub fn by_month(&self) -> BTreeMap<String, u32> {
+        let mut out = BTreeMap::new();
+        for (d, n) in &self.occurrences {
+            *out.entry(d.format("%Y-%m").to_string()).or_insert(0) += n;
+        }
+        out
+    }
 }
 
 pub(super) fn build(lives: &[Life]) -> Vec<Detail> {
@@ -40,6 +57,8 @@ pub(super) fn build(lives: &[Life]) -> Vec<Detail> {
             open_at_end: l.open_end,
             accepted_at_end: l.accepted_end,
             blocked_by_tenant: l.last.and_then(|s| s.data.blocked_by_tenant),
+            is_event: l.is_event(),
+            occurrences: l.occurrences.clone(),
         })
         .collect()
 }

@@ -45,7 +45,7 @@ pub(super) fn episodes(events: &[FindingEvent]) -> Episodes {
                 start: e.night,
                 resolved: None,
             }),
-            Event::Resolved => {
+            Event::Resolved | Event::Ended => {
                 if let Some(last) = list.last_mut().filter(|x| x.resolved.is_none()) {
                     last.resolved = Some(e.night);
                 }

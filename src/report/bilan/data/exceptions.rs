@@ -18,6 +18,9 @@ pub struct ExceptionBilan {
     pub population: String,
     /// Empty when the store only knows its expiry (it expired before the period).
     pub justification: String,
+    /// As written in the configuration, which may name a person: HTML, Markdown and CSV
+    /// annex only, never the JSON for consolidation.
+    #[serde(skip)]
     pub responsable: String,
     pub expiration: NaiveDate,
     /// Nights of the period the finding was accepted under it.

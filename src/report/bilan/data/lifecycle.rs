@@ -6,7 +6,7 @@
 //! [`open_at`](super::episode::open_at)). How a
 //! kind of check ([`Kind`]) is counted is decided in [`life`]: changing it is one edit.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 
@@ -32,6 +32,15 @@ pub(super) struct Life<'a> {
     /// What was last seen of it in the period (`None`: its check was never evaluated while
     /// it was open).
     pub last: Option<&'a Seen<'a>>,
+    /// An event check's finding: how many times it happened on each day of the period
+    /// (empty for a state).
+    pub occurrences: BTreeMap<NaiveDate, u32>,
+}
+
+impl Life<'_> {
+    pub fn is_event(&self) -> bool {
+        self.check.kind == Kind::Event
+    }
 }
 
 impl Life<'_> {
@@ -49,14 +58,55 @@ pub(super) fn of_period<'a>(
     input: &'a Input,
     seen: &'a HashMap<Key, Seen<'a>>,
 ) -> Vec<Life<'a>> {
+    let days = occurrences(checks, input);
     input
         .episodes
         .iter()
         .filter_map(|(key, list)| {
             let check = checks.iter().copied().find(|c| c.id == key.0)?;
-            life(check, &key.1, list, input, seen.get(key))
+            let mut l = life(check, &key.1, list, input, seen.get(key))?;
+            if l.is_event() {
+                l.occurrences = days.get(key).cloned().unwrap_or_default();
+                if l.occurrences.is_empty() {
+                    // A finding that did not date its events: each appearance in the
+                    // period counts once, on the night it appeared.
+                    for e in l.episodes.iter().filter(|e| e.start >= input.du) {
+                        *l.occurrences.entry(e.start).or_insert(0) += 1;
+                    }
+                }
+            }
+            Some(l)
         })
         .collect()
+}
+
+/// The days each event finding happened in the period, from the findings of every
+/// evaluated night: the windows of consecutive nights overlap, so a day keeps the largest
+/// count any night gave it (never the sum).
+fn occurrences(checks: &[&CheckInfo], input: &Input) -> HashMap<Key, BTreeMap<NaiveDate, u32>> {
+    let mut out: HashMap<Key, BTreeMap<NaiveDate, u32>> = HashMap::new();
+    for (_, e) in input.evaluated() {
+        for (f, data) in &e.findings {
+            let event = checks
+                .iter()
+                .any(|c| c.id == f.check.as_str() && c.kind == Kind::Event);
+            if !event || data.occurrences.is_empty() {
+                continue;
+            }
+            let days = out
+                .entry((f.check.to_string(), f.subject.clone()))
+                .or_default();
+            for (d, n) in data
+                .occurrences
+                .iter()
+                .filter(|(d, _)| **d >= input.du && **d <= input.fin)
+            {
+                let x = days.entry(*d).or_insert(0);
+                *x = (*x).max(*n);
+            }
+        }
+    }
+    out
 }
 
 /// What the period makes of one finding; `None` when no episode overlaps it.
@@ -77,17 +127,19 @@ fn life<'a>(
         return None;
     }
     let first_seen = list.first().map(|e| e.start).unwrap_or(du);
-    let open_end = open_at(list, fin);
     // Every « corrigé » and every correction delay of the bilan comes from here.
     // RULES.md, "Events and states": an event is never « corrigé » because quiet nights
-    // passed. The bilan does not make that distinction yet: an event's findings are
-    // counted as episodes, like a state's, resolved when the finding is gone.
-    let resolutions: Vec<i64> = match check.kind {
-        Kind::State | Kind::Event => episodes
-            .iter()
-            .filter(|e| e.resolved.is_some_and(|r| r >= du && r <= fin))
-            .map(|e| e.days(fin))
-            .collect(),
+    // passed, and never « ouvert » either: it is counted by its occurrences.
+    let (open_end, resolutions): (bool, Vec<i64>) = match check.kind {
+        Kind::State => (
+            open_at(list, fin),
+            episodes
+                .iter()
+                .filter(|e| e.resolved.is_some_and(|r| r >= du && r <= fin))
+                .map(|e| e.days(fin))
+                .collect(),
+        ),
+        Kind::Event => (false, Vec::new()),
     };
     Some(Life {
         check,
@@ -100,5 +152,6 @@ fn life<'a>(
         resolutions,
         episodes,
         last,
+        occurrences: BTreeMap::new(),
     })
 }

@@ -29,6 +29,7 @@ mod coverage;
 mod details;
 mod episode;
 mod exceptions;
+mod exigences;
 mod figures;
 mod generiques;
 mod input;
@@ -37,6 +38,7 @@ mod methode;
 mod period;
 mod populations;
 mod posture;
+mod production;
 mod redirections;
 mod series;
 mod shared;
@@ -54,12 +56,14 @@ pub use coverage::{ControleNonEvalue, Couverture, NuitCouverture, Raison, Source
 pub use details::Detail;
 pub use episode::Episode;
 pub use exceptions::ExceptionBilan;
+pub use exigences::{AttestationBilan, ConstatsExigence, Exigence, Reddition};
 pub use figures::Figures;
 pub use generiques::Generiques;
 pub use methode::{Methode, Requete};
 pub use period::{Period, Periode};
 pub use populations::PopulationBilan;
 pub use posture::{PointPosture, PostureMois};
+pub use production::Production;
 pub use redirections::{EtatLocataire, Redirections, RedirectionsMois};
 pub use series::ParNuit;
 pub use shared::severity_id;
@@ -82,6 +86,9 @@ pub struct Bilan {
     pub etablissement: String,
     pub locataire: String,
     pub periode: Periode,
+    /// MSSS-DIR04 art. 14: one row per requirement, with its status.
+    pub reddition: Reddition,
+    pub exigences: Vec<Exigence>,
     pub sommaire: Sommaire,
     pub controles: Vec<Controle>,
     pub constats_par_nuit: ParNuit,
@@ -93,6 +100,8 @@ pub struct Bilan {
     pub posture_mensuelle: Vec<PostureMois>,
     pub couverture: Couverture,
     pub methode: Methode,
+    /// Who produced it and with what (the signature block).
+    pub production: Production,
     /// Every finding of the period, by check then subject.
     #[serde(skip)]
     pub details: Vec<Detail>,
@@ -101,6 +110,22 @@ pub struct Bilan {
 impl Bilan {
     pub fn controle(&self, id: &str) -> Option<&Controle> {
         self.controles.iter().find(|c| c.id == id)
+    }
+
+    /// Adds the establishment's attestations (`[[attestations]]`) to the requirements they
+    /// name, and counts them.
+    pub fn attest(&mut self, attestations: &[crate::config::Attestation]) {
+        for e in &mut self.exigences {
+            e.attestation = attestations
+                .iter()
+                .find(|a| a.requirement == e.id)
+                .map(|a| AttestationBilan {
+                    texte: a.text.clone(),
+                    date: a.date,
+                    responsable: a.owner.clone(),
+                });
+        }
+        self.reddition = Reddition::of(&self.exigences);
     }
 
     pub fn details_of<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a Detail> + 'a {
@@ -137,7 +162,10 @@ pub fn compute_of(
     let lives = lifecycle::of_period(checks, &input, &seen);
     let posture = posture::Posture::of(&input);
     let controles = controles::build(checks, &input, &lives);
+    let exigences = exigences::build(checks, &input, &controles);
     Ok(Bilan {
+        reddition: Reddition::of(&exigences),
+        exigences,
         schema: SCHEMA,
         outil: Tool {
             nom: "vigie365",
@@ -156,6 +184,7 @@ pub fn compute_of(
         posture_mensuelle: posture.monthly(),
         couverture: coverage::build(&input),
         methode: methode::build(),
+        production: Production::new(),
         details: details::build(&lives),
         controles,
     })

@@ -20,7 +20,10 @@ pub struct PopulationBilan {
 
 pub(super) fn build(posture: &Posture, controles: &[Controle]) -> Vec<PopulationBilan> {
     [
-        ("medecin", "Médecins, résidents et externes"),
+        (
+            "medecin",
+            "Médecins, résidents et externes (étudiants en médecine)",
+        ),
         ("personnel", "Autre personnel"),
     ]
     .into_iter()

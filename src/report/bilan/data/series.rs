@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::input::Input;
 use super::shared::severity_id;
-use crate::checks::{CheckInfo, Severity};
+use crate::checks::{CheckInfo, Kind, Severity};
 
 /// Findings per night: one value per night of `nuits`; `null` when the night (or the
 /// check, that night) was not evaluated.
@@ -15,7 +15,8 @@ use crate::checks::{CheckInfo, Severity};
 pub struct ParNuit {
     pub nuits: Vec<NaiveDate>,
     pub par_controle: BTreeMap<String, Vec<Option<u32>>>,
-    /// Findings present that night, not accepted, by severity id.
+    /// Findings of state checks present that night, not accepted, by severity id (an
+    /// event is never « à corriger »: it happened; the same rule as the summary's total).
     pub a_corriger_par_gravite: BTreeMap<String, Vec<Option<u32>>>,
 }
 
@@ -38,7 +39,10 @@ pub(super) fn build(checks: &[&CheckInfo], input: &Input) -> ParNuit {
         let mut sev_counts: BTreeMap<String, u32> = BTreeMap::new();
         for (f, _) in &e.findings {
             *counts.entry(f.check.as_str()).or_insert(0) += 1;
-            if !f.accepted {
+            let event = checks
+                .iter()
+                .any(|c| c.id == f.check.as_str() && c.kind == Kind::Event);
+            if !f.accepted && !event {
                 *sev_counts
                     .entry(severity_id(f.severity).to_string())
                     .or_insert(0) += 1;

@@ -2,7 +2,7 @@
 //! and their misuse.
 
 use super::super::data::{Bilan, Detail, family};
-use super::tables::{check_table, episode_table, not_evaluated_note};
+use super::tables::{check_table, episode_table, event_tables, not_evaluated_note};
 use super::{fin, opt};
 use crate::report::doc::{Block, text};
 
@@ -27,13 +27,14 @@ pub fn appli(b: &Bilan) -> Vec<Block> {
     let misuse: Vec<&Detail> = b
         .details
         .iter()
-        .filter(|x| family(&x.check) == "appli")
+        .filter(|x| family(&x.check) == "appli" && !x.is_event)
         .collect();
     out.push(Block::Table(episode_table(
         b,
         &misuse,
-        "Comptes « Appli » mal utilisés et exemptions de MFA non justifiées, par période",
-        "Aucun mauvais usage de compte « Appli » ni exemption de MFA non justifiée pendant la période.",
+        "Comptes « Appli » génériques et exemptions de MFA non justifiées, par période",
+        "Aucune exemption de MFA non justifiée ni compte « Appli » générique pendant la période.",
     )));
+    out.extend(event_tables(b, "appli"));
     out
 }

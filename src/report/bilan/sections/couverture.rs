@@ -142,6 +142,19 @@ fn limits(b: &Bilan) -> Vec<Line> {
             }
         )));
     }
+    for s in &c.sources {
+        for r in s.raisons.iter().filter(|r| r.etat == "lue_en_partie") {
+            limits.push(text(format!(
+                "{} ({}) : lue en partie {} ({} au {}) — {}.",
+                s.titre,
+                s.source,
+                fr::plural(i64::from(r.nuits), "nuit", "nuits"),
+                d(r.premiere),
+                d(r.derniere),
+                r.raison
+            )));
+        }
+    }
     for x in &c.controles_non_evalues {
         limits.push(text(format!(
             "Contrôle {} non évalué {} (source requise non lue) : ces nuits-là, l'absence de constat ne prouve rien.",
@@ -159,9 +172,16 @@ fn limits(b: &Bilan) -> Vec<Line> {
             )
         )));
     }
+    let r = &b.reddition;
+    if r.partielles + r.hors_portee > 0 {
+        limits.push(text(format!(
+            "{} de la directive et de l'orientation ne peuvent être vus, en tout ou en partie, à partir des données du locataire : voir la section 1 (« Reddition de compte, élément par élément ») et les attestations de l'établissement.",
+            count(r.partielles + r.hors_portee, "élément", "éléments")
+        )));
+    }
     if limits.is_empty() {
         limits.push(text(
-            "Toutes les sources ont été lues et tous les contrôles évalués chaque nuit de la période.",
+            "Toutes les sources ont été lues en entier, tous les contrôles évalués chaque nuit de la période, et chaque élément vérifié.",
         ));
     }
     limits

@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 
 use super::super::data::{Bilan, Detail, family};
-use super::tables::{check_table, episode_table, not_evaluated_note, open_table};
+use super::tables::{check_table, episode_table, event_tables, not_evaluated_note, open_table};
 use super::{d, fin, opt};
 use crate::checks::generic::{gen_mfa_01, gen_mfa_02};
 use crate::report::chart::{self, PALETTE, Series};
@@ -40,6 +40,13 @@ pub fn generiques(b: &Bilan) -> Vec<Block> {
         ),
         "Aucun compte générique sans MFA pendant la période.",
     )));
+    let events = event_tables(b, "generiques");
+    if !events.is_empty() {
+        out.push(Block::Heading(
+            "Connexions hors des adresses IP fixes et hors des applications permises".into(),
+        ));
+        out.extend(events);
+    }
     out.push(Block::Heading(format!(
         "Autres constats sur les comptes génériques ouverts au {}",
         fin(b)

@@ -16,6 +16,12 @@ pub fn methode(b: &Bilan) -> Vec<Block> {
         text(
             "Le délai de correction va de la nuit où le constat apparaît (ou réapparaît) à la nuit où il disparaît. Un contrôle non évalué une nuit (source non lue) ne corrige rien : ne pas voir n'est pas corriger.",
         ),
+        text(
+            "Gravité : chaque contrôle a une gravité de base (tableaux par contrôle) ; chaque constat a sa gravité effective, un cran plus bas quand les contrôles du locataire bloquent la redirection qu'il relève. Les totaux, les pastilles et le graphique des constats à corriger comptent tous la gravité effective, « info » comprise.",
+        ),
+        text(
+            "Deux natures de constat. Un état (compte sans MFA, règle qui redirige) reste ouvert jusqu'à ce que quelqu'un le corrige ; sa correction a un délai. Un événement (connexion hors des adresses IP fixes, hors des applications permises, usage interactif d'un compte « Appli ») a eu lieu à une date : il est compté par mois et par compte, avec sa première et sa dernière date, et n'est jamais « corrigé » parce que des nuits calmes ont passé.",
+        ),
         text(format!(
             "Les figures sont celles connues après l'évaluation de la nuit du {} (date d'arrêté) ; le même bilan demandé plus tard pour cette date donne les mêmes chiffres.",
             d(b.periode.arrete_au)

@@ -1,5 +1,6 @@
 //! The sections of the bilan as blocks (rendered to HTML and Markdown by `doc`), organised
-//! by directive article and recommendation: executive summary; generic CHSLD accounts and
+//! by directive article and recommendation: the accountability table, element by element;
+//! summary; generic CHSLD accounts and
 //! « Appli » accounts (orientation on generic subscriptions); automatic forwarding (DIR04
 //! art. 6 4° and 5°); exceptions; physicians apart from other staff (DIR04); collection
 //! coverage and limits; method. One file per section, as the figures are built
@@ -8,21 +9,25 @@
 mod appli;
 mod couverture;
 mod exceptions;
+mod exigences;
 mod generiques;
 mod methode;
 mod populations;
 mod redirections;
+mod signature;
 mod sommaire;
 mod tables;
 
 pub use appli::appli;
 pub use couverture::couverture;
 pub use exceptions::exceptions;
+pub use exigences::{exigences, status_badge};
 pub use generiques::generiques;
 pub use methode::methode;
 pub use populations::population_fr;
 pub use populations::populations;
 pub use redirections::redirections;
+pub use signature::signature;
 pub use sommaire::sommaire;
 
 use chrono::NaiveDate;

@@ -1,7 +1,7 @@
 //! Automatic forwarding (DIR04 art. 6 4° and 5°): found, fixed and how fast, month by
 //! month, the tenant's own controls, and the forwards still active or fixed.
 
-use super::super::data::{Bilan, Detail, RedirectionsMois, family};
+use super::super::data::{Bilan, Detail, RedirectionsMois};
 use super::tables::{check_table, not_evaluated_note};
 use super::{LIST_MAX, d, days, fin, n, population_fr};
 use crate::checks::forwarding::fwd_org_01;
@@ -139,7 +139,7 @@ fn tenant(b: &Bilan) -> Vec<Block> {
         fwd_org_01::CHECK.id
     )));
     out.push(Block::Para(text(
-        "La redirection externe automatique n'est permise que si les deux couches la permettent : la stratégie de courrier indésirable sortant par défaut (AutoForwardingMode = On) et un domaine distant (AutoForwardEnabled = true). Une couche qui la bloque suffit à l'empêcher ; quand une seule la bloque, la défense en profondeur est perdue.",
+        "La redirection externe automatique n'est permise que si les deux couches la permettent : la stratégie anti-pourriel sortant par défaut (redirection automatique « activée ») et un domaine distant (redirection automatique permise vers ce domaine). Une couche qui la bloque suffit à l'empêcher ; quand une seule la bloque, la défense en profondeur est perdue.",
     )));
     let mut t = Table::new(&["Du", "Au", "État du locataire"], &[false, false, false]);
     for s in &b.redirections.locataire {
@@ -163,28 +163,25 @@ fn still_open(b: &Bilan) -> Table {
     let open: Vec<&Detail> = b
         .details
         .iter()
-        .filter(|x| {
-            family(&x.check) == "redirections"
-                && !registry::has_tag(&x.check, Tag::TenantLevel)
-                && x.open_at_end
-        })
+        // Active forwards only: a disabled rule (FWD-DIS-01) sends nothing today.
+        .filter(|x| registry::has_tag(&x.check, Tag::SendsOutside) && x.open_at_end)
         .collect();
     let mut t = Table::new(
         &[
             "Contrôle",
-            "Règle ou boîte → cible",
+            "Boîte ou règle → cible",
             "Population",
             "Depuis le",
             "Bloquée par le locataire",
-            "Preuve (dernière nuit)",
         ],
-        &[false, false, false, false, false, false],
+        &[false, false, false, false, false],
     )
+    .caption("Redirections toujours actives ; l'identifiant de chaque règle et sa preuve sont dans l'annexe des constats")
     .empty("Aucune redirection vers l'extérieur active à la fin de la période.");
     for det in open.iter().take(LIST_MAX) {
         t.row(vec![
             vec![Inline::Code(det.check.clone())],
-            text(&det.subject),
+            text(mailbox_and_target(&det.subject)),
             text(population_fr(det.population.as_deref().unwrap_or(""))),
             text(det.episodes.last().map(|e| d(e.start)).unwrap_or_default()),
             text(match det.blocked_by_tenant {
@@ -193,10 +190,26 @@ fn still_open(b: &Bilan) -> Table {
                 None if !registry::has_tag(&det.check, Tag::TenantCanBlock) => "sans objet",
                 None => "inconnu",
             }),
-            text(&det.evidence),
         ]);
     }
     t
+}
+
+/// `upn#regle:<id>>target` → « upn → target » (the rule id goes to the annex);
+/// `upn#boite>target` → « upn (boîte) → target »; `transport:<name>>target` as is.
+fn mailbox_and_target(subject: &str) -> String {
+    match subject.split_once('#') {
+        Some((upn, rest)) => {
+            let target = rest.rsplit_once('>').map_or("", |(_, t)| t);
+            let how = if rest.starts_with("boite") {
+                " (boîte)"
+            } else {
+                " (règle)"
+            };
+            format!("{upn}{how} → {target}")
+        }
+        None => subject.replacen('>', " → ", 1),
+    }
 }
 
 /// Forwards to public or external domains fixed during the period, one row per fix.

@@ -1,4 +1,4 @@
-//! The executive summary: the period's key figures, what needs attention at the end, the
+//! The summary (« Sommaire »): the period's key figures, what needs attention at the end, the
 //! requirements with their checks, and the findings to fix night by night.
 
 use super::super::data::{Bilan, severity_id};
@@ -93,7 +93,13 @@ fn key_figures(b: &Bilan) -> Block {
         ),
         (
             opt(g.comptes_fin),
-            format!("comptes génériques ; {mfa} des actifs ont une MFA enregistrée"),
+            format!(
+                "comptes génériques ; MFA enregistrée : {mfa} des actifs ; MFA exigée par une stratégie : {}",
+                match (g.exclue_mfa_fin, g.actifs_fin) {
+                    (Some(x), Some(a)) => fr::percent(a - x, a),
+                    _ => "inconnue (stratégies non lues)".into(),
+                }
+            ),
         ),
         (
             n(b.redirections.trouvees),
@@ -125,13 +131,13 @@ fn key_figures(b: &Bilan) -> Block {
 /// Findings to fix, night by night, by severity.
 fn severity_chart(b: &Bilan) -> Block {
     let x = &b.constats_par_nuit;
+    // Every severity the totals count, « info » included: one rule for figures and chart.
     let series: Vec<Series> = Severity::ALL
         .iter()
-        .take(4)
         .enumerate()
         .map(|(i, sev)| Series {
             name: sev.label().to_string(),
-            colour: [PALETTE[1], PALETTE[3], PALETTE[0], PALETTE[2]][i],
+            colour: [PALETTE[1], PALETTE[3], PALETTE[0], PALETTE[2], PALETTE[4]][i],
             values: x
                 .a_corriger_par_gravite
                 .get(severity_id(*sev))
@@ -201,9 +207,19 @@ fn attention(b: &Bilan) -> Vec<Line> {
             )));
         }
     }
+    let r = &b.reddition;
+    if !r.tout_verifie() {
+        out.push(text(format!(
+            "Tout n'a pas été vérifié : {} partiel(s) et {} hors de portée de l'outil sur {} ; {} à fournir (section 1).",
+            count(r.partielles, "élément", "éléments"),
+            n(r.hors_portee),
+            n(r.exigences),
+            count(r.attestations_a_fournir, "attestation", "attestations")
+        )));
+    }
     if out.is_empty() {
         out.push(text(format!(
-            "Aucun point d'attention au {end} : aucun constat à corriger et une collecte complète chaque nuit."
+            "Aucun point d'attention au {end} : aucun constat à corriger, une collecte complète chaque nuit et chaque élément vérifié."
         )));
     }
     out

@@ -1,0 +1,132 @@
+//! The accountability table that opens the bilan (MSSS-DIR04 art. 14): one row per element
+//! of DIR04, recommendation of the CHSLD orientation and DIR05's « Teams en priorité », its
+//! status, its findings and its evidence; then what the tool did not see, with the
+//! establishment's attestations or « attestation à fournir ».
+
+use super::super::data::{Bilan, Exigence};
+use super::{count, d, n};
+use crate::report::doc::{Block, Inline, Line, Table, text};
+
+/// « vérifié », « partiel », « hors de portée de l'outil », as a badge.
+pub fn status_badge(statut: &str) -> Inline {
+    match statut {
+        "verifie" => Inline::Badge("verifie", "vérifié".into()),
+        "partiel" => Inline::Badge("partiel", "partiel".into()),
+        _ => Inline::Badge("hors-portee", "hors de portée de l'outil".into()),
+    }
+}
+
+pub fn exigences(b: &Bilan) -> Vec<Block> {
+    let r = &b.reddition;
+    let mut out = vec![Block::Para(text(format!(
+        "Sur {} : {} {}, {} {}, {} {}. {}",
+        count(r.exigences, "élément", "éléments"),
+        n(r.verifiees),
+        if r.verifiees >= 2 {
+            "vérifiés"
+        } else {
+            "vérifié"
+        },
+        n(r.partielles),
+        if r.partielles >= 2 {
+            "partiels"
+        } else {
+            "partiel"
+        },
+        n(r.hors_portee),
+        "hors de portée de l'outil",
+        if r.tout_verifie() {
+            "Chaque élément a été vérifié sur toutes les nuits de la période.".to_string()
+        } else {
+            format!(
+                "Tout n'a pas été vérifié : {} de l'établissement, {} à fournir.",
+                count(r.attestations_fournies, "attestation", "attestations"),
+                count(r.attestations_a_fournir, "attestation", "attestations")
+            )
+        }
+    )))];
+    let mut t = Table::new(
+        &["Élément", "Exigence", "Statut", "Constats", "Preuves"],
+        &[false, false, false, false, false],
+    )
+    .caption("Reddition de compte, élément par élément");
+    for e in &b.exigences {
+        t.row(vec![
+            text(e.id),
+            text(e.titre),
+            vec![status_badge(e.statut)],
+            text(findings(e)),
+            evidence(e),
+        ]);
+    }
+    out.push(Block::Table(t));
+    let mut gaps = Table::new(
+        &[
+            "Élément",
+            "Ce que l'outil n'a pas vu",
+            "Attestation de l'établissement",
+        ],
+        &[false, false, false],
+    )
+    .caption("Éléments partiels ou hors de portée : ce qui manque, et l'attestation")
+    .empty("Aucun élément partiel ni hors de portée.");
+    for e in b.exigences.iter().filter(|e| e.statut != "verifie") {
+        gaps.row(vec![
+            text(e.id),
+            text(e.lacunes.join(" ; ")),
+            text(match &e.attestation {
+                Some(a) => format!("{} — {}, {}", a.texte, a.responsable, d(a.date)),
+                None => "attestation à fournir".into(),
+            }),
+        ]);
+    }
+    out.push(Block::Table(gaps));
+    out
+}
+
+/// « 2 ouverts, 5 corrigés, 1 accepté, 12 occurrences », or « aucun ».
+fn findings(e: &Exigence) -> String {
+    if e.controles.is_empty() {
+        return "—".into();
+    }
+    let c = &e.constats;
+    let parts: Vec<String> = [
+        (c.ouverts, "ouvert", "ouverts"),
+        (c.corriges, "corrigé", "corrigés"),
+        (c.acceptes, "accepté", "acceptés"),
+        (c.occurrences, "occurrence", "occurrences"),
+    ]
+    .into_iter()
+    .filter(|(k, ..)| *k > 0)
+    .map(|(k, one, many)| count(k, one, many))
+    .collect();
+    if parts.is_empty() {
+        "aucun".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// The checks (as code) and the posture figures that evidence it.
+fn evidence(e: &Exigence) -> Line {
+    let mut out: Line = Vec::new();
+    for (i, c) in e.controles.iter().enumerate() {
+        if i > 0 {
+            out.push(Inline::Text(" ".into()));
+        }
+        out.push(Inline::Code(c.to_string()));
+    }
+    if !e.figures.is_empty() {
+        if !out.is_empty() {
+            out.push(Inline::Text(" ; ".into()));
+        }
+        out.push(Inline::Text(format!(
+            "{} de posture",
+            count(e.figures.len() as u32, "figure", "figures")
+        )));
+    }
+    if out.is_empty() {
+        out.push(Inline::Text("—".into()));
+    }
+    out
+}
