@@ -26,10 +26,14 @@ pub enum Kind {
     TransportRule,
     AcceptedDomain,
     Activity,
+    IrmConfig,
+    AuditConfig,
+    OrgConfig,
+    CasMailbox,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 13] = [
+    pub const ALL: [Kind; 17] = [
         Kind::Account,
         Kind::Registration,
         Kind::CaPolicy,
@@ -43,6 +47,10 @@ impl Kind {
         Kind::TransportRule,
         Kind::AcceptedDomain,
         Kind::Activity,
+        Kind::IrmConfig,
+        Kind::AuditConfig,
+        Kind::OrgConfig,
+        Kind::CasMailbox,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -60,6 +68,10 @@ impl Kind {
             Kind::TransportRule => "transport_rule",
             Kind::AcceptedDomain => "accepted_domain",
             Kind::Activity => "activity",
+            Kind::IrmConfig => "irm_config",
+            Kind::AuditConfig => "audit_config",
+            Kind::OrgConfig => "org_config",
+            Kind::CasMailbox => "cas_mailbox",
         }
     }
 }
@@ -247,6 +259,40 @@ pub struct Activity {
     pub last_successful: Option<DateTime<Utc>>,
 }
 record!(Activity, Kind::Activity, |s| s.user_id.clone());
+
+/// The tenant's IRM configuration (`Get-IRMConfiguration`): whether Office Message Encryption
+/// can protect mail to external recipients (DIR04 art. 6 3°). A value Exchange did not
+/// return is `None`, never `false`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IrmConfig {
+    pub azure_rms_licensing_enabled: Option<bool>,
+    pub simplified_client_access_enabled: Option<bool>,
+}
+record!(IrmConfig, Kind::IrmConfig, |_s| "locataire".into());
+
+/// Unified audit log ingestion (`Get-AdminAuditLogConfig`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditConfig {
+    pub unified_audit_log_ingestion_enabled: Option<bool>,
+}
+record!(AuditConfig, Kind::AuditConfig, |_s| "locataire".into());
+
+/// Mailbox auditing for the organisation (`Get-OrganizationConfig`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrgConfig {
+    pub audit_disabled: Option<bool>,
+}
+record!(OrgConfig, Kind::OrgConfig, |_s| "locataire".into());
+
+/// A mailbox with POP or IMAP enabled (`Get-CASMailbox`, filtered at the service).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CasMailbox {
+    /// Lowercase primary SMTP address (the identity `Get-CASMailbox` gives).
+    pub address: String,
+    pub pop_enabled: bool,
+    pub imap_enabled: bool,
+}
+record!(CasMailbox, Kind::CasMailbox, |s| s.address.clone());
 
 /// One sign-in of an account in scope (kept raw for the configured number of days).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -23,6 +23,10 @@ const CHECKS: &[&str] = &[
     "FWD-TRN-01",
     "FWD-ORG-01",
     "FWD-DIS-01",
+    "FWD-CLI-01",
+    "ENC-EXT-01",
+    "SHR-SIG-01",
+    "LOG-AUD-01",
 ];
 
 fn has(gt: &GroundTruth, check: &str, subject_prefix: &str) -> bool {

@@ -3,6 +3,8 @@
 //! from MFA (enabled accounts to which no MFA-requiring conditional access policy applies). The
 //! bilan draws them as monthly trends. Computed from the snapshot only, like the checks.
 //!
+//! Mailboxes open to POP or IMAP (`courriel`) are counted for FWD-CLI-01.
+//!
 //! `exclue_mfa` is only recorded when the conditional access policies and the group members
 //! were collected that night: without them every account would look excluded.
 
@@ -99,6 +101,27 @@ fn activity(
     }
 }
 
+/// Mailboxes open to POP or IMAP (FWD-CLI-01's posture figure), in the class column
+/// `courriel`: `pop`, `imap`, and `pop_ou_imap`. Recorded only when `Get-CASMailbox` was read.
+fn mail_clients(
+    s: &Snapshot,
+    figures: &mut BTreeMap<(Population, &'static str, &'static str), i64>,
+) {
+    if s.source_status("exchange-cas-mailboxes") != Some(SourceStatus::Collected) {
+        return;
+    }
+    let count = |f: fn(&crate::model::CasMailbox) -> bool| {
+        s.cas_mailboxes.iter().filter(|m| f(m)).count() as i64
+    };
+    for (metric, value) in [
+        ("pop", count(|m| m.pop_enabled)),
+        ("imap", count(|m| m.imap_enabled)),
+        ("pop_ou_imap", count(|m| m.pop_enabled || m.imap_enabled)),
+    ] {
+        figures.insert((Population::Tous, "courriel", metric), value);
+    }
+}
+
 /// Whether MFA exclusion can be told: the policies and the members of their groups were
 /// collected.
 pub fn policies_known(s: &Snapshot) -> bool {
@@ -123,6 +146,7 @@ pub fn compute(s: &Snapshot, config: &Config) -> Vec<PostureFigure> {
     };
     let mut other: BTreeMap<(Population, &'static str, &'static str), i64> = BTreeMap::new();
     activity(s, config, &mut other);
+    mail_clients(s, &mut other);
     figures
         .into_iter()
         .map(|((p, c, m), v)| PostureFigure {
@@ -176,6 +200,36 @@ mod tests {
         // No MFA policy at all: every enabled account is excluded; the disabled one is not.
         assert_eq!(get("tous", "generique", "exclue_mfa"), Some(1));
         assert_eq!(get("tous", "nominatif", "exclue_mfa"), Some(2));
+    }
+
+    #[test]
+    fn mailboxes_open_to_pop_or_imap_are_counted_when_read() {
+        let mut s = snapshot(vec![]);
+        let cas = |a: &str, pop: bool, imap: bool| crate::model::CasMailbox {
+            address: a.into(),
+            pop_enabled: pop,
+            imap_enabled: imap,
+        };
+        s.cas_mailboxes = vec![
+            cas("a@x", true, false),
+            cas("b@x", true, true),
+            cas("c@x", false, true),
+        ];
+        let get = |f: &[PostureFigure], m: &str| {
+            f.iter()
+                .find(|x| x.class == "courriel" && x.metric == m)
+                .map(|x| x.value)
+        };
+        let f = compute(&s, &config());
+        assert_eq!(get(&f, "pop"), Some(2));
+        assert_eq!(get(&f, "imap"), Some(2));
+        assert_eq!(get(&f, "pop_ou_imap"), Some(3));
+        s.sources.remove("exchange-cas-mailboxes");
+        assert_eq!(
+            get(&compute(&s, &config()), "pop_ou_imap"),
+            None,
+            "unknown, not zero"
+        );
     }
 
     #[test]

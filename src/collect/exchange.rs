@@ -14,7 +14,7 @@ use crate::model::{
 };
 
 /// Reads one cmdlet's result into the store.
-async fn cmdlet<W, R>(
+pub(super) async fn cmdlet<W, R>(
     ctx: &Ctx,
     name: &'static str,
     convert: impl FnMut(W) -> Option<R>,

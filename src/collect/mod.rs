@@ -8,6 +8,8 @@
 //!  registration details (identity reports)                                    └─► sign-in activity
 //!  Exchange: mailboxes ─────────────────────────────────────────────────────────► inbox rules ($batch)
 //!            then contacts, domains, policies, transport rules
+//!  Exchange tenant controls: IRM, audit, organisation, POP/IMAP mailboxes (tenant_controls)
+//!  POP and IMAP sign-ins of the tenant (one filtered request, identity reports)
 //! ```
 //!
 //! A dependent source does not wait for the whole of the one it needs: the accounts in scope
@@ -36,6 +38,7 @@ mod paging;
 mod progress;
 mod settings;
 mod signins;
+mod tenant_controls;
 mod writer;
 
 use std::sync::{Arc, Mutex};
@@ -206,28 +209,36 @@ async fn run_sources(ctx: &Ctx) -> Result<(), CollectError> {
     let sign_ins = signins::sign_ins(ctx, scope_rx);
     let activity = directory::sign_in_activity(ctx, activity_rx);
     let rules = mailboxes::inbox_rules(ctx, mailbox_rx, users_rx);
+    let controls = tenant_controls::exchange(ctx);
+    let mail_clients = tenant_controls::mail_client_sign_ins(ctx);
     if sequential {
         directory.await?;
         directory::registration(ctx).await?;
         exchange.await?;
         sign_ins.await?;
         activity.await?;
-        return rules.await;
+        rules.await?;
+        controls.await?;
+        return mail_clients.await;
     }
     // Registration details share the identity reports class with sign-ins; the limiter
     // interleaves them.
-    let (d, r, e, s, a, m) = tokio::join!(
+    let (d, r, e, s, a, m, c, p) = tokio::join!(
         directory,
         directory::registration(ctx),
         exchange,
         sign_ins,
         activity,
-        rules
+        rules,
+        controls,
+        mail_clients
     );
     d?;
     r?;
     e?;
     s?;
     a?;
-    m
+    m?;
+    c?;
+    p
 }

@@ -98,7 +98,7 @@ impl PrintedConfig {
             sites,
             clients_permis: vec![
                 (upn(S::SvcTelesante2), vec!["Microsoft Teams"]),
-                (upn(S::SvcBilletterie), vec!["Billetterie Octopus"]),
+                (upn(S::SvcBilletterie), vec!["Billetterie Octopus", "IMAP4"]),
             ],
             internes: vec!["*.gouv.qc.ca"],
             partenaires: vec![scenario::PARTNER_DOMAIN],

@@ -1,7 +1,7 @@
 //! The sections of the bilan as blocks (rendered to HTML and Markdown by `doc`), organised
 //! by directive article and recommendation: executive summary; generic CHSLD accounts and
 //! « Appli » accounts (orientation on generic subscriptions); automatic forwarding (DIR04
-//! art. 6 4° and 5°); exceptions; physicians apart from other staff (DIR04); collection
+//! art. 6 4° and 5°); shared accounts and access logging; exceptions; physicians apart from other staff (DIR04); collection
 //! coverage and limits; method. One file per section, as the figures are built
 //! (`data/`); the tables several sections share are in [`tables`].
 
@@ -10,6 +10,7 @@ mod couverture;
 mod exceptions;
 mod generiques;
 mod methode;
+mod partages;
 mod populations;
 mod redirections;
 mod sommaire;
@@ -20,6 +21,7 @@ pub use couverture::couverture;
 pub use exceptions::exceptions;
 pub use generiques::generiques;
 pub use methode::methode;
+pub use partages::partages;
 pub use populations::population_fr;
 pub use populations::populations;
 pub use redirections::redirections;
