@@ -153,6 +153,16 @@ pub(super) fn sign_ins(st: &Shared, rq: Rq, ver: &str, q: &Query) -> Result<Resp
     };
     let sq = sign_in_query(st, ver, q.get("$filter"), day)
         .map_err(|m| bad_request(st, rq, &format!("Invalid filter clause: {}", m)))?;
+    // `deny` "signins-clients" refuses the tenant-wide POP and IMAP query alone.
+    if sq.clients.is_some() && st.deny.iter().any(|d| d == "signins-clients") {
+        return Err(super::graph_error(
+            st,
+            rq,
+            403,
+            "Authorization_RequestDenied",
+            "Insufficient privileges to complete the operation.",
+        ));
+    }
     let mut value = Vec::new();
     let next = sq.fill(st, day, (k, offset), n, ver == "beta", &mut value);
     let link = next.map(|(kk, off)| {
