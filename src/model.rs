@@ -238,6 +238,28 @@ pub struct TransportRule {
     pub redirect_to: Vec<String>,
     pub blind_copy_to: Vec<String>,
     pub copy_to: Vec<String>,
+    /// Encrypts with Office Message Encryption (`ApplyOME`).
+    #[serde(default)]
+    pub apply_ome: bool,
+    /// The rights protection template it applies, if any.
+    #[serde(default)]
+    pub rights_template: Option<String>,
+    /// Whom it applies to (`SentToScope`: `NotInOrganization` for external recipients).
+    #[serde(default)]
+    pub sent_to_scope: Option<String>,
+}
+
+impl TransportRule {
+    /// An enabled rule that encrypts (OME or a rights protection template) what is sent to
+    /// recipients outside the organisation: ENC-EXT-01's posture figure.
+    pub fn encrypts_external(&self) -> bool {
+        self.enabled
+            && (self.apply_ome || self.rights_template.is_some())
+            && self
+                .sent_to_scope
+                .as_deref()
+                .is_some_and(|s| s.trim().eq_ignore_ascii_case("NotInOrganization"))
+    }
 }
 record!(TransportRule, Kind::TransportRule, |s| s.id.clone());
 

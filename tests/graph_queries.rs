@@ -2078,3 +2078,24 @@ async fn tenant_settings_refused_name_their_exchange_role() {
         assert!(err.to_string().contains(role), "{name}: {err}");
     }
 }
+
+#[tokio::test]
+async fn transport_rules_that_encrypt_external_mail_keep_their_action_and_scope() {
+    let h = Harness::start().await;
+    mount_exchange(&h, "exchange/transport-rules-encryption.json").await;
+    let rules: Vec<models::TransportRule> = exchange_items(&h, "exchange-transport-rules")
+        .await
+        .expect("read");
+    assert_eq!(rules.len(), 2);
+    assert_eq!(rules[0].apply_ome, Some(true));
+    assert_eq!(
+        rules[0].apply_rights_protection_template, None,
+        "null is None"
+    );
+    assert_eq!(rules[0].sent_to_scope.as_deref(), Some("NotInOrganization"));
+    assert_eq!(rules[1].apply_ome, Some(false), "\"False\" as a string");
+    assert_eq!(
+        rules[1].apply_rights_protection_template.as_deref(),
+        Some("Do Not Forward")
+    );
+}

@@ -3,7 +3,8 @@
 //! from MFA (enabled accounts to which no MFA-requiring conditional access policy applies). The
 //! bilan draws them as monthly trends. Computed from the snapshot only, like the checks.
 //!
-//! Mailboxes open to POP or IMAP (`courriel`) are counted for FWD-CLI-01.
+//! Mailboxes open to POP or IMAP (`courriel`) are counted for FWD-CLI-01, the transport rules
+//! that encrypt mail to external recipients (`chiffrement`) for ENC-EXT-01.
 //!
 //! `exclue_mfa` is only recorded when the conditional access policies and the group members
 //! were collected that night: without them every account would look excluded.
@@ -122,6 +123,21 @@ fn mail_clients(
     }
 }
 
+/// Enabled transport rules that encrypt what is sent outside the organisation (ENC-EXT-01's
+/// posture figure), in the class column `chiffrement`. Recorded only when the transport
+/// rules were read.
+fn encryption(s: &Snapshot, figures: &mut BTreeMap<(Population, &'static str, &'static str), i64>) {
+    if s.source_status("exchange-transport-rules") != Some(SourceStatus::Collected) {
+        return;
+    }
+    let n = s
+        .transport_rules
+        .iter()
+        .filter(|r| r.encrypts_external())
+        .count() as i64;
+    figures.insert((Population::Tous, "chiffrement", "regles_externes"), n);
+}
+
 /// Whether MFA exclusion can be told: the policies and the members of their groups were
 /// collected.
 pub fn policies_known(s: &Snapshot) -> bool {
@@ -147,6 +163,7 @@ pub fn compute(s: &Snapshot, config: &Config) -> Vec<PostureFigure> {
     let mut other: BTreeMap<(Population, &'static str, &'static str), i64> = BTreeMap::new();
     activity(s, config, &mut other);
     mail_clients(s, &mut other);
+    encryption(s, &mut other);
     figures
         .into_iter()
         .map(|((p, c, m), v)| PostureFigure {
@@ -230,6 +247,33 @@ mod tests {
             None,
             "unknown, not zero"
         );
+    }
+
+    #[test]
+    fn rules_that_encrypt_external_mail_are_counted() {
+        let mut s = snapshot(vec![]);
+        let rule = |name: &str, ome: bool, template: Option<&str>, scope: Option<&str>| {
+            let mut r = transport(name);
+            r.apply_ome = ome;
+            r.rights_template = template.map(String::from);
+            r.sent_to_scope = scope.map(String::from);
+            r
+        };
+        let mut disabled = rule("d", true, None, Some("NotInOrganization"));
+        disabled.enabled = false;
+        s.transport_rules = vec![
+            rule("ome", true, None, Some("NotInOrganization")),
+            rule("modèle", false, Some("Encrypt"), Some("notinorganization")),
+            rule("interne", true, None, Some("InOrganization")),
+            rule("avertissement", false, None, Some("NotInOrganization")),
+            disabled,
+        ];
+        let f = compute(&s, &config());
+        let got = f
+            .iter()
+            .find(|x| x.class == "chiffrement" && x.metric == "regles_externes")
+            .map(|x| x.value);
+        assert_eq!(got, Some(2));
     }
 
     #[test]

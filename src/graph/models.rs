@@ -427,6 +427,15 @@ pub struct TransportRule {
     pub blind_copy_to: OneOrMany<String>,
     #[serde(default)]
     pub copy_to: OneOrMany<String>,
+    /// `ApplyOME`: the rule encrypts with Office Message Encryption.
+    #[serde(default, rename = "ApplyOME", deserialize_with = "loose_bool")]
+    pub apply_ome: Option<bool>,
+    /// A rights protection template the rule applies (`Encrypt`, `Do Not Forward`, ...).
+    #[serde(default, deserialize_with = "opt_nonempty")]
+    pub apply_rights_protection_template: Option<String>,
+    /// `InOrganization`, `NotInOrganization`, ...
+    #[serde(default, deserialize_with = "opt_nonempty")]
+    pub sent_to_scope: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]

@@ -718,6 +718,8 @@ pub(crate) fn exchange_small(sc: &Scenario, cmdlet: &str, day: i32) -> Option<Ve
                     "RedirectMessageTo": list(&r.redirect),
                     "CopyTo": list(&r.copy),
                     "BlindCopyTo": list(&r.bcc),
+                    "ApplyOME": sc.applies_ome(r),
+                    "ApplyRightsProtectionTemplate": Value::Null,
                     "SentToScope": if r.redirect.is_empty() && r.copy.is_empty() && r.bcc.is_empty() { Value::from("NotInOrganization") } else { Value::Null },
                     "Description": format!("Règle « {} »", r.name),
                     "WhenChanged": changed,

@@ -153,6 +153,8 @@ pub struct Posture {
     pub sign_ins: BTreeMap<String, u64>,
     /// Mailboxes open to POP, to IMAP, to either (`pop`, `imap`, `pop_ou_imap`).
     pub mail_clients: BTreeMap<String, u64>,
+    /// Enabled transport rules that encrypt mail to external recipients.
+    pub encrypting_rules: u64,
 }
 
 /// What a correct audit of day D must find.
@@ -905,8 +907,22 @@ impl<'a> Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    /// ENC-EXT-01: Office Message Encryption unavailable (Azure RMS licensing off).
+    /// ENC-EXT-01: Office Message Encryption unavailable (Azure RMS licensing off); posture:
+    /// the enabled rules that encrypt mail to external recipients (no target: scope
+    /// `NotInOrganization`).
     fn enc_ext_01(&mut self) {
+        self.posture.encrypting_rules = self
+            .sc
+            .transport_rules(self.day)
+            .iter()
+            .filter(|r| {
+                r.enabled
+                    && self.sc.applies_ome(r)
+                    && r.redirect.is_empty()
+                    && r.copy.is_empty()
+                    && r.bcc.is_empty()
+            })
+            .count() as u64;
         if !self.sc.tenant_controls(self.day).azure_rms_licensing {
             self.push("ENC-EXT-01", "locataire".into(), "moyenne", "tous");
         }

@@ -5,6 +5,7 @@
 //! | what | when |
 //! |---|---|
 //! | Azure RMS licensing (OME) off: ENC-EXT-01 | days before 25 |
+//! | a transport rule encrypting mail to external recipients (posture) | from day 25 |
 //! | mailbox auditing off for the organisation: LOG-AUD-01 | days 10–20 |
 //! | unified audit log ingestion off: LOG-AUD-01 | days 35–50 |
 //! | POP or IMAP retrievals: FWD-CLI-01 | about 2 % of staff and physicians, four days in ten; svc-billetterie by IMAP4 (permitted) |
@@ -28,7 +29,15 @@ const IMAP_IDLE: u64 = 7_003;
 const SHARED_OPEN: u64 = 7_004;
 const SHARED_TYPE: u64 = 7_005;
 
+/// The transport rule that encrypts mail to external recipients once OME is available.
+pub(crate) const OME_RULE: &str = "Chiffrement des messages vers l'externe";
+
 impl Scenario {
+    /// Whether a transport rule applies Office Message Encryption (`ApplyOME`).
+    pub(crate) fn applies_ome(&self, r: &TransportRule) -> bool {
+        r.name == OME_RULE
+    }
+
     /// The tenant's encryption and audit settings on a day.
     pub(crate) fn tenant_controls(&self, day: i32) -> TenantControls {
         TenantControls {
