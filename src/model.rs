@@ -27,10 +27,14 @@ pub enum Kind {
     AcceptedDomain,
     Activity,
     ManagedDevice,
+    IrmConfig,
+    AuditConfig,
+    OrgConfig,
+    CasMailbox,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 14] = [
+    pub const ALL: [Kind; 18] = [
         Kind::Account,
         Kind::Registration,
         Kind::CaPolicy,
@@ -45,6 +49,10 @@ impl Kind {
         Kind::AcceptedDomain,
         Kind::Activity,
         Kind::ManagedDevice,
+        Kind::IrmConfig,
+        Kind::AuditConfig,
+        Kind::OrgConfig,
+        Kind::CasMailbox,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -63,6 +71,10 @@ impl Kind {
             Kind::AcceptedDomain => "accepted_domain",
             Kind::Activity => "activity",
             Kind::ManagedDevice => "managed_device",
+            Kind::IrmConfig => "irm_config",
+            Kind::AuditConfig => "audit_config",
+            Kind::OrgConfig => "org_config",
+            Kind::CasMailbox => "cas_mailbox",
         }
     }
 }
@@ -232,6 +244,28 @@ pub struct TransportRule {
     pub redirect_to: Vec<String>,
     pub blind_copy_to: Vec<String>,
     pub copy_to: Vec<String>,
+    /// Encrypts with Office Message Encryption (`ApplyOME`).
+    #[serde(default)]
+    pub apply_ome: bool,
+    /// The rights protection template it applies, if any.
+    #[serde(default)]
+    pub rights_template: Option<String>,
+    /// Whom it applies to (`SentToScope`: `NotInOrganization` for external recipients).
+    #[serde(default)]
+    pub sent_to_scope: Option<String>,
+}
+
+impl TransportRule {
+    /// An enabled rule that encrypts (OME or a rights protection template) what is sent to
+    /// recipients outside the organisation: ENC-EXT-01's posture figure.
+    pub fn encrypts_external(&self) -> bool {
+        self.enabled
+            && (self.apply_ome || self.rights_template.is_some())
+            && self
+                .sent_to_scope
+                .as_deref()
+                .is_some_and(|s| s.trim().eq_ignore_ascii_case("NotInOrganization"))
+    }
 }
 record!(TransportRule, Kind::TransportRule, |s| s.id.clone());
 
@@ -253,6 +287,40 @@ pub struct Activity {
     pub last_successful: Option<DateTime<Utc>>,
 }
 record!(Activity, Kind::Activity, |s| s.user_id.clone());
+
+/// The tenant's IRM configuration (`Get-IRMConfiguration`): whether Office Message Encryption
+/// can protect mail to external recipients (DIR04 art. 6 3°). A value Exchange did not
+/// return is `None`, never `false`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IrmConfig {
+    pub azure_rms_licensing_enabled: Option<bool>,
+    pub simplified_client_access_enabled: Option<bool>,
+}
+record!(IrmConfig, Kind::IrmConfig, |_s| "locataire".into());
+
+/// Unified audit log ingestion (`Get-AdminAuditLogConfig`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditConfig {
+    pub unified_audit_log_ingestion_enabled: Option<bool>,
+}
+record!(AuditConfig, Kind::AuditConfig, |_s| "locataire".into());
+
+/// Mailbox auditing for the organisation (`Get-OrganizationConfig`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrgConfig {
+    pub audit_disabled: Option<bool>,
+}
+record!(OrgConfig, Kind::OrgConfig, |_s| "locataire".into());
+
+/// A mailbox with POP or IMAP enabled (`Get-CASMailbox`, filtered at the service).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CasMailbox {
+    /// Lowercase primary SMTP address (the identity `Get-CASMailbox` gives).
+    pub address: String,
+    pub pop_enabled: bool,
+    pub imap_enabled: bool,
+}
+record!(CasMailbox, Kind::CasMailbox, |s| s.address.clone());
 
 /// One sign-in of an account in scope (kept raw for the configured number of days).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -127,6 +127,26 @@ const FILES: &[(&str, &str)] = &[
         "managed-devices.toml",
         include_str!("../queries/managed-devices.toml"),
     ),
+    (
+        "sign-ins-mail-clients.toml",
+        include_str!("../queries/sign-ins-mail-clients.toml"),
+    ),
+    (
+        "exchange-cas-mailboxes.toml",
+        include_str!("../queries/exchange-cas-mailboxes.toml"),
+    ),
+    (
+        "exchange-irm-configuration.toml",
+        include_str!("../queries/exchange-irm-configuration.toml"),
+    ),
+    (
+        "exchange-admin-audit-log-config.toml",
+        include_str!("../queries/exchange-admin-audit-log-config.toml"),
+    ),
+    (
+        "exchange-organization-config.toml",
+        include_str!("../queries/exchange-organization-config.toml"),
+    ),
 ];
 
 /// Which remote API a query family talks to.

@@ -39,6 +39,13 @@ fn truth_figures(p: &vigie365::sim::Posture) -> Figures {
     for (k, v) in &p.forwarding_targets {
         out.insert(("redirection".into(), k.clone()), *v as i64);
     }
+    out.insert(
+        ("chiffrement".into(), "regles_externes".into()),
+        p.encrypting_rules as i64,
+    );
+    for (k, v) in &p.mail_clients {
+        out.insert(("courriel".into(), k.clone()), *v as i64);
+    }
     for (k, v) in &p.sign_ins {
         let key = if k == "singleFactorAuthentication" {
             "facteur_unique"

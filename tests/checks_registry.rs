@@ -23,7 +23,7 @@ static NEW: CheckInfo = CheckInfo {
     fix_fr: "Rien à corriger : contrôle d'essai.",
     needs: &["users"],
     tags: &[],
-    requirements: &[&vigie365::requirements::DIR04_6_3],
+    requirements: &[&vigie365::requirements::DIR04_14],
     run: fires_once,
 };
 
@@ -155,7 +155,7 @@ fn it_is_evaluated_and_the_bilan_has_its_row_in_its_family() {
     let req = b
         .exigences
         .iter()
-        .find(|e| e.id == "DIR04-6-3")
+        .find(|e| e.id == "DIR04-14")
         .expect("requirement");
     assert_eq!(req.controles, [NEW.id]);
     assert_eq!(req.statut, "partiel");

@@ -2020,3 +2020,260 @@ async fn managed_devices_without_an_intune_licence_is_intune_s_400() {
         .count();
     assert_eq!(got, 1, "a 400 is not retried");
 }
+
+// ---------------------------------------------------------------------------------------------
+// sign-ins-mail-clients (FWD-CLI-01)
+// ---------------------------------------------------------------------------------------------
+
+const MAIL_CLIENTS_SKIPTOKEN: &str = "d41e7a0c9b2f4e6a8c1d3f5b7a9e0c2d_1";
+
+#[tokio::test]
+async fn pop_and_imap_sign_ins_are_one_tenant_wide_filtered_query_paged() {
+    let h = Harness::start().await;
+    let q = catalogue("sign-ins-mail-clients");
+    assert_eq!(q.path, SIGNINS_BETA);
+    assert_eq!(q.ids_per_request, None, "not one request per account");
+    let page1 = h.fixture("graph/signins-mail-clients-page1.json");
+    Mock::given(method("GET"))
+        .and(path(SIGNINS_BETA))
+        .and(query_param_is_missing("$skiptoken"))
+        .respond_with(graph_json(page1.clone()))
+        .mount(&h.server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(SIGNINS_BETA))
+        .and(query_param("$skiptoken", MAIL_CLIENTS_SKIPTOKEN))
+        .respond_with(graph_json(
+            h.fixture("graph/signins-mail-clients-page2.json"),
+        ))
+        .mount(&h.server)
+        .await;
+
+    let filter = sign_in_filter(q.filter.as_deref().expect("filter template"));
+    assert_eq!(
+        filter,
+        "createdDateTime ge 2026-03-01T00:00:00Z and createdDateTime lt 2026-03-02T00:00:00Z and \
+         (clientAppUsed eq 'POP3' or clientAppUsed eq 'IMAP4' or clientAppUsed eq 'POP' or \
+         clientAppUsed eq 'IMAP') and signInEventTypes/any(t: t eq 'interactiveUser' or t eq \
+         'nonInteractiveUser')"
+    );
+    let top = q.page_size.to_string();
+    let call = graph_call(&h, q, &q.path, &[("$filter", &filter), ("$top", &top)]);
+    let pages = all_pages(h.client.pages::<models::SignIn>(call))
+        .await
+        .expect("both pages");
+    assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [2, 1]);
+
+    // A person's phone pulling the mailbox by IMAP, single factor, from outside.
+    let s = &pages[0][0];
+    assert_eq!(s.client_app_used.as_deref(), Some("IMAP4"));
+    assert_eq!(s.user_principal_name, "marie.lavoie@ssss.gouv.qc.ca");
+    assert_eq!(s.ip_address.as_deref(), Some("198.51.100.23"));
+    assert!(s.succeeded() && s.interactive());
+    // The ticketing system's IMAP reads: non-interactive.
+    let s = &pages[0][1];
+    assert_eq!(s.client_app_used.as_deref(), Some("IMAP4"));
+    assert!(!s.interactive());
+    // A failed POP3 attempt: read, and not a retrieval.
+    let s = &pages[1][0];
+    assert_eq!(s.client_app_used.as_deref(), Some("POP3"));
+    assert!(!s.succeeded());
+    assert_eq!(s.authentication_requirement, None, "\"\" is None");
+
+    let reqs = h.received_on(SIGNINS_BETA).await;
+    assert_eq!(reqs.len(), 2);
+    let sent = query(&reqs[0]);
+    assert_eq!(sent.get("$filter"), Some(&filter));
+    assert_eq!(sent.get("$top").map(String::as_str), Some("1000"));
+    assert_eq!(raw_query(&reqs[1]), link_query(&page1["@odata.nextLink"]));
+    for r in &reqs {
+        assert_graph_headers(r);
+    }
+    assert_eq!(
+        h.client
+            .counters()
+            .get(ThrottleClass::IdentityReports)
+            .requests,
+        2,
+        "the reports throttle class, like the other sign-in reads"
+    );
+}
+
+#[tokio::test]
+async fn pop_and_imap_sign_ins_refused_name_the_permissions() {
+    let h = Harness::start().await;
+    let q = catalogue("sign-ins-mail-clients");
+    Mock::given(method("GET"))
+        .and(path(SIGNINS_BETA))
+        .respond_with(graph_error(
+            403,
+            h.fixture("graph/error-403-authorization-denied.json"),
+        ))
+        .mount(&h.server)
+        .await;
+    let filter = sign_in_filter(q.filter.as_deref().expect("filter"));
+    let call = graph_call(&h, q, &q.path, &[("$filter", &filter), ("$top", "1000")]);
+    let err = all_pages(h.client.pages::<models::SignIn>(call))
+        .await
+        .expect_err("refused");
+    let r = refused(&err);
+    assert_eq!(r.refusal, Refusal::Permission);
+    assert_eq!(r.permissions, ["AuditLog.Read.All", "Directory.Read.All"]);
+    assert!(err.is_access_denied());
+}
+
+// ---------------------------------------------------------------------------------------------
+// exchange-cas-mailboxes, exchange-irm-configuration, exchange-admin-audit-log-config,
+// exchange-organization-config
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn cas_mailboxes_are_filtered_at_the_service_and_paged() {
+    let h = Harness::start().await;
+    Mock::given(method("POST"))
+        .and(path(invoke_path()))
+        .and(query_param_is_missing("$skiptoken"))
+        .respond_with(graph_json(h.fixture("exchange/cas-mailboxes-page1.json")))
+        .mount(&h.server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(invoke_path()))
+        .and(query_param("$skiptoken", EXO_SKIPTOKEN))
+        .respond_with(graph_json(h.fixture("exchange/cas-mailboxes-page2.json")))
+        .mount(&h.server)
+        .await;
+    let q = catalogue("exchange-cas-mailboxes");
+    let pages = all_pages(
+        h.client
+            .exchange_pages::<models::CasMailbox>(q)
+            .expect("url"),
+    )
+    .await
+    .expect("both pages");
+    assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [2, 1]);
+    let m = &pages[0][0];
+    assert_eq!(m.primary_smtp_address, "marie.lavoie@ssss.gouv.qc.ca");
+    assert_eq!((m.pop_enabled, m.imap_enabled), (Some(false), Some(true)));
+    assert_eq!(pages[0][1].imap_enabled, Some(true), "\"True\" as a string");
+    assert_eq!(
+        pages[1][0].primary_smtp_address, "",
+        "no address: the identity names it"
+    );
+    assert_eq!(pages[1][0].identity, "reception.laval");
+
+    let reqs = h.received_on(&invoke_path()).await;
+    assert_eq!(reqs.len(), 2);
+    for r in &reqs {
+        assert_exchange_request(
+            r,
+            "Get-CASMailbox",
+            serde_json::json!({
+                "ResultSize": "Unlimited",
+                "Filter": "PopEnabled -eq $true -or ImapEnabled -eq $true"
+            }),
+        );
+    }
+}
+
+#[tokio::test]
+async fn tenant_settings_read_encryption_and_audit_switches() {
+    let h = Harness::start().await;
+    mount_exchange(&h, "exchange/irm-configuration.json").await;
+    let irm: Vec<models::IrmConfiguration> = exchange_items(&h, "exchange-irm-configuration")
+        .await
+        .expect("read");
+    assert_eq!(irm.len(), 1);
+    assert_eq!(irm[0].azure_rms_licensing_enabled, Some(false));
+    assert_eq!(irm[0].simplified_client_access_enabled, Some(false));
+    let reqs = h.received_on(&invoke_path()).await;
+    assert_exchange_request(&reqs[0], "Get-IRMConfiguration", serde_json::json!({}));
+
+    let h = Harness::start().await;
+    mount_exchange(&h, "exchange/admin-audit-log-config.json").await;
+    let audit: Vec<models::AdminAuditLogConfig> =
+        exchange_items(&h, "exchange-admin-audit-log-config")
+            .await
+            .expect("read");
+    assert_eq!(
+        audit[0].unified_audit_log_ingestion_enabled,
+        Some(false),
+        "\"False\" as a string"
+    );
+    let reqs = h.received_on(&invoke_path()).await;
+    assert_exchange_request(&reqs[0], "Get-AdminAuditLogConfig", serde_json::json!({}));
+
+    let h = Harness::start().await;
+    mount_exchange(&h, "exchange/organization-config.json").await;
+    let org: Vec<models::OrganizationConfig> = exchange_items(&h, "exchange-organization-config")
+        .await
+        .expect("read");
+    assert_eq!(org[0].audit_disabled, Some(true));
+    let reqs = h.received_on(&invoke_path()).await;
+    assert_exchange_request(&reqs[0], "Get-OrganizationConfig", serde_json::json!({}));
+}
+
+#[tokio::test]
+async fn tenant_settings_refused_name_their_exchange_role() {
+    let h = Harness::start().await;
+    Mock::given(method("POST"))
+        .and(path(invoke_path()))
+        .respond_with(ResponseTemplate::new(403).set_body_json(serde_json::json!({
+            "error": {
+                "code": "Forbidden",
+                "message": "The role assigned to application 0b7f3c2e-9a1d-4e8b-b6c5-2d4f6a8b0c1e isn't supported in this scenario.",
+                "details": [],
+                "innererror": {"message": "The role assigned to application isn't supported in this scenario.", "type": "Microsoft.Exchange.Admin.OData.Core.ODataServiceException"}
+            }
+        })))
+        .mount(&h.server)
+        .await;
+    for (name, role) in [
+        (
+            "exchange-admin-audit-log-config",
+            "rôle Exchange View-Only Audit Logs",
+        ),
+        (
+            "exchange-irm-configuration",
+            "rôle Exchange View-Only Configuration",
+        ),
+        (
+            "exchange-organization-config",
+            "rôle Exchange View-Only Configuration",
+        ),
+        (
+            "exchange-cas-mailboxes",
+            "rôle Exchange View-Only Recipients",
+        ),
+    ] {
+        let err = exchange_items::<serde_json::Value>(&h, name)
+            .await
+            .expect_err("refused");
+        let r = refused(&err);
+        assert_eq!(r.status, 403, "{name}");
+        assert_eq!(r.refusal, Refusal::Permission, "{name}");
+        assert_eq!(r.permissions, ["Exchange.ManageAsApp", role], "{name}");
+        assert!(err.is_access_denied());
+        assert!(err.to_string().contains(role), "{name}: {err}");
+    }
+}
+
+#[tokio::test]
+async fn transport_rules_that_encrypt_external_mail_keep_their_action_and_scope() {
+    let h = Harness::start().await;
+    mount_exchange(&h, "exchange/transport-rules-encryption.json").await;
+    let rules: Vec<models::TransportRule> = exchange_items(&h, "exchange-transport-rules")
+        .await
+        .expect("read");
+    assert_eq!(rules.len(), 2);
+    assert_eq!(rules[0].apply_ome, Some(true));
+    assert_eq!(
+        rules[0].apply_rights_protection_template, None,
+        "null is None"
+    );
+    assert_eq!(rules[0].sent_to_scope.as_deref(), Some("NotInOrganization"));
+    assert_eq!(rules[1].apply_ome, Some(false), "\"False\" as a string");
+    assert_eq!(
+        rules[1].apply_rights_protection_template.as_deref(),
+        Some("Do Not Forward")
+    );
+}

@@ -39,6 +39,10 @@ fn json_value() -> impl Strategy<Value = Value> {
             Just("value".to_string()),
             Just("ForwardingSmtpAddress".to_string()),
             Just("RedirectMessageTo".to_string()),
+            Just("AzureRMSLicensingEnabled".to_string()),
+            Just("UnifiedAuditLogIngestionEnabled".to_string()),
+            Just("PopEnabled".to_string()),
+            Just("clientAppUsed".to_string()),
             Just("status".to_string()),
             "[a-zA-Z@.]{1,12}",
         ];
@@ -70,6 +74,10 @@ fn decode_all(bytes: &[u8]) {
     let _ = vigie365::graph::client::decode::<models::RemoteDomain>(&l, bytes);
     let _ = vigie365::graph::client::decode::<models::OutboundSpamPolicy>(&l, bytes);
     let _ = vigie365::graph::client::decode::<models::ManagedDevice>(&l, bytes);
+    let _ = vigie365::graph::client::decode::<models::IrmConfiguration>(&l, bytes);
+    let _ = vigie365::graph::client::decode::<models::AdminAuditLogConfig>(&l, bytes);
+    let _ = vigie365::graph::client::decode::<models::OrganizationConfig>(&l, bytes);
+    let _ = vigie365::graph::client::decode::<models::CasMailbox>(&l, bytes);
 }
 
 proptest! {

@@ -141,17 +141,13 @@ fn ctx() -> Context {
 
 /// Outside by nature, or without any check or figure of this version.
 const OUTSIDE: &[&str] = &[
-    "DIR04-6-3",
     "DIR04-7",
     "DIR04-8",
     "DIR04-9-2",
     "DIR04-9-3",
     "DIR04-9-4",
     "ORI-TEC-03",
-    "ORI-TEC-06",
-    "ORI-TEC-07",
     "ORI-TEC-08",
-    "ORI-TEC-10",
     "ORI-TEC-11",
     "ORI-ORG-01",
     "ORI-ORG-02",

@@ -24,6 +24,10 @@ const CHECKS: &[&str] = &[
     "FWD-ORG-01",
     "FWD-DIS-01",
     "GEN-DEV-01",
+    "FWD-CLI-01",
+    "ENC-EXT-01",
+    "SHR-SIG-01",
+    "LOG-AUD-01",
 ];
 
 fn has(gt: &GroundTruth, check: &str, subject_prefix: &str) -> bool {
@@ -507,5 +511,39 @@ async fn posting_a_day_switches_the_tenant_and_rewrites_the_setup() {
         .await
         .expect("post");
     assert_eq!(bad.status(), reqwest::StatusCode::BAD_REQUEST);
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_sources_cases_fire_and_do_not_fire() {
+    let h = start(opts(3)).await;
+    let d4 = h.ground_truth(4);
+    let d15 = h.ground_truth(15);
+    let d22 = h.ground_truth(22);
+    let d30 = h.ground_truth(30);
+    let d40 = h.ground_truth(40);
+    // ENC-EXT-01: Azure RMS licensing off before day 25.
+    assert!(has(&d4, "ENC-EXT-01", "locataire") && !has(&d30, "ENC-EXT-01", "locataire"));
+    // LOG-AUD-01: mailbox auditing off days 10–20, unified audit log off days 35–50.
+    assert!(has(&d15, "LOG-AUD-01", "locataire"));
+    assert!(!has(&d22, "LOG-AUD-01", "locataire") && !has(&d4, "LOG-AUD-01", "locataire"));
+    assert_eq!(
+        sev(&d40, "LOG-AUD-01", "locataire").as_deref(),
+        Some("élevée")
+    );
+    // FWD-CLI-01: the ticketing system's IMAP reads are its permitted client.
+    for d in [&d4, &d40] {
+        assert!(!has(d, "FWD-CLI-01", "svc-billetterie@"));
+        assert!(
+            !d.of("FWD-CLI-01").is_empty(),
+            "day {}: staff retrieve by POP or IMAP",
+            d.day
+        );
+    }
+    // SHR-SIG-01: the scripted shared mailboxes keep their account disabled.
+    for d in [&d4, &d40] {
+        assert!(!has(d, "SHR-SIG-01", "accueil.verdun@"));
+        assert!(!has(d, "SHR-SIG-01", "dossiers.lachine@"));
+    }
     h.shutdown().await;
 }

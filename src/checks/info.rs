@@ -59,18 +59,26 @@ pub enum Family {
     Appli,
     /// Mail forwarding (`src/checks/forwarding/`).
     Redirections,
+    /// Shared accounts and access logging (`src/checks/shared/`).
+    Partages,
 }
 
 impl Family {
-    pub const ALL: [Family; 3] = [Family::Generiques, Family::Appli, Family::Redirections];
+    pub const ALL: [Family; 4] = [
+        Family::Generiques,
+        Family::Appli,
+        Family::Redirections,
+        Family::Partages,
+    ];
 
     /// Its id in the bilan's JSON document and sections: `generiques`, `appli`,
-    /// `redirections`.
+    /// `redirections`, `partages`.
     pub fn id(self) -> &'static str {
         match self {
             Family::Generiques => "generiques",
             Family::Appli => "appli",
             Family::Redirections => "redirections",
+            Family::Partages => "partages",
         }
     }
 }

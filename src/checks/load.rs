@@ -7,10 +7,11 @@ use std::collections::{HashMap, HashSet};
 use super::common::subject_upn;
 use super::snapshot::memberships;
 use super::tally::Tally;
-use super::{Snapshot, mfa, posture};
+use super::{Snapshot, mfa, posture, shared};
 use crate::classify::{self, Class, Rules};
 use crate::config::Config;
 use crate::model::{Account, GroupMember, InboxRule, Mailbox, Registration};
+use crate::model::{AuditConfig, IrmConfig, OrgConfig};
 use crate::store::{RunId, RunRow, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -60,7 +61,8 @@ impl<'s> Snapshot<'s> {
         let rules = Rules::from_config(&config.classification)?;
         let everything = matches!(keep, Keep::Everything);
         let mut snap = Snapshot::tenant_wide(store, &row, &rules)?;
-        let owner_ids = snap.read_forwarding(store, everything)?;
+        let mut owner_ids = snap.read_forwarding(store, everything)?;
+        owner_ids.extend(snap.read_mail_clients(store, config));
         let named_upns = snap.named_upns(keep);
         snap.read_accounts(store, &rules, everything, &owner_ids, &named_upns)?;
         snap.name_rule_mailboxes();
@@ -95,6 +97,10 @@ impl<'s> Snapshot<'s> {
         snap.transport_rules = store.as_of(run)?;
         snap.accepted_domains = store.as_of(run)?;
         snap.managed_devices = store.as_of(run)?;
+        snap.irm = store.as_of::<IrmConfig>(run)?.into_iter().next();
+        snap.audit = store.as_of::<AuditConfig>(run)?.into_iter().next();
+        snap.org = store.as_of::<OrgConfig>(run)?.into_iter().next();
+        snap.cas_mailboxes = store.as_of(run)?;
         snap.sources = store
             .sources(run)?
             .into_iter()
@@ -127,6 +133,7 @@ impl<'s> Snapshot<'s> {
         store.each_as_of::<Mailbox>(self.run, |m| {
             let set = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
             if everything
+                || shared::is_shared_kind(&m.kind)
                 || set(&m.forwarding_smtp)
                 || set(&m.forwarding_address)
                 || m.user_id
@@ -140,6 +147,24 @@ impl<'s> Snapshot<'s> {
         let mut owner_ids = rule_owners;
         owner_ids.extend(self.mailboxes.iter().filter_map(|m| m.user_id.clone()));
         Ok(owner_ids)
+    }
+
+    /// Reads the tenant's POP and IMAP sign-ins of the evaluation window (FWD-CLI-01) and
+    /// returns the ids of their accounts, kept for their class and population. A read that
+    /// fails is remembered like any sign-in read ([`Snapshot::read_error`]).
+    fn read_mail_clients(&mut self, store: &Store, config: &Config) -> HashSet<String> {
+        let from = self.as_of - chrono::Duration::days(i64::from(config.evaluation.window_days));
+        self.mail_client_signins = match store.mail_client_signins(from, self.as_of) {
+            Ok(v) => v,
+            Err(e) => {
+                self.note_read_error(e.to_string());
+                Vec::new()
+            }
+        };
+        self.mail_client_signins
+            .iter()
+            .map(|s| s.user_id.clone())
+            .collect()
     }
 
     /// The UPNs an account is kept for by name: the mailboxes and rules kept, the register,

@@ -3,6 +3,9 @@
 //! from MFA (enabled accounts to which no MFA-requiring conditional access policy applies). The
 //! bilan draws them as monthly trends. Computed from the snapshot only, like the checks.
 //!
+//! Mailboxes open to POP or IMAP (`courriel`) are counted for FWD-CLI-01, the transport rules
+//! that encrypt mail to external recipients (`chiffrement`) for ENC-EXT-01.
+//!
 //! `exclue_mfa` is only recorded when the conditional access policies and the group members
 //! were collected that night: without them every account would look excluded.
 
@@ -99,6 +102,42 @@ fn activity(
     }
 }
 
+/// Mailboxes open to POP or IMAP (FWD-CLI-01's posture figure), in the class column
+/// `courriel`: `pop`, `imap`, and `pop_ou_imap`. Recorded only when `Get-CASMailbox` was read.
+fn mail_clients(
+    s: &Snapshot,
+    figures: &mut BTreeMap<(Population, &'static str, &'static str), i64>,
+) {
+    if s.source_status("exchange-cas-mailboxes") != Some(SourceStatus::Collected) {
+        return;
+    }
+    let count = |f: fn(&crate::model::CasMailbox) -> bool| {
+        s.cas_mailboxes.iter().filter(|m| f(m)).count() as i64
+    };
+    for (metric, value) in [
+        ("pop", count(|m| m.pop_enabled)),
+        ("imap", count(|m| m.imap_enabled)),
+        ("pop_ou_imap", count(|m| m.pop_enabled || m.imap_enabled)),
+    ] {
+        figures.insert((Population::Tous, "courriel", metric), value);
+    }
+}
+
+/// Enabled transport rules that encrypt what is sent outside the organisation (ENC-EXT-01's
+/// posture figure), in the class column `chiffrement`. Recorded only when the transport
+/// rules were read.
+fn encryption(s: &Snapshot, figures: &mut BTreeMap<(Population, &'static str, &'static str), i64>) {
+    if s.source_status("exchange-transport-rules") != Some(SourceStatus::Collected) {
+        return;
+    }
+    let n = s
+        .transport_rules
+        .iter()
+        .filter(|r| r.encrypts_external())
+        .count() as i64;
+    figures.insert((Population::Tous, "chiffrement", "regles_externes"), n);
+}
+
 /// Whether MFA exclusion can be told: the policies and the members of their groups were
 /// collected.
 pub fn policies_known(s: &Snapshot) -> bool {
@@ -123,6 +162,8 @@ pub fn compute(s: &Snapshot, config: &Config) -> Vec<PostureFigure> {
     };
     let mut other: BTreeMap<(Population, &'static str, &'static str), i64> = BTreeMap::new();
     activity(s, config, &mut other);
+    mail_clients(s, &mut other);
+    encryption(s, &mut other);
     figures
         .into_iter()
         .map(|((p, c, m), v)| PostureFigure {
@@ -176,6 +217,63 @@ mod tests {
         // No MFA policy at all: every enabled account is excluded; the disabled one is not.
         assert_eq!(get("tous", "generique", "exclue_mfa"), Some(1));
         assert_eq!(get("tous", "nominatif", "exclue_mfa"), Some(2));
+    }
+
+    #[test]
+    fn mailboxes_open_to_pop_or_imap_are_counted_when_read() {
+        let mut s = snapshot(vec![]);
+        let cas = |a: &str, pop: bool, imap: bool| crate::model::CasMailbox {
+            address: a.into(),
+            pop_enabled: pop,
+            imap_enabled: imap,
+        };
+        s.cas_mailboxes = vec![
+            cas("a@x", true, false),
+            cas("b@x", true, true),
+            cas("c@x", false, true),
+        ];
+        let get = |f: &[PostureFigure], m: &str| {
+            f.iter()
+                .find(|x| x.class == "courriel" && x.metric == m)
+                .map(|x| x.value)
+        };
+        let f = compute(&s, &config());
+        assert_eq!(get(&f, "pop"), Some(2));
+        assert_eq!(get(&f, "imap"), Some(2));
+        assert_eq!(get(&f, "pop_ou_imap"), Some(3));
+        s.sources.remove("exchange-cas-mailboxes");
+        assert_eq!(
+            get(&compute(&s, &config()), "pop_ou_imap"),
+            None,
+            "unknown, not zero"
+        );
+    }
+
+    #[test]
+    fn rules_that_encrypt_external_mail_are_counted() {
+        let mut s = snapshot(vec![]);
+        let rule = |name: &str, ome: bool, template: Option<&str>, scope: Option<&str>| {
+            let mut r = transport(name);
+            r.apply_ome = ome;
+            r.rights_template = template.map(String::from);
+            r.sent_to_scope = scope.map(String::from);
+            r
+        };
+        let mut disabled = rule("d", true, None, Some("NotInOrganization"));
+        disabled.enabled = false;
+        s.transport_rules = vec![
+            rule("ome", true, None, Some("NotInOrganization")),
+            rule("modèle", false, Some("Encrypt"), Some("notinorganization")),
+            rule("interne", true, None, Some("InOrganization")),
+            rule("avertissement", false, None, Some("NotInOrganization")),
+            disabled,
+        ];
+        let f = compute(&s, &config());
+        let got = f
+            .iter()
+            .find(|x| x.class == "chiffrement" && x.metric == "regles_externes")
+            .map(|x| x.value);
+        assert_eq!(got, Some(2));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use std::sync::LazyLock;
 
-use super::{CheckInfo, Family, Tag, appli, forwarding, generic};
+use super::{CheckInfo, Family, Tag, appli, forwarding, generic, shared};
 use crate::config::LoadOptions;
 
 /// Every check, in catalogue order: the declarations of their own files.
@@ -25,6 +25,10 @@ pub static REGISTRY: &[&CheckInfo] = &[
     &forwarding::fwd_trn_01::CHECK,
     &forwarding::fwd_org_01::CHECK,
     &forwarding::fwd_dis_01::CHECK,
+    &forwarding::fwd_cli_01::CHECK,
+    &forwarding::enc_ext_01::CHECK,
+    &shared::shr_sig_01::CHECK,
+    &shared::log_aud_01::CHECK,
 ];
 
 /// The catalogue as a Markdown table (printed by `vigie365 checks`, pasted in the README
@@ -199,7 +203,13 @@ mod tests {
             .collect();
         assert_eq!(
             events,
-            ["GEN-APP-01", "GEN-IP-01", "GEN-DEV-01", "APP-INT-01"]
+            [
+                "GEN-APP-01",
+                "GEN-IP-01",
+                "GEN-DEV-01",
+                "APP-INT-01",
+                "FWD-CLI-01"
+            ]
         );
     }
 

@@ -13,6 +13,7 @@ use crate::model::{
     AcceptedDomain, Account, CaPolicy, InboxRule, MailContact, Mailbox, ManagedDevice,
     NamedLocation, OutboundPolicy, Registration, RemoteDomain, SignIn, TransportRule,
 };
+use crate::model::{AuditConfig, CasMailbox, IrmConfig, OrgConfig};
 use crate::store::{RunId, SourceRow, SourceStatus, Store};
 
 /// The tenant as one night saw it.
@@ -58,6 +59,17 @@ pub struct Snapshot<'s> {
     pub accounts_read: usize,
     /// Intune managed devices of the generic accounts (optional source `managed-devices`).
     pub managed_devices: Vec<ManagedDevice>,
+    /// The IRM configuration (`None`: not read, or Exchange returned none).
+    pub irm: Option<IrmConfig>,
+    /// The unified audit log setting.
+    pub audit: Option<AuditConfig>,
+    /// The organisation's mailbox auditing setting.
+    pub org: Option<OrgConfig>,
+    /// Mailboxes with POP or IMAP enabled (posture figure).
+    pub cas_mailboxes: Vec<CasMailbox>,
+    /// The tenant's POP and IMAP sign-ins of the evaluation window, whatever their outcome,
+    /// oldest first (a loaded snapshot reads them from the store).
+    pub mail_client_signins: Vec<SignIn>,
     store: Option<StoreRef<'s>>,
     /// The first sign-in read by the store that could not be: evaluation must fail, never
     /// read it as "no sign-in".
@@ -176,6 +188,12 @@ impl<'s> Snapshot<'s> {
         };
         v.sort_by_key(|s| s.created);
         v
+    }
+
+    /// Remembers that sign-ins could not be read (the first reason is kept): evaluation
+    /// fails with it, never reads it as "no sign-in".
+    pub(crate) fn note_read_error(&self, reason: String) {
+        let _ = self.read_error.set(reason);
     }
 
     /// Why reading sign-ins failed during evaluation, if it did.

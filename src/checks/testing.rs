@@ -191,6 +191,9 @@ pub fn transport(name: &str) -> TransportRule {
         redirect_to: vec![],
         blind_copy_to: vec![],
         copy_to: vec![],
+        apply_ome: false,
+        rights_template: None,
+        sent_to_scope: None,
     }
 }
 

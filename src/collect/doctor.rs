@@ -345,7 +345,7 @@ impl Probe<'_> {
             (_, "group-members") => self.group_members(q).await,
             (_, "conditional-access-policies") => self.conditional_access(q).await,
             (_, "message-rules") => self.message_rules(q).await,
-            (_, "sign-ins") => {
+            (_, "sign-ins" | "sign-ins-mail-clients") => {
                 let url = client.graph_url(&q.path, &[("$top", "1")])?;
                 self.answers(q, url).await
             }

@@ -14,7 +14,7 @@ use crate::model::{
 };
 
 /// Reads one cmdlet's result into the store.
-async fn cmdlet<W, R>(
+pub(super) async fn cmdlet<W, R>(
     ctx: &Ctx,
     name: &'static str,
     convert: impl FnMut(W) -> Option<R>,
@@ -118,6 +118,9 @@ pub(crate) async fn all(ctx: &Ctx, mailboxes: FeedTx<String>) -> Result<(), Coll
                 redirect_to: r.redirect_message_to.0,
                 blind_copy_to: r.blind_copy_to.0,
                 copy_to: r.copy_to.0,
+                apply_ome: r.apply_ome.unwrap_or(false),
+                rights_template: r.apply_rights_protection_template,
+                sent_to_scope: r.sent_to_scope,
             })
         },
         async |_| {},

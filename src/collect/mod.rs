@@ -9,6 +9,8 @@
 //!                                                     (generic accounts only) └─► Intune devices
 //!  Exchange: mailboxes ─────────────────────────────────────────────────────────► inbox rules ($batch)
 //!            then contacts, domains, policies, transport rules
+//!  Exchange tenant controls: IRM, audit, organisation, POP/IMAP mailboxes (tenant_controls)
+//!  POP and IMAP sign-ins of the tenant (one filtered request, identity reports)
 //! ```
 //!
 //! A dependent source does not wait for the whole of the one it needs: the accounts in scope
@@ -38,6 +40,7 @@ mod paging;
 mod progress;
 mod settings;
 mod signins;
+mod tenant_controls;
 mod writer;
 
 use std::sync::{Arc, Mutex};
@@ -212,6 +215,8 @@ async fn run_sources(ctx: &Ctx) -> Result<(), CollectError> {
     let activity = directory::sign_in_activity(ctx, activity_rx);
     let rules = mailboxes::inbox_rules(ctx, mailbox_rx, users_rx);
     let devices = intune::managed_devices(ctx, devices_rx);
+    let controls = tenant_controls::exchange(ctx);
+    let mail_clients = tenant_controls::mail_client_sign_ins(ctx);
     if sequential {
         directory.await?;
         directory::registration(ctx).await?;
@@ -219,18 +224,22 @@ async fn run_sources(ctx: &Ctx) -> Result<(), CollectError> {
         sign_ins.await?;
         activity.await?;
         devices.await?;
-        return rules.await;
+        rules.await?;
+        controls.await?;
+        return mail_clients.await;
     }
     // Registration details share the identity reports class with sign-ins; the limiter
     // interleaves them.
-    let (d, r, e, s, a, m, v) = tokio::join!(
+    let (d, r, e, s, a, m, v, c, p) = tokio::join!(
         directory,
         directory::registration(ctx),
         exchange,
         sign_ins,
         activity,
         rules,
-        devices
+        devices,
+        controls,
+        mail_clients
     );
     d?;
     r?;
@@ -238,5 +247,7 @@ async fn run_sources(ctx: &Ctx) -> Result<(), CollectError> {
     s?;
     a?;
     v?;
-    m
+    m?;
+    c?;
+    p
 }

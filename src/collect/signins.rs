@@ -65,7 +65,7 @@ fn sign_in(s: wire::SignIn) -> SignIn {
 }
 
 /// Formats an instant as Graph's filters expect it.
-fn odata_time(t: DateTime<Utc>) -> String {
+pub(super) fn odata_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
@@ -326,7 +326,7 @@ async fn conclude(
 
 /// Reads every page of one chunk; each page is written by the store's thread while the next
 /// one is requested.
-async fn read_chunk(
+pub(super) async fn read_chunk(
     ctx: &Ctx,
     q: &Query,
     call: Call,

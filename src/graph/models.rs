@@ -465,6 +465,15 @@ pub struct TransportRule {
     pub blind_copy_to: OneOrMany<String>,
     #[serde(default)]
     pub copy_to: OneOrMany<String>,
+    /// `ApplyOME`: the rule encrypts with Office Message Encryption.
+    #[serde(default, rename = "ApplyOME", deserialize_with = "loose_bool")]
+    pub apply_ome: Option<bool>,
+    /// A rights protection template the rule applies (`Encrypt`, `Do Not Forward`, ...).
+    #[serde(default, deserialize_with = "opt_nonempty")]
+    pub apply_rights_protection_template: Option<String>,
+    /// `InOrganization`, `NotInOrganization`, ...
+    #[serde(default, deserialize_with = "opt_nonempty")]
+    pub sent_to_scope: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -474,6 +483,65 @@ pub struct AcceptedDomain {
     pub domain_name: String,
     #[serde(default)]
     pub domain_type: Option<String>,
+}
+
+/// An Exchange boolean: `true`/`false`, or the strings `"True"`/`"False"` some cmdlets send;
+/// `null`, absent or anything else is `None` (not read, never `false`).
+fn loose_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    let v: Option<serde_json::Value> = Option::deserialize(d)?;
+    Ok(match v {
+        Some(serde_json::Value::Bool(b)) => Some(b),
+        Some(serde_json::Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
+            "true" | "enabled" => Some(true),
+            "false" | "disabled" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
+/// `Get-IRMConfiguration`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct IrmConfiguration {
+    #[serde(
+        default,
+        rename = "AzureRMSLicensingEnabled",
+        deserialize_with = "loose_bool"
+    )]
+    pub azure_rms_licensing_enabled: Option<bool>,
+    #[serde(default, deserialize_with = "loose_bool")]
+    pub simplified_client_access_enabled: Option<bool>,
+}
+
+/// `Get-AdminAuditLogConfig`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct AdminAuditLogConfig {
+    #[serde(default, deserialize_with = "loose_bool")]
+    pub unified_audit_log_ingestion_enabled: Option<bool>,
+}
+
+/// `Get-OrganizationConfig`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct OrganizationConfig {
+    #[serde(default, deserialize_with = "loose_bool")]
+    pub audit_disabled: Option<bool>,
+}
+
+/// `Get-CASMailbox`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct CasMailbox {
+    #[serde(default)]
+    pub primary_smtp_address: String,
+    #[serde(default)]
+    pub identity: String,
+    #[serde(default, deserialize_with = "loose_bool")]
+    pub pop_enabled: Option<bool>,
+    #[serde(default, deserialize_with = "loose_bool")]
+    pub imap_enabled: Option<bool>,
 }
 
 #[cfg(test)]
@@ -553,5 +621,19 @@ mod tests {
     fn a_broken_date_is_an_error_not_a_silent_none() {
         let r: Result<User, _> = serde_json::from_str(r#"{"id":"1","createdDateTime":"hier"}"#);
         assert!(r.is_err());
+    }
+
+    #[test]
+    fn exchange_booleans_as_bool_or_string_and_absent_is_unknown() {
+        let i: IrmConfiguration = serde_json::from_str(
+            r#"{"AzureRMSLicensingEnabled":"True","SimplifiedClientAccessEnabled":false}"#,
+        )
+        .expect("irm");
+        assert_eq!(i.azure_rms_licensing_enabled, Some(true));
+        assert_eq!(i.simplified_client_access_enabled, Some(false));
+        let a: AdminAuditLogConfig = serde_json::from_str(r#"{"Identity":"x"}"#).expect("audit");
+        assert_eq!(a.unified_audit_log_ingestion_enabled, None);
+        let o: OrganizationConfig = serde_json::from_str(r#"{"AuditDisabled":null}"#).expect("org");
+        assert_eq!(o.audit_disabled, None);
     }
 }

@@ -99,6 +99,14 @@ const MFA_POLICIES: Figure = Figure {
     label_fr: "comptes qu'aucune stratégie d'accès conditionnel exigeant la MFA ne vise",
     sources: &["conditional-access-policies"],
 };
+const POP_IMAP: Figure = Figure {
+    label_fr: "boîtes avec POP ou IMAP activé, chaque nuit",
+    sources: &["exchange-cas-mailboxes"],
+};
+const OME_RULES: Figure = Figure {
+    label_fr: "règles de transport qui chiffrent les messages vers l'externe",
+    sources: &["exchange-transport-rules"],
+};
 const FORWARDS: Figure = Figure {
     label_fr: "règles de redirection par classe de cible, chaque nuit",
     sources: &["message-rules", "exchange-mailboxes"],
@@ -146,6 +154,7 @@ requirement!(
     Reach::Partial(
         "l'outil peut voir si le locataire offre un chiffrement, pas le contenu des messages ni leur caractère confidentiel"
     ),
+    OME_RULES,
 );
 requirement!(
     DIR04_6_4,
@@ -168,6 +177,7 @@ requirement!(
     "Éviter de contourner l'utilisation du système de messagerie corporatif par le biais de redirections automatiques de courriels ou tout autre mécanisme de contournement.",
     Reach::Verifiable,
     FORWARDS,
+    POP_IMAP,
 );
 requirement!(
     DIR04_7,

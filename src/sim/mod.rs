@@ -111,7 +111,9 @@ pub struct SimOptions {
     pub setup_dir: Option<PathBuf>,
     /// Sources answered 403 `Authorization_RequestDenied`, as if the app lacked their
     /// permission: `users`, `registration`, `signins`, `conditional-access`, `groups`,
-    /// `rules`, `exchange`, `intune`.
+    /// `rules`, `exchange`, `intune`; one new source alone: `signins-clients` (the POP and IMAP
+    /// query), `get-irmconfiguration`, `get-adminauditlogconfig`, `get-organizationconfig`,
+    /// `get-casmailbox`.
     pub deny: Vec<String>,
     /// Display names, the guest's UPN, inbox rule names and the establishment carry hostile
     /// text (escape sequences, terminal links, bidirectional overrides, markup, spreadsheet
@@ -542,7 +544,9 @@ pub struct SimArgs {
     #[arg(long, default_value = "vigie365-sim")]
     pub setup_dir: PathBuf,
     /// Sources refusées (403), comme si l'autorisation manquait : users, registration,
-    /// signins, conditional-access, groups, rules, exchange, intune (séparées par des virgules).
+    /// signins, conditional-access, groups, rules, exchange, intune, signins-clients (connexions POP
+    /// et IMAP), get-irmconfiguration, get-adminauditlogconfig, get-organizationconfig,
+    /// get-casmailbox (séparées par des virgules).
     #[arg(long, value_delimiter = ',', value_name = "SOURCES")]
     pub refuser: Vec<String>,
 }

@@ -308,14 +308,7 @@ fn sign_in_request(m: &mut Map<String, Value>, sc: &Scenario, acc: &Account, s: 
     m.insert("appId".into(), json!(s.app.id));
     m.insert("appDisplayName".into(), json!(s.app.name));
     m.insert("ipAddress".into(), json!(s.ip));
-    m.insert(
-        "clientAppUsed".into(),
-        json!(if s.browser {
-            "Browser"
-        } else {
-            "Mobile Apps and Desktop clients"
-        }),
-    );
+    m.insert("clientAppUsed".into(), json!(s.client_app()));
     m.insert(
         "correlationId".into(),
         json!(hash::guid(x, h(sc.seed, &[x, 1]))),
@@ -628,7 +621,7 @@ pub(crate) fn mailbox(sc: &Scenario, acc: &Account, day: i32) -> Value {
         "PrimarySmtpAddress": acc.mail.clone().unwrap_or_else(|| acc.upn.clone()),
         "EmailAddresses": [format!("SMTP:{}", acc.upn), format!("smtp:{}@{}", local, MAIL_DOMAIN)],
         "RecipientType": "UserMailbox",
-        "RecipientTypeDetails": if acc.is_shared() { "SharedMailbox" } else { "UserMailbox" },
+        "RecipientTypeDetails": sc.mailbox_type(acc),
         "ForwardingAddress": contact.map(|c| Value::String(c.name)).unwrap_or(Value::Null),
         "ForwardingSmtpAddress": f.smtp.map(Value::String).unwrap_or(Value::Null),
         "DeliverToMailboxAndForward": f.deliver_and_forward,
@@ -722,6 +715,8 @@ pub(crate) fn exchange_small(sc: &Scenario, cmdlet: &str, day: i32) -> Option<Ve
                     "RedirectMessageTo": list(&r.redirect),
                     "CopyTo": list(&r.copy),
                     "BlindCopyTo": list(&r.bcc),
+                    "ApplyOME": sc.applies_ome(r),
+                    "ApplyRightsProtectionTemplate": Value::Null,
                     "SentToScope": if r.redirect.is_empty() && r.copy.is_empty() && r.bcc.is_empty() { Value::from("NotInOrganization") } else { Value::Null },
                     "Description": format!("Règle « {} »", r.name),
                     "WhenChanged": changed,

@@ -130,7 +130,7 @@ impl PrintedConfig {
             sites,
             clients_permis: vec![
                 (upn(S::SvcTelesante2), vec!["Microsoft Teams"]),
-                (upn(S::SvcBilletterie), vec!["Billetterie Octopus"]),
+                (upn(S::SvcBilletterie), vec!["Billetterie Octopus", "IMAP4"]),
             ],
             reseau: vec!["ssss.gouv.qc.ca", "msss.gouv.qc.ca"],
             internes: vec![],

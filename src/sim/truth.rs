@@ -122,6 +122,10 @@
 //! | FWD-DIS-01 | alain.fortin-lemay (disabled rule to gmail) | karine.leblanc-vigneault (rules without forwarding) |
 //! | FWD-TRN-01 | « Copie cachée du comité vers le consultant », « Copie de la direction… » (days 40–79) | disabled journal rule, internal archive redirection |
 //! | FWD-ORG-01 | moyenne days 0–9 and 45–149, élevée days 10–44 | none from day 150 |
+//! | FWD-CLI-01 | bulk staff and physicians whose mailbox a POP or IMAP client retrieves (`POP3`, `IMAP4`, `IMAP`) | svc-billetterie (IMAP4 is one of its `clients_permis`) |
+//! | ENC-EXT-01 | days 0–24 (Azure RMS licensing off) | from day 25 |
+//! | SHR-SIG-01 | bulk shared, room and equipment mailboxes whose account was left enabled | accueil.verdun, dossiers.lachine and the other shared mailboxes (account disabled) |
+//! | LOG-AUD-01 | days 10–20 (mailbox auditing off), days 35–50 (unified audit log off) | other days |
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
@@ -167,6 +171,10 @@ pub struct Posture {
     pub guests: u64,
     pub forwarding_targets: BTreeMap<String, u64>,
     pub sign_ins: BTreeMap<String, u64>,
+    /// Mailboxes open to POP, to IMAP, to either (`pop`, `imap`, `pop_ou_imap`).
+    pub mail_clients: BTreeMap<String, u64>,
+    /// Enabled transport rules that encrypt mail to external recipients.
+    pub encrypting_rules: u64,
 }
 
 /// What a correct audit of day D must find.
@@ -477,6 +485,9 @@ impl Posture {
         for c in ["singleFactorAuthentication", "multiFactorAuthentication"] {
             posture.sign_ins.insert(c.to_string(), 0);
         }
+        for c in ["pop", "imap", "pop_ou_imap"] {
+            posture.mail_clients.insert(c.to_string(), 0);
+        }
         posture
     }
 }
@@ -622,6 +633,8 @@ pub(crate) fn compute(sc: &Scenario, cfg: &PrintedConfig, day: u32) -> GroundTru
     cx.register_rows_without_account(&existing);
     cx.transport_rules();
     cx.tenant_forwarding();
+    cx.enc_ext_01();
+    cx.log_aud_01();
     cx.finish(day)
 }
 
@@ -703,6 +716,56 @@ impl<'a> Ctx<'a> {
         if a.acc.has_mailbox() {
             self.inbox_rule_forwarding(&a);
             self.mailbox_forwarding(&a);
+            self.count_mail_clients(&a);
+            self.shr_sig_01(&a);
+        }
+        self.fwd_cli_01(&a);
+    }
+
+    /// Posture: the mailbox is open to POP, to IMAP.
+    fn count_mail_clients(&mut self, a: &Subject) {
+        let (pop, imap) = self.sc.pop_imap(&a.acc);
+        for (k, on) in [("pop", pop), ("imap", imap), ("pop_ou_imap", pop || imap)] {
+            *self.posture.mail_clients.entry(k.to_string()).or_default() += on as u64;
+        }
+    }
+
+    /// SHR-SIG-01: a shared, room or equipment mailbox whose account is enabled.
+    fn shr_sig_01(&mut self, a: &Subject) {
+        if a.acc.enabled && self.sc.mailbox_type(&a.acc) != "UserMailbox" {
+            self.found(a, "SHR-SIG-01", "moyenne");
+        }
+    }
+
+    /// FWD-CLI-01: a successful POP or IMAP sign-in of the window, whatever the account's
+    /// state, unless it is « Appli » and the protocol is one of its `clients_permis`.
+    fn fwd_cli_01(&mut self, a: &Subject) {
+        if self.sc.mail_client(a.i).is_none() {
+            return;
+        }
+        let protocol = |c: &str| match c.to_uppercase().as_str() {
+            "POP3" | "POP" => Some("POP"),
+            "IMAP4" | "IMAP" => Some("IMAP"),
+            _ => None,
+        };
+        let permitted: Vec<&str> = if a.class == Class::Appli {
+            self.cfg
+                .clients_permis
+                .iter()
+                .filter(|(u, _)| u.to_lowercase() == a.upn)
+                .flat_map(|(_, c)| c.iter().filter_map(|x| protocol(x)))
+                .collect()
+        } else {
+            vec![]
+        };
+        let from = self.as_of - Duration::days(self.cfg.fenetre_jours);
+        let retrieved = sign_ins_between(self.sc, a.i, from, self.as_of)
+            .iter()
+            .filter(|s| s.success())
+            .filter_map(|s| s.mail_client.and_then(protocol))
+            .any(|p| !permitted.contains(&p));
+        if retrieved {
+            self.found(a, "FWD-CLI-01", "élevée");
         }
     }
 
@@ -962,6 +1025,37 @@ impl<'a> Ctx<'a> {
             _ => return,
         };
         self.push("FWD-ORG-01", "locataire".into(), severity, "tous");
+    }
+}
+
+impl Ctx<'_> {
+    /// ENC-EXT-01: Office Message Encryption unavailable (Azure RMS licensing off); posture:
+    /// the enabled rules that encrypt mail to external recipients (no target: scope
+    /// `NotInOrganization`).
+    fn enc_ext_01(&mut self) {
+        self.posture.encrypting_rules = self
+            .sc
+            .transport_rules(self.day)
+            .iter()
+            .filter(|r| {
+                r.enabled
+                    && self.sc.applies_ome(r)
+                    && r.redirect.is_empty()
+                    && r.copy.is_empty()
+                    && r.bcc.is_empty()
+            })
+            .count() as u64;
+        if !self.sc.tenant_controls(self.day).azure_rms_licensing {
+            self.push("ENC-EXT-01", "locataire".into(), "moyenne", "tous");
+        }
+    }
+
+    /// LOG-AUD-01: unified audit log ingestion off, or mailbox auditing off.
+    fn log_aud_01(&mut self) {
+        let c = self.sc.tenant_controls(self.day);
+        if !c.unified_audit_ingestion || c.audit_disabled {
+            self.push("LOG-AUD-01", "locataire".into(), "élevée", "tous");
+        }
     }
 }
 

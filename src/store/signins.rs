@@ -141,6 +141,25 @@ impl Store {
         )
     }
 
+    /// The tenant's POP and IMAP sign-ins with `from <= created < to` (`client_app` POP3,
+    /// IMAP4, POP or IMAP, any case), oldest first. A row that is not JSON is read too, so
+    /// that it fails as unreadable instead of being left out.
+    pub fn mail_client_signins(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<SignIn>, StoreError> {
+        self.read_signins(
+            "SELECT id, data FROM signins WHERE created >= ?1 AND created < ?2
+             AND (NOT json_valid(data)
+                  OR upper(trim(json_extract(data, '$.client_app'))) IN ('POP3', 'IMAP4', 'POP', 'IMAP'))
+             ORDER BY created, id",
+            from,
+            to,
+            None,
+        )
+    }
+
     fn read_signins(
         &self,
         sql: &str,

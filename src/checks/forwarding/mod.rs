@@ -11,6 +11,8 @@
 //! ([`Forward`]); FWD-PUB-01, FWD-EXT-01 and FWD-DIS-01 each keep the ones they are about.
 //! One forward per (rule or mailbox, target), whatever the number of actions naming it.
 
+pub mod enc_ext_01;
+pub mod fwd_cli_01;
 pub mod fwd_dis_01;
 pub mod fwd_ext_01;
 pub mod fwd_org_01;

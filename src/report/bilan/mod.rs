@@ -219,12 +219,13 @@ pub fn render(b: &Bilan, period: &Period, ctx: &Context) -> Result<Rendered, Rep
         annex[1].clone(),
         annex[2].clone(),
     ];
-    let blocks: [(&str, Vec<doc::Block>); 11] = [
+    let blocks: [(&str, Vec<doc::Block>); 12] = [
         ("exigences", sections::exigences(b)),
         ("sommaire", sections::sommaire(b)),
         ("generiques", sections::generiques(b)),
         ("appli", sections::appli(b)),
         ("redirections", sections::redirections(b)),
+        ("partages", sections::partages(b)),
         ("exceptions", sections::exceptions(b)),
         ("populations", sections::populations(b)),
         ("couverture", sections::couverture(b)),

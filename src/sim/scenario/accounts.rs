@@ -160,7 +160,7 @@ impl Scenario {
                 who.upn = who.upn.replacen('#', "\u{202E}\u{1b}[2J#", 1);
             }
         }
-        let enabled = leave > day && kind != Shared;
+        let enabled = leave > day && (kind != Shared || self.shared_left_open(i));
         let last_password_change = self.last_password_change(i, day, created_day);
         let proxy_addresses = if guest {
             Vec::new()

@@ -425,6 +425,17 @@ impl Scenario {
                 bcc: vec![],
             });
         }
+        if self.tenant_controls(day).azure_rms_licensing {
+            out.push(TransportRule {
+                guid: g(5),
+                name: super::controls::OME_RULE,
+                enabled: true,
+                priority: 5,
+                redirect: vec![],
+                copy: vec![],
+                bcc: vec![],
+            });
+        }
         out
     }
 

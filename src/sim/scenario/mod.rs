@@ -21,6 +21,7 @@ use super::names::{self, App};
 use Kind::*;
 
 mod accounts;
+mod controls;
 mod identity;
 mod mail;
 mod scripted;
@@ -220,6 +221,7 @@ impl Scenario {
                     (ALWAYS, NEVER)
                 }
             }
+            Shared if self.shared_left_open(i) => (ALWAYS, NEVER),
             Shared => (ALWAYS, ALWAYS),
             Urgence => (ALWAYS, NEVER),
         }

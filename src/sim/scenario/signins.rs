@@ -39,11 +39,22 @@ pub(crate) struct SignIn {
     pub error_code: u32,
     pub device: Device,
     pub site: Option<usize>,
+    /// The legacy mail client (`POP3`, `IMAP4`, `IMAP`) of a POP or IMAP retrieval.
+    pub mail_client: Option<&'static str>,
 }
 
 impl SignIn {
     pub(crate) fn success(&self) -> bool {
         self.error_code == 0
+    }
+
+    /// `clientAppUsed`, as the sign-in logs name it.
+    pub(crate) fn client_app(&self) -> &'static str {
+        match self.mail_client {
+            Some(c) => c,
+            None if self.browser => "Browser",
+            None => "Mobile Apps and Desktop clients",
+        }
     }
 }
 
@@ -138,7 +149,30 @@ impl Day<'_> {
             error_code: a.err,
             device: a.device,
             site: self.acc.site,
+            mail_client: None,
         });
+    }
+
+    /// Today's POP or IMAP retrieval of the account's mailbox, if its client runs today:
+    /// single factor (a legacy protocol), from outside; a service's is non-interactive.
+    fn mail_client(&mut self, i: u32) {
+        let Some(client) = self.sc.mail_client(i) else {
+            return;
+        };
+        if !self.sc.retrieves_on(i, self.k) {
+            return;
+        }
+        let (ip, device) = if self.acc.kind == Appli {
+            (format!("100.127.10.{}", 10 + i % 200), Device::Server)
+        } else {
+            (self.outside(), Device::IPhone)
+        };
+        let mut a = self.attempt(names::EXCHANGE, ip, device).single_factor();
+        a.interactive = self.acc.kind != Appli;
+        self.push(a);
+        if let Some(last) = self.out.last_mut() {
+            last.mail_client = Some(client);
+        }
     }
 
     /// Today's draw of the bulk misuse of account `i`: whether it misuses today, and how
@@ -340,6 +374,7 @@ impl Scenario {
             }
             Urgence | Shared => {}
         }
+        day.mail_client(i);
         day.out
     }
 

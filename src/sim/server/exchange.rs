@@ -78,7 +78,7 @@ fn parse_cmdlet(body: &[u8]) -> Result<(usize, i64), Resp> {
 }
 
 /// `Prefer: odata.maxpagesize=N`, else the page size the token carries, else 1000.
-fn max_page_size(headers: &HeaderMap, token_page: Option<usize>) -> usize {
+pub(super) fn max_page_size(headers: &HeaderMap, token_page: Option<usize>) -> usize {
     headers
         .get_all("prefer")
         .iter()
@@ -127,6 +127,9 @@ pub(super) fn exchange_cmd(st: &Shared, rq: Rq, x: Invoke) -> Result<Resp, Resp>
     }
     if *x.method != Method::POST && *x.method != Method::GET {
         return Err(exo_error(405, "MethodNotAllowed", "Method not allowed."));
+    }
+    if let Some(r) = super::exchange_config::intercept(st, &x) {
+        return r;
     }
     // Skip token: [7, cmdlet, day, pos, results left (-1 = unlimited), page size].
     let tok = paging::read_token(st, rq, x.q, "$skiptoken", 7, Dialect::Exchange)?;

@@ -22,6 +22,7 @@ mod batch;
 mod conditional_access;
 mod dispatch;
 mod exchange;
+mod exchange_config;
 mod groups;
 mod intune;
 mod latency;

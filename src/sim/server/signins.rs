@@ -16,6 +16,8 @@ struct SignInQuery {
     to: Option<DateTime<Utc>>,
     users: Option<BTreeSet<u32>>,
     apps: Option<Vec<String>>,
+    /// `clientAppUsed eq …` (any of them), lowercased.
+    clients: Option<Vec<String>>,
     interactive: bool,
     non_interactive: bool,
 }
@@ -41,6 +43,7 @@ fn sign_in_query(
         to: None,
         users: None,
         apps: None,
+        clients: None,
         interactive: true,
         non_interactive: false,
     };
@@ -116,6 +119,8 @@ fn sign_in_query(
                     filter::eq_disjunction(other, &["appDisplayName", "appId"])
                 {
                     sq.apps = Some(pairs.into_iter().map(|(_, v)| v.to_lowercase()).collect());
+                } else if let Some(pairs) = filter::eq_disjunction(other, &["clientAppUsed"]) {
+                    sq.clients = Some(pairs.into_iter().map(|(_, v)| v.to_lowercase()).collect());
                 } else if let Expr::In { path, values } = other {
                     if !path.eq_ignore_ascii_case("userId") || values.len() > 15 {
                         return Err("unsupported 'in' clause".into());
@@ -148,6 +153,16 @@ pub(super) fn sign_ins(st: &Shared, rq: Rq, ver: &str, q: &Query) -> Result<Resp
     };
     let sq = sign_in_query(st, ver, q.get("$filter"), day)
         .map_err(|m| bad_request(st, rq, &format!("Invalid filter clause: {}", m)))?;
+    // `deny` "signins-clients" refuses the tenant-wide POP and IMAP query alone.
+    if sq.clients.is_some() && st.deny.iter().any(|d| d == "signins-clients") {
+        return Err(super::graph_error(
+            st,
+            rq,
+            403,
+            "Authorization_RequestDenied",
+            "Insufficient privileges to complete the operation.",
+        ));
+    }
     let mut value = Vec::new();
     let next = sq.fill(st, day, (k, offset), n, ver == "beta", &mut value);
     let link = next.map(|(kk, off)| {
@@ -178,6 +193,10 @@ impl SignInQuery {
                 a.iter()
                     .any(|x| *x == s.app.name.to_lowercase() || *x == s.app.id)
             })
+            && self
+                .clients
+                .as_ref()
+                .is_none_or(|c| c.iter().any(|x| x.eq_ignore_ascii_case(s.client_app())))
     }
 
     /// Appends up to `n` sign-ins to `value`, walking days back from the cursor

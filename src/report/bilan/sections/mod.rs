@@ -2,7 +2,7 @@
 //! by directive article and recommendation: the accountability table, element by element;
 //! summary; generic CHSLD accounts and
 //! « Appli » accounts (orientation on generic subscriptions); automatic forwarding (DIR04
-//! art. 6 4° and 5°); exceptions; physicians apart from other staff (DIR04); collection
+//! art. 6 4° and 5°); shared accounts and access logging; exceptions; physicians apart from other staff (DIR04); collection
 //! coverage and limits; method. One file per section, as the figures are built
 //! (`data/`); the tables several sections share are in [`tables`].
 
@@ -12,6 +12,7 @@ mod exceptions;
 mod exigences;
 mod generiques;
 mod methode;
+mod partages;
 mod populations;
 mod redirections;
 mod signature;
@@ -24,6 +25,7 @@ pub use exceptions::exceptions;
 pub use exigences::{exigences, status_badge};
 pub use generiques::generiques;
 pub use methode::methode;
+pub use partages::partages;
 pub use populations::population_fr;
 pub use populations::populations;
 pub use redirections::redirections;

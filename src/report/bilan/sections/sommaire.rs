@@ -32,6 +32,11 @@ pub fn sommaire(b: &Bilan) -> Vec<Block> {
             "redirections",
             "MSSS-DIR04, art. 6 4° et 5° — messageries publiques et redirections automatiques",
         ),
+        (
+            "partages",
+            "Orientation sur les abonnements génériques, MSSS-DIR04, art. 12 et 13 — comptes \
+             partagés et journalisation",
+        ),
     ] {
         out.push(Block::Table(check_table(b, fam, caption)));
     }
