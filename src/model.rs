@@ -127,6 +127,32 @@ pub struct CaPolicy {
     pub include_applications: Vec<String>,
     pub built_in_controls: Vec<String>,
     pub authentication_strength: bool,
+    /// `excludeApplications`: application ids (or `Office365`).
+    #[serde(default)]
+    pub exclude_applications: Vec<String>,
+    /// `clientAppTypes`: `all`, `browser`, `mobileAppsAndDesktopClients`,
+    /// `exchangeActiveSync`, `other` (empty is `all`).
+    #[serde(default)]
+    pub client_app_types: Vec<String>,
+    /// `locations.includeLocations`: `All`, `AllTrusted` or named location ids (empty: no
+    /// location condition).
+    #[serde(default)]
+    pub include_locations: Vec<String>,
+    /// `locations.excludeLocations`.
+    #[serde(default)]
+    pub exclude_locations: Vec<String>,
+    /// `platforms.includePlatforms` (empty: no platform condition).
+    #[serde(default)]
+    pub include_platforms: Vec<String>,
+    /// `platforms.excludePlatforms`.
+    #[serde(default)]
+    pub exclude_platforms: Vec<String>,
+    /// `grantControls.operator`: `AND` or `OR` (absent: `OR`, Graph's default).
+    #[serde(default)]
+    pub grant_operator: Option<String>,
+    /// `users.excludeGuestsOrExternalUsers` is set: guests and external users are excluded.
+    #[serde(default)]
+    pub exclude_guests: bool,
 }
 record!(CaPolicy, Kind::CaPolicy, |s| s.id.clone());
 

@@ -62,7 +62,7 @@ impl<'s> Snapshot<'s> {
         let mut snap = Snapshot::tenant_wide(store, &row, &rules)?;
         let owner_ids = snap.read_forwarding(store, everything)?;
         let named_upns = snap.named_upns(keep);
-        snap.read_accounts(store, &rules, everything, &owner_ids, &named_upns)?;
+        snap.read_accounts(store, &rules, config, everything, &owner_ids, &named_upns)?;
         snap.name_rule_mailboxes();
         Ok(snap)
     }
@@ -170,6 +170,7 @@ impl<'s> Snapshot<'s> {
         &mut self,
         store: &Store,
         rules: &Rules,
+        config: &Config,
         everything: bool,
         owner_ids: &HashSet<String>,
         named_upns: &HashSet<String>,
@@ -184,7 +185,7 @@ impl<'s> Snapshot<'s> {
         store.each_as_of_with::<Account, Registration>(self.run, |a, registration| {
             read += 1;
             let c = classify::classify(&a, memberships.get(a.id.as_str()).unwrap_or(&empty), rules);
-            let coverage = mfa::coverage(self, &a.id);
+            let coverage = mfa::account_coverage(self, config, &a.id, c.class);
             let excluded = policies_known.then(|| c.enabled && !coverage.is_covered());
             tally.add(&c, registration.as_ref(), excluded);
             let exempted = !coverage.is_covered() && coverage.is_excluded_somewhere();

@@ -17,6 +17,7 @@
 //! is `snapshot.as_of`.
 
 pub mod appli;
+pub mod ca_scope;
 pub mod common;
 pub mod domains;
 pub mod finding;

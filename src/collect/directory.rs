@@ -71,6 +71,9 @@ pub(crate) async fn conditional_access(ctx: &Ctx) -> Result<Vec<String>, Collect
                 .and_then(|c| c.applications.clone())
                 .unwrap_or_default();
             let grant = p.grant_controls.clone().unwrap_or_default();
+            let conditions = p.conditions.clone().unwrap_or_default();
+            let locations = conditions.locations.unwrap_or_default();
+            let platforms = conditions.platforms.unwrap_or_default();
             Some(CaPolicy {
                 id: p.id,
                 name: p.display_name,
@@ -85,6 +88,16 @@ pub(crate) async fn conditional_access(ctx: &Ctx) -> Result<Vec<String>, Collect
                 built_in_controls: grant.built_in_controls,
                 authentication_strength: grant
                     .authentication_strength
+                    .is_some_and(|v| !v.is_null()),
+                exclude_applications: apps.exclude_applications,
+                client_app_types: conditions.client_app_types,
+                include_locations: locations.include_locations,
+                exclude_locations: locations.exclude_locations,
+                include_platforms: platforms.include_platforms,
+                exclude_platforms: platforms.exclude_platforms,
+                grant_operator: grant.operator,
+                exclude_guests: users
+                    .exclude_guests_or_external_users
                     .is_some_and(|v| !v.is_null()),
             })
         },
