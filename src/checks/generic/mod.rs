@@ -8,3 +8,4 @@ pub mod gen_mfa_01;
 pub mod gen_mfa_02;
 pub mod gen_pwd_01;
 pub mod gen_reg_01;
+pub mod gen_ip_02;
