@@ -225,7 +225,13 @@ mod tests {
         got.sort();
         assert_eq!(
             got,
-            ["APP-INT-01", "GEN-APP-01", "GEN-IP-01", "GEN-IP-02", "GEN-MFA-02"]
+            [
+                "APP-INT-01",
+                "GEN-APP-01",
+                "GEN-IP-01",
+                "GEN-IP-02",
+                "GEN-MFA-02"
+            ]
         );
     }
 

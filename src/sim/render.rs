@@ -485,7 +485,7 @@ pub(crate) fn policy(sc: &Scenario, p: &Policy) -> Value {
             "clientApplications": null,
             "applications": {
                 "includeApplications": p.include_apps,
-                "excludeApplications": [],
+                "excludeApplications": p.exclude_apps,
                 "includeUserActions": [],
                 "includeAuthenticationContextClassReferences": [],
                 "applicationFilter": null,
@@ -502,7 +502,7 @@ pub(crate) fn policy(sc: &Scenario, p: &Policy) -> Value {
             },
         },
         "grantControls": {
-            "operator": "OR",
+            "operator": p.operator,
             "builtInControls": p.built_in,
             "customAuthenticationFactors": [],
             "termsOfUse": [],

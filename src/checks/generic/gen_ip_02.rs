@@ -215,7 +215,8 @@ mod tests {
         assert_eq!(f.len(), 3);
         assert_eq!(f[0].severity, Severity::Moyenne);
         assert!(
-            f[0].evidence.contains("politique en mode rapport seulement"),
+            f[0].evidence
+                .contains("politique en mode rapport seulement"),
             "{}",
             f[0].evidence
         );
@@ -250,7 +251,10 @@ mod tests {
         s.signins = vec![teams];
         let f = run(&s, &config());
         assert_eq!(f.len(), 1);
-        assert!(f[0].evidence.contains("application exclue « Microsoft Teams »"));
+        assert!(
+            f[0].evidence
+                .contains("application exclue « Microsoft Teams »")
+        );
     }
 
     #[test]

@@ -4,8 +4,8 @@
 
 pub mod gen_app_01;
 pub mod gen_ip_01;
+pub mod gen_ip_02;
 pub mod gen_mfa_01;
 pub mod gen_mfa_02;
 pub mod gen_pwd_01;
 pub mod gen_reg_01;
-pub mod gen_ip_02;

@@ -45,24 +45,51 @@ pub(crate) struct Policy {
     pub include_groups: Vec<usize>,
     pub exclude_groups: Vec<usize>,
     pub include_apps: Vec<&'static str>,
+    /// `excludeApplications`: application ids.
+    pub exclude_apps: Vec<&'static str>,
     pub client_app_types: Vec<&'static str>,
     pub built_in: Vec<&'static str>,
+    /// `grantControls.operator`: `OR` or `AND`.
+    pub operator: &'static str,
     pub auth_strength: bool,
+    /// Locations: include `All`, exclude `AllTrusted`.
     pub exclude_trusted_locations: bool,
     pub created_day: i32,
     pub modified_day: i32,
 }
 
 impl Policy {
-    /// The convention of the ground truth: enabled, MFA or an authentication strength,
-    /// applications All or Office365.
+    /// The convention of the ground truth: enabled, MFA or an authentication strength, and
+    /// no other control offered instead (`OR` with another control requires nothing).
     pub(crate) fn requires_mfa(&self) -> bool {
+        let alternatives = self.built_in.iter().any(|c| *c != "mfa");
         self.state == "enabled"
             && (self.built_in.contains(&"mfa") || self.auth_strength)
-            && self
-                .include_apps
-                .iter()
-                .any(|a| *a == "All" || *a == "Office365")
+            && (self.operator == "AND" || !alternatives)
+    }
+
+    /// Whether the policy targets this application (id): included (`All`, `Office365` for
+    /// every application, or its id) and not excluded (Teams by any of its ids).
+    pub(crate) fn targets_app(&self, app_id: &str) -> bool {
+        let teams = |x: &str| {
+            [
+                "1fec8e78-bce4-4aaf-ab1b-5451cc387264",
+                "5e3ce6c0-2b1f-4285-8d4b-75ee78787346",
+                "cc15fd57-2c6c-4117-a88c-83b1d56b4bbe",
+            ]
+            .contains(&x)
+        };
+        let names = |x: &str| x == app_id || (teams(x) && teams(app_id));
+        let included = self
+            .include_apps
+            .iter()
+            .any(|a| *a == "All" || *a == "Office365" || names(a));
+        included && !self.exclude_apps.iter().any(|a| names(a))
+    }
+
+    /// A fixed-address block: grant `block`, locations `All` except `AllTrusted`.
+    pub(crate) fn is_location_block(&self) -> bool {
+        self.built_in.contains(&"block") && self.exclude_trusted_locations
     }
 }
 
@@ -229,8 +256,10 @@ impl Scenario {
             include_groups: vec![],
             exclude_groups: vec![],
             include_apps: vec!["All"],
+            exclude_apps: vec![],
             client_app_types: vec!["all"],
             built_in: vec!["mfa"],
+            operator: "OR",
             auth_strength: false,
             exclude_trusted_locations: false,
             created_day: -700 + index as i32 * 31,
@@ -246,12 +275,14 @@ impl Scenario {
             u(S::JulieGagnon),
             u(S::SophieRoy),
             u(S::MarcPelletier),
+            u(S::TabLaSalle1),
         ];
         p.exclude_groups = vec![G_EXCL];
         out.push(p);
         let mut p = base(1, "CA002 - MFA pour les tablettes des CHSLD (Office 365)");
         p.include_users = vec![];
         p.include_groups = vec![G_TAB];
+        p.exclude_users = vec![u(S::TabLaSalle1)];
         p.exclude_groups = vec![G_EXCL];
         p.include_apps = vec!["Office365"];
         p.built_in = vec![];
@@ -285,6 +316,43 @@ impl Scenario {
         p.include_users = vec![];
         p.include_groups = vec![G_SIEGE];
         out.push(p);
+        // A tablet whose only MFA policy leaves Teams, the one application it uses, out.
+        let mut p = base(
+            7,
+            "CA008 - MFA tablette LaSalle 1 (toutes applications sauf Teams)",
+        );
+        p.include_users = vec![UserRef::User(u(S::TabLaSalle1))];
+        p.exclude_apps = vec!["cc15fd57-2c6c-4117-a88c-83b1d56b4bbe"];
+        out.push(p);
+        // Fixed addresses enforced for the tablets, except LaSalle's (report-only there).
+        let lasalle = vec![u(S::TabLaSalle1), u(S::TabLaSalle2), u(S::TabLaSalle3)];
+        let mut p = base(
+            8,
+            "CA009 - Bloquer les tablettes hors des emplacements de confiance",
+        );
+        p.include_users = vec![];
+        p.include_groups = vec![G_TAB];
+        p.exclude_users = lasalle.clone();
+        p.built_in = vec!["block"];
+        p.exclude_trusted_locations = true;
+        out.push(p);
+        let mut p = base(
+            9,
+            "CA010 - Bloquer les tablettes de LaSalle hors du site (rapport seulement)",
+        );
+        p.state = "enabledForReportingButNotEnforced";
+        p.include_users = lasalle.into_iter().map(UserRef::User).collect();
+        p.built_in = vec!["block"];
+        p.exclude_trusted_locations = true;
+        out.push(p);
+        // MFA offered among alternatives: requires nothing.
+        let mut p = base(
+            10,
+            "CA011 - MFA ou appareil conforme pour les tablettes de Verdun",
+        );
+        p.include_users = vec![UserRef::User(u(S::TabVerdun2))];
+        p.built_in = vec!["mfa", "compliantDevice"];
+        out.push(p);
         out
     }
 
@@ -302,11 +370,18 @@ impl Scenario {
         p.exclude_users.contains(&i) || p.exclude_groups.iter().any(|g| self.member(*g, i, day))
     }
 
-    /// Whether some MFA-requiring policy applies to the user.
+    /// Whether the user's sign-ins satisfy MFA: some MFA-requiring policy applies to it on
+    /// every application (a policy leaving an application out lets its sign-ins through with
+    /// one factor).
     pub(crate) fn mfa_covered(&self, policies: &[Policy], i: u32, day: i32) -> bool {
-        policies
-            .iter()
-            .any(|p| p.requires_mfa() && self.policy_applies(p, i, day))
+        policies.iter().any(|p| {
+            p.requires_mfa()
+                && p.exclude_apps.is_empty()
+                && p.include_apps
+                    .iter()
+                    .any(|a| *a == "All" || *a == "Office365")
+                && self.policy_applies(p, i, day)
+        })
     }
 
     pub(crate) fn named_locations(&self, day: i32) -> Vec<NamedLocation> {
