@@ -178,6 +178,47 @@ async fn explain_says_why_an_account_is_generic_and_what_the_checks_found() {
     assert!(unknown.to_string().contains("aucun compte"), "{unknown}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explain_says_which_policy_enforces_mfa_and_the_fixed_address_or_why_none_does() {
+    let n = SimNight::start(options(2, 300, 4)).await;
+    let (store, _) = n.collect(4).await;
+    let s = store.lock().expect("store");
+    let accounts: Vec<Account> = s.current().expect("accounts");
+    let upn = |name: &str| {
+        accounts
+            .iter()
+            .find(|a| a.display_name == name)
+            .map(|a| a.upn.clone())
+            .expect("scripted tablet")
+    };
+    let lasalle = vigie365::night::explain(&s, &n.config, &upn("Tablette 1 CHSLD de LaSalle"))
+        .expect("explain");
+    assert!(lasalle.contains("MFA imposée : NON couverte"), "{lasalle}");
+    assert!(
+        lasalle.contains("application exclue « Microsoft Teams »"),
+        "{lasalle}"
+    );
+    assert!(
+        lasalle.contains("adresse IP fixe imposée : NON"),
+        "{lasalle}"
+    );
+    assert!(
+        lasalle.contains("politique en mode rapport seulement"),
+        "{lasalle}"
+    );
+    let verdun = vigie365::night::explain(&s, &n.config, &upn("Tablette 1 CHSLD de Verdun"))
+        .expect("explain");
+    assert!(
+        verdun.contains("MFA imposée : couverte par « CA001"),
+        "{verdun}"
+    );
+    assert!(verdun.contains("adresse IP fixe imposée : oui"), "{verdun}");
+    assert!(
+        verdun.contains("« CA009 - Bloquer les tablettes hors des emplacements de confiance » : bloque hors de AllTrusted"),
+        "{verdun}"
+    );
+}
+
 /// Every current record of the store and every sign-in and daily aggregate, as JSON lines:
 /// two stores hold the same data when these are equal.
 fn contents(s: &Store) -> Vec<String> {

@@ -206,9 +206,10 @@ pub fn coverage<'a>(s: &'a Snapshot, account_id: &str) -> Coverage<'a> {
 /// How every policy with an MFA control stands towards `account_id` used as `usage` says.
 pub fn coverage_for<'a>(s: &'a Snapshot, account_id: &str, usage: Usage) -> Coverage<'a> {
     let mut unresolved_roles = Vec::new();
-    let stands = s
-        .ca_policies
-        .iter()
+    let mut policies: Vec<&CaPolicy> = s.ca_policies.iter().collect();
+    policies.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+    let stands = policies
+        .into_iter()
         .filter(|p| !p.state.trim().eq_ignore_ascii_case("disabled"))
         .filter_map(|p| {
             let grant = mfa_grant(p)?;

@@ -133,9 +133,10 @@ impl Enforcement<'_> {
 pub fn enforcement<'a>(s: &'a Snapshot, config: &Config, account_id: &str) -> Enforcement<'a> {
     let signins = window_signins(s, config, account_id);
     let usage = Usage::of(&signins, &config.generic.allowed_apps);
-    let stands = s
-        .ca_policies
-        .iter()
+    let mut policies: Vec<&CaPolicy> = s.ca_policies.iter().collect();
+    policies.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+    let stands = policies
+        .into_iter()
         .filter(|p| !p.state.trim().eq_ignore_ascii_case("disabled") && is_location_block(p))
         .map(|p| {
             let mut unlocated = p.clone();
