@@ -26,10 +26,11 @@ pub enum Kind {
     TransportRule,
     AcceptedDomain,
     Activity,
+    RoleMember,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 13] = [
+    pub const ALL: [Kind; 14] = [
         Kind::Account,
         Kind::Registration,
         Kind::CaPolicy,
@@ -43,6 +44,7 @@ impl Kind {
         Kind::TransportRule,
         Kind::AcceptedDomain,
         Kind::Activity,
+        Kind::RoleMember,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -60,6 +62,7 @@ impl Kind {
             Kind::TransportRule => "transport_rule",
             Kind::AcceptedDomain => "accepted_domain",
             Kind::Activity => "activity",
+            Kind::RoleMember => "role_member",
         }
     }
 }
@@ -175,6 +178,20 @@ pub struct GroupMember {
 record!(GroupMember, Kind::GroupMember, |s| format!(
     "{}/{}",
     s.group_id, s.user_id
+));
+
+/// A principal (user or group) holding a directory role that a policy names: an active
+/// role assignment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoleMember {
+    /// `roleDefinitionId`, as policies name it (`includeRoles`, `excludeRoles`).
+    pub role_id: String,
+    /// `principalId`.
+    pub principal_id: String,
+}
+record!(RoleMember, Kind::RoleMember, |s| format!(
+    "{}/{}",
+    s.role_id, s.principal_id
 ));
 
 /// Which action of an inbox rule sends the mail on.

@@ -123,6 +123,10 @@ const FILES: &[(&str, &str)] = &[
         "exchange-accepted-domains.toml",
         include_str!("../queries/exchange-accepted-domains.toml"),
     ),
+    (
+        "role-assignments.toml",
+        include_str!("../queries/role-assignments.toml"),
+    ),
 ];
 
 /// Which remote API a query family talks to.

@@ -116,6 +116,10 @@ async fn scripted_cases_fire_and_do_not_fire() {
         !has(&d5, "GEN-MFA-02", "tablette2.verdun@"),
         "CA002 covers it; CA011 (MFA or compliant device) requires nothing but takes nothing away"
     );
+    assert!(
+        has(&d0, "GEN-MFA-02", "tablette1.lachine@"),
+        "excluded from CA001 and CA002 by its Teams Devices Administrator role"
+    );
     // GEN-IP-02.
     for t in [
         "tablette1.lasalle@",

@@ -99,6 +99,15 @@ impl<'s> Snapshot<'s> {
             .into_iter()
             .map(|s| (s.source.clone(), s))
             .collect();
+        // Roles resolve only when their assignments were read that night.
+        if snap.source_status("role-assignments") == Some(crate::store::SourceStatus::Collected) {
+            let mut roles: HashMap<String, HashSet<String>> = HashMap::new();
+            store.each_as_of::<crate::model::RoleMember>(run, |m| {
+                roles.entry(m.role_id).or_default().insert(m.principal_id);
+                Ok(())
+            })?;
+            snap.role_members = Some(roles);
+        }
         snap.register = rules.register.clone();
         snap.group_members = group_members;
         Ok(snap)

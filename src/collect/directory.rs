@@ -49,12 +49,16 @@ fn account(u: wire::User) -> Option<Account> {
     })
 }
 
-/// Conditional access policies and named locations. Returns the groups the policies name.
-pub(crate) async fn conditional_access(ctx: &Ctx) -> Result<Vec<String>, CollectError> {
+/// Conditional access policies and named locations. Returns the groups and the directory
+/// roles the policies name.
+pub(crate) async fn conditional_access(
+    ctx: &Ctx,
+) -> Result<(Vec<String>, Vec<String>), CollectError> {
     let q = query("conditional-access-policies")?;
     ctx.start(&q.name).await?;
     let url = ctx.client.graph_url(&q.path, &[])?;
     let mut groups: Vec<String> = Vec::new();
+    let mut roles: Vec<String> = Vec::new();
     let outcome = paged(
         ctx,
         q,
@@ -105,6 +109,7 @@ pub(crate) async fn conditional_access(ctx: &Ctx) -> Result<Vec<String>, Collect
         async |page: &[CaPolicy]| {
             for p in page {
                 groups.extend(p.include_groups.iter().chain(&p.exclude_groups).cloned());
+                roles.extend(p.include_roles.iter().chain(&p.exclude_roles).cloned());
             }
         },
     )
@@ -146,7 +151,9 @@ pub(crate) async fn conditional_access(ctx: &Ctx) -> Result<Vec<String>, Collect
     .await?;
     groups.sort();
     groups.dedup();
-    Ok(groups)
+    roles.sort();
+    roles.dedup();
+    Ok((groups, roles))
 }
 
 /// Transitive members of each group. Returns the memberships of the groups classification

@@ -327,6 +327,18 @@ pub struct IpRange {
     pub cidr_address: String,
 }
 
+/// A `unifiedRoleAssignment` of `roleManagement/directory/roleAssignments`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleAssignment {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub principal_id: String,
+    #[serde(default)]
+    pub role_definition_id: String,
+}
+
 /// A member returned by `transitiveMembers/microsoft.graph.user`.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]

@@ -496,7 +496,7 @@ pub(crate) fn policy(sc: &Scenario, p: &Policy) -> Value {
                 "includeGroups": p.include_groups.iter().map(gid).collect::<Vec<_>>(),
                 "excludeGroups": p.exclude_groups.iter().map(gid).collect::<Vec<_>>(),
                 "includeRoles": [],
-                "excludeRoles": [],
+                "excludeRoles": p.exclude_roles,
                 "includeGuestsOrExternalUsers": null,
                 "excludeGuestsOrExternalUsers": null,
             },

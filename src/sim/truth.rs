@@ -32,7 +32,8 @@
 //! `grantControls.authenticationStrength` is set, and no other control is offered instead
 //! (operator `OR` with another built-in control requires nothing; `AND` does). It reaches a
 //! user included (`includeUsers` All or the id, or a group of `includeGroups` containing the
-//! user transitively) and not excluded (`excludeUsers`, `excludeGroups` transitively), whose
+//! user transitively) and not excluded (`excludeUsers`, `excludeGroups` transitively,
+//! `excludeRoles` by an active role assignment), whose
 //! usual sign-ins its client app types (`all`, or each client type used) and locations (a
 //! policy excluding `AllTrusted` does not reach sign-ins from a trusted range) take in. A
 //! generic account's usage is its successful sign-ins of the window (application ids, client
@@ -101,7 +102,7 @@
 //! | check | fires | must not fire |
 //! |---|---|---|
 //! | GEN-MFA-01 | tablette3.verdun (days 0–14; accepted by an exception on days 0–8, expired from day 9), tablette3.lachine | tablette2.lachine (disabled), tablette5.verdun on day 10 (no row yet), tablette1.verdun |
-//! | GEN-MFA-02 | tablette1.saintlaurent (nested group), tablette4.saintlaurent (direct exclusion), tablette3.lachine, tablette2.verdun (days 12–24, group; CA011 offers MFA or a compliant device: requires nothing), tablette2.lasalle (single-factor sign-ins days 5–12), tablette1.lasalle (CA008, its only MFA policy, excludes Teams) | tablette3.saintlaurent (excluded from CA001 but CA002 applies), failed single-factor sign-ins of tablette2.lasalle after day 18 |
+//! | GEN-MFA-02 | tablette1.saintlaurent (nested group), tablette4.saintlaurent (direct exclusion), tablette3.lachine, tablette2.verdun (days 12–24, group; CA011 offers MFA or a compliant device: requires nothing), tablette2.lasalle (single-factor sign-ins days 5–12), tablette1.lasalle (CA008, its only MFA policy, excludes Teams), tablette1.lachine (excluded from CA001 and CA002 by its Teams Devices Administrator role) | tablette3.saintlaurent (excluded from CA001 but CA002 applies), failed single-factor sign-ins of tablette2.lasalle after day 18 |
 //! | GEN-IP-02 | LaSalle tablets 1–3 (excluded from CA009; CA010 is report-only), tablette4.saintlaurent (outside the tablets' group) | every other tablet (CA009 blocks outside the trusted locations), tablette2.lachine (disabled) |
 //! | GEN-APP-01 | tablette4.lachine (OfficeHome / Exchange, days 2–20) | tablette1.verdun (failed OfficeHome sign-ins only) |
 //! | GEN-IP-01 | tablette2.verdun (outside address days 3–9), LaSalle tablets `info` before day 20 | tablette1.verdun (site range), tablette2.verdun's failed sign-ins from outside, LaSalle after day 20 (trusted location) |

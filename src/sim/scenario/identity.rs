@@ -28,6 +28,10 @@ pub(crate) fn nested_groups(g: usize) -> &'static [usize] {
     }
 }
 
+/// Teams Devices Administrator (role template id): held by a tablet account that
+/// administers the meeting-room devices of its CHSLD, and excluded from the MFA policies.
+pub(crate) const ROLE_TEAMS_DEVICES: &str = "3d762c5a-1b6c-493f-843e-55a3b42923d4";
+
 /// Who a policy condition names.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum UserRef {
@@ -44,6 +48,8 @@ pub(crate) struct Policy {
     pub exclude_users: Vec<u32>,
     pub include_groups: Vec<usize>,
     pub exclude_groups: Vec<usize>,
+    /// `excludeRoles`: role definition ids.
+    pub exclude_roles: Vec<&'static str>,
     pub include_apps: Vec<&'static str>,
     /// `excludeApplications`: application ids.
     pub exclude_apps: Vec<&'static str>,
@@ -255,6 +261,7 @@ impl Scenario {
             exclude_users: vec![],
             include_groups: vec![],
             exclude_groups: vec![],
+            exclude_roles: vec![],
             include_apps: vec!["All"],
             exclude_apps: vec![],
             client_app_types: vec!["all"],
@@ -278,12 +285,14 @@ impl Scenario {
             u(S::TabLaSalle1),
         ];
         p.exclude_groups = vec![G_EXCL];
+        p.exclude_roles = vec![ROLE_TEAMS_DEVICES];
         out.push(p);
         let mut p = base(1, "CA002 - MFA pour les tablettes des CHSLD (Office 365)");
         p.include_users = vec![];
         p.include_groups = vec![G_TAB];
         p.exclude_users = vec![u(S::TabLaSalle1)];
         p.exclude_groups = vec![G_EXCL];
+        p.exclude_roles = vec![ROLE_TEAMS_DEVICES];
         p.include_apps = vec!["Office365"];
         p.built_in = vec![];
         p.auth_strength = true;
@@ -367,7 +376,21 @@ impl Scenario {
     }
 
     pub(crate) fn policy_excludes(&self, p: &Policy, i: u32, day: i32) -> bool {
-        p.exclude_users.contains(&i) || p.exclude_groups.iter().any(|g| self.member(*g, i, day))
+        p.exclude_users.contains(&i)
+            || p.exclude_groups.iter().any(|g| self.member(*g, i, day))
+            || p.exclude_roles.iter().any(|r| self.holds_role(r, i))
+    }
+
+    /// Whether user `i` holds the directory role `role` (an active assignment).
+    pub(crate) fn holds_role(&self, role: &str, i: u32) -> bool {
+        role == ROLE_TEAMS_DEVICES && key(i) == Some(S::TabLachine1)
+    }
+
+    /// The users holding `role`, in index order.
+    pub(crate) fn role_holders(&self, role: &str) -> Vec<u32> {
+        (0..self.accounts)
+            .filter(|i| self.holds_role(role, *i))
+            .collect()
     }
 
     /// Whether the user's sign-ins satisfy MFA: some MFA-requiring policy applies to it on

@@ -16,6 +16,7 @@ use super::latency::{latency_for, sleep};
 use super::mail_rules::message_rules;
 use super::paging::Query;
 use super::reports::registration;
+use super::roles::role_assignments;
 use super::signins::sign_ins;
 use super::token::{EXO_AUD, GRAPH_AUD, aad_error, check_token, token_endpoint};
 use super::users::{user_get, users, users_delta};
@@ -43,6 +44,7 @@ pub(super) enum Route {
         group: String,
         users_only: bool,
     },
+    RoleAssignments(String),
     Unknown(String),
 }
 
@@ -116,6 +118,7 @@ pub(super) fn route(path: &str) -> Route {
                     group: seg(2),
                     users_only: true,
                 },
+                ["rolemanagement", "directory", "roleassignments"] => Route::RoleAssignments(ver),
                 _ => Route::Unknown(rest.last().map(|s| s.to_string()).unwrap_or_default()),
             }
         }
@@ -268,6 +271,7 @@ fn handle(
             group,
             users_only,
         } => members(st, rq, &ver, &group, users_only, q),
+        Route::RoleAssignments(ver) => role_assignments(st, rq, &ver, q),
         _ => Err(bad_request(st, rq, "Unsupported request.")),
     }
 }
@@ -285,6 +289,7 @@ fn classify(st: &Shared, r: &Route, q: &Query) -> (ThrottleClass, u64, Option<u3
         Route::Users(_) | Route::User(_, _) | Route::UsersDelta(_) | Route::Members { .. } => {
             (ThrottleClass::Directory, dir_cost, None)
         }
+        Route::RoleAssignments(_) => (ThrottleClass::Directory, dir_cost, None),
         Route::Registration(_) | Route::SignIns(_) => (ThrottleClass::IdentityReports, 1, None),
         Route::Policies(_) | Route::Locations(_) => (ThrottleClass::ConditionalAccess, 1, None),
         Route::Rules(_, id) => {
@@ -307,6 +312,7 @@ pub(super) fn deny_key(r: &Route) -> Option<&'static str> {
         Route::SignIns(_) => "signins",
         Route::Policies(_) | Route::Locations(_) => "conditional-access",
         Route::Members { .. } => "groups",
+        Route::RoleAssignments(_) => "roles",
         Route::Rules(..) => "rules",
         Route::Exchange { .. } => "exchange",
         _ => return None,
