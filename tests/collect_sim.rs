@@ -219,6 +219,46 @@ async fn explain_says_which_policy_enforces_mfa_and_the_fixed_address_or_why_non
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_403_on_role_assignments_leaves_roles_unresolved_and_every_check_evaluated() {
+    let n = SimNight::start(SimOptions {
+        deny: vec!["roles".into()],
+        ..options(5, 300, 2)
+    })
+    .await;
+    let (store, report) = n.collect(2).await;
+    assert_eq!(report.status, RunStatus::Partial);
+    for s in &report.sources {
+        if s.source == "role-assignments" {
+            assert_eq!(s.outcome.status, SourceStatus::NotCollected);
+            assert_eq!(
+                s.outcome.permission.as_deref(),
+                Some("RoleManagement.Read.Directory")
+            );
+        } else {
+            assert_eq!(s.outcome.status, SourceStatus::Collected, "{}", s.source);
+        }
+    }
+    let mut s = store.lock().expect("store");
+    let (summary, evaluation) =
+        vigie365::night::evaluate_latest(&mut s, &n.config).expect("evaluate");
+    assert!(
+        summary.not_evaluated.is_empty(),
+        "roles only refine the policies' scope: {:?}",
+        summary.not_evaluated
+    );
+    let lachine = evaluation
+        .findings
+        .iter()
+        .find(|f| f.check == "GEN-MFA-02" && f.subject.starts_with("tablette1.lachine@"))
+        .expect("its single-factor sign-ins still give it away");
+    assert!(
+        lachine.evidence.contains("rôles non résolus"),
+        "{}",
+        lachine.evidence
+    );
+}
+
 /// Every current record of the store and every sign-in and daily aggregate, as JSON lines:
 /// two stores hold the same data when these are equal.
 fn contents(s: &Store) -> Vec<String> {

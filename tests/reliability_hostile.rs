@@ -69,6 +69,7 @@ fn decode_all(bytes: &[u8]) {
     let _ = vigie365::graph::client::decode::<models::TransportRule>(&l, bytes);
     let _ = vigie365::graph::client::decode::<models::RemoteDomain>(&l, bytes);
     let _ = vigie365::graph::client::decode::<models::OutboundSpamPolicy>(&l, bytes);
+    let _ = vigie365::graph::client::decode::<models::RoleAssignment>(&l, bytes);
 }
 
 proptest! {
