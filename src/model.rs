@@ -27,10 +27,11 @@ pub enum Kind {
     AcceptedDomain,
     Activity,
     RoleMember,
+    SecurityDefaults,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 14] = [
+    pub const ALL: [Kind; 15] = [
         Kind::Account,
         Kind::Registration,
         Kind::CaPolicy,
@@ -45,6 +46,7 @@ impl Kind {
         Kind::AcceptedDomain,
         Kind::Activity,
         Kind::RoleMember,
+        Kind::SecurityDefaults,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -63,6 +65,7 @@ impl Kind {
             Kind::AcceptedDomain => "accepted_domain",
             Kind::Activity => "activity",
             Kind::RoleMember => "role_member",
+            Kind::SecurityDefaults => "security_defaults",
         }
     }
 }
@@ -193,6 +196,15 @@ record!(RoleMember, Kind::RoleMember, |s| format!(
     "{}/{}",
     s.role_id, s.principal_id
 ));
+
+/// The tenant's security defaults (`identitySecurityDefaultsEnforcementPolicy`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SecurityDefaults {
+    pub id: String,
+    pub enabled: bool,
+}
+record!(SecurityDefaults, Kind::SecurityDefaults, |_s| "tenant"
+    .to_string());
 
 /// Which action of an inbox rule sends the mail on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -127,6 +127,10 @@ const FILES: &[(&str, &str)] = &[
         "role-assignments.toml",
         include_str!("../queries/role-assignments.toml"),
     ),
+    (
+        "security-defaults.toml",
+        include_str!("../queries/security-defaults.toml"),
+    ),
 ];
 
 /// Which remote API a query family talks to.

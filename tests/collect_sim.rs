@@ -259,6 +259,57 @@ async fn a_403_on_role_assignments_leaves_roles_unresolved_and_every_check_evalu
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tenant_on_security_defaults_is_covered_and_says_by_what() {
+    let n = SimNight::start(SimOptions {
+        security_defaults: true,
+        ..options(3, 300, 6)
+    })
+    .await;
+    let (store, report) = n.collect(6).await;
+    assert_eq!(report.status, RunStatus::Complete, "{:?}", report.sources);
+    let mut s = store.lock().expect("store");
+    let (_, evaluation) = vigie365::night::evaluate_latest(&mut s, &n.config).expect("evaluate");
+    let ours: std::collections::BTreeSet<(String, String, String)> = evaluation
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.check.to_string(),
+                f.subject.clone(),
+                f.severity.label().to_string(),
+            )
+        })
+        .collect();
+    let truth: std::collections::BTreeSet<(String, String, String)> = n
+        .sim
+        .ground_truth(6)
+        .findings
+        .into_iter()
+        .map(|f| (f.check, f.subject, f.severity))
+        .collect();
+    assert_eq!(ours, truth, "findings under security defaults");
+    assert!(
+        !ours.iter().any(|f| f.0 == "APP-MFA-01"),
+        "no policy, no exemption"
+    );
+    assert!(
+        ours.iter()
+            .any(|f| f.0 == "GEN-IP-02" && f.1.starts_with("tablette1.verdun@")),
+        "no conditional access: nothing enforces the fixed addresses"
+    );
+    let accounts: Vec<Account> = s.current().expect("accounts");
+    let verdun = accounts
+        .iter()
+        .find(|a| a.display_name == "Tablette 1 CHSLD de Verdun")
+        .expect("tablet");
+    let text = vigie365::night::explain(&s, &n.config, &verdun.upn).expect("explain");
+    assert!(
+        text.contains("MFA imposée : couverte par « paramètres de sécurité par défaut »"),
+        "{text}"
+    );
+}
+
 /// Every current record of the store and every sign-in and daily aggregate, as JSON lines:
 /// two stores hold the same data when these are equal.
 fn contents(s: &Store) -> Vec<String> {

@@ -213,3 +213,60 @@ async fn a_policy_keeps_its_conditions_beyond_users() {
     assert_eq!(g.operator.as_deref(), Some("AND"));
     assert_eq!(g.built_in_controls, ["block"]);
 }
+
+const SECURITY_DEFAULTS: &str = "/v1.0/policies/identitySecurityDefaultsEnforcementPolicy";
+
+#[tokio::test]
+async fn security_defaults_are_one_object_read_with_select() {
+    let h = Harness::start().await;
+    let q = catalogue("security-defaults");
+    assert_eq!(q.path, SECURITY_DEFAULTS);
+    Mock::given(method("GET"))
+        .and(path(SECURITY_DEFAULTS))
+        .respond_with(graph_json(serde_json::json!({
+            "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#policies/identitySecurityDefaultsEnforcementPolicy/$entity",
+            "id": "00000000-0000-0000-0000-000000000005",
+            "isEnabled": true
+        })))
+        .mount(&h.server)
+        .await;
+    let url = h
+        .client
+        .graph_url(&q.path, &[("$select", &q.select())])
+        .expect("url");
+    let p: models::SecurityDefaultsPolicy = h
+        .client
+        .get_json(&Call::for_query(q, Method::GET, url))
+        .await
+        .expect("the object");
+    assert_eq!(p.is_enabled, Some(true));
+    let reqs = h.received_on(SECURITY_DEFAULTS).await;
+    assert_eq!(
+        query(&reqs[0]).get("$select").map(String::as_str),
+        Some("id,isEnabled")
+    );
+}
+
+#[tokio::test]
+async fn security_defaults_refused_name_policy_read_all() {
+    let h = Harness::start().await;
+    let q = catalogue("security-defaults");
+    Mock::given(method("GET"))
+        .and(path(SECURITY_DEFAULTS))
+        .respond_with(graph_error(
+            403,
+            h.fixture("graph/error-403-authorization-denied.json"),
+        ))
+        .mount(&h.server)
+        .await;
+    let url = h.client.graph_url(&q.path, &[]).expect("url");
+    let err = h
+        .client
+        .get_json::<models::SecurityDefaultsPolicy>(&Call::for_query(q, Method::GET, url))
+        .await
+        .expect_err("refused");
+    match &err {
+        GraphError::Refused(r) => assert_eq!(r.permissions, ["Policy.Read.All"]),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}

@@ -108,6 +108,10 @@ impl<'s> Snapshot<'s> {
             })?;
             snap.role_members = Some(roles);
         }
+        if snap.source_status("security-defaults") == Some(crate::store::SourceStatus::Collected) {
+            let v: Vec<crate::model::SecurityDefaults> = store.as_of(run)?;
+            snap.security_defaults = v.first().map(|d| d.enabled);
+        }
         snap.register = rules.register.clone();
         snap.group_members = group_members;
         Ok(snap)

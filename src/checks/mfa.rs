@@ -101,6 +101,8 @@ pub struct Coverage<'a> {
     pub usage: Usage,
     /// Policies naming roles that could not be resolved.
     unresolved_roles: Vec<&'a str>,
+    /// MFA enforced outside conditional access (security defaults), named.
+    pub outside_ca: Option<&'static str>,
 }
 
 impl<'a> Coverage<'a> {
@@ -113,6 +115,9 @@ impl<'a> Coverage<'a> {
     }
 
     pub fn is_covered(&self) -> bool {
+        if self.outside_ca.is_some() {
+            return true;
+        }
         if self.usage.apps.is_empty() {
             return self.applying().next().is_some();
         }
@@ -125,6 +130,13 @@ impl<'a> Coverage<'a> {
 
     /// The names of the policies that cover the account (wholly or for some applications).
     pub fn covering(&self) -> Vec<&'a str> {
+        self.outside_ca
+            .into_iter()
+            .chain(self.covering_policies())
+            .collect()
+    }
+
+    fn covering_policies(&self) -> impl Iterator<Item = &'a str> + '_ {
         self.stands
             .iter()
             .filter(|s| {
@@ -132,7 +144,6 @@ impl<'a> Coverage<'a> {
                     && (s.scope.applies() || self.usage.apps.iter().any(|a| s.scope.covers_app(a)))
             })
             .map(|s| s.policy.name.as_str())
-            .collect()
     }
 
     /// Enforcing policies that exclude the account (by user, group or role).
@@ -151,6 +162,9 @@ impl<'a> Coverage<'a> {
 
     /// French, one clause per policy: "« P1 » : exclu directement ; « P2 » : ne l'inclut pas".
     pub fn describe(&self) -> String {
+        if let Some(by) = self.outside_ca {
+            return format!("MFA imposée par les {by}");
+        }
         if self.stands.is_empty() {
             return "aucune stratégie d'accès conditionnel active n'exige la MFA (état enabled, \
                     contrôle mfa ou force d'authentification)"
@@ -227,6 +241,8 @@ pub fn coverage_for<'a>(s: &'a Snapshot, account_id: &str, usage: Usage) -> Cove
         stands,
         usage,
         unresolved_roles,
+        outside_ca: (s.security_defaults == Some(true))
+            .then_some("paramètres de sécurité par défaut"),
     }
 }
 
@@ -292,6 +308,17 @@ mod tests {
         let c = coverage_for(&s, "t1", Usage::of(&[sp], &[]));
         assert!(c.is_covered());
         assert_eq!(c.covering(), ["MFA SharePoint"]);
+    }
+
+    #[test]
+    fn security_defaults_cover_every_account_and_are_named() {
+        let mut s = snapshot(vec![tablet("t1")]);
+        assert!(!coverage(&s, "t1").is_covered());
+        s.security_defaults = Some(true);
+        let c = coverage(&s, "t1");
+        assert!(c.is_covered());
+        assert_eq!(c.covering(), ["paramètres de sécurité par défaut"]);
+        assert!(c.describe().contains("paramètres de sécurité par défaut"));
     }
 
     #[test]

@@ -41,6 +41,9 @@ pub struct Snapshot<'s> {
     /// Principals holding each directory role named by a policy, by role definition id;
     /// `None` when role assignments were not collected (roles then stay unresolved).
     pub role_members: Option<HashMap<String, HashSet<String>>>,
+    /// The tenant's security defaults are on (MFA enforced outside conditional access);
+    /// `None` when not read.
+    pub security_defaults: Option<bool>,
     pub inbox_rules: Vec<InboxRule>,
     pub mailboxes: Vec<Mailbox>,
     pub mail_contacts: Vec<MailContact>,

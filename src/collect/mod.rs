@@ -195,6 +195,7 @@ async fn run_sources(ctx: &Ctx) -> Result<(), CollectError> {
     let directory = async move {
         let (ca_groups, ca_roles) = directory::conditional_access(ctx).await?;
         roles::role_assignments(ctx, &ca_roles).await?;
+        roles::security_defaults(ctx).await?;
         let mut groups: Vec<String> = ca_groups
             .into_iter()
             .chain(ctx.settings.rules.groups())

@@ -4,7 +4,7 @@
 
 use http::Method;
 
-use super::context::{Ctx, collected, prefix, query};
+use super::context::{Ctx, collected, failed, prefix, query};
 use super::error::CollectError;
 use super::paging::{Close, odata_escape, paged};
 use crate::graph::models as wire;
@@ -52,5 +52,39 @@ pub(crate) async fn role_assignments(ctx: &Ctx, roles: &[String]) -> Result<(), 
     // Roles no longer named by any policy: their assignments are closed.
     ctx.close_unseen(Kind::RoleMember, None).await?;
     ctx.finish(&q.name, collected(records, pages, None)).await?;
+    Ok(())
+}
+
+/// The tenant's security defaults: one object. A missing `isEnabled` is not read as off.
+pub(crate) async fn security_defaults(ctx: &Ctx) -> Result<(), CollectError> {
+    let q = query("security-defaults")?;
+    ctx.start(&q.name).await?;
+    let url = ctx.client.graph_url(&q.path, &[("$select", &q.select())])?;
+    let call = crate::graph::Call::for_query(q, Method::GET, url);
+    let outcome = match ctx
+        .client
+        .get_json::<wire::SecurityDefaultsPolicy>(&call)
+        .await
+    {
+        Ok(wire::SecurityDefaultsPolicy {
+            id,
+            is_enabled: Some(enabled),
+        }) => {
+            let run = ctx.run;
+            let record = vec![crate::model::SecurityDefaults { id, enabled }];
+            ctx.store(move |s| s.write_page(run, &record)).await?;
+            ctx.close_unseen(Kind::SecurityDefaults, None).await?;
+            collected(1, 1, None)
+        }
+        Ok(_) => {
+            let mut o = collected(0, 1, None);
+            o.status = crate::store::SourceStatus::Failed;
+            o.reason =
+                Some("réponse sans isEnabled : état des paramètres par défaut inconnu".into());
+            o
+        }
+        Err(e) => failed(ctx, &e, q, 0, 0),
+    };
+    ctx.finish(&q.name, outcome).await?;
     Ok(())
 }

@@ -327,6 +327,16 @@ pub struct IpRange {
     pub cidr_address: String,
 }
 
+/// `policies/identitySecurityDefaultsEnforcementPolicy` (one object, not a collection).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SecurityDefaultsPolicy {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub is_enabled: Option<bool>,
+}
+
 /// A `unifiedRoleAssignment` of `roleManagement/directory/roleAssignments`.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]

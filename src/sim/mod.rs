@@ -117,6 +117,10 @@ pub struct SimOptions {
     /// text (escape sequences, terminal links, bidirectional overrides, markup, spreadsheet
     /// formulas, one 100 kB name): what every output must make inert.
     pub hostile_names: bool,
+    /// The tenant runs Microsoft Entra security defaults instead of conditional access (a
+    /// tenant cannot have both): security defaults answer `isEnabled` true and the tenant
+    /// has no conditional access policy. A separate small scenario, off by default.
+    pub security_defaults: bool,
 }
 
 impl Default for SimOptions {
@@ -135,6 +139,7 @@ impl Default for SimOptions {
             setup_dir: None,
             deny: Vec::new(),
             hostile_names: false,
+            security_defaults: false,
         }
     }
 }
@@ -255,6 +260,7 @@ impl Sim {
         })?;
         let mut sc = scenario::Scenario::new(opts.seed, opts.accounts, opts.start_date);
         sc.hostile = opts.hostile_names;
+        sc.security_defaults = opts.security_defaults;
         let cfg = simconfig::PrintedConfig::new(&sc);
         let base_url = format!("http://{}", local);
         let secret = opts
@@ -633,6 +639,7 @@ impl SimArgs {
                 .filter(|s| !s.is_empty())
                 .collect(),
             hostile_names: false,
+            security_defaults: false,
         })
     }
 }

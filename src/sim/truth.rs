@@ -614,7 +614,9 @@ impl<'a> Ctx<'a> {
             pop: self.rules.population(&acc.upn),
             class,
             also_appli,
-            covered: self.covered(&self.mfa_policies, i, usage.as_ref()),
+            // Security defaults enforce MFA on every account, outside conditional access.
+            covered: self.sc.security_defaults
+                || self.covered(&self.mfa_policies, i, usage.as_ref()),
             registration: self.sc.registration(&acc, self.day),
             acc,
         };

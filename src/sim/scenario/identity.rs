@@ -252,6 +252,10 @@ impl Scenario {
     }
 
     pub(crate) fn policies(&self, day: i32) -> Vec<Policy> {
+        if self.security_defaults {
+            // Security defaults and conditional access are mutually exclusive.
+            return Vec::new();
+        }
         let u = idx;
         let base = |index: u32, name: &'static str| Policy {
             index,
@@ -397,14 +401,15 @@ impl Scenario {
     /// every application (a policy leaving an application out lets its sign-ins through with
     /// one factor).
     pub(crate) fn mfa_covered(&self, policies: &[Policy], i: u32, day: i32) -> bool {
-        policies.iter().any(|p| {
-            p.requires_mfa()
-                && p.exclude_apps.is_empty()
-                && p.include_apps
-                    .iter()
-                    .any(|a| *a == "All" || *a == "Office365")
-                && self.policy_applies(p, i, day)
-        })
+        self.security_defaults
+            || policies.iter().any(|p| {
+                p.requires_mfa()
+                    && p.exclude_apps.is_empty()
+                    && p.include_apps
+                        .iter()
+                        .any(|a| *a == "All" || *a == "Office365")
+                    && self.policy_applies(p, i, day)
+            })
     }
 
     pub(crate) fn named_locations(&self, day: i32) -> Vec<NamedLocation> {

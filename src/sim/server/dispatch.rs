@@ -9,7 +9,7 @@ use bytes::Bytes;
 use http::{HeaderMap, Method};
 
 use super::batch::batch;
-use super::conditional_access::{locations, policies};
+use super::conditional_access::{locations, policies, security_defaults};
 use super::exchange::{Invoke, exchange_cmd};
 use super::groups::members;
 use super::latency::{latency_for, sleep};
@@ -45,6 +45,7 @@ pub(super) enum Route {
         users_only: bool,
     },
     RoleAssignments(String),
+    SecurityDefaults(String),
     Unknown(String),
 }
 
@@ -119,6 +120,9 @@ pub(super) fn route(path: &str) -> Route {
                     users_only: true,
                 },
                 ["rolemanagement", "directory", "roleassignments"] => Route::RoleAssignments(ver),
+                ["policies", "identitysecuritydefaultsenforcementpolicy"] => {
+                    Route::SecurityDefaults(ver)
+                }
                 _ => Route::Unknown(rest.last().map(|s| s.to_string()).unwrap_or_default()),
             }
         }
@@ -272,6 +276,7 @@ fn handle(
             users_only,
         } => members(st, rq, &ver, &group, users_only, q),
         Route::RoleAssignments(ver) => role_assignments(st, rq, &ver, q),
+        Route::SecurityDefaults(ver) => Ok(security_defaults(st, &ver)),
         _ => Err(bad_request(st, rq, "Unsupported request.")),
     }
 }
@@ -291,7 +296,9 @@ fn classify(st: &Shared, r: &Route, q: &Query) -> (ThrottleClass, u64, Option<u3
         }
         Route::RoleAssignments(_) => (ThrottleClass::Directory, dir_cost, None),
         Route::Registration(_) | Route::SignIns(_) => (ThrottleClass::IdentityReports, 1, None),
-        Route::Policies(_) | Route::Locations(_) => (ThrottleClass::ConditionalAccess, 1, None),
+        Route::Policies(_) | Route::Locations(_) | Route::SecurityDefaults(_) => {
+            (ThrottleClass::ConditionalAccess, 1, None)
+        }
         Route::Rules(_, id) => {
             let day = st.day();
             (
@@ -310,7 +317,9 @@ pub(super) fn deny_key(r: &Route) -> Option<&'static str> {
         Route::Users(_) | Route::User(..) | Route::UsersDelta(_) => "users",
         Route::Registration(_) => "registration",
         Route::SignIns(_) => "signins",
-        Route::Policies(_) | Route::Locations(_) => "conditional-access",
+        Route::Policies(_) | Route::Locations(_) | Route::SecurityDefaults(_) => {
+            "conditional-access"
+        }
         Route::Members { .. } => "groups",
         Route::RoleAssignments(_) => "roles",
         Route::Rules(..) => "rules",
