@@ -18,7 +18,12 @@
 //! **Roles.** A role a policy names is resolved from the directory role assignments when
 //! they were collected ([`Snapshot::role_members`]); otherwise the role is unresolved: an
 //! inclusion by role includes no one and an exclusion by role excludes no one, and the
-//! evidence says so.
+//! evidence says so. A role assigned to a (role-assignable) group is held by the group's id
+//! only: its members are not expanded.
+//!
+//! **Not modelled.** Guests and external users conditions (the checks leave guests out),
+//! country named locations (a sign-in's address is matched against IP ranges only), device
+//! filters, risk levels and authentication contexts.
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;

@@ -110,8 +110,9 @@ pub struct SimOptions {
     /// When set, `POST /_sim/day/{d}` rewrites the setup files of that day there.
     pub setup_dir: Option<PathBuf>,
     /// Sources answered 403 `Authorization_RequestDenied`, as if the app lacked their
-    /// permission: `users`, `registration`, `signins`, `conditional-access`, `groups`,
-    /// `rules`, `exchange`.
+    /// permission: `users`, `registration`, `signins`, `conditional-access` (policies, named
+    /// locations, security defaults), `groups`, `rules`, `exchange`, `roles` (role
+    /// assignments).
     pub deny: Vec<String>,
     /// Display names, the guest's UPN, inbox rule names and the establishment carry hostile
     /// text (escape sequences, terminal links, bidirectional overrides, markup, spreadsheet
@@ -548,7 +549,7 @@ pub struct SimArgs {
     #[arg(long, default_value = "vigie365-sim")]
     pub setup_dir: PathBuf,
     /// Sources refusées (403), comme si l'autorisation manquait : users, registration,
-    /// signins, conditional-access, groups, rules, exchange (séparées par des virgules).
+    /// signins, conditional-access, groups, rules, exchange, roles (séparées par des virgules).
     #[arg(long, value_delimiter = ',', value_name = "SOURCES")]
     pub refuser: Vec<String>,
 }
