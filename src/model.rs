@@ -31,10 +31,12 @@ pub enum Kind {
     AuditConfig,
     OrgConfig,
     CasMailbox,
+    RoleMember,
+    SecurityDefaults,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 18] = [
+    pub const ALL: [Kind; 20] = [
         Kind::Account,
         Kind::Registration,
         Kind::CaPolicy,
@@ -53,6 +55,8 @@ impl Kind {
         Kind::AuditConfig,
         Kind::OrgConfig,
         Kind::CasMailbox,
+        Kind::RoleMember,
+        Kind::SecurityDefaults,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -75,6 +79,8 @@ impl Kind {
             Kind::AuditConfig => "audit_config",
             Kind::OrgConfig => "org_config",
             Kind::CasMailbox => "cas_mailbox",
+            Kind::RoleMember => "role_member",
+            Kind::SecurityDefaults => "security_defaults",
         }
     }
 }
@@ -145,6 +151,32 @@ pub struct CaPolicy {
     pub include_applications: Vec<String>,
     pub built_in_controls: Vec<String>,
     pub authentication_strength: bool,
+    /// `excludeApplications`: application ids (or `Office365`).
+    #[serde(default)]
+    pub exclude_applications: Vec<String>,
+    /// `clientAppTypes`: `all`, `browser`, `mobileAppsAndDesktopClients`,
+    /// `exchangeActiveSync`, `other` (empty is `all`).
+    #[serde(default)]
+    pub client_app_types: Vec<String>,
+    /// `locations.includeLocations`: `All`, `AllTrusted` or named location ids (empty: no
+    /// location condition).
+    #[serde(default)]
+    pub include_locations: Vec<String>,
+    /// `locations.excludeLocations`.
+    #[serde(default)]
+    pub exclude_locations: Vec<String>,
+    /// `platforms.includePlatforms` (empty: no platform condition).
+    #[serde(default)]
+    pub include_platforms: Vec<String>,
+    /// `platforms.excludePlatforms`.
+    #[serde(default)]
+    pub exclude_platforms: Vec<String>,
+    /// `grantControls.operator`: `AND` or `OR` (absent: `OR`, Graph's default).
+    #[serde(default)]
+    pub grant_operator: Option<String>,
+    /// `users.excludeGuestsOrExternalUsers` is set: guests and external users are excluded.
+    #[serde(default)]
+    pub exclude_guests: bool,
 }
 record!(CaPolicy, Kind::CaPolicy, |s| s.id.clone());
 
@@ -168,6 +200,29 @@ record!(GroupMember, Kind::GroupMember, |s| format!(
     "{}/{}",
     s.group_id, s.user_id
 ));
+
+/// A principal (user or group) holding a directory role that a policy names: an active
+/// role assignment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoleMember {
+    /// `roleDefinitionId`, as policies name it (`includeRoles`, `excludeRoles`).
+    pub role_id: String,
+    /// `principalId`.
+    pub principal_id: String,
+}
+record!(RoleMember, Kind::RoleMember, |s| format!(
+    "{}/{}",
+    s.role_id, s.principal_id
+));
+
+/// The tenant's security defaults (`identitySecurityDefaultsEnforcementPolicy`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SecurityDefaults {
+    pub id: String,
+    pub enabled: bool,
+}
+record!(SecurityDefaults, Kind::SecurityDefaults, |_s| "tenant"
+    .to_string());
 
 /// Which action of an inbox rule sends the mail on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -158,6 +158,81 @@ pub fn summary_fr(s: &EvaluationSummary) -> String {
     out
 }
 
+/// The `--explain` lines on conditional access: which policy enforces MFA on the account
+/// (or why none does, policy by policy) and, for a generic account, which one enforces its
+/// fixed addresses.
+fn conditional_access(
+    snap: &Snapshot,
+    config: &Config,
+    account_id: &str,
+    class: crate::classify::Class,
+) -> String {
+    use checks::ca_scope::UsageFrom;
+    let coverage = checks::mfa::account_coverage(snap, config, account_id, class);
+    let usage = match coverage.usage.from {
+        UsageFrom::SignIns(n) => format!("d'après ses {n} connexion(s) réussie(s) de la fenêtre"),
+        UsageFrom::Allowed => "sans connexion : d'après ses applications permises".to_string(),
+        UsageFrom::Unknown => {
+            "usage inconnu : une stratégie doit viser toutes les applications".to_string()
+        }
+    };
+    let apps: Vec<&str> = coverage.usage.apps.iter().map(|a| a.label()).collect();
+    let mut out = format!(
+        "  accès conditionnel ({usage}{}) :\n",
+        if apps.is_empty() {
+            String::new()
+        } else {
+            format!(" ; applications : {}", apps.join(", "))
+        }
+    );
+    let verdict = if coverage.is_covered() {
+        format!(
+            "couverte par {}",
+            coverage
+                .covering()
+                .iter()
+                .map(|n| format!("« {} »", inert(n)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    } else {
+        "NON couverte".to_string()
+    };
+    out.push_str(&format!("    MFA imposée : {verdict}\n"));
+    for s in &coverage.stands {
+        out.push_str(&format!(
+            "      « {} » : {}\n",
+            inert(&s.policy.name),
+            inert(&s.describe())
+        ));
+    }
+    let note = coverage.role_note();
+    if !note.is_empty() {
+        out.push_str(&format!(
+            "      {}\n",
+            inert(note.trim_start_matches(" ; "))
+        ));
+    }
+    if class == crate::classify::Class::Generique {
+        let e = checks::generic::gen_ip_02::enforcement(snap, config, account_id);
+        out.push_str(&format!(
+            "    adresse IP fixe imposée : {}\n",
+            if e.is_enforced() { "oui" } else { "NON" }
+        ));
+        if e.stands.is_empty() {
+            out.push_str(&format!("      {}\n", inert(&e.describe())));
+        }
+        for s in &e.stands {
+            out.push_str(&format!(
+                "      « {} » : {}\n",
+                inert(&s.policy.name),
+                inert(&s.describe())
+            ));
+        }
+    }
+    out
+}
+
 /// `vigie365 evaluate --explain <upn>`: why an account got its class, and what each check
 /// made of it on the latest collected night.
 pub fn explain(store: &Store, config: &Config, upn: &str) -> Result<String, NightError> {
@@ -222,10 +297,7 @@ pub fn explain(store: &Store, config: &Config, upn: &str) -> Result<String, Nigh
         )),
         None => out.push_str("  MFA : inconnue (aucune ligne d'inscription)\n"),
     }
-    out.push_str(&format!(
-        "  accès conditionnel : {}\n",
-        checks::mfa::coverage(&snap, &account.id).describe()
-    ));
+    out.push_str(&conditional_access(&snap, config, &account.id, class.class));
     let signins = snap.signins_of(&account.id, config).len();
     out.push_str(&format!(
         "  connexions lues dans la fenêtre d'évaluation : {signins}\n"

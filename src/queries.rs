@@ -147,6 +147,14 @@ const FILES: &[(&str, &str)] = &[
         "exchange-organization-config.toml",
         include_str!("../queries/exchange-organization-config.toml"),
     ),
+    (
+        "role-assignments.toml",
+        include_str!("../queries/role-assignments.toml"),
+    ),
+    (
+        "security-defaults.toml",
+        include_str!("../queries/security-defaults.toml"),
+    ),
 ];
 
 /// Which remote API a query family talks to.

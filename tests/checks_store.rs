@@ -205,6 +205,8 @@ fn a_night_from_the_store_gives_the_expected_findings() {
                 Severity::Elevee
             ),
             ("GEN-APP-01", "tab1@cisss-test.ca", Severity::Moyenne),
+            // No policy blocks it outside its trusted locations.
+            ("GEN-IP-02", "tab1@cisss-test.ca", Severity::Moyenne),
             ("GEN-MFA-02", "tab1@cisss-test.ca", Severity::Elevee),
             ("GEN-REG-01", "locataire", Severity::Info),
         ]

@@ -188,6 +188,138 @@ async fn explain_says_why_an_account_is_generic_and_what_the_checks_found() {
     assert!(unknown.to_string().contains("aucun compte"), "{unknown}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explain_says_which_policy_enforces_mfa_and_the_fixed_address_or_why_none_does() {
+    let n = SimNight::start(options(2, 300, 4)).await;
+    let (store, _) = n.collect(4).await;
+    let s = store.lock().expect("store");
+    let accounts: Vec<Account> = s.current().expect("accounts");
+    let upn = |name: &str| {
+        accounts
+            .iter()
+            .find(|a| a.display_name == name)
+            .map(|a| a.upn.clone())
+            .expect("scripted tablet")
+    };
+    let lasalle = vigie365::night::explain(&s, &n.config, &upn("Tablette 1 CHSLD de LaSalle"))
+        .expect("explain");
+    assert!(lasalle.contains("MFA imposée : NON couverte"), "{lasalle}");
+    assert!(
+        lasalle.contains("application exclue « Microsoft Teams »"),
+        "{lasalle}"
+    );
+    assert!(
+        lasalle.contains("adresse IP fixe imposée : NON"),
+        "{lasalle}"
+    );
+    assert!(
+        lasalle.contains("politique en mode rapport seulement"),
+        "{lasalle}"
+    );
+    let verdun = vigie365::night::explain(&s, &n.config, &upn("Tablette 1 CHSLD de Verdun"))
+        .expect("explain");
+    assert!(
+        verdun.contains("MFA imposée : couverte par « CA001"),
+        "{verdun}"
+    );
+    assert!(verdun.contains("adresse IP fixe imposée : oui"), "{verdun}");
+    assert!(
+        verdun.contains("« CA009 - Bloquer les tablettes hors des emplacements de confiance » : bloque hors de AllTrusted"),
+        "{verdun}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_403_on_role_assignments_leaves_roles_unresolved_and_every_check_evaluated() {
+    let n = SimNight::start(SimOptions {
+        deny: vec!["roles".into()],
+        ..options(5, 300, 2)
+    })
+    .await;
+    let (store, report) = n.collect(2).await;
+    assert_eq!(report.status, RunStatus::Partial);
+    for s in &report.sources {
+        if s.source == "role-assignments" {
+            assert_eq!(s.outcome.status, SourceStatus::NotCollected);
+            assert_eq!(
+                s.outcome.permission.as_deref(),
+                Some("RoleManagement.Read.Directory")
+            );
+        } else {
+            assert_eq!(s.outcome.status, SourceStatus::Collected, "{}", s.source);
+        }
+    }
+    let mut s = store.lock().expect("store");
+    let (summary, evaluation) =
+        vigie365::night::evaluate_latest(&mut s, &n.config).expect("evaluate");
+    assert!(
+        summary.not_evaluated.is_empty(),
+        "roles only refine the policies' scope: {:?}",
+        summary.not_evaluated
+    );
+    let lachine = evaluation
+        .findings
+        .iter()
+        .find(|f| f.check == "GEN-MFA-02" && f.subject.starts_with("tablette1.lachine@"))
+        .expect("its single-factor sign-ins still give it away");
+    assert!(
+        lachine.evidence.contains("rôles non résolus"),
+        "{}",
+        lachine.evidence
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tenant_on_security_defaults_is_covered_and_says_by_what() {
+    let n = SimNight::start(SimOptions {
+        security_defaults: true,
+        ..options(3, 300, 6)
+    })
+    .await;
+    let (store, report) = n.collect(6).await;
+    assert_eq!(report.status, RunStatus::Complete, "{:?}", report.sources);
+    let mut s = store.lock().expect("store");
+    let (_, evaluation) = vigie365::night::evaluate_latest(&mut s, &n.config).expect("evaluate");
+    let ours: std::collections::BTreeSet<(String, String, String)> = evaluation
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.check.to_string(),
+                f.subject.clone(),
+                f.severity.label().to_string(),
+            )
+        })
+        .collect();
+    let truth: std::collections::BTreeSet<(String, String, String)> = n
+        .sim
+        .ground_truth(6)
+        .findings
+        .into_iter()
+        .map(|f| (f.check, f.subject, f.severity))
+        .collect();
+    assert_eq!(ours, truth, "findings under security defaults");
+    assert!(
+        !ours.iter().any(|f| f.0 == "APP-MFA-01"),
+        "no policy, no exemption"
+    );
+    assert!(
+        ours.iter()
+            .any(|f| f.0 == "GEN-IP-02" && f.1.starts_with("tablette1.verdun@")),
+        "no conditional access: nothing enforces the fixed addresses"
+    );
+    let accounts: Vec<Account> = s.current().expect("accounts");
+    let verdun = accounts
+        .iter()
+        .find(|a| a.display_name == "Tablette 1 CHSLD de Verdun")
+        .expect("tablet");
+    let text = vigie365::night::explain(&s, &n.config, &verdun.upn).expect("explain");
+    assert!(
+        text.contains("MFA imposée : couverte par « paramètres de sécurité par défaut »"),
+        "{text}"
+    );
+}
+
 /// Every current record of the store and every sign-in and daily aggregate, as JSON lines:
 /// two stores hold the same data when these are equal.
 fn contents(s: &Store) -> Vec<String> {

@@ -78,6 +78,7 @@ fn decode_all(bytes: &[u8]) {
     let _ = vigie365::graph::client::decode::<models::AdminAuditLogConfig>(&l, bytes);
     let _ = vigie365::graph::client::decode::<models::OrganizationConfig>(&l, bytes);
     let _ = vigie365::graph::client::decode::<models::CasMailbox>(&l, bytes);
+    let _ = vigie365::graph::client::decode::<models::RoleAssignment>(&l, bytes);
 }
 
 proptest! {

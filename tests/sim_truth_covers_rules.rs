@@ -28,6 +28,7 @@ const CHECKS: &[&str] = &[
     "ENC-EXT-01",
     "SHR-SIG-01",
     "LOG-AUD-01",
+    "GEN-IP-02",
 ];
 
 fn has(gt: &GroundTruth, check: &str, subject_prefix: &str) -> bool {
@@ -111,6 +112,38 @@ async fn scripted_cases_fire_and_do_not_fire() {
     assert!(
         has(&d5, "GEN-MFA-02", "tablette2.lasalle@")
             && !has(&d22, "GEN-MFA-02", "tablette2.lasalle@")
+    );
+    assert!(
+        has(&d0, "GEN-MFA-02", "tablette1.lasalle@"),
+        "its only MFA policy leaves Teams out"
+    );
+    assert!(
+        !has(&d5, "GEN-MFA-02", "tablette2.verdun@"),
+        "CA002 covers it; CA011 (MFA or compliant device) requires nothing but takes nothing away"
+    );
+    assert!(
+        has(&d0, "GEN-MFA-02", "tablette1.lachine@"),
+        "excluded from CA001 and CA002 by its Teams Devices Administrator role"
+    );
+    // GEN-IP-02.
+    for t in [
+        "tablette1.lasalle@",
+        "tablette2.lasalle@",
+        "tablette3.lasalle@",
+    ] {
+        assert!(has(&d0, "GEN-IP-02", t), "{t}: only a report-only block");
+    }
+    assert!(
+        has(&d0, "GEN-IP-02", "tablette4.saintlaurent@"),
+        "outside the tablets' group"
+    );
+    assert!(
+        !has(&d0, "GEN-IP-02", "tablette1.verdun@") && !has(&d22, "GEN-IP-02", "tablette1.verdun@"),
+        "CA009 blocks it outside the trusted locations"
+    );
+    assert!(
+        !has(&d0, "GEN-IP-02", "tablette2.lachine@"),
+        "disabled account"
     );
     // GEN-APP-01.
     assert!(has(&d5, "GEN-APP-01", "tablette4.lachine@"));

@@ -64,7 +64,7 @@ impl<'s> Snapshot<'s> {
         let mut owner_ids = snap.read_forwarding(store, everything)?;
         owner_ids.extend(snap.read_mail_clients(store, config));
         let named_upns = snap.named_upns(keep);
-        snap.read_accounts(store, &rules, everything, &owner_ids, &named_upns)?;
+        snap.read_accounts(store, &rules, config, everything, &owner_ids, &named_upns)?;
         snap.name_rule_mailboxes();
         Ok(snap)
     }
@@ -106,6 +106,19 @@ impl<'s> Snapshot<'s> {
             .into_iter()
             .map(|s| (s.source.clone(), s))
             .collect();
+        // Roles resolve only when their assignments were read that night.
+        if snap.source_status("role-assignments") == Some(crate::store::SourceStatus::Collected) {
+            let mut roles: HashMap<String, HashSet<String>> = HashMap::new();
+            store.each_as_of::<crate::model::RoleMember>(run, |m| {
+                roles.entry(m.role_id).or_default().insert(m.principal_id);
+                Ok(())
+            })?;
+            snap.role_members = Some(roles);
+        }
+        if snap.source_status("security-defaults") == Some(crate::store::SourceStatus::Collected) {
+            let v: Vec<crate::model::SecurityDefaults> = store.as_of(run)?;
+            snap.security_defaults = v.first().map(|d| d.enabled);
+        }
         snap.register = rules.register.clone();
         snap.group_members = group_members;
         Ok(snap)
@@ -196,6 +209,7 @@ impl<'s> Snapshot<'s> {
         &mut self,
         store: &Store,
         rules: &Rules,
+        config: &Config,
         everything: bool,
         owner_ids: &HashSet<String>,
         named_upns: &HashSet<String>,
@@ -210,7 +224,7 @@ impl<'s> Snapshot<'s> {
         store.each_as_of_with::<Account, Registration>(self.run, |a, registration| {
             read += 1;
             let c = classify::classify(&a, memberships.get(a.id.as_str()).unwrap_or(&empty), rules);
-            let coverage = mfa::coverage(self, &a.id);
+            let coverage = mfa::account_coverage(self, config, &a.id, c.class);
             let excluded = policies_known.then(|| c.enabled && !coverage.is_covered());
             tally.add(&c, registration.as_ref(), excluded);
             let exempted = !coverage.is_covered() && coverage.is_excluded_somewhere();

@@ -17,6 +17,7 @@
 //! is `snapshot.as_of`.
 
 pub mod appli;
+pub mod ca_scope;
 pub mod common;
 pub mod domains;
 pub mod finding;
@@ -137,7 +138,7 @@ mod tests {
             plain
                 .not_evaluated
                 .iter()
-                .all(|n| ["GEN-MFA-02", "APP-MFA-01"].contains(&n.check)),
+                .all(|n| ["GEN-MFA-02", "APP-MFA-01", "GEN-IP-02"].contains(&n.check)),
             "without groups in the classification only the policy checks need the members: {:?}",
             plain.not_evaluated
         );
@@ -233,6 +234,7 @@ mod tests {
                 "GEN-APP-01",
                 "GEN-DEV-01",
                 "GEN-IP-01",
+                "GEN-IP-02",
                 "GEN-MFA-02"
             ]
         );

@@ -154,7 +154,9 @@ pub fn compute(s: &Snapshot, config: &Config) -> Vec<PostureFigure> {
             let known = policies_known(s);
             let mut t = Tally::default();
             for (a, c) in s.classified() {
-                let excluded = known.then(|| c.enabled && !mfa::coverage(s, &a.id).is_covered());
+                let excluded = known.then(|| {
+                    c.enabled && !mfa::account_coverage(s, config, &a.id, c.class).is_covered()
+                });
                 t.add(c, s.registrations.get(&a.id), excluded);
             }
             t.0

@@ -16,6 +16,7 @@ pub static REGISTRY: &[&CheckInfo] = &[
     &generic::gen_ip_01::CHECK,
     &generic::gen_pwd_01::CHECK,
     &generic::gen_reg_01::CHECK,
+    &generic::gen_ip_02::CHECK,
     &generic::gen_dev_01::CHECK,
     &appli::app_gen_01::CHECK,
     &appli::app_int_01::CHECK,

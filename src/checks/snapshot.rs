@@ -39,6 +39,12 @@ pub struct Snapshot<'s> {
     pub named_locations: Vec<NamedLocation>,
     /// Transitive members of each group, by group id.
     pub group_members: HashMap<String, HashSet<String>>,
+    /// Principals holding each directory role named by a policy, by role definition id;
+    /// `None` when role assignments were not collected (roles then stay unresolved).
+    pub role_members: Option<HashMap<String, HashSet<String>>>,
+    /// The tenant's security defaults are on (MFA enforced outside conditional access);
+    /// `None` when not read.
+    pub security_defaults: Option<bool>,
     pub inbox_rules: Vec<InboxRule>,
     pub mailboxes: Vec<Mailbox>,
     pub mail_contacts: Vec<MailContact>,

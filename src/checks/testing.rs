@@ -108,6 +108,14 @@ pub fn mfa_policy(id: &str, name: &str) -> CaPolicy {
         include_applications: vec!["All".into()],
         built_in_controls: vec!["mfa".into()],
         authentication_strength: false,
+        exclude_applications: vec![],
+        client_app_types: vec!["all".into()],
+        include_locations: vec![],
+        exclude_locations: vec![],
+        include_platforms: vec![],
+        exclude_platforms: vec![],
+        grant_operator: Some("OR".into()),
+        exclude_guests: false,
     }
 }
 

@@ -55,12 +55,16 @@ fn account(u: wire::User) -> Option<Account> {
     })
 }
 
-/// Conditional access policies and named locations. Returns the groups the policies name.
-pub(crate) async fn conditional_access(ctx: &Ctx) -> Result<Vec<String>, CollectError> {
+/// Conditional access policies and named locations. Returns the groups and the directory
+/// roles the policies name.
+pub(crate) async fn conditional_access(
+    ctx: &Ctx,
+) -> Result<(Vec<String>, Vec<String>), CollectError> {
     let q = query("conditional-access-policies")?;
     ctx.start(&q.name).await?;
     let url = ctx.client.graph_url(&q.path, &[])?;
     let mut groups: Vec<String> = Vec::new();
+    let mut roles: Vec<String> = Vec::new();
     let outcome = paged(
         ctx,
         q,
@@ -77,6 +81,9 @@ pub(crate) async fn conditional_access(ctx: &Ctx) -> Result<Vec<String>, Collect
                 .and_then(|c| c.applications.clone())
                 .unwrap_or_default();
             let grant = p.grant_controls.clone().unwrap_or_default();
+            let conditions = p.conditions.clone().unwrap_or_default();
+            let locations = conditions.locations.unwrap_or_default();
+            let platforms = conditions.platforms.unwrap_or_default();
             Some(CaPolicy {
                 id: p.id,
                 name: p.display_name,
@@ -92,12 +99,23 @@ pub(crate) async fn conditional_access(ctx: &Ctx) -> Result<Vec<String>, Collect
                 authentication_strength: grant
                     .authentication_strength
                     .is_some_and(|v| !v.is_null()),
+                exclude_applications: apps.exclude_applications,
+                client_app_types: conditions.client_app_types,
+                include_locations: locations.include_locations,
+                exclude_locations: locations.exclude_locations,
+                include_platforms: platforms.include_platforms,
+                exclude_platforms: platforms.exclude_platforms,
+                grant_operator: grant.operator,
+                exclude_guests: users
+                    .exclude_guests_or_external_users
+                    .is_some_and(|v| !v.is_null()),
             })
         },
         Close::All,
         async |page: &[CaPolicy]| {
             for p in page {
                 groups.extend(p.include_groups.iter().chain(&p.exclude_groups).cloned());
+                roles.extend(p.include_roles.iter().chain(&p.exclude_roles).cloned());
             }
         },
     )
@@ -139,7 +157,9 @@ pub(crate) async fn conditional_access(ctx: &Ctx) -> Result<Vec<String>, Collect
     .await?;
     groups.sort();
     groups.dedup();
-    Ok(groups)
+    roles.sort();
+    roles.dedup();
+    Ok((groups, roles))
 }
 
 /// Transitive members of each group. Returns the memberships of the groups classification

@@ -345,6 +345,24 @@ impl Probe<'_> {
             (_, "group-members") => self.group_members(q).await,
             (_, "conditional-access-policies") => self.conditional_access(q).await,
             (_, "message-rules") => self.message_rules(q).await,
+            (_, "role-assignments") => {
+                // Global Administrator (role template id): every tenant has it.
+                let filter = q
+                    .filter
+                    .as_deref()
+                    .unwrap_or("roleDefinitionId eq '{ids}'")
+                    .replace("{ids}", "62e90394-69f5-4237-9190-012177145e10");
+                let url = client.graph_url(&q.path, &[("$filter", &filter)])?;
+                self.answers(q, url).await
+            }
+            (_, "security-defaults") => {
+                // One object, not a collection.
+                let url = client.graph_url(&q.path, &[])?;
+                client
+                    .get_json::<serde_json::Value>(&Call::for_query(q, Method::GET, url))
+                    .await
+                    .map(|_| Probed::Answered)
+            }
             (_, "sign-ins" | "sign-ins-mail-clients") => {
                 let url = client.graph_url(&q.path, &[("$top", "1")])?;
                 self.answers(q, url).await

@@ -38,6 +38,7 @@ mod intune;
 mod mailboxes;
 mod paging;
 mod progress;
+mod roles;
 mod settings;
 mod signins;
 mod tenant_controls;
@@ -200,7 +201,9 @@ async fn run_sources(ctx: &Ctx) -> Result<(), CollectError> {
     };
     // Conditional access first: its groups must be resolved before users are classified.
     let directory = async move {
-        let ca_groups = directory::conditional_access(ctx).await?;
+        let (ca_groups, ca_roles) = directory::conditional_access(ctx).await?;
+        roles::role_assignments(ctx, &ca_roles).await?;
+        roles::security_defaults(ctx).await?;
         let mut groups: Vec<String> = ca_groups
             .into_iter()
             .chain(ctx.settings.rules.groups())

@@ -280,6 +280,28 @@ pub struct CaConditions {
     pub applications: Option<CaApplications>,
     #[serde(default, deserialize_with = "null_default")]
     pub client_app_types: Vec<String>,
+    #[serde(default)]
+    pub locations: Option<CaLocations>,
+    #[serde(default)]
+    pub platforms: Option<CaPlatforms>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct CaLocations {
+    #[serde(default, deserialize_with = "null_default")]
+    pub include_locations: Vec<String>,
+    #[serde(default, deserialize_with = "null_default")]
+    pub exclude_locations: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct CaPlatforms {
+    #[serde(default, deserialize_with = "null_default")]
+    pub include_platforms: Vec<String>,
+    #[serde(default, deserialize_with = "null_default")]
+    pub exclude_platforms: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Default)]
@@ -297,6 +319,9 @@ pub struct CaUsers {
     pub include_roles: Vec<String>,
     #[serde(default, deserialize_with = "null_default")]
     pub exclude_roles: Vec<String>,
+    /// Present (not null) when the policy excludes guests or external users.
+    #[serde(default)]
+    pub exclude_guests_or_external_users: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Default)]
@@ -338,6 +363,28 @@ pub struct NamedLocation {
 pub struct IpRange {
     #[serde(default)]
     pub cidr_address: String,
+}
+
+/// `policies/identitySecurityDefaultsEnforcementPolicy` (one object, not a collection).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SecurityDefaultsPolicy {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub is_enabled: Option<bool>,
+}
+
+/// A `unifiedRoleAssignment` of `roleManagement/directory/roleAssignments`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleAssignment {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub principal_id: String,
+    #[serde(default)]
+    pub role_definition_id: String,
 }
 
 /// A member returned by `transitiveMembers/microsoft.graph.user`.

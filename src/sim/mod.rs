@@ -110,8 +110,9 @@ pub struct SimOptions {
     /// When set, `POST /_sim/day/{d}` rewrites the setup files of that day there.
     pub setup_dir: Option<PathBuf>,
     /// Sources answered 403 `Authorization_RequestDenied`, as if the app lacked their
-    /// permission: `users`, `registration`, `signins`, `conditional-access`, `groups`,
-    /// `rules`, `exchange`, `intune`; one new source alone: `signins-clients` (the POP and IMAP
+    /// permission: `users`, `registration`, `signins`, `conditional-access` (policies, named
+    /// locations, security defaults), `groups`, `rules`, `exchange`, `roles` (role
+    /// assignments), `intune`; one new source alone: `signins-clients` (the POP and IMAP
     /// query), `get-irmconfiguration`, `get-adminauditlogconfig`, `get-organizationconfig`,
     /// `get-casmailbox`.
     pub deny: Vec<String>,
@@ -119,6 +120,10 @@ pub struct SimOptions {
     /// text (escape sequences, terminal links, bidirectional overrides, markup, spreadsheet
     /// formulas, one 100 kB name): what every output must make inert.
     pub hostile_names: bool,
+    /// The tenant runs Microsoft Entra security defaults instead of conditional access (a
+    /// tenant cannot have both): security defaults answer `isEnabled` true and the tenant
+    /// has no conditional access policy. A separate small scenario, off by default.
+    pub security_defaults: bool,
 }
 
 impl Default for SimOptions {
@@ -137,6 +142,7 @@ impl Default for SimOptions {
             setup_dir: None,
             deny: Vec::new(),
             hostile_names: false,
+            security_defaults: false,
         }
     }
 }
@@ -257,6 +263,7 @@ impl Sim {
         })?;
         let mut sc = scenario::Scenario::new(opts.seed, opts.accounts, opts.start_date);
         sc.hostile = opts.hostile_names;
+        sc.security_defaults = opts.security_defaults;
         let cfg = simconfig::PrintedConfig::new(&sc);
         let base_url = format!("http://{}", local);
         let secret = opts
@@ -544,9 +551,9 @@ pub struct SimArgs {
     #[arg(long, default_value = "vigie365-sim")]
     pub setup_dir: PathBuf,
     /// Sources refusées (403), comme si l'autorisation manquait : users, registration,
-    /// signins, conditional-access, groups, rules, exchange, intune, signins-clients (connexions POP
-    /// et IMAP), get-irmconfiguration, get-adminauditlogconfig, get-organizationconfig,
-    /// get-casmailbox (séparées par des virgules).
+    /// signins, conditional-access, groups, rules, exchange, roles, intune, signins-clients
+    /// (connexions POP et IMAP), get-irmconfiguration, get-adminauditlogconfig,
+    /// get-organizationconfig, get-casmailbox (séparées par des virgules).
     #[arg(long, value_delimiter = ',', value_name = "SOURCES")]
     pub refuser: Vec<String>,
 }
@@ -637,6 +644,7 @@ impl SimArgs {
                 .filter(|s| !s.is_empty())
                 .collect(),
             hostile_names: false,
+            security_defaults: false,
         })
     }
 }

@@ -349,6 +349,26 @@ mod apps {
 }
 pub(crate) use apps::*;
 
+/// The application of this display name, among those the simulator knows.
+pub(crate) fn known_app(name: &str) -> Option<App> {
+    [
+        TEAMS,
+        TEAMS_WEB,
+        BROKER,
+        EXCHANGE,
+        OFFICE_HOME,
+        OUTLOOK_MOBILE,
+        SHAREPOINT,
+        ONEDRIVE,
+        AZURE_PORTAL,
+        BILLETTERIE,
+        LITS,
+        PHARMA,
+    ]
+    .into_iter()
+    .find(|a| a.name.eq_ignore_ascii_case(name.trim()))
+}
+
 /// Applications a generic device account is allowed to use (printed in the config), by
 /// appId: Teams, OneDrive, SharePoint and their sign-in dependencies (the tool's defaults,
 /// written again here so that a wrong default is not echoed by the simulator).

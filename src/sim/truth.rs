@@ -29,14 +29,25 @@
 //!
 //! **MFA coverage.** A conditional access policy requires MFA when `state` is `enabled`
 //! (report-only does not count), `grantControls.builtInControls` contains `mfa` or
-//! `grantControls.authenticationStrength` is set, and `includeApplications` contains `All`
-//! or `Office365`. It applies to a user included (`includeUsers` All or the id, or a group
-//! of `includeGroups` containing the user transitively) and not excluded (`excludeUsers`,
-//! `excludeGroups` transitively). Other conditions (client app types, locations) are
-//! ignored. GEN-MFA-02: enabled generic account to which no MFA-requiring policy applies,
-//! or with a successful `singleFactorAuthentication` sign-in in the window. APP-MFA-01:
-//! enabled member of class `nominatif` named in the exclusions (user or group) of at least
-//! one MFA-requiring policy, and to which none applies.
+//! `grantControls.authenticationStrength` is set, and no other control is offered instead
+//! (operator `OR` with another built-in control requires nothing; `AND` does). It reaches a
+//! user included (`includeUsers` All or the id, or a group of `includeGroups` containing the
+//! user transitively) and not excluded (`excludeUsers`, `excludeGroups` transitively,
+//! `excludeRoles` by an active role assignment), whose
+//! usual sign-ins its client app types (`all`, or each client type used) and locations (a
+//! policy excluding `AllTrusted` does not reach sign-ins from a trusted range) take in. A
+//! generic account's usage is its successful sign-ins of the window (application ids, client
+//! types, addresses), or without any its `applications_permises` with unknown conditions; it
+//! is covered when each application it uses is targeted (`All`, `Office365`, or its id; not in
+//! `excludeApplications`, Teams by any of its three ids) by some MFA-requiring policy reaching
+//! it. Any other account's usage is unknown: covered by a policy reaching it on `All` or
+//! `Office365` applications, every client type, without location condition. GEN-MFA-02:
+//! enabled generic account not covered, or with a successful interactive
+//! `singleFactorAuthentication` sign-in in the window. APP-MFA-01: enabled member of class
+//! `nominatif` named in the exclusions (user or group) of at least one MFA-requiring policy,
+//! and not covered. GEN-IP-02: enabled generic account not covered, in the same sense, by the
+//! enabled policies that `block` with locations `All` except `AllTrusted` (their location
+//! condition is the enforcement, not a condition on its sign-ins).
 //!
 //! **Other account checks.** GEN-MFA-01: enabled generic account whose registration row
 //! says `isMfaRegistered` false (no row = unknown, no finding). APP-GEN-01: enabled
@@ -108,7 +119,8 @@
 //! | check | fires | must not fire |
 //! |---|---|---|
 //! | GEN-MFA-01 | tablette3.verdun (days 0–14; accepted by an exception on days 0–8, expired from day 9), tablette3.lachine | tablette2.lachine (disabled), tablette5.verdun on day 10 (no row yet), tablette1.verdun |
-//! | GEN-MFA-02 | tablette1.saintlaurent (nested group), tablette4.saintlaurent (direct exclusion), tablette3.lachine, tablette2.verdun (days 12–24, group), tablette2.lasalle (single-factor sign-ins days 5–12) | tablette3.saintlaurent (excluded from CA001 but CA002 applies), failed single-factor sign-ins of tablette2.lasalle after day 18 |
+//! | GEN-MFA-02 | tablette1.saintlaurent (nested group), tablette4.saintlaurent (direct exclusion), tablette3.lachine, tablette2.verdun (days 12–24, group; CA011 offers MFA or a compliant device: requires nothing), tablette2.lasalle (single-factor sign-ins days 5–12), tablette1.lasalle (CA008, its only MFA policy, excludes Teams), tablette1.lachine (excluded from CA001 and CA002 by its Teams Devices Administrator role) | tablette3.saintlaurent (excluded from CA001 but CA002 applies), failed single-factor sign-ins of tablette2.lasalle after day 18 |
+//! | GEN-IP-02 | LaSalle tablets 1–3 (excluded from CA009; CA010 is report-only), tablette4.saintlaurent (outside the tablets' group) | every other tablet (CA009 blocks outside the trusted locations), tablette2.lachine (disabled) |
 //! | GEN-APP-01 | tablette4.lachine (OfficeHome / Exchange, days 2–20) | tablette1.verdun (failed OfficeHome sign-ins only), ipad.dorval (OneDrive only) |
 //! | GEN-DEV-01 | ipad.dorval (unenrolled iPad), tablette2.verdun (personal iPhone, days 3–9), tablette3.saintlaurent (non-compliant iPad, days 5–40), tablette1.lachine (Intune: iPad not encrypted) | tablette1.verdun (compliant iPad; its failed sign-ins), tablette2.lachine (disabled) |
 //! | GEN-IP-01 | tablette2.verdun (outside address days 3–9), LaSalle tablets `info` before day 20 | tablette1.verdun (site range), tablette2.verdun's failed sign-ins from outside, LaSalle after day 20 (trusted location) |
@@ -448,12 +460,24 @@ struct Ctx<'a> {
     accepted_domains: Vec<String>,
     /// Conditional access policies of the day that require MFA.
     mfa_policies: Vec<Policy>,
+    /// Enabled policies of the day that block outside the trusted locations.
+    block_policies: Vec<Policy>,
     /// `ipRanges` of the trusted named locations.
     trusted: Vec<String>,
     /// Register rows by lowercased `compte`.
     register: HashMap<String, Vec<RegisterRow>>,
     posture: Posture,
     out: Vec<Finding>,
+}
+
+/// What a generic account uses, as the ground truth reads it.
+struct Usage {
+    /// Application ids (or allowed names without a known id).
+    apps: BTreeSet<String>,
+    clients: BTreeSet<&'static str>,
+    ips: Vec<String>,
+    /// From its sign-ins (else from its allowed applications).
+    known: bool,
 }
 
 /// One existing account, with what its checks read more than once.
@@ -660,6 +684,11 @@ impl<'a> Ctx<'a> {
                 .into_iter()
                 .filter(|p| p.requires_mfa())
                 .collect(),
+            block_policies: sc
+                .policies(d)
+                .into_iter()
+                .filter(|p| p.state == "enabled" && p.is_location_block())
+                .collect(),
             trusted: sc
                 .named_locations(d)
                 .into_iter()
@@ -692,6 +721,15 @@ impl<'a> Ctx<'a> {
     /// Posture, account checks and forwarding checks of one existing account.
     fn account(&mut self, i: u32, acc: Account) {
         let (class, also_appli) = self.rules.classify(&acc);
+        let checked = acc.enabled && !acc.guest;
+        let signins = if checked && matches!(class, Class::Generique | Class::Appli) {
+            let window_from = self.as_of - Duration::days(self.cfg.fenetre_jours);
+            sign_ins_between(self.sc, i, window_from, self.as_of)
+        } else {
+            vec![]
+        };
+        let ok: Vec<&SignIn> = signins.iter().filter(|s| s.success()).collect();
+        let usage = (class == Class::Generique).then(|| self.usage(&ok));
         let a = Subject {
             i,
             upn: acc.upn.to_lowercase(),
@@ -700,17 +738,17 @@ impl<'a> Ctx<'a> {
                 .population_of(&acc, self.sc.member(super::scenario::G_MED, i, self.day)),
             class,
             also_appli,
-            covered: self
-                .mfa_policies
-                .iter()
-                .any(|p| self.sc.policy_applies(p, i, self.day)),
+            // Security defaults enforce MFA on every account, outside conditional access.
+            covered: self.sc.security_defaults
+                || self.covered(&self.mfa_policies, i, usage.as_ref()),
             registration: self.sc.registration(&acc, self.day),
             acc,
         };
         self.count_account(&a);
         // Account checks: enabled members only.
-        if a.acc.enabled && !a.acc.guest {
-            self.account_checks(&a);
+        if checked {
+            self.count_sign_ins(&signins);
+            self.account_checks(&a, &ok, usage.as_ref());
         }
         // Forwarding: every mailbox.
         if a.acc.has_mailbox() {
@@ -822,19 +860,100 @@ impl<'a> Ctx<'a> {
         self.push(check, a.upn.clone(), severity, a.pop);
     }
 
-    /// Account checks of an enabled member, by class.
-    fn account_checks(&mut self, a: &Subject) {
-        let signins = if matches!(a.class, Class::Generique | Class::Appli) {
-            let window_from = self.as_of - Duration::days(self.cfg.fenetre_jours);
-            sign_ins_between(self.sc, a.i, window_from, self.as_of)
-        } else {
-            vec![]
-        };
-        self.count_sign_ins(&signins);
-        let ok: Vec<&SignIn> = signins.iter().filter(|s| s.success()).collect();
+    /// What a generic account uses: the applications (ids), client types and addresses of
+    /// its successful sign-ins of the window; without any, its allowed applications.
+    fn usage(&self, ok: &[&SignIn]) -> Usage {
+        if ok.is_empty() {
+            let apps = self
+                .cfg
+                .applications_permises
+                .iter()
+                .map(|n| {
+                    super::names::known_app(n).map_or_else(|| n.to_string(), |a| a.id.to_string())
+                })
+                .collect();
+            return Usage {
+                apps,
+                clients: BTreeSet::new(),
+                ips: Vec::new(),
+                known: false,
+            };
+        }
+        Usage {
+            apps: ok.iter().map(|s| s.app.id.to_string()).collect(),
+            clients: ok
+                .iter()
+                .map(|s| {
+                    if s.browser {
+                        "browser"
+                    } else {
+                        "mobileAppsAndDesktopClients"
+                    }
+                })
+                .collect(),
+            ips: ok.iter().map(|s| s.ip.clone()).collect(),
+            known: true,
+        }
+    }
+
+    /// Whether `p` applies to user `i` for its usual sign-ins (users, client types,
+    /// locations), applications aside; an unknown usage needs `All` or `Office365`
+    /// applications, every client type and no location condition.
+    fn policy_reaches(&self, p: &Policy, i: u32, usage: Option<&Usage>) -> bool {
+        if !self.sc.policy_applies(p, i, self.day) {
+            return false;
+        }
+        let all_clients = p.client_app_types.contains(&"all");
+        match usage {
+            Some(u) if u.known => {
+                let clients =
+                    all_clients || u.clients.iter().all(|c| p.client_app_types.contains(c));
+                // A fixed-address block's location condition is the enforcement itself.
+                let located = !p.exclude_trusted_locations
+                    || p.is_location_block()
+                    || u.ips
+                        .iter()
+                        .all(|ip| !self.trusted.iter().any(|r| in_cidr(ip, r)));
+                clients && located
+            }
+            _ => {
+                let apps = usage.is_some()
+                    || p.include_apps
+                        .iter()
+                        .any(|a| *a == "All" || *a == "Office365");
+                apps && all_clients && (!p.exclude_trusted_locations || p.is_location_block())
+            }
+        }
+    }
+
+    /// Whether the policies cover user `i`: each application of its usage targeted by some
+    /// policy that reaches it (an unknown usage: some policy reaches it).
+    fn covered(&self, policies: &[Policy], i: u32, usage: Option<&Usage>) -> bool {
+        let reaching: Vec<&Policy> = policies
+            .iter()
+            .filter(|p| self.policy_reaches(p, i, usage))
+            .collect();
+        match usage {
+            Some(u) => u
+                .apps
+                .iter()
+                .all(|app| reaching.iter().any(|p| p.targets_app(app))),
+            None => !reaching.is_empty(),
+        }
+    }
+
+    /// Account checks of an enabled member, by class; `ok` are its successful sign-ins of
+    /// the window.
+    fn account_checks(&mut self, a: &Subject, ok: &[&SignIn], usage: Option<&Usage>) {
         match a.class {
-            Class::Generique => self.generic_checks(a, &ok),
-            Class::Appli => self.app_int_01(a, &ok),
+            Class::Generique => {
+                self.generic_checks(a, ok);
+                let enforced = self.covered(&self.block_policies, a.i, usage);
+                if !enforced {
+                    self.found(a, "GEN-IP-02", "moyenne");
+                }
+            }
+            Class::Appli => self.app_int_01(a, ok),
             Class::Nominatif => self.app_mfa_01(a),
             Class::Urgence => {}
         }
@@ -848,7 +967,7 @@ impl<'a> Ctx<'a> {
         if a.registration.as_ref().is_some_and(|r| !r.registered) {
             self.found(a, "GEN-MFA-01", "critique");
         }
-        if !a.covered || ok.iter().any(|s| s.single_factor) {
+        if !a.covered || ok.iter().any(|s| s.single_factor && s.interactive) {
             self.found(a, "GEN-MFA-02", "élevée");
         }
         if ok

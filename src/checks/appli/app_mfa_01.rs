@@ -14,8 +14,10 @@
 //! ### Must not fire
 //! Accounts still covered by another MFA policy; accounts never excluded (only never included:
 //! GEN-MFA-02 covers generic accounts, and a tenant without any policy is not an exemption);
-//! « Appli », break-glass and generic accounts; disabled accounts; guests. Role exclusions are
-//! not resolved (see [`crate::checks::mfa`]).
+//! « Appli », break-glass and generic accounts; disabled accounts; guests; exclusions from
+//! report-only policies or from policies that offer MFA among alternatives (they enforce
+//! nothing). Roles are resolved from the role assignments when collected (see
+//! [`crate::checks::mfa`]).
 
 use crate::checks::common::{bounded, subject_upn};
 use crate::checks::mfa;

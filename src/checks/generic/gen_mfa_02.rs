@@ -1,10 +1,12 @@
 //! GEN-MFA-02 — Compte générique exempté de la MFA.
 //!
 //! ### What it does
-//! Flags every enabled generic account to which no enabled conditional access policy
-//! requiring MFA applies (excluded directly or through a group, or never included), or which
-//! signed in successfully with a single factor (`authenticationRequirement` =
-//! `singleFactorAuthentication`) in the evaluation window.
+//! Flags every enabled generic account that no enabled conditional access policy requiring
+//! MFA covers as it is really used (see [`crate::checks::mfa`]: excluded directly, by group
+//! or by role, never included, one of the applications it signs in to left out, or the
+//! conditions of its usual sign-ins — client type, location, platform — outside the policy),
+//! or which signed in interactively and successfully with a single factor
+//! (`authenticationRequirement` = `singleFactorAuthentication`) in the evaluation window.
 //!
 //! ### Why
 //! The orientation asks to enable MFA on generic accounts; being registered for MFA (GEN-MFA-01)
@@ -13,8 +15,8 @@
 //! ### Must not fire
 //! A policy still requires MFA for the account and no single-factor sign-in happened;
 //! report-only or disabled policies do not count as requiring it; disabled accounts; guests.
-//! Roles are not resolved (see [`crate::checks::mfa`]): the evidence names policies that use
-//! them.
+//! Non-interactive single-factor sign-ins (token refreshes) are not the proof. Roles not
+//! collected stay unresolved: the evidence names the policies that use them.
 
 use crate::checks::common::{self, app_label, bounded, subject_upn, window_signins};
 use crate::checks::{CheckInfo, Family, Finding, Kind, Severity, Snapshot, Tag, mfa};
@@ -30,9 +32,11 @@ pub static CHECK: CheckInfo = CheckInfo {
     title_fr: "Compte générique exempté de la MFA",
     reference: "Orientation abonnements génériques CHSLD, recommandations techniques (MFA)",
     doc: "Compte générique actif auquel aucune stratégie d'accès conditionnel active exigeant la MFA ne \
-          s'applique (exclu directement ou par groupe, ou jamais inclus), ou qui s'est connecté avec un \
-          seul facteur dans la fenêtre. Les stratégies en mode rapport ne comptent pas ; les rôles ne \
-          sont pas résolus et le constat le dit.",
+          s'applique telle qu'il est utilisé (exclu directement, par groupe ou par rôle, jamais inclus, \
+          application utilisée exclue, type de client, emplacement ou plateforme de ses connexions \
+          hors de la stratégie), ou qui s'est connecté de façon interactive avec un seul facteur dans \
+          la fenêtre. Les stratégies en mode rapport ou qui offrent la MFA parmi d'autres contrôles \
+          (opérateur OU) ne comptent pas.",
     fix_fr: "retirer le compte (ou son groupe) des exclusions des stratégies d'accès conditionnel \
           qui exigent la MFA, ou l'inclure dans l'une d'elles : centre d'administration Microsoft \
           Entra > Protection > Accès conditionnel > Stratégies > la stratégie > Utilisateurs > \
@@ -55,13 +59,14 @@ pub fn run(s: &Snapshot, config: &Config) -> Vec<Finding> {
     s.classified()
         .filter(|(_, c)| c.class == Class::Generique && c.active_member())
         .filter_map(|(a, c)| {
-            let coverage = mfa::coverage(s, &a.id);
+            let coverage = mfa::account_coverage(s, config, &a.id, c.class);
             let single: Vec<_> = window_signins(s, config, &a.id)
                 .into_iter()
                 .filter(|x| {
-                    x.auth_requirement
-                        .as_deref()
-                        .is_some_and(|r| r.trim().eq_ignore_ascii_case(SINGLE_FACTOR))
+                    x.interactive
+                        && x.auth_requirement
+                            .as_deref()
+                            .is_some_and(|r| r.trim().eq_ignore_ascii_case(SINGLE_FACTOR))
                 })
                 .collect();
             if coverage.is_covered() && single.is_empty() {
@@ -76,7 +81,7 @@ pub fn run(s: &Snapshot, config: &Config) -> Vec<Finding> {
             }
             if !single.is_empty() {
                 parts.push(format!(
-                    "{} connexion(s) réussie(s) à facteur unique {} : {}",
+                    "{} connexion(s) interactive(s) réussie(s) à facteur unique {} : {}",
                     single.len(),
                     common::span(&single, config),
                     common::counts(single.iter().map(app_label))
@@ -142,7 +147,7 @@ mod tests {
         assert_eq!(f.len(), 1);
         assert!(
             f[0].evidence
-                .contains("1 connexion(s) réussie(s) à facteur unique")
+                .contains("1 connexion(s) interactive(s) réussie(s) à facteur unique")
         );
         assert!(f[0].evidence.contains("Microsoft Teams ×1"));
     }
@@ -157,8 +162,68 @@ mod tests {
         assert_eq!(f.len(), 1);
         assert!(
             f[0].evidence
-                .contains("aucune stratégie d'accès conditionnel active")
+                .contains("politique en mode rapport seulement"),
+            "{}",
+            f[0].evidence
         );
+    }
+
+    #[test]
+    fn fires_when_the_only_policy_excludes_teams_or_targets_browsers() {
+        let mut s = snapshot(vec![tablet("t1"), tablet("t22")]);
+        let mut sauf_teams = mfa_policy("p1", "MFA sauf Teams");
+        sauf_teams.exclude_users = vec!["t22".into()];
+        sauf_teams.exclude_applications = vec!["1fec8e78-bce4-4aaf-ab1b-5451cc387264".into()];
+        let mut browser = mfa_policy("p2", "MFA navigateur");
+        browser.exclude_users = vec!["t1".into()];
+        browser.client_app_types = vec!["browser".into()];
+        s.ca_policies = vec![sauf_teams, browser];
+        let mut teams = signin("s1", "t1", "Microsoft Teams", 2);
+        teams.app_id = "1fec8e78-bce4-4aaf-ab1b-5451cc387264".into();
+        let mut tablet_app = signin("s2", "t22", "Microsoft Teams", 2);
+        tablet_app.client_app = Some("Mobile Apps and Desktop clients".into());
+        s.signins = vec![teams, tablet_app];
+        let f = run(&s, &config());
+        assert_eq!(f.len(), 2);
+        assert!(
+            f[0].evidence
+                .contains("application exclue « Microsoft Teams »"),
+            "{}",
+            f[0].evidence
+        );
+        assert!(
+            f[1].evidence.contains(
+                "ne vise pas les types de client de ses connexions (mobileAppsAndDesktopClients)"
+            ),
+            "{}",
+            f[1].evidence
+        );
+    }
+
+    #[test]
+    fn a_silent_generic_account_is_judged_on_its_allowed_applications() {
+        let mut s = snapshot(vec![tablet("t1")]);
+        let mut sauf_teams = mfa_policy("p1", "MFA sauf Teams");
+        sauf_teams.exclude_applications = vec!["cc15fd57-2c6c-4117-a88c-83b1d56b4bbe".into()];
+        s.ca_policies = vec![sauf_teams];
+        // No sign-in: the allowed list (Teams first) stands for its usage.
+        let f = run(&s, &config());
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].evidence.contains("Microsoft Teams"),
+            "{}",
+            f[0].evidence
+        );
+    }
+
+    #[test]
+    fn non_interactive_single_factor_sign_ins_are_not_the_proof() {
+        let mut s = snapshot(vec![tablet("t1")]);
+        s.ca_policies = vec![mfa_policy("p1", "MFA pour tous")];
+        let mut x = single_factor("s1", "t1");
+        x.interactive = false;
+        s.signins = vec![x];
+        assert!(run(&s, &config()).is_empty());
     }
 
     #[test]

@@ -5,6 +5,7 @@
 pub mod gen_app_01;
 pub mod gen_dev_01;
 pub mod gen_ip_01;
+pub mod gen_ip_02;
 pub mod gen_mfa_01;
 pub mod gen_mfa_02;
 pub mod gen_pwd_01;

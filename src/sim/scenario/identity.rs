@@ -34,6 +34,10 @@ pub(crate) fn nested_groups(g: usize) -> &'static [usize] {
     }
 }
 
+/// Teams Devices Administrator (role template id): held by a tablet account that
+/// administers the meeting-room devices of its CHSLD, and excluded from the MFA policies.
+pub(crate) const ROLE_TEAMS_DEVICES: &str = "3d762c5a-1b6c-493f-843e-55a3b42923d4";
+
 /// Who a policy condition names.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum UserRef {
@@ -50,25 +54,54 @@ pub(crate) struct Policy {
     pub exclude_users: Vec<u32>,
     pub include_groups: Vec<usize>,
     pub exclude_groups: Vec<usize>,
+    /// `excludeRoles`: role definition ids.
+    pub exclude_roles: Vec<&'static str>,
     pub include_apps: Vec<&'static str>,
+    /// `excludeApplications`: application ids.
+    pub exclude_apps: Vec<&'static str>,
     pub client_app_types: Vec<&'static str>,
     pub built_in: Vec<&'static str>,
+    /// `grantControls.operator`: `OR` or `AND`.
+    pub operator: &'static str,
     pub auth_strength: bool,
+    /// Locations: include `All`, exclude `AllTrusted`.
     pub exclude_trusted_locations: bool,
     pub created_day: i32,
     pub modified_day: i32,
 }
 
 impl Policy {
-    /// The convention of the ground truth: enabled, MFA or an authentication strength,
-    /// applications All or Office365.
+    /// The convention of the ground truth: enabled, MFA or an authentication strength, and
+    /// no other control offered instead (`OR` with another control requires nothing).
     pub(crate) fn requires_mfa(&self) -> bool {
+        let alternatives = self.built_in.iter().any(|c| *c != "mfa");
         self.state == "enabled"
             && (self.built_in.contains(&"mfa") || self.auth_strength)
-            && self
-                .include_apps
-                .iter()
-                .any(|a| *a == "All" || *a == "Office365")
+            && (self.operator == "AND" || !alternatives)
+    }
+
+    /// Whether the policy targets this application (id): included (`All`, `Office365` for
+    /// every application, or its id) and not excluded (Teams by any of its ids).
+    pub(crate) fn targets_app(&self, app_id: &str) -> bool {
+        let teams = |x: &str| {
+            [
+                "1fec8e78-bce4-4aaf-ab1b-5451cc387264",
+                "5e3ce6c0-2b1f-4285-8d4b-75ee78787346",
+                "cc15fd57-2c6c-4117-a88c-83b1d56b4bbe",
+            ]
+            .contains(&x)
+        };
+        let names = |x: &str| x == app_id || (teams(x) && teams(app_id));
+        let included = self
+            .include_apps
+            .iter()
+            .any(|a| *a == "All" || *a == "Office365" || names(a));
+        included && !self.exclude_apps.iter().any(|a| names(a))
+    }
+
+    /// A fixed-address block: grant `block`, locations `All` except `AllTrusted`.
+    pub(crate) fn is_location_block(&self) -> bool {
+        self.built_in.contains(&"block") && self.exclude_trusted_locations
     }
 }
 
@@ -228,6 +261,10 @@ impl Scenario {
     }
 
     pub(crate) fn policies(&self, day: i32) -> Vec<Policy> {
+        if self.security_defaults {
+            // Security defaults and conditional access are mutually exclusive.
+            return Vec::new();
+        }
         let u = idx;
         let base = |index: u32, name: &'static str| Policy {
             index,
@@ -237,9 +274,12 @@ impl Scenario {
             exclude_users: vec![],
             include_groups: vec![],
             exclude_groups: vec![],
+            exclude_roles: vec![],
             include_apps: vec!["All"],
+            exclude_apps: vec![],
             client_app_types: vec!["all"],
             built_in: vec!["mfa"],
+            operator: "OR",
             auth_strength: false,
             exclude_trusted_locations: false,
             created_day: -700 + index as i32 * 31,
@@ -255,13 +295,17 @@ impl Scenario {
             u(S::JulieGagnon),
             u(S::SophieRoy),
             u(S::MarcPelletier),
+            u(S::TabLaSalle1),
         ];
         p.exclude_groups = vec![G_EXCL];
+        p.exclude_roles = vec![ROLE_TEAMS_DEVICES];
         out.push(p);
         let mut p = base(1, "CA002 - MFA pour les tablettes des CHSLD (Office 365)");
         p.include_users = vec![];
         p.include_groups = vec![G_TAB];
+        p.exclude_users = vec![u(S::TabLaSalle1)];
         p.exclude_groups = vec![G_EXCL];
+        p.exclude_roles = vec![ROLE_TEAMS_DEVICES];
         p.include_apps = vec!["Office365"];
         p.built_in = vec![];
         p.auth_strength = true;
@@ -294,6 +338,43 @@ impl Scenario {
         p.include_users = vec![];
         p.include_groups = vec![G_SIEGE];
         out.push(p);
+        // A tablet whose only MFA policy leaves Teams, the one application it uses, out.
+        let mut p = base(
+            7,
+            "CA008 - MFA tablette LaSalle 1 (toutes applications sauf Teams)",
+        );
+        p.include_users = vec![UserRef::User(u(S::TabLaSalle1))];
+        p.exclude_apps = vec!["cc15fd57-2c6c-4117-a88c-83b1d56b4bbe"];
+        out.push(p);
+        // Fixed addresses enforced for the tablets, except LaSalle's (report-only there).
+        let lasalle = vec![u(S::TabLaSalle1), u(S::TabLaSalle2), u(S::TabLaSalle3)];
+        let mut p = base(
+            8,
+            "CA009 - Bloquer les tablettes hors des emplacements de confiance",
+        );
+        p.include_users = vec![];
+        p.include_groups = vec![G_TAB];
+        p.exclude_users = lasalle.clone();
+        p.built_in = vec!["block"];
+        p.exclude_trusted_locations = true;
+        out.push(p);
+        let mut p = base(
+            9,
+            "CA010 - Bloquer les tablettes de LaSalle hors du site (rapport seulement)",
+        );
+        p.state = "enabledForReportingButNotEnforced";
+        p.include_users = lasalle.into_iter().map(UserRef::User).collect();
+        p.built_in = vec!["block"];
+        p.exclude_trusted_locations = true;
+        out.push(p);
+        // MFA offered among alternatives: requires nothing.
+        let mut p = base(
+            10,
+            "CA011 - MFA ou appareil conforme pour les tablettes de Verdun",
+        );
+        p.include_users = vec![UserRef::User(u(S::TabVerdun2))];
+        p.built_in = vec!["mfa", "compliantDevice"];
+        out.push(p);
         out
     }
 
@@ -308,14 +389,36 @@ impl Scenario {
     }
 
     pub(crate) fn policy_excludes(&self, p: &Policy, i: u32, day: i32) -> bool {
-        p.exclude_users.contains(&i) || p.exclude_groups.iter().any(|g| self.member(*g, i, day))
+        p.exclude_users.contains(&i)
+            || p.exclude_groups.iter().any(|g| self.member(*g, i, day))
+            || p.exclude_roles.iter().any(|r| self.holds_role(r, i))
     }
 
-    /// Whether some MFA-requiring policy applies to the user.
+    /// Whether user `i` holds the directory role `role` (an active assignment).
+    pub(crate) fn holds_role(&self, role: &str, i: u32) -> bool {
+        role == ROLE_TEAMS_DEVICES && key(i) == Some(S::TabLachine1)
+    }
+
+    /// The users holding `role`, in index order.
+    pub(crate) fn role_holders(&self, role: &str) -> Vec<u32> {
+        (0..self.accounts)
+            .filter(|i| self.holds_role(role, *i))
+            .collect()
+    }
+
+    /// Whether the user's sign-ins satisfy MFA: some MFA-requiring policy applies to it on
+    /// every application (a policy leaving an application out lets its sign-ins through with
+    /// one factor).
     pub(crate) fn mfa_covered(&self, policies: &[Policy], i: u32, day: i32) -> bool {
-        policies
-            .iter()
-            .any(|p| p.requires_mfa() && self.policy_applies(p, i, day))
+        self.security_defaults
+            || policies.iter().any(|p| {
+                p.requires_mfa()
+                    && p.exclude_apps.is_empty()
+                    && p.include_apps
+                        .iter()
+                        .any(|a| *a == "All" || *a == "Office365")
+                    && self.policy_applies(p, i, day)
+            })
     }
 
     pub(crate) fn named_locations(&self, day: i32) -> Vec<NamedLocation> {

@@ -59,6 +59,8 @@ pub(crate) struct Scenario {
     pub sites: Vec<Site>,
     /// Names carry [`HOSTILE`] text (`SimOptions::hostile_names`).
     pub hostile: bool,
+    /// Security defaults instead of conditional access (`SimOptions::security_defaults`).
+    pub security_defaults: bool,
 }
 
 /// Text an attacker can put in a name another tenant shows us: an escape sequence that
@@ -100,6 +102,7 @@ impl Scenario {
             client_id: hash::object_id(seed, kind::APP, 1),
             sites,
             hostile: false,
+            security_defaults: false,
         }
     }
 

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use http::{HeaderMap, Method};
 
 use super::batch::batch;
-use super::conditional_access::{locations, policies};
+use super::conditional_access::{locations, policies, security_defaults};
 use super::exchange::{Invoke, exchange_cmd};
 use super::groups::members;
 use super::intune::managed_devices;
@@ -17,6 +17,7 @@ use super::latency::{latency_for, sleep};
 use super::mail_rules::message_rules;
 use super::paging::Query;
 use super::reports::registration;
+use super::roles::role_assignments;
 use super::signins::sign_ins;
 use super::token::{EXO_AUD, GRAPH_AUD, aad_error, check_token, token_endpoint};
 use super::users::{user_get, users, users_delta};
@@ -45,6 +46,8 @@ pub(super) enum Route {
         users_only: bool,
     },
     ManagedDevices(String),
+    RoleAssignments(String),
+    SecurityDefaults(String),
     Unknown(String),
 }
 
@@ -119,6 +122,10 @@ pub(super) fn route(path: &str) -> Route {
                     users_only: true,
                 },
                 ["devicemanagement", "manageddevices"] => Route::ManagedDevices(ver),
+                ["rolemanagement", "directory", "roleassignments"] => Route::RoleAssignments(ver),
+                ["policies", "identitysecuritydefaultsenforcementpolicy"] => {
+                    Route::SecurityDefaults(ver)
+                }
                 _ => Route::Unknown(rest.last().map(|s| s.to_string()).unwrap_or_default()),
             }
         }
@@ -272,6 +279,8 @@ fn handle(
             users_only,
         } => members(st, rq, &ver, &group, users_only, q),
         Route::ManagedDevices(ver) => managed_devices(st, rq, &ver, q),
+        Route::RoleAssignments(ver) => role_assignments(st, rq, &ver, q),
+        Route::SecurityDefaults(ver) => Ok(security_defaults(st, &ver)),
         _ => Err(bad_request(st, rq, "Unsupported request.")),
     }
 }
@@ -290,8 +299,11 @@ fn classify(st: &Shared, r: &Route, q: &Query) -> (ThrottleClass, u64, Option<u3
             (ThrottleClass::Directory, dir_cost, None)
         }
         Route::ManagedDevices(_) => (ThrottleClass::Directory, 1, None),
+        Route::RoleAssignments(_) => (ThrottleClass::Directory, dir_cost, None),
         Route::Registration(_) | Route::SignIns(_) => (ThrottleClass::IdentityReports, 1, None),
-        Route::Policies(_) | Route::Locations(_) => (ThrottleClass::ConditionalAccess, 1, None),
+        Route::Policies(_) | Route::Locations(_) | Route::SecurityDefaults(_) => {
+            (ThrottleClass::ConditionalAccess, 1, None)
+        }
         Route::Rules(_, id) => {
             let day = st.day();
             (
@@ -310,8 +322,11 @@ pub(super) fn deny_key(r: &Route) -> Option<&'static str> {
         Route::Users(_) | Route::User(..) | Route::UsersDelta(_) => "users",
         Route::Registration(_) => "registration",
         Route::SignIns(_) => "signins",
-        Route::Policies(_) | Route::Locations(_) => "conditional-access",
+        Route::Policies(_) | Route::Locations(_) | Route::SecurityDefaults(_) => {
+            "conditional-access"
+        }
         Route::Members { .. } => "groups",
+        Route::RoleAssignments(_) => "roles",
         Route::Rules(..) => "rules",
         Route::Exchange { .. } => "exchange",
         Route::ManagedDevices(_) => "intune",

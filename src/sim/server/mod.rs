@@ -29,6 +29,7 @@ mod latency;
 mod mail_rules;
 mod paging;
 mod reports;
+mod roles;
 mod signins;
 mod token;
 mod transport;
