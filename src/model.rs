@@ -26,10 +26,13 @@ pub enum Kind {
     TransportRule,
     AcceptedDomain,
     Activity,
+    MailUser,
+    DistributionGroup,
+    OutboundRule,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 13] = [
+    pub const ALL: [Kind; 16] = [
         Kind::Account,
         Kind::Registration,
         Kind::CaPolicy,
@@ -43,6 +46,9 @@ impl Kind {
         Kind::TransportRule,
         Kind::AcceptedDomain,
         Kind::Activity,
+        Kind::MailUser,
+        Kind::DistributionGroup,
+        Kind::OutboundRule,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -60,6 +66,9 @@ impl Kind {
             Kind::TransportRule => "transport_rule",
             Kind::AcceptedDomain => "accepted_domain",
             Kind::Activity => "activity",
+            Kind::MailUser => "mail_user",
+            Kind::DistributionGroup => "distribution_group",
+            Kind::OutboundRule => "outbound_rule",
         }
     }
 }
@@ -271,4 +280,80 @@ impl SignIn {
     pub fn succeeded(&self) -> bool {
         self.error_code == 0
     }
+}
+
+/// A mail user (`Get-MailUser`): a directory recipient whose mail goes to an external
+/// address. A `ForwardingAddress` may name one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MailUser {
+    pub identity: String,
+    pub name: String,
+    pub alias: Option<String>,
+    /// `ExternalEmailAddress`, as Exchange gives it (`SMTP:x@y`).
+    pub external_address: Option<String>,
+}
+record!(MailUser, Kind::MailUser, |s| s.identity.clone());
+
+/// A member of a distribution group, as `Get-DistributionGroupMember` lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupRecipient {
+    pub identity: String,
+    pub name: String,
+    /// `RecipientTypeDetails` (or `RecipientType`): `UserMailbox`, `MailContact`, `MailUser`,
+    /// `MailUniversalDistributionGroup`, ...
+    pub kind: String,
+    pub primary_smtp: Option<String>,
+    pub external_address: Option<String>,
+}
+
+impl GroupRecipient {
+    /// A group whose own members must be read in turn.
+    pub fn is_group(&self) -> bool {
+        self.kind.to_ascii_lowercase().contains("group")
+    }
+}
+
+/// The direct members of one distribution group that a mailbox forward names (directly or
+/// through a nested group), read with `Get-DistributionGroupMember -Identity`. `found` is
+/// false when Exchange knows no group of that identity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DistributionGroup {
+    /// As it was asked (the `ForwardingAddress` value or the member's identity).
+    pub identity: String,
+    pub found: bool,
+    pub members: Vec<GroupRecipient>,
+}
+record!(DistributionGroup, Kind::DistributionGroup, |s| s
+    .identity
+    .trim()
+    .to_lowercase());
+
+/// An outbound spam filter rule (`Get-HostedOutboundSpamFilterRule`): which senders a custom
+/// outbound spam policy applies to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboundRule {
+    pub name: String,
+    /// `HostedOutboundSpamFilterPolicy`: the policy it applies.
+    pub policy: String,
+    /// `State` is `Enabled`.
+    pub enabled: bool,
+    /// 0 is applied first.
+    pub priority: i64,
+    pub from: Vec<String>,
+    pub from_member_of: Vec<String>,
+    pub sender_domain_is: Vec<String>,
+    pub except_if_from: Vec<String>,
+    pub except_if_from_member_of: Vec<String>,
+    pub except_if_sender_domain_is: Vec<String>,
+}
+record!(OutboundRule, Kind::OutboundRule, |s| s.name.clone());
+
+/// Whether two recipient identities as Exchange gives them name the same recipient: equal
+/// (case-insensitive, trimmed), or one is the other's last path segment
+/// (`…/Microsoft Exchange Hosted Organizations/x.onmicrosoft.com/Name` and `Name`).
+pub fn same_recipient(a: &str, b: &str) -> bool {
+    let (a, b) = (a.trim().to_lowercase(), b.trim().to_lowercase());
+    !a.is_empty()
+        && !b.is_empty()
+        && (a == b || a.ends_with(&format!("/{b}")) || b.ends_with(&format!("/{a}")))
 }

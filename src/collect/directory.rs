@@ -207,8 +207,9 @@ pub(crate) async fn group_members(
 pub(crate) struct UserFeeds {
     pub sign_ins: FeedTx<(String, String)>,
     pub activity: FeedTx<(String, String)>,
-    /// Set when users is over: read completely or not.
-    pub done: tokio::sync::watch::Sender<Option<bool>>,
+    /// Member accounts (not guests): the mailboxes whose inbox rules are read. Exchange's
+    /// mailbox list is filtered to those that forward, so the directory gives this one.
+    pub mailboxes: FeedTx<String>,
 }
 
 /// Users, classified as they stream; the accounts in scope go to the sign-in sources page by
@@ -244,6 +245,12 @@ pub(crate) async fn users(
                 .map(|a| (a.id.clone(), a.upn.clone()))
                 .collect();
             in_scope += scope.len();
+            let members: Vec<String> = page
+                .iter()
+                .filter(|a| !a.guest)
+                .map(|a| a.id.clone())
+                .collect();
+            feeds.mailboxes.items(members).await;
             feeds.activity.items(scope.clone()).await;
             feeds.sign_ins.items(scope).await;
         },
@@ -253,7 +260,7 @@ pub(crate) async fn users(
     let complete = outcome.is_ok();
     feeds.sign_ins.end(complete).await;
     feeds.activity.end(complete).await;
-    let _ = feeds.done.send(Some(complete));
+    feeds.mailboxes.end(complete).await;
     match outcome {
         Ok((r, p)) => {
             ctx.finish(&q.name, collected(r, p, None)).await?;
@@ -261,47 +268,6 @@ pub(crate) async fn users(
         }
         Err(o) => ctx.finish(&q.name, o).await?,
     }
-    Ok(complete)
-}
-
-/// The directory ids of member accounts, page by page: the candidate mailboxes when Exchange
-/// could not list them. Returns whether they were read completely.
-pub(crate) async fn member_ids(ctx: &Ctx, feed: FeedTx<String>) -> Result<bool, CollectError> {
-    let q = query("users")?;
-    let url = ctx.client.graph_url(
-        &q.path,
-        &[
-            ("$select", "id,userType"),
-            ("$top", &q.page_size.to_string()),
-        ],
-    )?;
-    let mut pager = ctx
-        .client
-        .pages::<wire::User>(crate::graph::Call::for_query(q, Method::GET, url));
-    let complete = loop {
-        match pager.next_page().await {
-            Ok(Some(page)) => {
-                let ids = page
-                    .items
-                    .into_iter()
-                    .filter(|u| u.removed.is_none())
-                    .filter(|u| {
-                        !u.user_type
-                            .as_deref()
-                            .is_some_and(|t| t.eq_ignore_ascii_case("Guest"))
-                    })
-                    .map(|u| u.id)
-                    .collect();
-                feed.items(ids).await;
-            }
-            Ok(None) => break true,
-            Err(e) => {
-                tracing::warn!(error = %e, "comptes membres : relecture impossible");
-                break false;
-            }
-        }
-    };
-    feed.end(complete).await;
     Ok(complete)
 }
 

@@ -6,8 +6,9 @@
 //! ```text
 //!  conditional access ─► group members ─► users (classified as they stream) ─┬─► sign-ins
 //!  registration details (identity reports)                                    └─► sign-in activity
-//!  Exchange: mailboxes ─────────────────────────────────────────────────────────► inbox rules ($batch)
-//!            then contacts, domains, policies, transport rules
+//!                                                                            └─► inbox rules ($batch)
+//!  Exchange: mailboxes that forward (filtered), contacts, mail users, the groups forwards
+//!            name, domains, policies and their rules, transport rules
 //! ```
 //!
 //! A dependent source does not wait for the whole of the one it needs: the accounts in scope
@@ -34,6 +35,7 @@ mod feed;
 mod mailboxes;
 mod paging;
 mod progress;
+mod recipients;
 mod settings;
 mod signins;
 mod writer;
@@ -184,11 +186,10 @@ async fn run_sources(ctx: &Ctx) -> Result<(), CollectError> {
     let (scope_tx, scope_rx) = feed::feed(None);
     let (activity_tx, activity_rx) = feed::feed(None);
     let (mailbox_tx, mailbox_rx) = feed::feed(if sequential { None } else { Some(4) });
-    let (users_tx, users_rx) = tokio::sync::watch::channel(None);
     let feeds = directory::UserFeeds {
         sign_ins: scope_tx,
         activity: activity_tx,
-        done: users_tx,
+        mailboxes: mailbox_tx,
     };
     // Conditional access first: its groups must be resolved before users are classified.
     let directory = async move {
@@ -202,10 +203,10 @@ async fn run_sources(ctx: &Ctx) -> Result<(), CollectError> {
         let memberships = directory::group_members(ctx, &groups).await?;
         directory::users(ctx, &memberships, feeds).await
     };
-    let exchange = exchange::all(ctx, mailbox_tx);
+    let exchange = exchange::all(ctx);
     let sign_ins = signins::sign_ins(ctx, scope_rx);
     let activity = directory::sign_in_activity(ctx, activity_rx);
-    let rules = mailboxes::inbox_rules(ctx, mailbox_rx, users_rx);
+    let rules = mailboxes::inbox_rules(ctx, mailbox_rx);
     if sequential {
         directory.await?;
         directory::registration(ctx).await?;

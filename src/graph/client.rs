@@ -427,6 +427,29 @@ impl GraphClient {
         Ok(call)
     }
 
+    /// [`GraphClient::exchange_call`] with more cmdlet parameters (`Identity` of one group).
+    pub fn exchange_call_with(
+        &self,
+        query: &Query,
+        extra: &[(&str, &str)],
+    ) -> Result<Call, GraphError> {
+        let mut call = self.exchange_call(query)?;
+        if let Some(p) = call
+            .body
+            .as_mut()
+            .and_then(|b| b.pointer_mut("/CmdletInput/Parameters"))
+            .and_then(|p| p.as_object_mut())
+        {
+            for (k, v) in extra {
+                p.insert(
+                    (*k).to_string(),
+                    serde_json::Value::String((*v).to_string()),
+                );
+            }
+        }
+        Ok(call)
+    }
+
     /// Pages through the result of an Exchange admin cmdlet.
     pub fn exchange_pages<T: DeserializeOwned>(
         &self,

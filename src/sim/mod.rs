@@ -111,7 +111,7 @@ pub struct SimOptions {
     pub setup_dir: Option<PathBuf>,
     /// Sources answered 403 `Authorization_RequestDenied`, as if the app lacked their
     /// permission: `users`, `registration`, `signins`, `conditional-access`, `groups`,
-    /// `rules`, `exchange`.
+    /// `rules`, `exchange`; or one Exchange cmdlet without its role, `exchange:get-mailuser`.
     pub deny: Vec<String>,
     /// Display names, the guest's UPN, inbox rule names and the establishment carry hostile
     /// text (escape sequences, terminal links, bidirectional overrides, markup, spreadsheet
@@ -468,6 +468,11 @@ impl SimHandle {
             if let Some(a) = sc.account(i, d) {
                 c.users += 1;
                 c.mailboxes += a.has_mailbox() as u64;
+                if a.has_mailbox() {
+                    let f = sc.mailbox_forwarding(&a, d);
+                    let forwards = f.smtp.is_some() || f.contact.is_some() || f.named.is_some();
+                    c.mailboxes_filtered += (forwards || a.is_shared()) as u64;
+                }
                 c.registrations += sc.registration(&a, d).is_some() as u64;
                 c.mail_contacts += sc.contact(i).is_some() as u64;
             }
@@ -500,6 +505,9 @@ impl SimHandle {
 pub struct ScenarioCounts {
     pub users: u64,
     pub mailboxes: u64,
+    /// The mailboxes vigie365's filtered `Get-Mailbox` answers: those that forward, and the
+    /// shared ones.
+    pub mailboxes_filtered: u64,
     pub registrations: u64,
     pub mail_contacts: u64,
 }

@@ -632,7 +632,10 @@ pub(crate) fn mailbox(sc: &Scenario, acc: &Account, day: i32) -> Value {
         "EmailAddresses": [format!("SMTP:{}", acc.upn), format!("smtp:{}@{}", local, MAIL_DOMAIN)],
         "RecipientType": "UserMailbox",
         "RecipientTypeDetails": if acc.is_shared() { "SharedMailbox" } else { "UserMailbox" },
-        "ForwardingAddress": contact.map(|c| Value::String(c.name)).unwrap_or(Value::Null),
+        "ForwardingAddress": contact
+            .map(|c| Value::String(c.name))
+            .or_else(|| f.named.map(Value::from))
+            .unwrap_or(Value::Null),
         "ForwardingSmtpAddress": f.smtp.map(Value::String).unwrap_or(Value::Null),
         "DeliverToMailboxAndForward": f.deliver_and_forward,
         "AccountDisabled": !acc.enabled,

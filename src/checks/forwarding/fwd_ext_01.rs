@@ -39,7 +39,7 @@ pub static CHECK: CheckInfo = CheckInfo {
           -Identity <upn> -ForwardingSmtpAddress $null -ForwardingAddress $null) ; un partenaire \
           convenu s'ajoute à [domaines].partenaires.",
     needs: super::FORWARDS,
-    tags: &[Tag::TenantCanBlock, Tag::SendsOutside],
+    tags: &[Tag::TenantCanBlock, Tag::SendsOutside, Tag::ByEvidence],
     run,
 };
 

@@ -26,6 +26,7 @@ mod groups;
 mod latency;
 mod mail_rules;
 mod paging;
+mod recipients;
 mod reports;
 mod signins;
 mod token;
