@@ -14,6 +14,7 @@
 
 mod filter;
 mod hash;
+mod mailbox_props;
 mod names;
 mod render;
 mod scenario;
@@ -168,6 +169,10 @@ pub struct SimStats {
     pub batches: u64,
     pub batch_requests: u64,
     pub unauthorized: u64,
+    /// Response bytes sent per throttle class (`$batch` envelopes count as `outlook`; token
+    /// and `/_sim` answers are not counted).
+    #[serde(default)]
+    pub bytes: BTreeMap<String, u64>,
 }
 
 impl SimStats {
