@@ -7,7 +7,7 @@ mod common;
 
 use serde::de::DeserializeOwned;
 use vigie365::graph::error::Refused;
-use vigie365::graph::{GraphError, Pager, Refusal, exchange_models as exo, models};
+use vigie365::graph::{GraphError, Pager, Refusal, ThrottleClass, exchange_models as exo, models};
 use vigie365::queries::{self, Query};
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, Request};
@@ -101,6 +101,12 @@ async fn mail_users_give_their_external_address() {
         Some("SMTP:c.roy@conseil-sante.ca")
     );
     assert_eq!(users[1].external_email_address, None, "null is no address");
+    // The bytes received are counted in the Exchange class (the night's log says them).
+    let sent = serde_json::to_vec(&h.fixture("exchange/mail-users.json"))
+        .expect("json")
+        .len() as u64;
+    let counts = h.client.counters().get(ThrottleClass::ExchangeAdmin);
+    assert_eq!((counts.requests, counts.bytes), (1, sent));
     let reqs = h.received_on(&invoke_path()).await;
     assert_eq!(
         cmdlet_of(&reqs[0]),

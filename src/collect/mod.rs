@@ -117,6 +117,17 @@ pub async fn collect_night(
     tracing::info!(run, night = %settings.night, as_of = %settings.as_of, "collecte de la nuit");
     let ctx = Ctx::new(client, run, settings, progress, store.clone());
     let result = run_sources(&ctx).await;
+    for class in crate::graph::ThrottleClass::ALL {
+        let c = ctx.client.counters().get(class);
+        if c.requests > 0 {
+            tracing::info!(
+                classe = class.as_str(),
+                requetes = c.requests,
+                octets = c.bytes,
+                "octets reçus par classe de limitation"
+            );
+        }
+    }
     let mut sources = ctx.take_reports();
     sources.sort_by(|a, b| a.source.cmp(&b.source));
     let token = ctx.take_token();
