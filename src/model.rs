@@ -33,10 +33,13 @@ pub enum Kind {
     CasMailbox,
     RoleMember,
     SecurityDefaults,
+    MailUser,
+    DistributionGroup,
+    OutboundRule,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 20] = [
+    pub const ALL: [Kind; 23] = [
         Kind::Account,
         Kind::Registration,
         Kind::CaPolicy,
@@ -57,6 +60,9 @@ impl Kind {
         Kind::CasMailbox,
         Kind::RoleMember,
         Kind::SecurityDefaults,
+        Kind::MailUser,
+        Kind::DistributionGroup,
+        Kind::OutboundRule,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -81,6 +87,9 @@ impl Kind {
             Kind::CasMailbox => "cas_mailbox",
             Kind::RoleMember => "role_member",
             Kind::SecurityDefaults => "security_defaults",
+            Kind::MailUser => "mail_user",
+            Kind::DistributionGroup => "distribution_group",
+            Kind::OutboundRule => "outbound_rule",
         }
     }
 }
@@ -448,3 +457,78 @@ record!(ManagedDevice, Kind::ManagedDevice, |s| format!(
     "{}/{}",
     s.upn, s.id
 ));
+/// A mail user (`Get-MailUser`): a directory recipient whose mail goes to an external
+/// address. A `ForwardingAddress` may name one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MailUser {
+    pub identity: String,
+    pub name: String,
+    pub alias: Option<String>,
+    /// `ExternalEmailAddress`, as Exchange gives it (`SMTP:x@y`).
+    pub external_address: Option<String>,
+}
+record!(MailUser, Kind::MailUser, |s| s.identity.clone());
+
+/// A member of a distribution group, as `Get-DistributionGroupMember` lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupRecipient {
+    pub identity: String,
+    pub name: String,
+    /// `RecipientTypeDetails` (or `RecipientType`): `UserMailbox`, `MailContact`, `MailUser`,
+    /// `MailUniversalDistributionGroup`, ...
+    pub kind: String,
+    pub primary_smtp: Option<String>,
+    pub external_address: Option<String>,
+}
+
+impl GroupRecipient {
+    /// A group whose own members must be read in turn.
+    pub fn is_group(&self) -> bool {
+        self.kind.to_ascii_lowercase().contains("group")
+    }
+}
+
+/// The direct members of one distribution group that a mailbox forward names (directly or
+/// through a nested group), read with `Get-DistributionGroupMember -Identity`. `found` is
+/// false when Exchange knows no group of that identity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DistributionGroup {
+    /// As it was asked (the `ForwardingAddress` value or the member's identity).
+    pub identity: String,
+    pub found: bool,
+    pub members: Vec<GroupRecipient>,
+}
+record!(DistributionGroup, Kind::DistributionGroup, |s| s
+    .identity
+    .trim()
+    .to_lowercase());
+
+/// An outbound spam filter rule (`Get-HostedOutboundSpamFilterRule`): which senders a custom
+/// outbound spam policy applies to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboundRule {
+    pub name: String,
+    /// `HostedOutboundSpamFilterPolicy`: the policy it applies.
+    pub policy: String,
+    /// `State` is `Enabled`.
+    pub enabled: bool,
+    /// 0 is applied first.
+    pub priority: i64,
+    pub from: Vec<String>,
+    pub from_member_of: Vec<String>,
+    pub sender_domain_is: Vec<String>,
+    pub except_if_from: Vec<String>,
+    pub except_if_from_member_of: Vec<String>,
+    pub except_if_sender_domain_is: Vec<String>,
+}
+record!(OutboundRule, Kind::OutboundRule, |s| s.name.clone());
+
+/// Whether two recipient identities as Exchange gives them name the same recipient: equal
+/// (case-insensitive, trimmed), or one is the other's last path segment
+/// (`…/Microsoft Exchange Hosted Organizations/x.onmicrosoft.com/Name` and `Name`).
+pub fn same_recipient(a: &str, b: &str) -> bool {
+    let (a, b) = (a.trim().to_lowercase(), b.trim().to_lowercase());
+    !a.is_empty()
+        && !b.is_empty()
+        && (a == b || a.ends_with(&format!("/{b}")) || b.ends_with(&format!("/{a}")))
+}

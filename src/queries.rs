@@ -155,6 +155,18 @@ const FILES: &[(&str, &str)] = &[
         "security-defaults.toml",
         include_str!("../queries/security-defaults.toml"),
     ),
+    (
+        "exchange-mail-users.toml",
+        include_str!("../queries/exchange-mail-users.toml"),
+    ),
+    (
+        "exchange-group-members.toml",
+        include_str!("../queries/exchange-group-members.toml"),
+    ),
+    (
+        "exchange-outbound-spam-rules.toml",
+        include_str!("../queries/exchange-outbound-spam-rules.toml"),
+    ),
 ];
 
 /// Which remote API a query family talks to.

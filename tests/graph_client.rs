@@ -825,7 +825,7 @@ async fn exchange_cmdlets_page_with_the_same_body_and_headers() {
         let body: Value = serde_json::from_slice(&p.body).expect("json body");
         assert_eq!(
             body,
-            json!({"CmdletInput": {"CmdletName": "Get-Mailbox", "Parameters": {"ResultSize": "Unlimited"}}})
+            json!({"CmdletInput": {"CmdletName": "Get-Mailbox", "Parameters": q.parameters}})
         );
         assert_eq!(
             p.headers.get("authorization").and_then(|v| v.to_str().ok()),

@@ -101,10 +101,15 @@ fn run(store: &mut Store, n: i64, status: RunStatus, missing: &[&str], findings:
     if status == RunStatus::Failed {
         return;
     }
-    // What `checks::evaluate` leaves out when a source is missing.
+    // What `checks::evaluate` leaves out, whole or in part, when a source is missing (the
+    // findings here all need the source they are left out with).
     let skipped: Vec<CheckId> = vigie365::checks::REGISTRY
         .iter()
-        .filter(|c| c.needs.iter().any(|n| missing.contains(n)))
+        .filter(|c| {
+            vigie365::checks::possible_needs(c)
+                .iter()
+                .any(|n| missing.contains(n))
+        })
         .map(|c| CheckId::declared(c.id))
         .collect();
     let stored: Vec<StoredFinding> = findings

@@ -188,7 +188,14 @@ fn each_requirement_has_its_status_its_gaps_and_its_attestation() {
     // Counts are written with a non-breaking space.
     let gaps = forwarding.lacunes.join(" | ").replace('\u{a0}', " ");
     assert!(gaps.contains("1 nuit sans évaluation"), "{gaps}");
-    assert!(gaps.contains("FWD-PUB-01 non évalué 31 nuits"), "{gaps}");
+    // FWD-PUB-01 is judged on what was read (mailbox forwarding) when inbox rules are
+    // refused; the requirement still names the missing source, and FWD-DIS-01 (inbox rules
+    // only) was not evaluated.
+    assert!(gaps.contains("FWD-DIS-01 non évalué 31 nuits"), "{gaps}");
+    assert!(
+        gaps.contains("« message-rules » non collectée 31 nuits"),
+        "{gaps}"
+    );
     assert!(
         gaps.contains("« exchange-mailboxes » lue en partie 1 nuit"),
         "{gaps}"

@@ -82,14 +82,15 @@ impl Tenant {
             "external"
         }
     }
-    fn blocked(&self, target: &str) -> bool {
+    /// `policy_on`: the outbound policy that applies to the sender says `On`.
+    fn blocked(&self, target: &str, policy_on: bool) -> bool {
         let d = target.rsplit_once('@').map(|x| x.1).unwrap_or("");
         let rd = self
             .remote
             .iter()
             .find(|(n, _)| n == d)
             .or_else(|| self.remote.iter().find(|(n, _)| n == "*"));
-        !self.default_on || rd.is_some_and(|(_, on)| !on)
+        !policy_on || rd.is_some_and(|(_, on)| !on)
     }
 }
 
@@ -98,6 +99,68 @@ const SEV: [&str; 5] = ["critique", "élevée", "moyenne", "faible", "info"];
 fn drop1(s: &str) -> &'static str {
     let i = SEV.iter().position(|x| *x == s).unwrap_or(4);
     SEV[(i + 1).min(4)]
+}
+
+/// An Exchange list: one string, a list, or null.
+fn strs(v: &Value) -> Vec<String> {
+    match v {
+        Value::String(x) => vec![x.clone()],
+        Value::Array(a) => a
+            .iter()
+            .filter_map(|x| x.as_str().map(String::from))
+            .collect(),
+        _ => vec![],
+    }
+}
+
+/// The direct members of a distribution group, or `None` when Exchange knows no such group.
+async fn group_members(c: &Client, identity: &str) -> Option<Vec<Value>> {
+    let url = format!("{}/adminapi/beta/{}/InvokeCommand", c.base, c.tenant);
+    let body = json!({"CmdletInput": {"CmdletName": "Get-DistributionGroupMember", "Parameters": {"ResultSize": "Unlimited", "Identity": identity}}});
+    let r = c
+        .http
+        .post(url)
+        .bearer_auth(&c.exo)
+        .header("X-ResponseFormat", "json")
+        .json(&body)
+        .send()
+        .await
+        .expect("exchange request");
+    if r.status().as_u16() == 404 {
+        return None;
+    }
+    assert!(r.status().is_success(), "{identity}: {}", r.status());
+    let v: Value = r.json().await.expect("json");
+    Some(v["value"].as_array().cloned().unwrap_or_default())
+}
+
+/// Members are groups when their type says so.
+fn is_group(m: &Value) -> bool {
+    m["RecipientTypeDetails"]
+        .as_str()
+        .is_some_and(|t| t.contains("Group"))
+}
+
+/// Whether `addrs` (lower case) is a member of group `g`, through nested groups.
+fn in_group(groups: &BTreeMap<String, Option<Vec<Value>>>, g: &str, addrs: &[String]) -> bool {
+    let mut seen = BTreeSet::new();
+    let mut stack = vec![g.to_string()];
+    while let Some(x) = stack.pop() {
+        if !seen.insert(x.clone()) {
+            continue;
+        }
+        for m in groups.get(&x).cloned().flatten().unwrap_or_default() {
+            if is_group(&m) {
+                stack.push(m["Identity"].as_str().unwrap_or("").to_string());
+            } else if m["PrimarySmtpAddress"]
+                .as_str()
+                .is_some_and(|a| addrs.contains(&a.to_lowercase()))
+            {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 fn recipients(v: &Value) -> Vec<String> {
@@ -137,18 +200,90 @@ async fn audit(c: &Client, h: &vigie365::sim::SimHandle) -> BTreeSet<(String, St
     let mut push = |check: &str, subject: String, sev: &str| {
         out.insert((check.to_string(), subject, sev.to_string()));
     };
-    let fwd = |t: &Tenant, target: &str, enabled: bool| -> Option<(&'static str, &'static str)> {
+    // The outbound spam rules, the mail users, the contacts, the mailboxes, and every group
+    // a rule or a ForwardingAddress names (nested ones too).
+    let (rules, _) = c.exo_all("Get-HostedOutboundSpamFilterRule", 1000).await;
+    let (mail_users, _) = c.exo_all("Get-MailUser", 1000).await;
+    let (contacts, _) = c.exo_all("Get-MailContact", 1000).await;
+    let (mbx, _) = c.exo_all("Get-Mailbox", 1000).await;
+    let mut groups: BTreeMap<String, Option<Vec<Value>>> = BTreeMap::new();
+    let mut ask: Vec<String> = rules
+        .iter()
+        .flat_map(|r| strs(&r["FromMemberOf"]))
+        .chain(
+            mbx.iter()
+                .filter_map(|m| m["ForwardingAddress"].as_str().map(String::from)),
+        )
+        .collect();
+    while let Some(g) = ask.pop() {
+        if groups.contains_key(&g) {
+            continue;
+        }
+        let members = group_members(c, &g).await;
+        for m in members.iter().flatten().filter(|m| is_group(m)) {
+            ask.push(m["Identity"].as_str().unwrap_or("").to_string());
+        }
+        groups.insert(g, members);
+    }
+    let mut ordered: Vec<&Value> = rules
+        .iter()
+        .filter(|r| r["State"] == json!("Enabled"))
+        .collect();
+    ordered.sort_by_key(|r| r["Priority"].as_i64().unwrap_or(0));
+    // Whether the policy that applies to a sender (its addresses, lower case) says `On`.
+    let policy_on = |addrs: &[String]| -> bool {
+        let mode = |name: &str| {
+            pol.iter()
+                .find(|p| p["Name"].as_str() == Some(name))
+                .is_some_and(|p| p["AutoForwardingMode"] == json!("On"))
+        };
+        for r in &ordered {
+            let from = strs(&r["From"]);
+            let groups_of = strs(&r["FromMemberOf"]);
+            let domains = strs(&r["SenderDomainIs"]);
+            let matches = (from.is_empty()
+                || from.iter().any(|f| addrs.contains(&f.to_lowercase())))
+                && (groups_of.is_empty() || groups_of.iter().any(|g| in_group(&groups, g, addrs)))
+                && (domains.is_empty()
+                    || domains.iter().any(|d| {
+                        addrs.iter().any(|a| {
+                            let ad = a.rsplit_once('@').map(|x| x.1).unwrap_or("");
+                            ad == d.to_lowercase()
+                                || ad.ends_with(&format!(".{}", d.to_lowercase()))
+                        })
+                    }))
+                && !strs(&r["ExceptIfFrom"])
+                    .iter()
+                    .any(|f| addrs.contains(&f.to_lowercase()));
+            if matches {
+                return mode(r["HostedOutboundSpamFilterPolicy"].as_str().unwrap_or(""));
+            }
+        }
+        t.default_on
+    };
+    let fwd = |t: &Tenant,
+               target: &str,
+               enabled: bool,
+               on: bool|
+     -> Option<(&'static str, &'static str)> {
         let (check, sev) = match (t.class(target), enabled) {
             ("public", true) => ("FWD-PUB-01", "critique"),
             ("external" | "partner", true) => ("FWD-EXT-01", "élevée"),
             ("public" | "external" | "partner", false) => ("FWD-DIS-01", "faible"),
             _ => return None,
         };
-        Some((check, if t.blocked(target) { drop1(sev) } else { sev }))
+        Some((
+            check,
+            if t.blocked(target, on) {
+                drop1(sev)
+            } else {
+                sev
+            },
+        ))
     };
     // Inbox rules of every member mailbox, 20 per $batch.
     let (users, _) = c
-        .all("/v1.0/users?$select=id,userPrincipalName,userType&$top=999")
+        .all("/v1.0/users?$select=id,userPrincipalName,mail,userType&$top=999")
         .await;
     let members: Vec<&Value> = users
         .iter()
@@ -181,6 +316,9 @@ async fn audit(c: &Client, h: &vigie365::sim::SimHandle) -> BTreeSet<(String, St
                 .as_str()
                 .unwrap_or("")
                 .to_lowercase();
+            let mut addrs = vec![upn.clone()];
+            addrs.extend(chunk[i]["mail"].as_str().map(str::to_lowercase));
+            let on = policy_on(&addrs);
             for rule in resp["body"]["value"]
                 .as_array()
                 .cloned()
@@ -195,7 +333,7 @@ async fn audit(c: &Client, h: &vigie365::sim::SimHandle) -> BTreeSet<(String, St
                 }
                 let enabled = rule["isEnabled"] == json!(true);
                 for tg in targets {
-                    if let Some((check, sev)) = fwd(&t, &tg, enabled) {
+                    if let Some((check, sev)) = fwd(&t, &tg, enabled, on) {
                         push(
                             check,
                             format!("{upn}#regle:{}>{tg}", rule["id"].as_str().unwrap_or("")),
@@ -206,29 +344,61 @@ async fn audit(c: &Client, h: &vigie365::sim::SimHandle) -> BTreeSet<(String, St
             }
         }
     }
-    // Mailbox forwarding, contacts resolved by name.
-    let (contacts, _) = c.exo_all("Get-MailContact", 1000).await;
-    let by_name: BTreeMap<String, String> = contacts
+    // Mailbox forwarding; a name is a contact, a mail user, a group (its members,
+    // transitively), a mailbox's alias (internal), or nothing (external, as given).
+    let ext_of = |n: &str| -> Option<String> {
+        contacts
+            .iter()
+            .find(|x| x["Name"].as_str() == Some(n))
+            .or_else(|| {
+                mail_users
+                    .iter()
+                    .find(|x| x["Name"].as_str() == Some(n) || x["Alias"].as_str() == Some(n))
+            })
+            .map(|x| x["ExternalEmailAddress"].as_str().unwrap_or("").to_string())
+    };
+    let aliases: BTreeSet<String> = mbx
         .iter()
-        .map(|x| {
-            (
-                x["Name"].as_str().unwrap_or("").to_string(),
-                x["ExternalEmailAddress"].as_str().unwrap_or("").to_string(),
-            )
-        })
+        .filter_map(|m| m["Alias"].as_str().map(String::from))
         .collect();
-    let (mbx, _) = c.exo_all("Get-Mailbox", 1000).await;
-    for m in mbx {
+    for m in &mbx {
         let upn = m["UserPrincipalName"].as_str().unwrap_or("").to_lowercase();
+        let mut addrs = vec![upn.clone()];
+        addrs.extend(m["PrimarySmtpAddress"].as_str().map(str::to_lowercase));
+        let on = policy_on(&addrs);
         let mut targets = BTreeSet::new();
         if let Some(s) = m["ForwardingSmtpAddress"].as_str() {
             targets.insert(norm(s));
         }
         if let Some(n) = m["ForwardingAddress"].as_str() {
-            targets.insert(norm(by_name.get(n).map(String::as_str).unwrap_or("")));
+            if let Some(e) = ext_of(n) {
+                targets.insert(norm(&e));
+            } else if let Some(Some(_)) = groups.get(n) {
+                let mut seen = BTreeSet::new();
+                let mut stack = vec![n.to_string()];
+                while let Some(g) = stack.pop() {
+                    if !seen.insert(g.clone()) {
+                        continue;
+                    }
+                    for x in groups.get(&g).cloned().flatten().unwrap_or_default() {
+                        if is_group(&x) {
+                            stack.push(x["Identity"].as_str().unwrap_or("").to_string());
+                        } else {
+                            let a = x["ExternalEmailAddress"]
+                                .as_str()
+                                .filter(|a| !a.is_empty())
+                                .or(x["PrimarySmtpAddress"].as_str())
+                                .unwrap_or("");
+                            targets.insert(norm(a));
+                        }
+                    }
+                }
+            } else if !aliases.contains(n) {
+                targets.insert(norm(n));
+            }
         }
         for tg in targets {
-            if let Some((check, sev)) = fwd(&t, &tg, true) {
+            if let Some((check, sev)) = fwd(&t, &tg, true, on) {
                 push(check, format!("{upn}#boite>{tg}"), sev);
             }
         }
@@ -257,7 +427,14 @@ async fn audit(c: &Client, h: &vigie365::sim::SimHandle) -> BTreeSet<(String, St
     }
     // Tenant layers.
     let remote_on = t.remote.iter().any(|(_, on)| *on);
-    match (t.default_on, remote_on) {
+    let outbound_on = pol.iter().any(|p| {
+        p["AutoForwardingMode"] == json!("On")
+            && (p["IsDefault"] == json!(true)
+                || ordered
+                    .iter()
+                    .any(|r| r["HostedOutboundSpamFilterPolicy"] == p["Name"]))
+    });
+    match (outbound_on, remote_on) {
         (true, true) => push("FWD-ORG-01", "locataire".into(), "élevée"),
         (true, false) | (false, true) => push("FWD-ORG-01", "locataire".into(), "moyenne"),
         _ => {}

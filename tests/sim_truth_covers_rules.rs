@@ -248,9 +248,50 @@ async fn scripted_cases_fire_and_do_not_fire() {
     // Forwarding.
     assert_eq!(
         sev(&d0, "FWD-PUB-01", "isabelle.morin-giguere@").as_deref(),
-        Some("élevée"),
-        "blocked: Automatic"
+        Some("critique"),
+        "the committee's policy (On, by group rule) applies to her, not the default (Automatic)"
     );
+    assert_eq!(
+        sev(&d0, "FWD-PUB-01", "melanie.poirier-hudon@").as_deref(),
+        Some("élevée"),
+        "excepted from the committee's rule: the default (Automatic) blocks"
+    );
+    assert_eq!(
+        sev(
+            &d12,
+            "FWD-PUB-01",
+            "accueil.verdun@cisss-troisrives.onmicrosoft.com#boite>"
+        )
+        .as_deref(),
+        Some("élevée"),
+        "the tenant domain's rule applies a blocking policy even when the default is On"
+    );
+    // ForwardingAddress resolved whatever it names.
+    assert!(has(
+        &d12,
+        "FWD-EXT-01",
+        "karine.leblanc-vigneault@ssss.gouv.qc.ca#boite>c.roy@conseil-sante.ca"
+    ));
+    assert!(has(
+        &d12,
+        "FWD-PUB-01",
+        "luc.bouchard-hamel@ssss.gouv.qc.ca#boite>dr.tremblay.perso@hotmail.com"
+    ));
+    assert!(has(
+        &d12,
+        "FWD-EXT-01",
+        "luc.bouchard-hamel@ssss.gouv.qc.ca#boite>c.roy@conseil-sante.ca"
+    ));
+    assert!(has(
+        &d12,
+        "FWD-PUB-01",
+        "sophie.roy-castonguay@ssss.gouv.qc.ca#boite>sophie.roy.perso@gmail.com"
+    ));
+    assert!(has(
+        &d12,
+        "FWD-EXT-01",
+        "julie.gagnon-lapierre@ssss.gouv.qc.ca#boite>ancien stagiaire (compte supprimé)"
+    ));
     assert_eq!(
         sev(&d12, "FWD-PUB-01", "isabelle.morin-giguere@").as_deref(),
         Some("critique")
@@ -377,7 +418,9 @@ async fn scripted_cases_fire_and_do_not_fire() {
     assert!(
         !d12.findings
             .iter()
-            .any(|f| f.subject.starts_with("karine.leblanc-vigneault@"))
+            .any(|f| f.subject.starts_with("karine.leblanc-vigneault@")
+                && f.subject.contains("#regle:")),
+        "rules without forwarding"
     );
     assert!(has(
         &d0,
@@ -397,7 +440,13 @@ async fn scripted_cases_fire_and_do_not_fire() {
     ));
     assert_eq!(
         sev(&d0, "FWD-ORG-01", "locataire").as_deref(),
-        Some("moyenne")
+        Some("élevée"),
+        "the committee's custom policy (On) applies by its rule"
+    );
+    assert_eq!(
+        sev(&h.ground_truth(130), "FWD-ORG-01", "locataire").as_deref(),
+        Some("moyenne"),
+        "no enabled rule applies the committee's policy any more"
     );
     assert_eq!(
         sev(&d12, "FWD-ORG-01", "locataire").as_deref(),

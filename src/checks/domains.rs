@@ -264,7 +264,7 @@ pub struct Blocking {
 }
 
 /// One layer's verdict for a target: whether it blocks, and its French description.
-type Layer = (bool, String);
+pub type Layer = (bool, String);
 
 /// The classifier of one night: domain lists and the tenant's forwarding controls.
 #[derive(Debug, Clone)]
@@ -442,7 +442,12 @@ impl Classifier {
     /// Whether the tenant would block automatic forwarding to `t`; `None` when it cannot be
     /// told (a layer that was not collected, and the other does not block).
     pub fn blocking(&self, t: &Target) -> Option<Blocking> {
-        let outbound = self.outbound_layer();
+        self.blocking_with(t, self.outbound_layer())
+    }
+
+    /// [`Classifier::blocking`] with the outbound layer the caller found for the mailbox (the
+    /// policy that applies to it; `None` when unknown).
+    pub fn blocking_with(&self, t: &Target, outbound: Option<Layer>) -> Option<Blocking> {
         let remote = self.remote_layer(t.domain.as_deref());
         let layers: Vec<&Layer> = outbound.iter().chain(remote.iter()).collect();
         let blocking: Vec<&str> = layers

@@ -110,4 +110,9 @@ pub enum Tag {
     SendsOutside,
     /// About the tenant as a whole, not one account, rule or mailbox.
     TenantLevel,
+    /// Each piece of evidence needs its own sources (forwarding: an inbox rule, a mailbox, a
+    /// recipient to resolve): `needs` lists only what every piece needs; a missing source
+    /// blinds only the evidence that needs it, which is listed as not evaluated with the
+    /// reason while the rest is judged.
+    ByEvidence,
 }

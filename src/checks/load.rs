@@ -101,6 +101,9 @@ impl<'s> Snapshot<'s> {
         snap.audit = store.as_of::<AuditConfig>(run)?.into_iter().next();
         snap.org = store.as_of::<OrgConfig>(run)?.into_iter().next();
         snap.cas_mailboxes = store.as_of(run)?;
+        snap.mail_users = store.as_of(run)?;
+        snap.distribution_groups = store.as_of(run)?;
+        snap.outbound_rules = store.as_of(run)?;
         snap.sources = store
             .sources(run)?
             .into_iter()
@@ -149,6 +152,7 @@ impl<'s> Snapshot<'s> {
                 || shared::is_shared_kind(&m.kind)
                 || set(&m.forwarding_smtp)
                 || set(&m.forwarding_address)
+                || is_shared_kind(&m.kind)
                 || m.user_id
                     .as_ref()
                     .is_some_and(|id| rule_owners.contains(id))
@@ -197,6 +201,14 @@ impl<'s> Snapshot<'s> {
         if let Some(register) = &self.register {
             named_upns.extend(register.accounts().iter().map(|u| subject_upn(u)));
         }
+        // A `ForwardingAddress` naming a mailbox of the tenant by its name: its account is
+        // what says the forward stays inside.
+        named_upns.extend(
+            self.mailboxes
+                .iter()
+                .filter_map(|m| m.forwarding_address.as_deref())
+                .map(|v| format!("nom:{}", v.trim().to_lowercase())),
+        );
         if let Keep::FlaggableAnd(upn) = keep {
             named_upns.insert(subject_upn(upn));
         }
@@ -234,6 +246,11 @@ impl<'s> Snapshot<'s> {
                 || exempted
                 || owner_ids.contains(&a.id)
                 || named_upns.contains(&subject_upn(&a.upn))
+                || named_upns.contains(&format!("nom:{}", a.display_name.trim().to_lowercase()))
+                || named_upns.contains(&format!(
+                    "nom:{}",
+                    a.upn.split('@').next().unwrap_or("").trim().to_lowercase()
+                ))
             {
                 if let Some(r) = registration {
                     registrations.insert(a.id.clone(), r);
@@ -250,4 +267,12 @@ impl<'s> Snapshot<'s> {
         self.accounts_read = read;
         Ok(())
     }
+}
+
+/// Shared, room and equipment mailboxes: kept whatever they forward (SHR-SIG-01 joins them
+/// to their account).
+fn is_shared_kind(kind: &str) -> bool {
+    ["SharedMailbox", "RoomMailbox", "EquipmentMailbox"]
+        .iter()
+        .any(|k| kind.trim().eq_ignore_ascii_case(k))
 }

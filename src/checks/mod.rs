@@ -65,19 +65,27 @@ pub struct Evaluation {
 pub fn needs(info: &CheckInfo, config: &Config) -> Vec<&'static str> {
     let c = &config.classification;
     let by_group = !(c.generic.groups.is_empty() && c.appli.groups.is_empty());
-    if by_group {
-        possible_needs(info)
-    } else {
-        info.needs.to_vec()
+    let mut needs = info.needs.to_vec();
+    if by_group && info.has(Tag::ByAccountClass) && !needs.contains(&"group-members") {
+        needs.push("group-members");
     }
+    needs
 }
 
 /// Every source a check may need, whatever the configuration (what a report that has no
-/// configuration at hand lists when the check was left out).
+/// configuration at hand lists when the check was left out), the sources of its pieces of
+/// evidence included ([`Tag::ByEvidence`]).
 pub fn possible_needs(info: &CheckInfo) -> Vec<&'static str> {
     let mut needs = info.needs.to_vec();
     if info.has(Tag::ByAccountClass) && !needs.contains(&"group-members") {
         needs.push("group-members");
+    }
+    if info.has(Tag::ByEvidence) {
+        for q in forwarding::EVIDENCE {
+            if !needs.contains(q) {
+                needs.push(q);
+            }
+        }
     }
     needs
 }
@@ -105,6 +113,15 @@ pub fn evaluate_of(checks: &[&CheckInfo], snapshot: &Snapshot, config: &Config) 
                 reason: missing.join(" ; "),
             });
             continue;
+        }
+        if info.has(Tag::ByEvidence) {
+            let blind = forwarding::blind_spots(snapshot);
+            if !blind.is_empty() {
+                out.not_evaluated.push(NotEvaluated {
+                    check: info.id,
+                    reason: format!("évalué en partie : {}", blind.join(" ; ")),
+                });
+            }
         }
         let mut findings = (info.run)(snapshot, config);
         let today = snapshot
@@ -200,9 +217,17 @@ mod tests {
             }
             let e = evaluate(&s, &config());
             let mut got: Vec<&str> = e.not_evaluated.iter().map(|n| n.check).collect();
+            // A check judged by evidence is left out in part only when some evidence needs
+            // the source: here the inbox rules and mailboxes (there is no ForwardingAddress
+            // to resolve).
+            let blinds_evidence =
+                ["users", "message-rules", "exchange-mailboxes"].contains(&q.name.as_str());
             let mut want: Vec<&str> = REGISTRY
                 .iter()
-                .filter(|c| c.needs.contains(&q.name.as_str()))
+                .filter(|c| {
+                    c.needs.contains(&q.name.as_str())
+                        || (c.has(Tag::ByEvidence) && blinds_evidence)
+                })
                 .map(|c| c.id)
                 .collect();
             got.sort();
@@ -211,8 +236,9 @@ mod tests {
             for n in &e.not_evaluated {
                 assert!(n.reason.contains(&q.name), "{}", n.reason);
                 assert!(n.reason.contains("permission manquante"), "{}", n.reason);
+                let partial = registry::get(n.check).is_some_and(|c| c.has(Tag::ByEvidence));
                 assert!(
-                    e.findings.iter().all(|f| f.check != n.check),
+                    partial || e.findings.iter().all(|f| f.check != n.check),
                     "{} not evaluated yet has findings",
                     n.check
                 );
@@ -257,6 +283,53 @@ mod tests {
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].blocked_by_tenant, None);
         assert_eq!(f[0].severity, Severity::Critique);
+    }
+
+    #[test]
+    fn a_contacts_failure_blinds_only_the_forwards_that_need_a_contact() {
+        let mut s = snapshot(vec![
+            account("jean", "Jean Tremblay"),
+            account("marie", "Marie Roy"),
+        ]);
+        mail_tenant(&mut s);
+        if let Some(row) = s.sources.get_mut("exchange-mail-contacts") {
+            row.status = crate::store::SourceStatus::Failed;
+            row.reason = Some("503 après 5 tentatives".into());
+        }
+        s.inbox_rules = vec![inbox_rule("jean", "r1", &["x@gmail.com"])];
+        let mut smtp = testing::mailbox("jean");
+        smtp.forwarding_smtp = Some("smtp:jean@clinique.ca".into());
+        let mut by_name = testing::mailbox("marie");
+        by_name.forwarding_address = Some("Marie perso".into());
+        s.mailboxes = vec![smtp, by_name];
+        let e = evaluate(&s, &config());
+        let subjects: Vec<&str> = e.findings.iter().map(|f| f.subject.as_str()).collect();
+        assert!(
+            subjects.contains(&"jean@cisss-test.ca#regle:r1>x@gmail.com"),
+            "{subjects:?}"
+        );
+        assert!(
+            subjects.contains(&"jean@cisss-test.ca#boite>jean@clinique.ca"),
+            "{subjects:?}"
+        );
+        assert!(
+            !subjects.iter().any(|s| s.starts_with("marie")),
+            "{subjects:?}"
+        );
+        let pub01 = e
+            .not_evaluated
+            .iter()
+            .find(|n| n.check == "FWD-PUB-01")
+            .expect("FWD-PUB-01 in part");
+        assert!(
+            pub01.reason.contains(
+                "boîte marie@cisss-test.ca : ForwardingAddress « Marie perso » non évalué"
+            ) && pub01.reason.contains("exchange-mail-contacts")
+                && pub01.reason.contains("503"),
+            "{}",
+            pub01.reason
+        );
+        assert!(!pub01.reason.contains("jean"), "{}", pub01.reason);
     }
 
     #[test]

@@ -10,8 +10,9 @@ use super::tally::Tally;
 use crate::classify::{self, Classification, Register, Rules};
 use crate::config::Config;
 use crate::model::{
-    AcceptedDomain, Account, CaPolicy, InboxRule, MailContact, Mailbox, ManagedDevice,
-    NamedLocation, OutboundPolicy, Registration, RemoteDomain, SignIn, TransportRule,
+    AcceptedDomain, Account, CaPolicy, DistributionGroup, InboxRule, MailContact, MailUser,
+    Mailbox, ManagedDevice, NamedLocation, OutboundPolicy, OutboundRule, Registration,
+    RemoteDomain, SignIn, TransportRule,
 };
 use crate::model::{AuditConfig, CasMailbox, IrmConfig, OrgConfig};
 use crate::store::{RunId, SourceRow, SourceStatus, Store};
@@ -52,6 +53,12 @@ pub struct Snapshot<'s> {
     pub outbound_policies: Vec<OutboundPolicy>,
     pub transport_rules: Vec<TransportRule>,
     pub accepted_domains: Vec<AcceptedDomain>,
+    /// Mail users a `ForwardingAddress` may name.
+    pub mail_users: Vec<MailUser>,
+    /// The distribution groups forwards and outbound spam rules name, with their members.
+    pub distribution_groups: Vec<DistributionGroup>,
+    /// The rules that scope the custom outbound spam policies.
+    pub outbound_rules: Vec<OutboundRule>,
     /// Sign-ins held in memory (a snapshot built by hand). A loaded snapshot leaves this
     /// empty and reads each account's sign-ins from the store.
     pub signins: Vec<SignIn>,

@@ -235,8 +235,9 @@ pub(crate) struct UserFeeds {
     pub activity: FeedTx<(String, String)>,
     /// The generic accounts, for their Intune managed devices.
     pub devices: FeedTx<(String, String)>,
-    /// Set when users is over: read completely or not.
-    pub done: tokio::sync::watch::Sender<Option<bool>>,
+    /// Member accounts (not guests): the mailboxes whose inbox rules are read. Exchange's
+    /// mailbox list is filtered to those that forward, so the directory gives this one.
+    pub mailboxes: FeedTx<String>,
 }
 
 /// Users, classified as they stream; the accounts in scope go to the sign-in sources page by
@@ -277,6 +278,12 @@ pub(crate) async fn users(
                 .collect();
             in_scope += scope.len();
             feeds.devices.items(generic).await;
+            let members: Vec<String> = page
+                .iter()
+                .filter(|a| !a.guest)
+                .map(|a| a.id.clone())
+                .collect();
+            feeds.mailboxes.items(members).await;
             feeds.activity.items(scope.clone()).await;
             feeds.sign_ins.items(scope).await;
         },
@@ -287,7 +294,7 @@ pub(crate) async fn users(
     feeds.sign_ins.end(complete).await;
     feeds.activity.end(complete).await;
     feeds.devices.end(complete).await;
-    let _ = feeds.done.send(Some(complete));
+    feeds.mailboxes.end(complete).await;
     match outcome {
         Ok((r, p)) => {
             ctx.finish(&q.name, collected(r, p, None)).await?;
@@ -295,47 +302,6 @@ pub(crate) async fn users(
         }
         Err(o) => ctx.finish(&q.name, o).await?,
     }
-    Ok(complete)
-}
-
-/// The directory ids of member accounts, page by page: the candidate mailboxes when Exchange
-/// could not list them. Returns whether they were read completely.
-pub(crate) async fn member_ids(ctx: &Ctx, feed: FeedTx<String>) -> Result<bool, CollectError> {
-    let q = query("users")?;
-    let url = ctx.client.graph_url(
-        &q.path,
-        &[
-            ("$select", "id,userType"),
-            ("$top", &q.page_size.to_string()),
-        ],
-    )?;
-    let mut pager = ctx
-        .client
-        .pages::<wire::User>(crate::graph::Call::for_query(q, Method::GET, url));
-    let complete = loop {
-        match pager.next_page().await {
-            Ok(Some(page)) => {
-                let ids = page
-                    .items
-                    .into_iter()
-                    .filter(|u| u.removed.is_none())
-                    .filter(|u| {
-                        !u.user_type
-                            .as_deref()
-                            .is_some_and(|t| t.eq_ignore_ascii_case("Guest"))
-                    })
-                    .map(|u| u.id)
-                    .collect();
-                feed.items(ids).await;
-            }
-            Ok(None) => break true,
-            Err(e) => {
-                tracing::warn!(error = %e, "comptes membres : relecture impossible");
-                break false;
-            }
-        }
-    };
-    feed.end(complete).await;
     Ok(complete)
 }
 

@@ -329,6 +329,18 @@ impl Probe<'_> {
     async fn probe(&mut self, q: &Query) -> Result<Probed, GraphError> {
         let client = self.client;
         match (q.api, q.name.as_str()) {
+            (Api::Exchange, "exchange-group-members") => {
+                // The cmdlet needs a group: a name no group carries answers "not found" when
+                // the role allows the cmdlet, 403 when it does not.
+                let call =
+                    client.exchange_call_with(q, &[("Identity", "vigie365-sonde-doctor")])?;
+                match first_page::<serde_json::Value>(client, call).await {
+                    Err(e) if e.refusal() == Some(crate::graph::Refusal::NotFound) => {
+                        Ok(Probed::Answered)
+                    }
+                    other => other.map(|_| Probed::Answered),
+                }
+            }
             (Api::Exchange, _) => self.exchange(q).await,
             (_, "users") => {
                 let url = client.graph_url(&q.path, &[("$select", "id"), ("$top", "5")])?;

@@ -2,15 +2,22 @@
 //! usual target of `ForwardingAddress`), remote domains, the outbound spam policies and
 //! transport rules (the tenant's forwarding controls), and accepted domains (what is
 //! internal). They share the Exchange admin throttle class and are read one after the other.
-//! The mailboxes go to inbox rules page by page, as they are read.
+//! Mailboxes are filtered at the service (only those that forward, and the shared, room and
+//! equipment ones): the mailboxes whose inbox rules are read come from the directory. Mail
+//! users and the distribution groups a `ForwardingAddress` names resolve mailbox forwards;
+//! the outbound spam filter rules say which policy applies to which mailbox.
 
 use super::context::{Ctx, collected, query};
 use super::error::CollectError;
-use super::feed::FeedTx;
 use super::paging::{Close, paged};
+use super::recipients;
 use crate::graph::models as wire;
+use std::collections::BTreeSet;
+
+use crate::graph::exchange_models as exo;
 use crate::model::{
-    AcceptedDomain, MailContact, Mailbox, OutboundPolicy, Record, RemoteDomain, TransportRule,
+    AcceptedDomain, MailContact, MailUser, Mailbox, OutboundPolicy, OutboundRule, Record,
+    RemoteDomain, TransportRule, same_recipient,
 };
 
 /// Reads one cmdlet's result into the store.
@@ -37,10 +44,11 @@ where
     Ok(ok)
 }
 
-/// Every Exchange source. The directory ids of the mailboxes go to `mailboxes` as they are
-/// read; its end says whether every mailbox was listed.
-pub(crate) async fn all(ctx: &Ctx, mailboxes: FeedTx<String>) -> Result<(), CollectError> {
-    let mailboxes_ok = cmdlet(
+/// Every Exchange source. The mailboxes are read first: the `ForwardingAddress` values they
+/// name decide which distribution groups are asked for their members.
+pub(crate) async fn all(ctx: &Ctx) -> Result<(), CollectError> {
+    let mut named: BTreeSet<String> = BTreeSet::new();
+    cmdlet(
         ctx,
         "exchange-mailboxes",
         |m: wire::Mailbox| {
@@ -55,14 +63,16 @@ pub(crate) async fn all(ctx: &Ctx, mailboxes: FeedTx<String>) -> Result<(), Coll
             })
         },
         async |page: &[Mailbox]| {
-            mailboxes
-                .items(page.iter().filter_map(|m| m.user_id.clone()).collect())
-                .await
+            named.extend(
+                page.iter()
+                    .filter_map(|m| m.forwarding_address.as_deref())
+                    .map(|v| v.trim().to_string())
+                    .filter(|v| !v.is_empty()),
+            );
         },
     )
     .await?;
-    mailboxes.end(mailboxes_ok).await;
-    drop(mailboxes);
+    let mut known: Vec<String> = Vec::new();
     cmdlet(
         ctx,
         "exchange-mail-contacts",
@@ -73,21 +83,15 @@ pub(crate) async fn all(ctx: &Ctx, mailboxes: FeedTx<String>) -> Result<(), Coll
                 external_address: c.external_email_address,
             })
         },
-        async |_| {},
-    )
-    .await?;
-    cmdlet(
-        ctx,
-        "exchange-remote-domains",
-        |d: wire::RemoteDomain| {
-            Some(RemoteDomain {
-                domain: d.domain_name,
-                auto_forward_enabled: d.auto_forward_enabled,
-            })
+        async |page: &[MailContact]| {
+            known.extend(
+                page.iter()
+                    .flat_map(|c| [c.identity.clone(), c.name.clone()]),
+            );
         },
-        async |_| {},
     )
     .await?;
+    mail_users(ctx, &mut known).await?;
     cmdlet(
         ctx,
         "exchange-outbound-spam-policies",
@@ -98,6 +102,28 @@ pub(crate) async fn all(ctx: &Ctx, mailboxes: FeedTx<String>) -> Result<(), Coll
                     .unwrap_or(p.identity.eq_ignore_ascii_case("Default")),
                 identity: p.identity,
                 auto_forwarding_mode: p.auto_forwarding_mode,
+            })
+        },
+        async |_| {},
+    )
+    .await?;
+    let rule_groups = outbound_rules(ctx).await?;
+    // Groups: the values no contact or mail user resolves and that are not addresses, and
+    // the groups the outbound spam rules scope.
+    let groups: BTreeSet<String> = named
+        .into_iter()
+        .filter(|v| !v.contains('@') && !v.to_ascii_lowercase().starts_with("/o="))
+        .filter(|v| !known.iter().any(|k| same_recipient(k, v)))
+        .chain(rule_groups)
+        .collect();
+    recipients::group_members(ctx, groups).await?;
+    cmdlet(
+        ctx,
+        "exchange-remote-domains",
+        |d: wire::RemoteDomain| {
+            Some(RemoteDomain {
+                domain: d.domain_name,
+                auto_forward_enabled: d.auto_forward_enabled,
             })
         },
         async |_| {},
@@ -139,4 +165,62 @@ pub(crate) async fn all(ctx: &Ctx, mailboxes: FeedTx<String>) -> Result<(), Coll
     )
     .await?;
     Ok(())
+}
+
+/// Mail users (a `ForwardingAddress` may name one); their identities and names go to `known`.
+async fn mail_users(ctx: &Ctx, known: &mut Vec<String>) -> Result<bool, CollectError> {
+    cmdlet(
+        ctx,
+        "exchange-mail-users",
+        |u: exo::MailUser| {
+            Some(MailUser {
+                identity: u.identity,
+                name: u.name,
+                alias: u.alias,
+                external_address: u.external_email_address,
+            })
+        },
+        async |page: &[MailUser]| {
+            for u in page {
+                known.extend([u.identity.clone(), u.name.clone()]);
+                known.extend(u.alias.clone());
+            }
+        },
+    )
+    .await
+}
+
+/// The rules that scope the custom outbound spam policies. Returns the groups they name.
+async fn outbound_rules(ctx: &Ctx) -> Result<Vec<String>, CollectError> {
+    let mut groups: Vec<String> = Vec::new();
+    cmdlet(
+        ctx,
+        "exchange-outbound-spam-rules",
+        |r: exo::OutboundSpamRule| {
+            Some(OutboundRule {
+                name: if r.name.trim().is_empty() {
+                    r.identity
+                } else {
+                    r.name
+                },
+                policy: r.hosted_outbound_spam_filter_policy,
+                enabled: r.state.trim().eq_ignore_ascii_case("Enabled"),
+                priority: r.priority,
+                from: r.from.0,
+                from_member_of: r.from_member_of.0,
+                sender_domain_is: r.sender_domain_is.0,
+                except_if_from: r.except_if_from.0,
+                except_if_from_member_of: r.except_if_from_member_of.0,
+                except_if_sender_domain_is: r.except_if_sender_domain_is.0,
+            })
+        },
+        async |page: &[OutboundRule]| {
+            for r in page {
+                groups.extend(r.from_member_of.iter().cloned());
+                groups.extend(r.except_if_from_member_of.iter().cloned());
+            }
+        },
+    )
+    .await?;
+    Ok(groups)
 }

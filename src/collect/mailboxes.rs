@@ -1,5 +1,6 @@
 //! Inbox rules of every mailbox, 20 mailboxes to a `$batch`, several batches in flight, read
-//! as Exchange lists the mailboxes (`--no-batch`: one GET per mailbox).
+//! as the directory lists the member accounts (`--no-batch`: one GET per mailbox; an account
+//! without a mailbox answers 404 and has no rules).
 //!
 //! Only rules that forward or redirect are kept (data minimisation: vigie365 needs nothing
 //! else). A mailbox the app's RBAC scope excludes answers 403 `ErrorAccessDenied`: it is
@@ -11,12 +12,10 @@
 use std::sync::Mutex;
 
 use http::Method;
-use tokio::sync::watch;
 
 use super::context::{Ctx, collected, dependency_failed, prefix, query};
-use super::directory;
 use super::error::CollectError;
-use super::feed::{self, Chunks};
+use super::feed::Chunks;
 use super::paging::join_workers;
 use crate::graph::models as wire;
 use crate::graph::{BatchRequest, Call, GraphError, MAX_BATCH, Refusal};
@@ -61,48 +60,18 @@ fn forwarding_rule(user_id: &str, rule: wire::MessageRule) -> Option<InboxRule> 
     })
 }
 
-pub(crate) async fn inbox_rules(
-    ctx: &Ctx,
-    mailboxes: Chunks<String>,
-    mut users_done: watch::Receiver<Option<bool>>,
-) -> Result<(), CollectError> {
+pub(crate) async fn inbox_rules(ctx: &Ctx, mailboxes: Chunks<String>) -> Result<(), CollectError> {
     let q = query("message-rules")?;
     ctx.start(&q.name).await?;
     let tally = Mutex::new(Tally::default());
     let listed = read_all(ctx, q, mailboxes, &tally).await?;
     if !listed {
-        // Exchange could not list the mailboxes: every member account is a candidate, read
-        // again from the directory page by page (nothing of the tenant's size is kept).
-        let users_ok = match users_done.wait_for(|v| v.is_some()).await {
-            Ok(v) => *v == Some(true),
-            Err(_) => false,
-        };
-        if !users_ok {
-            let t = tally.into_inner().unwrap_or_else(|p| p.into_inner());
-            ctx.finish(&q.name, dependency_failed("users", t.rules, t.batches))
-                .await?;
-            return Ok(());
-        }
-        let sequential = ctx.settings.sequential;
-        let (tx, members) = feed::feed(if sequential { None } else { Some(4) });
-        let complete = if sequential {
-            let complete = directory::member_ids(ctx, tx).await?;
-            read_all(ctx, q, members, &tally).await?;
-            complete
-        } else {
-            let (complete, read) = tokio::join!(
-                directory::member_ids(ctx, tx),
-                read_all(ctx, q, members, &tally)
-            );
-            read?;
-            complete?
-        };
-        if !complete {
-            let t = tally.into_inner().unwrap_or_else(|p| p.into_inner());
-            ctx.finish(&q.name, dependency_failed("users", t.rules, t.batches))
-                .await?;
-            return Ok(());
-        }
+        // The directory could not list every member account: the mailboxes not listed were
+        // not read.
+        let t = tally.into_inner().unwrap_or_else(|p| p.into_inner());
+        ctx.finish(&q.name, dependency_failed("users", t.rules, t.batches))
+            .await?;
+        return Ok(());
     }
     let t = tally.into_inner().unwrap_or_else(|p| p.into_inner());
     let outcome = if !t.failed.is_empty() {

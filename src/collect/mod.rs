@@ -6,9 +6,10 @@
 //! ```text
 //!  conditional access ─► group members ─► users (classified as they stream) ─┬─► sign-ins
 //!  registration details (identity reports)                                    ├─► sign-in activity
-//!                                                     (generic accounts only) └─► Intune devices
-//!  Exchange: mailboxes ─────────────────────────────────────────────────────────► inbox rules ($batch)
-//!            then contacts, domains, policies, transport rules
+//!                                                     (generic accounts only) ├─► Intune devices
+//!                                                                            └─► inbox rules ($batch)
+//!  Exchange: mailboxes that forward (filtered), contacts, mail users, the groups forwards
+//!            name, domains, policies and their rules, transport rules
 //!  Exchange tenant controls: IRM, audit, organisation, POP/IMAP mailboxes (tenant_controls)
 //!  POP and IMAP sign-ins of the tenant (one filtered request, identity reports)
 //! ```
@@ -38,6 +39,7 @@ mod intune;
 mod mailboxes;
 mod paging;
 mod progress;
+mod recipients;
 mod roles;
 mod settings;
 mod signins;
@@ -122,6 +124,17 @@ pub async fn collect_night(
     tracing::info!(run, night = %settings.night, as_of = %settings.as_of, "collecte de la nuit");
     let ctx = Ctx::new(client, run, settings, progress, store.clone());
     let result = run_sources(&ctx).await;
+    for class in crate::graph::ThrottleClass::ALL {
+        let c = ctx.client.counters().get(class);
+        if c.requests > 0 {
+            tracing::info!(
+                classe = class.as_str(),
+                requetes = c.requests,
+                octets = c.bytes,
+                "octets reçus par classe de limitation"
+            );
+        }
+    }
     let mut sources = ctx.take_reports();
     sources.sort_by(|a, b| a.source.cmp(&b.source));
     let token = ctx.take_token();
@@ -187,17 +200,16 @@ pub async fn collect_night(
 async fn run_sources(ctx: &Ctx) -> Result<(), CollectError> {
     let sequential = ctx.settings.sequential;
     // Accounts in scope stream from users to the sign-in sources (a few percent of the
-    // tenant); mailboxes stream from Exchange to inbox rules, a few pages ahead at most.
+    // tenant); member accounts stream from users to inbox rules, a few pages ahead at most.
     let (scope_tx, scope_rx) = feed::feed(None);
     let (activity_tx, activity_rx) = feed::feed(None);
     let (devices_tx, devices_rx) = feed::feed(None);
     let (mailbox_tx, mailbox_rx) = feed::feed(if sequential { None } else { Some(4) });
-    let (users_tx, users_rx) = tokio::sync::watch::channel(None);
     let feeds = directory::UserFeeds {
         sign_ins: scope_tx,
         activity: activity_tx,
         devices: devices_tx,
-        done: users_tx,
+        mailboxes: mailbox_tx,
     };
     // Conditional access first: its groups must be resolved before users are classified.
     let directory = async move {
@@ -213,10 +225,10 @@ async fn run_sources(ctx: &Ctx) -> Result<(), CollectError> {
         let memberships = directory::group_members(ctx, &groups).await?;
         directory::users(ctx, &memberships, feeds).await
     };
-    let exchange = exchange::all(ctx, mailbox_tx);
+    let exchange = exchange::all(ctx);
     let sign_ins = signins::sign_ins(ctx, scope_rx);
     let activity = directory::sign_in_activity(ctx, activity_rx);
-    let rules = mailboxes::inbox_rules(ctx, mailbox_rx, users_rx);
+    let rules = mailboxes::inbox_rules(ctx, mailbox_rx);
     let devices = intune::managed_devices(ctx, devices_rx);
     let controls = tenant_controls::exchange(ctx);
     let mail_clients = tenant_controls::mail_client_sign_ins(ctx);

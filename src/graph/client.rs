@@ -66,6 +66,8 @@ pub struct Counters {
     requests: [AtomicU64; 6],
     throttled: [AtomicU64; 6],
     retries: [AtomicU64; 6],
+    /// Bytes of the successful answers' bodies.
+    bytes: [AtomicU64; 6],
 }
 
 /// A snapshot of the counters of one class.
@@ -74,6 +76,8 @@ pub struct ClassCounts {
     pub requests: u64,
     pub throttled: u64,
     pub retries: u64,
+    /// Bytes received in successful answers.
+    pub bytes: u64,
 }
 
 impl Counters {
@@ -83,6 +87,7 @@ impl Counters {
             requests: self.requests[i].load(Ordering::Relaxed),
             throttled: self.throttled[i].load(Ordering::Relaxed),
             retries: self.retries[i].load(Ordering::Relaxed),
+            bytes: self.bytes[i].load(Ordering::Relaxed),
         }
     }
 }
@@ -316,12 +321,16 @@ impl GraphClient {
         let headers = resp.headers().clone();
         if (200..300).contains(&status) {
             return match read_limited(resp, inner.settings.max_body_bytes).await {
-                Ok(body) => Ok(Answer::Done(Response {
-                    status,
-                    headers,
-                    body,
-                    token_generation: bearer.generation(),
-                })),
+                Ok(body) => {
+                    inner.counters.bytes[call.class as usize]
+                        .fetch_add(body.len() as u64, Ordering::Relaxed);
+                    Ok(Answer::Done(Response {
+                        status,
+                        headers,
+                        body,
+                        token_generation: bearer.generation(),
+                    }))
+                }
                 Err(ReadError::TooLarge) => Err(GraphError::TooLarge {
                     request: call.label.clone(),
                     limit: inner.settings.max_body_bytes,
@@ -424,6 +433,29 @@ impl GraphClient {
                 "Parameters": params,
             }
         }));
+        Ok(call)
+    }
+
+    /// [`GraphClient::exchange_call`] with more cmdlet parameters (`Identity` of one group).
+    pub fn exchange_call_with(
+        &self,
+        query: &Query,
+        extra: &[(&str, &str)],
+    ) -> Result<Call, GraphError> {
+        let mut call = self.exchange_call(query)?;
+        if let Some(p) = call
+            .body
+            .as_mut()
+            .and_then(|b| b.pointer_mut("/CmdletInput/Parameters"))
+            .and_then(|p| p.as_object_mut())
+        {
+            for (k, v) in extra {
+                p.insert(
+                    (*k).to_string(),
+                    serde_json::Value::String((*v).to_string()),
+                );
+            }
+        }
         Ok(call)
     }
 

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod batch;
 pub mod client;
 pub mod error;
+pub mod exchange_models;
 pub mod models;
 pub mod retry;
 pub mod setup;

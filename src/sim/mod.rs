@@ -14,6 +14,7 @@
 
 mod filter;
 mod hash;
+mod mailbox_props;
 mod names;
 mod render;
 mod scenario;
@@ -114,7 +115,7 @@ pub struct SimOptions {
     /// locations, security defaults), `groups`, `rules`, `exchange`, `roles` (role
     /// assignments), `intune`; one new source alone: `signins-clients` (the POP and IMAP
     /// query), `get-irmconfiguration`, `get-adminauditlogconfig`, `get-organizationconfig`,
-    /// `get-casmailbox`.
+    /// `get-casmailbox`; or one Exchange cmdlet without its role, `exchange:get-mailuser`.
     pub deny: Vec<String>,
     /// Display names, the guest's UPN, inbox rule names and the establishment carry hostile
     /// text (escape sequences, terminal links, bidirectional overrides, markup, spreadsheet
@@ -176,6 +177,10 @@ pub struct SimStats {
     pub batches: u64,
     pub batch_requests: u64,
     pub unauthorized: u64,
+    /// Response bytes sent per throttle class (`$batch` envelopes count as `outlook`; token
+    /// and `/_sim` answers are not counted).
+    #[serde(default)]
+    pub bytes: BTreeMap<String, u64>,
 }
 
 impl SimStats {
@@ -477,6 +482,11 @@ impl SimHandle {
             if let Some(a) = sc.account(i, d) {
                 c.users += 1;
                 c.mailboxes += a.has_mailbox() as u64;
+                if a.has_mailbox() {
+                    let f = sc.mailbox_forwarding(&a, d);
+                    let forwards = f.smtp.is_some() || f.contact.is_some() || f.named.is_some();
+                    c.mailboxes_filtered += (forwards || a.is_shared()) as u64;
+                }
                 c.registrations += sc.registration(&a, d).is_some() as u64;
                 c.mail_contacts += sc.contact(i).is_some() as u64;
             }
@@ -509,6 +519,9 @@ impl SimHandle {
 pub struct ScenarioCounts {
     pub users: u64,
     pub mailboxes: u64,
+    /// The mailboxes vigie365's filtered `Get-Mailbox` answers: those that forward, and the
+    /// shared ones.
+    pub mailboxes_filtered: u64,
     pub registrations: u64,
     pub mail_contacts: u64,
 }

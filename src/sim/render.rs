@@ -610,7 +610,7 @@ pub(crate) fn mailbox(sc: &Scenario, acc: &Account, day: i32) -> Value {
     let local = acc.upn.split('@').next().unwrap_or("").to_string();
     let contact = f.contact.and_then(|c| sc.contact(c));
     let created = acc.created.unwrap_or_else(|| sc.at(-3000, 12 * 3600));
-    json!({
+    let mut m = json!({
         "Name": local,
         "Alias": local,
         "DisplayName": acc.display_name,
@@ -622,14 +622,22 @@ pub(crate) fn mailbox(sc: &Scenario, acc: &Account, day: i32) -> Value {
         "EmailAddresses": [format!("SMTP:{}", acc.upn), format!("smtp:{}@{}", local, MAIL_DOMAIN)],
         "RecipientType": "UserMailbox",
         "RecipientTypeDetails": sc.mailbox_type(acc),
-        "ForwardingAddress": contact.map(|c| Value::String(c.name)).unwrap_or(Value::Null),
+        "ForwardingAddress": contact
+            .map(|c| Value::String(c.name))
+            .or_else(|| f.named.map(Value::from))
+            .unwrap_or(Value::Null),
         "ForwardingSmtpAddress": f.smtp.map(Value::String).unwrap_or(Value::Null),
         "DeliverToMailboxAndForward": f.deliver_and_forward,
         "AccountDisabled": !acc.enabled,
         "IsMailboxEnabled": true,
         "HiddenFromAddressListsEnabled": false,
         "WhenCreatedUTC": exo_date(created),
-    })
+    });
+    // The ~190 other properties Exchange returns: a mailbox is 10–20 KB of JSON.
+    if let Value::Object(map) = &mut m {
+        super::mailbox_props::fill(map, sc.seed, acc.index, &local, &exo_date(created));
+    }
+    m
 }
 
 /// Get-MailContact object.
@@ -747,4 +755,26 @@ pub(crate) fn exchange_small(sc: &Scenario, cmdlet: &str, day: i32) -> Option<Ve
 /// innerError date from the sim clock (deterministic).
 pub(crate) fn sim_clock(sc: &Scenario, day: i32) -> DateTime<Utc> {
     sc.as_of(day) + Duration::seconds(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn a_mailbox_is_as_big_as_exchange_makes_it() {
+        let start = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default();
+        let sc = Scenario::new(3, 400, start);
+        let acc = (60..400)
+            .find_map(|i| sc.account(i, 0).filter(|a| a.has_mailbox()))
+            .expect("a mailbox");
+        let m = mailbox(&sc, &acc, 0);
+        let props = m
+            .as_object()
+            .map_or(0, |o| o.keys().filter(|k| !k.contains('@')).count());
+        let bytes = serde_json::to_vec(&m).map_or(0, |v| v.len());
+        assert!((180..=260).contains(&props), "{props} properties");
+        assert!((10_000..=20_000).contains(&bytes), "{bytes} bytes");
+    }
 }

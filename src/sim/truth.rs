@@ -84,14 +84,21 @@
 //! is in force). FWD-DIS-01 (faible): disabled inbox rule to public or external, partners
 //! included (accepted likewise). Those three drop one severity step (critique →
 //! élevée → moyenne → faible → info) when the tenant would currently block the target:
-//! the default outbound spam policy (`IsDefault`) has `AutoForwardingMode` other than `On`,
-//! or the remote domain that applies to the target's domain (exact `DomainName`, else `*`)
-//! has `AutoForwardEnabled` false. FWD-TRN-01 (élevée, no drop): transport rule with
+//! the outbound spam policy that applies to the mailbox has `AutoForwardingMode` other than
+//! `On` — the first enabled outbound spam filter rule by `Priority` (0 first) whose `From`,
+//! `FromMemberOf` (transitively) and `SenderDomainIs` all match the mailbox's UPN or mail and
+//! whose `ExceptIfFrom` does not, else the default policy (`IsDefault`) — or the remote
+//! domain that applies to the target's domain (exact `DomainName`, else `*`) has
+//! `AutoForwardEnabled` false. A `ForwardingAddress` is resolved: a mail contact or mail user
+//! gives its `ExternalEmailAddress`; a distribution group gives each member's address
+//! (contacts and mail users: external address; mailboxes: primary address), through nested
+//! groups, each group once; a mailbox's alias is internal (no target); a name nothing
+//! carries is one target, the name lowercased, external (« non résolu »). FWD-TRN-01 (élevée, no drop): transport rule with
 //! `State` Enabled whose `RedirectMessageTo`, `CopyTo` or `BlindCopyTo` names a public or
 //! external address (partners count as external here). FWD-ORG-01 (`locataire`): élevée
-//! when the default outbound policy is `On` and some remote domain has
-//! `AutoForwardEnabled` true; moyenne when exactly one of these two layers allows; none
-//! otherwise. Non-default outbound policies are ignored.
+//! when an outbound policy that applies to someone is `On` (the default, or a custom one an
+//! enabled rule applies) and some remote domain has `AutoForwardEnabled` true; moyenne when
+//! exactly one of these two layers allows; none otherwise.
 //!
 //! **Exceptions.** A finding whose check and subject (case-insensitive) match an
 //! `[[exceptions]]` entry stays in the truth with `accepted: true` while the local date of
@@ -129,11 +136,12 @@
 //! | APP-GEN-01 | tablette3.lachine (« Appli - Tablette 3 CHSLD de Lachine », employeeType Appli: the prefix does not hide the tablet) | svc-billetterie, svc-telesante1 (« Appli Télésanté 1 », no device in its name) |
 //! | APP-INT-01 | svc-telesante1 (Teams on iPad), svc-archivage (Azure Portal, days 20–26) | svc-billetterie (non-interactive), svc-telesante2 (Teams is a permitted client), appli.pharmacie (failed interactive only) |
 //! | APP-MFA-01 | julie.gagnon-lapierre (direct, accepted by exception), luc.bouchard-hamel (group, days 0–40) | sophie.roy-castonguay (CA007 applies), marc.pelletier-dion (disabled), urgence01/02 (break-glass), the guest, svc-* (Appli) |
-//! | FWD-PUB-01 | isabelle.morin-giguere, francois.caron-blais.med (medecin), pierre.gauthier-roy (HOTMAIL.COM, always blocked), genevieve.belanger-roy (disabled), stephane.cote-neron (days 5–19), melanie.poirier-hudon (one finding for two spellings), daniel.michaud-sauve, tablette2.lachine#boite (disabled generic), accueil.verdun#boite (shared), sylvie.tremblay-houde.med#boite (from day 15) | chantal.girard-moreau (internal: subdomain, network domains), martine.dube-pilon#boite (internal) |
-//! | FWD-EXT-01 | nathalie.ouellet-fortin (accepted by exception), dossiers.lachine#boite (mail contact, IDN domain), chantal.girard-moreau to mcn.gouv.qc.ca (a ministry outside the network), eric.lavoie-poulin and robert.gagne-allard#boite (declared partner: accepted days 0–18, open from day 19) | chantal.girard-moreau's network targets (ssss.gouv.qc.ca, ti.msss.gouv.qc.ca) |
+//! | FWD-PUB-01 | luc.bouchard-hamel#boite (hotmail contact two groups down), sophie.roy-castonguay#boite (group cycle with a gmail contact), isabelle.morin-giguere, francois.caron-blais.med (medecin), pierre.gauthier-roy (HOTMAIL.COM, always blocked), genevieve.belanger-roy (disabled), stephane.cote-neron (days 5–19), melanie.poirier-hudon (one finding for two spellings), daniel.michaud-sauve, tablette2.lachine#boite (disabled generic), accueil.verdun#boite (shared), sylvie.tremblay-houde.med#boite (from day 15) | chantal.girard-moreau (internal: subdomain, network domains), martine.dube-pilon#boite (internal) |
+//! | FWD-EXT-01 | nathalie.ouellet-fortin (accepted by exception), dossiers.lachine#boite (mail contact, IDN domain), chantal.girard-moreau to mcn.gouv.qc.ca (a ministry outside the network), eric.lavoie-poulin and robert.gagne-allard#boite (declared partner: accepted days 0–18, open from day 19), karine.leblanc-vigneault#boite (mail user), luc.bouchard-hamel#boite (mail user two groups down), julie.gagnon-lapierre#boite (name nothing carries: non résolu) | chantal.girard-moreau's network targets (ssss.gouv.qc.ca, ti.msss.gouv.qc.ca), chantal.girard-moreau#boite (ForwardingAddress = a mailbox alias of the tenant) |
+//! | outbound rules | isabelle.morin-giguere: the committee's policy (On, rule by group) applies, not the default (critique on day 0); melanie.poirier-hudon: excepted, default; accounts of the tenant domain: blocking policy by domain rule | the disabled rule (pierre.gauthier-roy unaffected); the committee's rule ends on day 120 |
 //! | FWD-DIS-01 | alain.fortin-lemay (disabled rule to gmail) | karine.leblanc-vigneault (rules without forwarding) |
 //! | FWD-TRN-01 | « Copie cachée du comité vers le consultant », « Copie de la direction… » (days 40–79) | disabled journal rule, internal archive redirection |
-//! | FWD-ORG-01 | moyenne days 0–9 and 45–149, élevée days 10–44 | none from day 150 |
+//! | FWD-ORG-01 | élevée days 0–119 (the committee's policy On by rule), moyenne days 120–149 | none from day 150 |
 //! | FWD-CLI-01 | bulk staff and physicians whose mailbox a POP or IMAP client retrieves (`POP3`, `IMAP4`, `IMAP`) | svc-billetterie (IMAP4 is one of its `clients_permis`) |
 //! | ENC-EXT-01 | days 0–24 (Azure RMS licensing off) | from day 25 |
 //! | SHR-SIG-01 | bulk shared, room and equipment mailboxes whose account was left enabled | accueil.verdun, dossiers.lachine and the other shared mailboxes (account disabled) |
@@ -148,7 +156,8 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use super::scenario::{
-    self, Account, Device, Kind, Policy, RegisterRow, Registration, S, Scenario, SignIn,
+    self, Account, Device, Kind, Member, Policy, RegisterRow, Registration, S, SCRIPTED, Scenario,
+    SignIn, idx,
 };
 use super::simconfig::PrintedConfig;
 
@@ -537,19 +546,130 @@ impl Ctx<'_> {
         }
     }
 
-    fn blocked(&self, target: &str) -> bool {
+    fn blocked(&self, target: &str, sender: &Account) -> bool {
         let dom = domain_of(target);
-        let default_on = self
-            .sc
-            .outbound_policies(self.day)
-            .iter()
-            .any(|p| p.is_default && p.mode == "On");
+        let mode = self.outbound_mode(sender);
         let remotes = self.sc.remote_domains(self.day);
         let rd = remotes
             .iter()
             .find(|r| r.domain.to_lowercase() == dom)
             .or_else(|| remotes.iter().find(|r| r.domain == "*"));
-        !default_on || rd.map(|r| !r.auto_forward).unwrap_or(false)
+        mode != "On" || rd.map(|r| !r.auto_forward).unwrap_or(false)
+    }
+
+    /// `AutoForwardingMode` of the outbound policy that applies to a mailbox: the first
+    /// enabled rule by priority whose conditions all match its UPN or mail and whose
+    /// exceptions do not, else the default policy.
+    fn outbound_mode(&self, sender: &Account) -> &'static str {
+        let policies = self.sc.outbound_policies(self.day);
+        let mode_of = |name: &str| {
+            policies
+                .iter()
+                .find(|p| p.name == name)
+                .map(|p| p.mode)
+                .unwrap_or("Automatic")
+        };
+        let addrs: Vec<String> = std::iter::once(sender.upn.to_lowercase())
+            .chain(sender.mail.iter().map(|m| m.to_lowercase()))
+            .collect();
+        let mut rules = self.sc.outbound_rules(self.day);
+        rules.retain(|r| r.enabled);
+        rules.sort_by_key(|r| r.priority);
+        for r in rules {
+            let from =
+                r.from.is_empty() || r.from.iter().any(|f| addrs.contains(&f.to_lowercase()));
+            let member = r.from_member_of.is_empty()
+                || r.from_member_of
+                    .iter()
+                    .any(|g| self.in_group(g, sender.index));
+            let domain = r.sender_domain_is.is_empty()
+                || r.sender_domain_is.iter().any(|d| {
+                    let d = d.to_lowercase();
+                    addrs.iter().any(|a| {
+                        let ad = domain_of(a);
+                        ad == d || ad.ends_with(&format!(".{d}"))
+                    })
+                });
+            let except = r
+                .except_if_from
+                .iter()
+                .any(|f| addrs.contains(&f.to_lowercase()));
+            if from && member && domain && !except {
+                return mode_of(r.policy);
+            }
+        }
+        policies
+            .iter()
+            .find(|p| p.is_default)
+            .map(|p| p.mode)
+            .unwrap_or("Automatic")
+    }
+
+    /// The members of group `name` that are not groups, through nested groups, each group
+    /// once.
+    fn members_of(&self, name: &str) -> Vec<Member> {
+        let groups = self.sc.distribution_groups();
+        let mut out = Vec::new();
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        let mut stack = vec![name];
+        while let Some(g) = stack.pop() {
+            if !seen.insert(g) {
+                continue;
+            }
+            for m in groups
+                .iter()
+                .filter(|x| x.name == g)
+                .flat_map(|x| &x.members)
+            {
+                match m {
+                    Member::Group(sub) => stack.push(sub),
+                    other => out.push(other.clone()),
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether scripted account `i` is in group `name`, through nested groups.
+    fn in_group(&self, name: &str, i: u32) -> bool {
+        self.members_of(name)
+            .iter()
+            .any(|m| matches!(m, Member::Mailbox(k) if idx(*k) == i))
+    }
+
+    /// What a `ForwardingAddress` given by name sends to: `Ok(targets)` (empty: internal),
+    /// `Err(())` when nothing carries the name.
+    fn resolve_named(&self, name: &str) -> Result<Vec<String>, ()> {
+        let users = self.sc.mail_users();
+        if let Some(u) = users.iter().find(|u| u.name == name || u.alias == name) {
+            return Ok(vec![u.external.to_string()]);
+        }
+        if self.sc.distribution_groups().iter().any(|g| g.name == name) {
+            let mut out = Vec::new();
+            for m in self.members_of(name) {
+                match m {
+                    Member::Mailbox(k) => {
+                        if let Some(a) = self.sc.account(idx(k), self.day) {
+                            out.push(a.mail.clone().unwrap_or(a.upn.clone()));
+                        }
+                    }
+                    Member::Contact(_, ext) => out.push(ext.to_string()),
+                    Member::MailUser(u) => {
+                        if let Some(x) = users.iter().find(|x| x.name == u) {
+                            out.push(x.external.to_string());
+                        }
+                    }
+                    Member::Group(_) => {}
+                }
+            }
+            return Ok(out);
+        }
+        let is_account = (0..self.sc.accounts.min(SCRIPTED.len() as u32)).any(|i| {
+            self.sc
+                .account(i, self.day)
+                .is_some_and(|a| a.upn.split('@').next() == Some(name))
+        });
+        if is_account { Ok(vec![]) } else { Err(()) }
     }
 
     /// A `[[partenaires]]` declaration names the domain exactly and is in force.
@@ -591,7 +711,14 @@ impl Ctx<'_> {
     }
 
     /// Forwarding finding of an inbox rule or a mailbox.
-    fn forward(&mut self, subject: String, target: &str, enabled: bool, population: &str) {
+    fn forward(
+        &mut self,
+        subject: String,
+        target: &str,
+        enabled: bool,
+        population: &str,
+        sender: &Account,
+    ) {
         let class = self.classify_target(target);
         let (check, sev) = match (class, enabled) {
             (Target::Public, true) => ("FWD-PUB-01", "critique"),
@@ -601,7 +728,7 @@ impl Ctx<'_> {
             }
             _ => return,
         };
-        let sev = if self.blocked(target) {
+        let sev = if self.blocked(target, sender) {
             drop_one(sev)
         } else {
             sev
@@ -1068,12 +1195,13 @@ impl<'a> Ctx<'a> {
                     self.count_target(&t);
                 }
                 let subject = format!("{}#regle:{}>{}", a.upn, rule.id, t);
-                self.forward(subject, &t, rule.enabled, a.pop);
+                self.forward(subject, &t, rule.enabled, a.pop, &a.acc);
             }
         }
     }
 
-    /// FWD-PUB/EXT-01 of the forwarding set on a mailbox (SMTP address or mail contact).
+    /// FWD-PUB/EXT-01 of the forwarding set on a mailbox (SMTP address, mail contact, or a
+    /// name: mail user, group members, an account; a name nothing carries is external).
     fn mailbox_forwarding(&mut self, a: &Subject) {
         let fwd = self.sc.mailbox_forwarding(&a.acc, self.day);
         let mut targets = BTreeSet::new();
@@ -1083,9 +1211,17 @@ impl<'a> Ctx<'a> {
         if let Some(c) = fwd.contact.and_then(|c| self.sc.contact(c)) {
             targets.insert(normalize_target(&c.external));
         }
+        if let Some(name) = fwd.named {
+            match self.resolve_named(name) {
+                Ok(list) => targets.extend(list.iter().map(|t| normalize_target(t))),
+                Err(()) => {
+                    targets.insert(normalize_target(name));
+                }
+            }
+        }
         for t in targets {
             self.count_target(&t);
-            self.forward(format!("{}#boite>{}", a.upn, t), &t, true, a.pop);
+            self.forward(format!("{}#boite>{}", a.upn, t), &t, true, a.pop, &a.acc);
         }
     }
 
@@ -1126,13 +1262,15 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// FWD-ORG-01: the tenant-level forwarding controls.
+    /// FWD-ORG-01: the tenant-level forwarding controls. The outbound layer allows when a
+    /// policy that applies to someone says `On`: the default, or a custom one that an
+    /// enabled rule applies.
     fn tenant_forwarding(&mut self) {
-        let policy_on = self
-            .sc
-            .outbound_policies(self.day)
-            .iter()
-            .any(|p| p.is_default && p.mode == "On");
+        let rules = self.sc.outbound_rules(self.day);
+        let policy_on = self.sc.outbound_policies(self.day).iter().any(|p| {
+            p.mode == "On"
+                && (p.is_default || rules.iter().any(|r| r.enabled && r.policy == p.name))
+        });
         let remote_on = self
             .sc
             .remote_domains(self.day)

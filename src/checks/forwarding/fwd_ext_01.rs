@@ -41,7 +41,7 @@ pub static CHECK: CheckInfo = CheckInfo {
           -Identity <upn> -ForwardingSmtpAddress $null -ForwardingAddress $null) ; un partenaire \
           convenu se déclare en [[partenaires]] (justification, responsable, expiration).",
     needs: super::FORWARDS,
-    tags: &[Tag::TenantCanBlock, Tag::SendsOutside],
+    tags: &[Tag::TenantCanBlock, Tag::SendsOutside, Tag::ByEvidence],
     requirements: &[&req::DIR04_6_2, &req::DIR04_6_5],
     run,
 };

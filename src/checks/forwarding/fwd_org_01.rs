@@ -2,24 +2,29 @@
 //!
 //! ### What it does
 //! Looks at the tenant's two layers of control over external automatic forwarding: the
-//! default outbound spam policy (`AutoForwardingMode`: only `On` allows; `Automatic` is
-//! system-controlled and now blocks, like `Off`) and the remote domains (`AutoForwardEnabled`
-//! on the default `*` or on a specific domain). Both allow → `élevée`; exactly one allows →
-//! `moyenne` (defence in depth is gone); none → no finding. Subject `locataire`.
+//! outbound spam policies that apply to someone (`AutoForwardingMode`: only `On` allows;
+//! `Automatic` is system-controlled and now blocks, like `Off`) — the default policy, and each
+//! custom policy that an enabled outbound spam filter rule applies — and the remote domains
+//! (`AutoForwardEnabled` on the default `*` or on a specific domain). Both allow → `élevée`;
+//! exactly one allows → `moyenne` (defence in depth is gone); none → no finding. Subject
+//! `locataire`. The evidence names each policy that allows and whom it applies to (its
+//! rules' scope, or « tout le monde » for the default).
 //!
 //! ### Why
 //! DIR04 art. 6 5° forbids automatic forwarding, and art. 9 1° makes the establishment put
 //! the directive in place: the tenant should refuse forwarding outside on both layers.
 //!
 //! ### Must not fire
-//! The default policy does not say `On` and no remote domain has `AutoForwardEnabled` true.
-//! Custom outbound policies are named in the evidence but do not set the level (the default
-//! policy is the tenant-wide layer).
+//! No policy that applies to someone says `On` and no remote domain has `AutoForwardEnabled`
+//! true. A custom policy `On` that no enabled rule applies (no rule, or only disabled ones)
+//! applies to no one: it is named in the evidence but does not set the level.
 
+use super::scope;
 use crate::checks::common::{bounded, list};
 use crate::checks::{CheckInfo, Family, Finding, Kind, Severity, Snapshot, Tag};
 use crate::classify::Population;
 use crate::config::Config;
+use crate::model::OutboundPolicy;
 use crate::requirements as req;
 
 pub static CHECK: CheckInfo = CheckInfo {
@@ -29,15 +34,21 @@ pub static CHECK: CheckInfo = CheckInfo {
     severity: Severity::Elevee,
     title_fr: "Le locataire permet la redirection externe automatique",
     reference: "Bonne pratique : défense en profondeur de MSSS-DIR04, art. 6 5° et 9 1° (la directive ne nomme pas le réglage du locataire)",
-    doc: "Les deux couches (stratégie sortante par défaut avec AutoForwardingMode = On, domaine distant \
-          avec AutoForwardEnabled = true) autorisent la redirection externe : élevée ; une seule : \
-          moyenne ; aucune : pas de constat.",
+    doc: "Les deux couches (une stratégie sortante qui s'applique à quelqu'un — celle par défaut, ou \
+          une personnalisée qu'une règle activée applique — avec AutoForwardingMode = On, domaine \
+          distant avec AutoForwardEnabled = true) autorisent la redirection externe : élevée ; une \
+          seule : moyenne ; aucune : pas de constat. La preuve nomme chaque stratégie qui autorise \
+          et à qui elle s'applique.",
     fix_fr: "bloquer la redirection externe automatique aux deux couches : portail Microsoft \
           Defender > Stratégies et règles > Stratégies de menace > Anti-courrier indésirable > \
           Stratégie de filtrage sortant (par défaut) > Règles de transfert automatique : Désactivé \
           (Set-HostedOutboundSpamFilterPolicy -Identity Default -AutoForwardingMode Off), et \
           Set-RemoteDomain -Identity Default -AutoForwardEnabled $false.",
-    needs: &["exchange-outbound-spam-policies", "exchange-remote-domains"],
+    needs: &[
+        "exchange-outbound-spam-policies",
+        "exchange-remote-domains",
+        "exchange-outbound-spam-rules",
+    ],
     tags: &[Tag::TenantLevel],
     requirements: &[&req::DIR04_6_5, &req::DIR04_9_1],
     run,
@@ -45,50 +56,63 @@ pub static CHECK: CheckInfo = CheckInfo {
 
 pub fn run(s: &Snapshot, _config: &Config) -> Vec<Finding> {
     let default = s.outbound_policies.iter().find(|p| p.is_default);
-    let outbound_on =
-        default.is_some_and(|p| p.auto_forwarding_mode.trim().eq_ignore_ascii_case("On"));
-    let allowing: Vec<String> = s
+    let on = |p: &OutboundPolicy| p.auto_forwarding_mode.trim().eq_ignore_ascii_case("On");
+    // Each policy that allows, with whom it applies to; custom ones no enabled rule applies
+    // apply to no one.
+    let mut allowing: Vec<String> = Vec::new();
+    let mut idle: Vec<String> = Vec::new();
+    for p in s.outbound_policies.iter().filter(|p| on(p)) {
+        match scope::scope_fr(s, p) {
+            Some(whom) => allowing.push(format!(
+                "« {} » (AutoForwardingMode = {}) : {whom}",
+                p.identity, p.auto_forwarding_mode
+            )),
+            None => idle.push(format!("« {} »", p.identity)),
+        }
+    }
+    let outbound_on = !allowing.is_empty();
+    let remotes: Vec<String> = s
         .remote_domains
         .iter()
         .filter(|r| r.auto_forward_enabled)
         .map(|r| format!("« {} »", r.domain.trim()))
         .collect();
-    let remote_on = !allowing.is_empty();
+    let remote_on = !remotes.is_empty();
     let severity = match (outbound_on, remote_on) {
         (true, true) => Severity::Elevee,
         (true, false) | (false, true) => Severity::Moyenne,
         (false, false) => return Vec::new(),
     };
-    let outbound = match default {
-        Some(p) => format!(
-            "stratégie anti-pourriel sortant par défaut « {} » : AutoForwardingMode = \
-             {} ({})",
-            p.identity,
-            p.auto_forwarding_mode,
-            if outbound_on { "autorise" } else { "bloque" }
-        ),
-        None => "aucune stratégie sortante par défaut lue (Automatic supposé : bloque)".into(),
+    let outbound = if outbound_on {
+        format!(
+            "stratégies anti-pourriel sortant qui autorisent : {}",
+            allowing.join(" ; ")
+        )
+    } else {
+        match default {
+            Some(p) => format!(
+                "stratégie anti-pourriel sortant par défaut « {} » : AutoForwardingMode \
+                 = {} (bloque), aucune stratégie appliquée par une règle n'autorise",
+                p.identity, p.auto_forwarding_mode
+            ),
+            None => "aucune stratégie sortante par défaut lue (Automatic supposé : bloque)".into(),
+        }
     };
     let remote = if remote_on {
         format!(
             "domaines distants avec AutoForwardEnabled = true (autorisent) : {}",
-            list(&allowing)
+            list(&remotes)
         )
     } else {
         "aucun domaine distant avec AutoForwardEnabled = true (bloquent)".into()
     };
-    let custom: Vec<String> = s
-        .outbound_policies
-        .iter()
-        .filter(|p| !p.is_default && p.auto_forwarding_mode.trim().eq_ignore_ascii_case("On"))
-        .map(|p| format!("« {} »", p.identity))
-        .collect();
-    let custom = if custom.is_empty() {
+    let idle = if idle.is_empty() {
         String::new()
     } else {
         format!(
-            " ; stratégies sortantes personnalisées avec AutoForwardingMode = On : {}",
-            list(&custom)
+            " ; stratégies personnalisées avec AutoForwardingMode = On qu'aucune règle activée \
+             n'applique (sans effet) : {}",
+            list(&idle)
         )
     };
     let verdict = if severity == Severity::Elevee {
@@ -102,7 +126,7 @@ pub fn run(s: &Snapshot, _config: &Config) -> Vec<Finding> {
         "locataire",
         severity,
         Population::Tous,
-        bounded(format!("{verdict} — {outbound} ; {remote}{custom}")),
+        bounded(format!("{verdict} — {outbound} ; {remote}{idle}")),
     )]
 }
 
@@ -156,12 +180,51 @@ mod tests {
             let s = tenant(mode, vec![remote("*", false), remote("x.ca", false)]);
             assert!(run(&s, &config()).is_empty(), "{mode}");
         }
-        // A custom policy does not set the level.
+        // A custom policy that no enabled rule applies applies to no one.
         let mut s = tenant("Off", vec![remote("*", false)]);
         let mut custom = outbound("On");
         custom.identity = "Direction".into();
         custom.is_default = false;
         s.outbound_policies.push(custom);
         assert!(run(&s, &config()).is_empty());
+        let mut off = scoped_rule("Direction");
+        off.enabled = false;
+        s.outbound_rules = vec![off];
+        assert!(run(&s, &config()).is_empty());
+    }
+
+    fn scoped_rule(policy: &str) -> crate::model::OutboundRule {
+        crate::model::OutboundRule {
+            name: format!("Règle {policy}"),
+            policy: policy.into(),
+            enabled: true,
+            priority: 0,
+            from: vec![],
+            from_member_of: vec!["Comité de direction".into()],
+            sender_domain_is: vec![],
+            except_if_from: vec!["dg@cisss-test.ca".into()],
+            except_if_from_member_of: vec![],
+            except_if_sender_domain_is: vec![],
+        }
+    }
+
+    #[test]
+    fn a_custom_policy_applied_by_a_rule_allows_and_says_to_whom() {
+        let mut s = tenant("Off", vec![remote("*", true)]);
+        let mut custom = outbound("On");
+        custom.identity = "Direction".into();
+        custom.is_default = false;
+        s.outbound_policies.push(custom);
+        s.outbound_rules = vec![scoped_rule("Direction")];
+        let f = run(&s, &config());
+        assert_eq!(f[0].severity, Severity::Elevee, "{}", f[0].evidence);
+        assert!(
+            f[0].evidence.contains("« Direction » (AutoForwardingMode = On) : règle « Règle Direction » (priorité 0) : membres de Comité de direction, sauf expéditeurs dg@cisss-test.ca"),
+            "{}",
+            f[0].evidence
+        );
+        let s = tenant("On", vec![remote("*", false)]);
+        let f = run(&s, &config());
+        assert!(f[0].evidence.contains("tout le monde"), "{}", f[0].evidence);
     }
 }

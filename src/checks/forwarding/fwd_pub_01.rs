@@ -40,7 +40,7 @@ pub static CHECK: CheckInfo = CheckInfo {
           Transfert de courrier ; ou Set-Mailbox -Identity <upn> -ForwardingSmtpAddress $null \
           -ForwardingAddress $null) ; puis bloquer la redirection externe du locataire (FWD-ORG-01).",
     needs: super::FORWARDS,
-    tags: &[Tag::TenantCanBlock, Tag::SendsOutside],
+    tags: &[Tag::TenantCanBlock, Tag::SendsOutside, Tag::ByEvidence],
     requirements: &[
         &req::DIR04_6_1,
         &req::DIR04_6_2,

@@ -3,10 +3,11 @@
 //! ### What it does
 //! Flags every enabled transport rule that redirects (`RedirectMessageTo`), copies (`CopyTo`)
 //! or blind-copies (`BlindCopyTo`) messages to a public or external domain, partners
-//! included (RULES.md: "public or external"; a partner declaration accepts a person's
-//! forwarding, FWD-EXT-01, not a copy of the tenant's mail flow; a sanctioned flow is an exception). A
-//! recipient given by name is resolved through the mail contacts; one that is neither a
-//! contact nor an address names an internal recipient. One finding per (rule, target), with
+//! included (RULES.md: "public or external"; a partner declaration accepts a person's forwarding,
+//! FWD-EXT-01, not a copy of the tenant's mail flow; a sanctioned flow is an exception). A
+//! recipient given by name is resolved like a mailbox's `ForwardingAddress` (contact, mail
+//! user, distribution group's members, tenant account); one nothing explains is reported as
+//! « destinataire non résolu », never read as internal. One finding per (rule, target), with
 //! subject `transport:{rule name}>{target}`.
 //!
 //! ### Why
@@ -16,13 +17,14 @@
 //! severity never drops.
 //!
 //! ### Must not fire
-//! Disabled rules; internal targets, including recipients named by identity that are not
-//! mail contacts.
+//! Disabled rules; internal targets, including recipients named by identity that resolve to
+//! the tenant (a group of internal members, an account of the directory).
 
 use std::collections::BTreeMap;
 
-use super::resolve_recipient;
+use super::resolve::{Resolution, resolve};
 use crate::checks::common::{bounded, list};
+use crate::checks::domains::Target;
 use crate::checks::domains::{Classifier, TargetClass};
 use crate::checks::{CheckInfo, Family, Finding, Kind, Severity, Snapshot, Tag};
 use crate::classify::Population;
@@ -74,32 +76,50 @@ pub fn run(s: &Snapshot, config: &Config) -> Vec<Finding> {
         ];
         for (action, recipients) in actions {
             for raw in recipients {
-                let Some((target, contact)) = resolve_recipient(s, raw) else {
-                    continue; // an internal recipient named by identity
+                let resolved: Vec<(Target, Option<String>)> = match resolve(s, raw) {
+                    Resolution::Targets(list) => list
+                        .into_iter()
+                        .map(|(t, via)| (t, (!via.is_empty()).then_some(via)))
+                        .collect(),
+                    // An internal recipient named by identity.
+                    Resolution::Internal(_) => continue,
+                    Resolution::Unresolved(why) => vec![(
+                        Target::parse(&format!("(non résolu) {}", raw.trim())),
+                        Some(format!("destinataire non résolu : {why}")),
+                    )],
+                    Resolution::Unknown(sources) => vec![(
+                        Target::parse(&format!("(non résolu) {}", raw.trim())),
+                        Some(format!(
+                            "destinataire non résolu faute des sources {}",
+                            sources.join(", ")
+                        )),
+                    )],
                 };
-                let c = classifier.classify(&target);
-                if c.class == TargetClass::Internal {
-                    continue;
-                }
-                let subject = format!("transport:{}>{}", r.name.trim(), target.address);
-                let hit = out.entry(subject).or_insert_with(|| Hit {
-                    rule: r.name.trim().to_string(),
-                    target: match c.class {
-                        TargetClass::Invalid => format!(
-                            "« {} » (pas une adresse lisible, classe invalide, traitée comme \
+                for (target, contact) in resolved {
+                    let c = classifier.classify(&target);
+                    if c.class == TargetClass::Internal {
+                        continue;
+                    }
+                    let subject = format!("transport:{}>{}", r.name.trim(), target.address);
+                    let hit = out.entry(subject).or_insert_with(|| Hit {
+                        rule: r.name.trim().to_string(),
+                        target: match c.class {
+                            TargetClass::Invalid => format!(
+                                "« {} » (pas une adresse lisible, classe invalide, traitée comme \
                              externe)",
-                            raw.trim()
-                        ),
-                        _ => format!("{} ({})", target.address, c.label_fr()),
-                    },
-                    how: Vec::new(),
-                });
-                let how = match contact {
-                    Some(contact) => format!("{action} ({contact})"),
-                    None => action.to_string(),
-                };
-                if !hit.how.contains(&how) {
-                    hit.how.push(how);
+                                raw.trim()
+                            ),
+                            _ => format!("{} ({})", target.address, c.label_fr()),
+                        },
+                        how: Vec::new(),
+                    });
+                    let how = match contact {
+                        Some(contact) => format!("{action} ({contact})"),
+                        None => action.to_string(),
+                    };
+                    if !hit.how.contains(&how) {
+                        hit.how.push(how);
+                    }
                 }
             }
         }
@@ -173,7 +193,34 @@ mod tests {
         let mut on = transport("Copie archives");
         on.copy_to = vec!["Service des archives".into(), "a@sub.cisss-test.ca".into()];
         s.transport_rules = vec![off, on];
+        s.distribution_groups = vec![crate::model::DistributionGroup {
+            identity: "Service des archives".into(),
+            found: true,
+            members: vec![crate::model::GroupRecipient {
+                identity: "Archiviste".into(),
+                name: "Archiviste".into(),
+                kind: "UserMailbox".into(),
+                primary_smtp: Some("archiviste@cisss-test.ca".into()),
+                external_address: None,
+            }],
+        }];
         assert!(run(&s, &config()).is_empty());
+    }
+
+    #[test]
+    fn a_name_no_recipient_explains_is_reported_not_read_as_internal() {
+        let mut s = snapshot(vec![]);
+        mail_tenant(&mut s);
+        let mut on = transport("Copie archives");
+        on.copy_to = vec!["Service disparu".into()];
+        s.transport_rules = vec![on];
+        let f = run(&s, &config());
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].evidence.contains("destinataire non résolu"),
+            "{}",
+            f[0].evidence
+        );
     }
 
     #[test]

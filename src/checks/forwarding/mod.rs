@@ -10,6 +10,12 @@
 //! This module enumerates the forwards of inbox rules and mailboxes once, classified
 //! ([`Forward`]); FWD-PUB-01, FWD-EXT-01 and FWD-DIS-01 each keep the ones they are about.
 //! One forward per (rule or mailbox, target), whatever the number of actions naming it.
+//!
+//! Each piece of evidence needs its own sources: an inbox rule's forwards need the rules
+//! (and the accounts that own them), a mailbox's need the mailboxes, a `ForwardingAddress`
+//! that names a recipient needs what can resolve it, and the blocking of a forward needs the
+//! policy that applies to its mailbox ([`scope`]). A source down blinds only what needs it:
+//! the rest is judged, and [`blind_spots`] lists what could not be, with the reason.
 
 pub mod enc_ext_01;
 pub mod fwd_cli_01;
@@ -18,6 +24,8 @@ pub mod fwd_ext_01;
 pub mod fwd_org_01;
 pub mod fwd_pub_01;
 pub mod fwd_trn_01;
+pub mod resolve;
+pub mod scope;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -27,20 +35,34 @@ use super::{Finding, Severity, Snapshot};
 use crate::classify::Population;
 use crate::config::Config;
 use crate::model::{Account, Mailbox, RuleAction};
+use resolve::{Resolution, missing};
+use scope::Sender;
 
 /// The directive article every forwarding check enforces (RULES.md).
 pub(crate) const REFERENCE: &str = "MSSS-DIR04, art. 6 4° et 5°";
 
-/// What the inbox-rule and mailbox forwarding checks cannot do without. The tenant's
-/// controls (remote domains, outbound spam policies) only lower the severity: without them
-/// the checks still run and say the blocking is unknown.
-pub(crate) const FORWARDS: &[&str] = &[
+/// What the inbox-rule and mailbox forwarding checks cannot do without: what is internal.
+/// Everything else is needed per piece of evidence ([`EVIDENCE`]); the tenant's controls
+/// (remote domains, outbound spam policies and their rules) only lower the severity: without
+/// them the checks still run and say the blocking is unknown.
+pub(crate) const FORWARDS: &[&str] = &["exchange-accepted-domains"];
+
+/// The sources one piece of forwarding evidence or another needs (an inbox rule, a mailbox's
+/// forwarding, a `ForwardingAddress` to resolve): when one is missing, what needs it is
+/// listed as not evaluated and the rest is judged.
+pub const EVIDENCE: &[&str] = &[
     "users",
     "message-rules",
     "exchange-mailboxes",
     "exchange-mail-contacts",
-    "exchange-accepted-domains",
+    "exchange-mail-users",
+    "exchange-group-members",
 ];
+
+/// The sources inbox-rule forwards need.
+const RULES: &[&str] = &["users", "message-rules"];
+/// The sources mailbox forwards need.
+const MAILBOXES: &[&str] = &["exchange-mailboxes"];
 
 /// What sends the mail on.
 #[derive(Debug, Clone)]
@@ -72,6 +94,8 @@ pub struct Forward {
     pub population: Population,
     /// `None` when the tenant's controls were not collected.
     pub blocking: Option<Blocking>,
+    /// A `ForwardingAddress` that names no recipient: why (class invalid, reported).
+    pub unresolved: Option<String>,
 }
 
 impl Forward {
@@ -118,13 +142,17 @@ impl Forward {
                 if *deliver_and_forward { "oui" } else { "non" }
             ),
         };
-        let target = match self.classified.class {
-            TargetClass::Invalid => format!(
+        let target = match (&self.unresolved, self.classified.class) {
+            (Some(why), _) => format!(
+                "« {} » : destinataire non résolu ({why}), traité comme externe — vérifiez la cible",
+                self.target.raw.trim()
+            ),
+            (None, TargetClass::Invalid) => format!(
                 "« {} » : pas une adresse lisible, classe invalide, traitée comme externe — \
                  vérifiez la cible",
                 self.target.raw.trim()
             ),
-            _ => format!("{} ({})", self.target.address, self.classified.label_fr()),
+            (None, _) => format!("{} ({})", self.target.address, self.classified.label_fr()),
         };
         let mut f = Finding::new(
             id,
@@ -167,38 +195,73 @@ fn action_fr(a: RuleAction) -> &'static str {
     }
 }
 
-/// A recipient named by identity (mailbox `ForwardingAddress`, transport rules): a mail
-/// contact (by identity or name) gives its external address; else a value that looks like an
-/// address is read as one (unreadable if malformed); else it names an internal recipient
-/// (`None`).
-pub fn resolve_recipient(s: &Snapshot, value: &str) -> Option<(Target, Option<String>)> {
-    let v = value.trim();
-    let same = |a: &str| {
-        let a = a.trim();
-        !a.is_empty()
-            && (a.eq_ignore_ascii_case(v)
-                || a.to_lowercase()
-                    .ends_with(&format!("/{}", v.to_lowercase()))
-                || v.to_lowercase()
-                    .ends_with(&format!("/{}", a.to_lowercase())))
+/// The addresses and names a mailbox sends as: what the outbound spam rules match.
+fn sender_of(m: Option<&Mailbox>, a: Option<&Account>, upn: &str) -> Sender {
+    let mut addresses: Vec<String> = vec![upn.to_string()];
+    if let Some(m) = m {
+        addresses.extend([m.primary_smtp.to_lowercase(), m.upn.to_lowercase()]);
+    }
+    if let Some(a) = a {
+        addresses.push(a.upn.to_lowercase());
+        addresses.extend(a.mail.as_ref().map(|x| x.to_lowercase()));
+    }
+    addresses.retain(|x| !x.trim().is_empty());
+    addresses.sort();
+    addresses.dedup();
+    Sender {
+        addresses,
+        names: a.map(|a| vec![a.display_name.clone()]).unwrap_or_default(),
+    }
+}
+
+/// What the forwarding checks could not judge that night, and why (French, one line each):
+/// the inbox rules or mailboxes when their source is missing, a `ForwardingAddress` that only
+/// a missing source could resolve, per mailbox.
+pub fn blind_spots(s: &Snapshot) -> Vec<String> {
+    let mut out = Vec::new();
+    let why = |sources: &[&'static str]| {
+        sources
+            .iter()
+            .map(|q| match s.source_reason(q) {
+                Some(r) => format!("source « {q} » non collectée : {r}"),
+                None => format!("source « {q} » non collectée"),
+            })
+            .collect::<Vec<_>>()
+            .join(" ; ")
     };
-    if let Some(c) = s
-        .mail_contacts
-        .iter()
-        .find(|c| same(&c.identity) || same(&c.name))
-    {
-        let ext = c.external_address.clone().unwrap_or_default();
-        return Some((
-            Target::parse(&ext),
-            Some(format!(
-                "contact de messagerie « {} » → « {} »",
-                c.name,
-                ext.trim()
-            )),
+    let rules = missing(s, RULES);
+    if !rules.is_empty() {
+        out.push(format!(
+            "règles de boîte de réception non évaluées ({})",
+            why(&rules)
         ));
     }
-    let t = Target::parse(v);
-    (t.domain.is_some() || t.legacy_dn || v.contains('@')).then_some((t, None))
+    let mailboxes = missing(s, MAILBOXES);
+    if !mailboxes.is_empty() {
+        out.push(format!(
+            "redirections au niveau des boîtes non évaluées ({})",
+            why(&mailboxes)
+        ));
+        return out;
+    }
+    for m in &s.mailboxes {
+        let Some(v) = m
+            .forwarding_address
+            .as_deref()
+            .filter(|v| !v.trim().is_empty())
+        else {
+            continue;
+        };
+        if let Resolution::Unknown(sources) = resolve::resolve(s, v) {
+            out.push(format!(
+                "boîte {} : ForwardingAddress « {} » non évalué ({})",
+                subject_upn(&m.upn),
+                v.trim(),
+                why(&sources)
+            ));
+        }
+    }
+    out
 }
 
 /// Every forward of the inbox rules and mailboxes, classified, by subject.
@@ -222,8 +285,16 @@ pub fn forwards(s: &Snapshot, config: &Config) -> Vec<Forward> {
             fwd.how.push(how);
         }
     };
+    // The outbound layer of one mailbox: the verdict of the policy that applies to it.
+    let outbound = |m: Option<&Mailbox>, a: Option<&Account>, upn: &str| {
+        scope::applied(s, &sender_of(m, a, upn))
+            .ok()
+            .map(|applied| applied.verdict())
+    };
+    let rules_read = missing(s, RULES).is_empty();
+    let mailboxes_read = missing(s, MAILBOXES).is_empty();
 
-    for r in &s.inbox_rules {
+    for r in s.inbox_rules.iter().filter(|_| rules_read) {
         let account = accounts.get(r.mailbox_user_id.as_str()).copied();
         let mailbox = mailbox_of.get(r.mailbox_user_id.as_str()).copied();
         let upn = if !r.mailbox_upn.trim().is_empty() {
@@ -235,6 +306,7 @@ pub fn forwards(s: &Snapshot, config: &Config) -> Vec<Forward> {
         } else {
             subject_upn(&r.mailbox_user_id)
         };
+        let layer = outbound(mailbox, account, &upn);
         for (action, raw) in &r.targets {
             let target = Target::parse(raw);
             let subject = format!("{upn}#regle:{}>{}", r.rule_id, target.address);
@@ -248,7 +320,8 @@ pub fn forwards(s: &Snapshot, config: &Config) -> Vec<Forward> {
                 mailbox_kind: mailbox.map(|m| m.kind.clone()),
                 account_disabled: account.is_some_and(|a| !a.enabled),
                 classified: classifier.classify(&target),
-                blocking: classifier.blocking(&target),
+                blocking: classifier.blocking_with(&target, layer.clone()),
+                unresolved: None,
                 target: target.clone(),
                 enabled: r.enabled,
                 how: Vec::new(),
@@ -258,14 +331,14 @@ pub fn forwards(s: &Snapshot, config: &Config) -> Vec<Forward> {
         }
     }
 
-    for m in &s.mailboxes {
+    for m in s.mailboxes.iter().filter(|_| mailboxes_read) {
         let upn = subject_upn(&m.upn);
         let account = m
             .user_id
             .as_deref()
             .and_then(|id| accounts.get(id).copied())
             .or_else(|| by_upn.get(&upn).copied());
-        let mut targets: Vec<(Target, String)> = Vec::new();
+        let mut targets: Vec<(Target, String, Option<String>)> = Vec::new();
         if let Some(v) = m
             .forwarding_smtp
             .as_deref()
@@ -274,21 +347,41 @@ pub fn forwards(s: &Snapshot, config: &Config) -> Vec<Forward> {
             targets.push((
                 Target::parse(v),
                 format!("ForwardingSmtpAddress = « {} »", v.trim()),
+                None,
             ));
         }
         if let Some(v) = m
             .forwarding_address
             .as_deref()
             .filter(|v| !v.trim().is_empty())
-            && let Some((t, contact)) = resolve_recipient(s, v)
         {
-            let how = match contact {
-                Some(c) => format!("ForwardingAddress = « {} » ({c})", v.trim()),
-                None => format!("ForwardingAddress = « {} »", v.trim()),
-            };
-            targets.push((t, how));
+            let field = format!("ForwardingAddress = « {} »", v.trim());
+            match resolve::resolve(s, v) {
+                Resolution::Targets(list) => {
+                    for (t, via) in list {
+                        let how = if via.is_empty() {
+                            field.clone()
+                        } else {
+                            format!("{field} ({via})")
+                        };
+                        targets.push((t, how, None));
+                    }
+                }
+                Resolution::Unresolved(why) => {
+                    targets.push((Target::parse(v), field, Some(why)));
+                }
+                // Internal: nothing leaves. Unknown: listed by `blind_spots`.
+                Resolution::Internal(_) | Resolution::Unknown(_) => {}
+            }
         }
-        for (target, how) in targets {
+        let layer = outbound(Some(m), account, &upn);
+        for (target, how, unresolved) in targets {
+            let mut target = target;
+            if unresolved.is_some() {
+                // Whatever the value looks like, it is not an address that was resolved.
+                target.domain = None;
+                target.legacy_dn = false;
+            }
             let subject = format!("{upn}#boite>{}", target.address);
             let make = || Forward {
                 subject: subject.clone(),
@@ -299,7 +392,8 @@ pub fn forwards(s: &Snapshot, config: &Config) -> Vec<Forward> {
                 mailbox_kind: Some(m.kind.clone()),
                 account_disabled: account.is_some_and(|a| !a.enabled),
                 classified: classifier.classify(&target),
-                blocking: classifier.blocking(&target),
+                blocking: classifier.blocking_with(&target, layer.clone()),
+                unresolved: unresolved.clone(),
                 target: target.clone(),
                 enabled: true,
                 how: Vec::new(),
@@ -336,12 +430,13 @@ mod tests {
     }
 
     #[test]
-    fn forwarding_address_resolves_through_contacts_or_is_internal() {
+    fn forwarding_address_resolves_through_contacts_or_a_tenant_account() {
         let mut s = snapshot(vec![account("jean", "Jean Tremblay")]);
         mail_tenant(&mut s);
         s.mail_contacts = vec![contact("Jean perso", "SMTP:Jean@Yahoo.ca")];
         let mut by_contact = mailbox("jean");
         by_contact.forwarding_address = Some("jean perso".into());
+        s.accounts.push(account("paul", "Paul Gagnon"));
         let mut internal = mailbox("marie");
         internal.forwarding_address = Some("Paul Gagnon".into());
         s.mailboxes = vec![by_contact, internal];

@@ -40,6 +40,10 @@ pub(crate) struct MailboxForwarding {
     pub smtp: Option<String>,
     /// `ForwardingAddress`: a mail contact, by index of the mailbox that owns it.
     pub contact: Option<u32>,
+    /// `ForwardingAddress` given by name: a mail user, a distribution group, a mailbox's
+    /// alias, or a name nothing explains (see [`Scenario::mail_users`],
+    /// [`Scenario::distribution_groups`]).
+    pub named: Option<&'static str>,
     pub deliver_and_forward: bool,
 }
 
@@ -318,6 +322,11 @@ impl Scenario {
                 S::MartineDube => {
                     out.smtp = Some("smtp:martine.dube@cisss-troisrives.ca".into());
                 }
+                S::KarineLeblanc => out.named = Some(MAIL_USER_ROY),
+                S::LucBouchard => out.named = Some(GROUP_GARDE),
+                S::SophieRoy => out.named = Some(GROUP_CYCLE_A),
+                S::JulieGagnon => out.named = Some(UNRESOLVED_NAME),
+                S::ChantalGirard => out.named = Some("martine.dube-pilon"),
                 _ => {}
             }
             return out;
@@ -476,9 +485,14 @@ impl Scenario {
                 mode,
             },
             OutboundPolicy {
-                name: "Direction - transfert autorisé",
+                name: POLICY_DIRECTION,
                 is_default: false,
                 mode: "On",
+            },
+            OutboundPolicy {
+                name: POLICY_SHARED,
+                is_default: false,
+                mode: "Off",
             },
         ]
     }
@@ -510,5 +524,173 @@ impl Scenario {
                 default: false,
             },
         ]
+    }
+}
+
+/// The mail user Karine Leblanc's mailbox forwards to.
+pub(crate) const MAIL_USER_ROY: &str = "Consultant Roy (utilisateur de messagerie)";
+/// A group whose external members sit two levels down (Luc Bouchard's forward).
+pub(crate) const GROUP_GARDE: &str = "Liste de garde médicale";
+/// Two groups that contain each other (Sophie Roy's forward).
+pub(crate) const GROUP_CYCLE_A: &str = "Liste A (cycle)";
+pub(crate) const GROUP_CYCLE_B: &str = "Liste B (cycle)";
+/// The group an outbound spam filter rule scopes.
+pub(crate) const GROUP_DIRECTION: &str = "Comité de direction";
+/// A name no recipient carries (Julie Gagnon's forward).
+pub(crate) const UNRESOLVED_NAME: &str = "Ancien stagiaire (compte supprimé)";
+/// The custom outbound policies.
+pub(crate) const POLICY_DIRECTION: &str = "Direction - transfert autorisé";
+pub(crate) const POLICY_SHARED: &str = "Comptes partagés - transfert bloqué";
+
+/// A mail user (Get-MailUser).
+#[derive(Clone, Debug)]
+pub(crate) struct MailUser {
+    pub name: &'static str,
+    pub alias: &'static str,
+    pub external: &'static str,
+}
+
+/// A direct member of a distribution group.
+#[derive(Clone, Debug)]
+pub(crate) enum Member {
+    /// A scripted account's mailbox.
+    Mailbox(S),
+    /// A mail contact: name and external address.
+    Contact(&'static str, &'static str),
+    /// A mail user, by name.
+    MailUser(&'static str),
+    /// A nested group, by name.
+    Group(&'static str),
+}
+
+/// A distribution group and its direct members.
+#[derive(Clone, Debug)]
+pub(crate) struct DistGroup {
+    pub name: &'static str,
+    pub members: Vec<Member>,
+}
+
+/// An outbound spam filter rule (Get-HostedOutboundSpamFilterRule).
+#[derive(Clone, Debug)]
+pub(crate) struct OutboundRule {
+    pub name: &'static str,
+    pub policy: &'static str,
+    pub enabled: bool,
+    pub priority: u32,
+    pub from: Vec<String>,
+    pub from_member_of: Vec<&'static str>,
+    pub sender_domain_is: Vec<&'static str>,
+    pub except_if_from: Vec<String>,
+}
+
+impl Scenario {
+    pub(crate) fn mail_users(&self) -> Vec<MailUser> {
+        vec![
+            MailUser {
+                name: MAIL_USER_ROY,
+                alias: "consultant.roy",
+                external: "SMTP:c.roy@conseil-sante.ca",
+            },
+            MailUser {
+                name: "Résidente Lambert (université)",
+                alias: "residente.lambert",
+                external: "SMTP:a.lambert@umontreal.ca",
+            },
+        ]
+    }
+
+    pub(crate) fn distribution_groups(&self) -> Vec<DistGroup> {
+        vec![
+            DistGroup {
+                name: GROUP_GARDE,
+                members: vec![
+                    Member::Mailbox(S::CaronMed),
+                    Member::Group("Garde - établissements partenaires"),
+                ],
+            },
+            DistGroup {
+                name: "Garde - établissements partenaires",
+                members: vec![
+                    Member::Mailbox(S::EricLavoie),
+                    Member::Group("Garde - médecins externes"),
+                ],
+            },
+            DistGroup {
+                name: "Garde - médecins externes",
+                members: vec![
+                    Member::Contact("Dr Tremblay (perso)", "SMTP:dr.tremblay.perso@hotmail.com"),
+                    Member::MailUser(MAIL_USER_ROY),
+                ],
+            },
+            DistGroup {
+                name: GROUP_CYCLE_A,
+                members: vec![
+                    Member::Group(GROUP_CYCLE_B),
+                    Member::Mailbox(S::IsabelleMorin),
+                ],
+            },
+            DistGroup {
+                name: GROUP_CYCLE_B,
+                members: vec![
+                    Member::Group(GROUP_CYCLE_A),
+                    Member::Contact("Sophie (perso)", "SMTP:Sophie.Roy.Perso@Gmail.com"),
+                ],
+            },
+            DistGroup {
+                name: GROUP_DIRECTION,
+                members: vec![
+                    Member::Mailbox(S::IsabelleMorin),
+                    Member::Mailbox(S::MelaniePoirier),
+                    Member::Group("Adjoints de direction"),
+                ],
+            },
+            DistGroup {
+                name: "Adjoints de direction",
+                members: vec![Member::Mailbox(S::NathalieOuellet)],
+            },
+        ]
+    }
+
+    /// The outbound spam filter rules of a day: the tenant's own accounts get a blocking
+    /// policy (by domain), the executive committee an allowing one (by group, one exception)
+    /// until day 120; an old disabled rule changes nothing.
+    pub(crate) fn outbound_rules(&self, day: i32) -> Vec<OutboundRule> {
+        let upn = |k: S| {
+            let s = &SCRIPTED[idx(k) as usize];
+            format!("{}@{}", s.local, RSSS_DOMAIN)
+        };
+        let mut out = vec![OutboundRule {
+            name: "Comptes du locataire",
+            policy: POLICY_SHARED,
+            enabled: true,
+            priority: 0,
+            from: vec![],
+            from_member_of: vec![],
+            sender_domain_is: vec![TENANT_DOMAIN],
+            except_if_from: vec![],
+        }];
+        if day < 120 {
+            out.push(OutboundRule {
+                name: "Direction",
+                policy: POLICY_DIRECTION,
+                enabled: true,
+                priority: 1,
+                from: vec![],
+                from_member_of: vec![GROUP_DIRECTION],
+                sender_domain_is: vec![],
+                except_if_from: vec![upn(S::MelaniePoirier)],
+            });
+        }
+        out.push(OutboundRule {
+            name: "Ancienne exemption (désactivée)",
+            policy: POLICY_DIRECTION,
+            enabled: false,
+            priority: 2,
+            from: vec![upn(S::PierreGauthier)],
+            from_member_of: vec![],
+            sender_domain_is: vec![],
+            except_if_from: vec![],
+        });
+        out
     }
 }

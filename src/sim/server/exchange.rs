@@ -5,6 +5,7 @@ use http::{HeaderMap, Method};
 use serde_json::{Value, json};
 
 use super::paging::{self, Collection, Dialect, Query, exo_error};
+use super::recipients;
 use super::{Resp, Rq, Shared};
 use crate::sim::render;
 use crate::sim::scenario::TENANT_DOMAIN;
@@ -16,6 +17,9 @@ const CMDLETS: &[&str] = &[
     "get-hostedoutboundspamfilterpolicy",
     "get-transportrule",
     "get-accepteddomain",
+    "get-mailuser",
+    "get-distributiongroupmember",
+    "get-hostedoutboundspamfilterrule",
 ];
 
 fn bad(msg: &str) -> Resp {
@@ -32,9 +36,47 @@ pub(super) struct Invoke<'a> {
     pub body: &'a [u8],
 }
 
-/// The body of a POST, `{"CmdletInput":{"CmdletName":..,"Parameters":{..}}}`: the cmdlet
-/// (index in `CMDLETS`) and `ResultSize` (-1 for unlimited).
-fn parse_cmdlet(body: &[u8]) -> Result<(usize, i64), Resp> {
+/// What a POST asks for: the cmdlet (index in `CMDLETS`), `ResultSize` (-1 for unlimited),
+/// the `Filter` of Get-Mailbox (a mask of [`recipients::FILTER_CLAUSES`], 0: none) and the
+/// `Identity` of Get-DistributionGroupMember (group index + 1, 0: none).
+struct Cmdlet {
+    index: usize,
+    result_size: i64,
+    filter: i64,
+    identity: i64,
+}
+
+/// The body of a POST, `{"CmdletInput":{"CmdletName":..,"Parameters":{..}}}`.
+fn parse_cmdlet(st: &Shared, body: &[u8]) -> Result<Cmdlet, Resp> {
+    let (index, result_size) = parse_name_and_size(body)?;
+    let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let param = |k: &str| {
+        v.pointer("/CmdletInput/Parameters")
+            .and_then(|p| p.get(k))
+            .and_then(Value::as_str)
+    };
+    let filter = match param("Filter") {
+        Some(f) => recipients::parse_filter(f)?,
+        None => 0,
+    };
+    let identity = match (CMDLETS[index], param("Identity")) {
+        ("get-distributiongroupmember", Some(id)) => recipients::group_index(&st.sc, id)? + 1,
+        ("get-distributiongroupmember", None) => {
+            return Err(bad(
+                "Cannot process command because of one or more missing mandatory parameters: Identity.",
+            ));
+        }
+        _ => 0,
+    };
+    Ok(Cmdlet {
+        index,
+        result_size,
+        filter,
+        identity,
+    })
+}
+
+fn parse_name_and_size(body: &[u8]) -> Result<(usize, i64), Resp> {
     let v: Value =
         serde_json::from_slice(body).map_err(|_| bad("The request body is not valid JSON."))?;
     let name = v
@@ -93,7 +135,8 @@ pub(super) fn max_page_size(headers: &HeaderMap, token_page: Option<usize>) -> u
 }
 
 /// Up to `limit` objects of cmdlet `cmd` from `pos`; returns where the next page starts.
-fn objects(st: &Shared, cmd: usize, day: i32, pos: u32, limit: usize) -> (Vec<Value>, Option<u32>) {
+fn objects(st: &Shared, c: &Cmdlet, day: i32, pos: u32, limit: usize) -> (Vec<Value>, Option<u32>) {
+    let (cmd, filter) = (c.index, c.filter);
     let sc = &st.sc;
     let mut value = Vec::new();
     let next = match CMDLETS[cmd] {
@@ -103,10 +146,13 @@ fn objects(st: &Shared, cmd: usize, day: i32, pos: u32, limit: usize) -> (Vec<Va
         "get-mailbox" => paging::scan(&mut value, pos, sc.accounts, limit, |i| {
             sc.account(i, day)
                 .filter(|a| a.has_mailbox())
+                .filter(|a| recipients::mailbox_matches(sc, a, day, filter))
                 .map(|a| render::mailbox(sc, &a, day))
         }),
         other => {
-            let all = render::exchange_small(sc, other, day).unwrap_or_default();
+            let all = recipients::objects(sc, other, day, c.identity)
+                .or_else(|| render::exchange_small(sc, other, day))
+                .unwrap_or_default();
             let start = (pos as usize).min(all.len());
             let end = (start + limit).min(all.len());
             value.extend(all[start..end].iter().cloned());
@@ -131,31 +177,52 @@ pub(super) fn exchange_cmd(st: &Shared, rq: Rq, x: Invoke) -> Result<Resp, Resp>
     if let Some(r) = super::exchange_config::intercept(st, &x) {
         return r;
     }
-    // Skip token: [7, cmdlet, day, pos, results left (-1 = unlimited), page size].
+    // Skip token: [7, cmdlet, day, pos, results left (-1 = unlimited), page size, filter,
+    // identity].
     let tok = paging::read_token(st, rq, x.q, "$skiptoken", 7, Dialect::Exchange)?;
-    let (mut cmdlet, mut result_size) = (None, -1);
+    let mut cmdlet: Option<Cmdlet> = None;
     if *x.method == Method::POST && !x.body.is_empty() {
-        let (c, r) = parse_cmdlet(x.body)?;
-        (cmdlet, result_size) = (Some(c), r);
+        cmdlet = Some(parse_cmdlet(st, x.body)?);
     }
+    let result_size = cmdlet.as_ref().map_or(-1, |c| c.result_size);
     let (day, pos, remaining, token_page) = match &tok {
         Some(w) if w.len() >= 6 => {
-            if cmdlet.is_some_and(|c| c as i64 != w[1]) {
+            if cmdlet.as_ref().is_some_and(|c| c.index as i64 != w[1]) {
                 return Err(bad("The skip token belongs to another cmdlet."));
             }
-            cmdlet = Some(w[1] as usize);
+            cmdlet = Some(Cmdlet {
+                index: w[1] as usize,
+                result_size: w[4],
+                filter: w.get(6).copied().unwrap_or(0),
+                identity: w.get(7).copied().unwrap_or(0),
+            });
             (w[2] as i32, w[3] as u32, w[4], Some(w[5] as usize))
         }
         _ => (st.day(), 0, result_size, None),
     };
-    let cmd = cmdlet.ok_or_else(|| bad("CmdletInput is required."))?;
+    let c = cmdlet.ok_or_else(|| bad("CmdletInput is required."))?;
+    let cmd = c.index;
+    // One cmdlet refused (`deny` = `exchange:get-mailuser`), as without its Exchange role.
+    if st.deny.iter().any(|d| {
+        d.strip_prefix("exchange:")
+            .is_some_and(|x| x.eq_ignore_ascii_case(CMDLETS[cmd]))
+    }) {
+        return Err(exo_error(
+            403,
+            "Forbidden",
+            &format!(
+                "The user isn't assigned a role that allows the cmdlet '{}'.",
+                CMDLETS[cmd]
+            ),
+        ));
+    }
     let page = max_page_size(x.headers, token_page);
     let limit = if remaining > 0 {
         (remaining as usize).min(page)
     } else {
         page
     };
-    let (value, mut next) = objects(st, cmd, day, pos, limit);
+    let (value, mut next) = objects(st, &c, day, pos, limit);
     let left = if remaining > 0 {
         remaining - value.len() as i64
     } else {
@@ -168,7 +235,16 @@ pub(super) fn exchange_cmd(st: &Shared, rq: Rq, x: Invoke) -> Result<Resp, Resp>
     let link = next.map(|p| {
         let t = paging::seal(
             st,
-            &[7, cmd as i64, day as i64, p as i64, left, page as i64],
+            &[
+                7,
+                cmd as i64,
+                day as i64,
+                p as i64,
+                left,
+                page as i64,
+                c.filter,
+                c.identity,
+            ],
         );
         format!("{}/InvokeCommand?$skiptoken={}", base, t)
     });

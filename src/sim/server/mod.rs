@@ -28,6 +28,7 @@ mod intune;
 mod latency;
 mod mail_rules;
 mod paging;
+mod recipients;
 mod reports;
 mod roles;
 mod signins;
@@ -69,6 +70,8 @@ pub(crate) struct Counters {
     pub batches: AtomicU64,
     pub batch_requests: AtomicU64,
     pub unauthorized: AtomicU64,
+    /// Response bytes per throttle class, in the order of [`transport::BYTE_CLASSES`].
+    pub bytes: [AtomicU64; 6],
 }
 
 impl Shared {
@@ -92,6 +95,11 @@ impl Shared {
             batches: l(&c.batches),
             batch_requests: l(&c.batch_requests),
             unauthorized: l(&c.unauthorized),
+            bytes: transport::BYTE_CLASSES
+                .iter()
+                .zip(&c.bytes)
+                .map(|(k, v)| (k.to_string(), l(v)))
+                .collect(),
         }
     }
 

@@ -82,8 +82,51 @@ impl Body for SimBody {
     }
 }
 
+/// The throttle classes whose response bytes are counted (`SimStats::bytes`).
+pub(crate) const BYTE_CLASSES: [&str; 6] = [
+    "directory",
+    "sign_in_activity",
+    "identity_reports",
+    "conditional_access",
+    "outlook",
+    "exchange_admin",
+];
+
+/// The class a request's answer is counted in, from its path and query.
+fn byte_class(path: &str, query: &str) -> Option<usize> {
+    let p = path.to_ascii_lowercase();
+    let class = if p.contains("/adminapi/") {
+        "exchange_admin"
+    } else if p.contains("batch") || p.contains("/messagerules") {
+        "outlook"
+    } else if p.contains("/auditlogs/") || p.contains("/reports/") {
+        "identity_reports"
+    } else if p.contains("/identity/conditionalaccess") {
+        "conditional_access"
+    } else if p.contains("/users") && query.contains("signInActivity") {
+        "sign_in_activity"
+    } else if p.contains("/users") || p.contains("/groups") {
+        "directory"
+    } else {
+        return None;
+    };
+    BYTE_CLASSES.iter().position(|c| *c == class)
+}
+
 fn to_http(st: &Shared, r: Resp, rq: Rq, truncate: bool, graph: bool) -> Response<SimBody> {
+    to_http_sized(st, r, rq, truncate, graph).0
+}
+
+/// [`to_http`], and the size of the body.
+fn to_http_sized(
+    st: &Shared,
+    r: Resp,
+    rq: Rq,
+    truncate: bool,
+    graph: bool,
+) -> (Response<SimBody>, usize) {
     let bytes = Bytes::from(serde_json::to_vec(&r.body).unwrap_or_default());
+    let size = bytes.len();
     let body = if truncate {
         SimBody::truncated(bytes)
     } else {
@@ -102,8 +145,11 @@ fn to_http(st: &Shared, r: Resp, rq: Rq, truncate: bool, graph: bool) -> Respons
     for (k, v) in &r.headers {
         b = b.header(k.as_str(), v.as_str());
     }
-    b.body(body)
-        .unwrap_or_else(|_| Response::new(SimBody::full(Bytes::new())))
+    (
+        b.body(body)
+            .unwrap_or_else(|_| Response::new(SimBody::full(Bytes::new()))),
+        size,
+    )
 }
 
 /// Accept loop; stops when `shutdown` flips.
@@ -275,7 +321,11 @@ async fn handle(
         rq,
     )
     .await;
-    to_http(&st, resp, rq, fault == Fault::Truncate, graph)
+    let (out, size) = to_http_sized(&st, resp, rq, fault == Fault::Truncate, graph);
+    if let Some(c) = byte_class(&path, parts.uri.query().unwrap_or("")) {
+        st.counters.bytes[c].fetch_add(size as u64, Ordering::Relaxed);
+    }
+    out
 }
 
 fn sim_endpoint(st: &Arc<Shared>, method: &Method, path: &str) -> Response<SimBody> {
