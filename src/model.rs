@@ -36,10 +36,11 @@ pub enum Kind {
     MailUser,
     DistributionGroup,
     OutboundRule,
+    PerUserMfa,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 23] = [
+    pub const ALL: [Kind; 24] = [
         Kind::Account,
         Kind::Registration,
         Kind::CaPolicy,
@@ -63,6 +64,7 @@ impl Kind {
         Kind::MailUser,
         Kind::DistributionGroup,
         Kind::OutboundRule,
+        Kind::PerUserMfa,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -90,6 +92,7 @@ impl Kind {
             Kind::MailUser => "mail_user",
             Kind::DistributionGroup => "distribution_group",
             Kind::OutboundRule => "outbound_rule",
+            Kind::PerUserMfa => "per_user_mfa",
         }
     }
 }
@@ -232,6 +235,17 @@ pub struct SecurityDefaults {
 }
 record!(SecurityDefaults, Kind::SecurityDefaults, |_s| "tenant"
     .to_string());
+
+/// An account's per-user MFA state (`strongAuthenticationRequirements.perUserMfaState`:
+/// `disabled`, `enabled`, `enforced`), read only for the accounts whose MFA coverage it
+/// decides.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PerUserMfa {
+    pub user_id: String,
+    /// As Microsoft spells it, lowercase.
+    pub state: String,
+}
+record!(PerUserMfa, Kind::PerUserMfa, |s| s.user_id.clone());
 
 /// Which action of an inbox rule sends the mail on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

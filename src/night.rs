@@ -206,6 +206,10 @@ fn conditional_access(
             inert(&s.describe())
         ));
     }
+    out.push_str(&format!(
+        "      MFA par utilisateur : {}\n",
+        inert(&checks::mfa::per_user_state(snap, account_id))
+    ));
     let note = coverage.role_note();
     if !note.is_empty() {
         out.push_str(&format!(

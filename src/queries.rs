@@ -167,6 +167,10 @@ const FILES: &[(&str, &str)] = &[
         "exchange-outbound-spam-rules.toml",
         include_str!("../queries/exchange-outbound-spam-rules.toml"),
     ),
+    (
+        "per-user-mfa.toml",
+        include_str!("../queries/per-user-mfa.toml"),
+    ),
 ];
 
 /// Which remote API a query family talks to.

@@ -122,6 +122,15 @@ impl<'s> Snapshot<'s> {
             let v: Vec<crate::model::SecurityDefaults> = store.as_of(run)?;
             snap.security_defaults = v.first().map(|d| d.enabled);
         }
+        // Per-user MFA counts only when it was read that night.
+        if snap.source_status("per-user-mfa") == Some(crate::store::SourceStatus::Collected) {
+            let mut states = HashMap::new();
+            store.each_as_of::<crate::model::PerUserMfa>(run, |m| {
+                states.insert(m.user_id, m.state);
+                Ok(())
+            })?;
+            snap.per_user_mfa = Some(states);
+        }
         snap.register = rules.register.clone();
         snap.group_members = group_members;
         Ok(snap)

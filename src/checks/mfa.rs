@@ -10,6 +10,14 @@
 //! sign-ins inside). An account is covered when each application it uses is covered by some
 //! policy; an account whose usage is unknown, by a policy on `All` (or `Office365`)
 //! applications.
+//!
+//! MFA enforced outside conditional access covers too, and is named: security defaults, and
+//! per-user MFA (`perUserMfaState`). `enforced` covers; `enabled` covers as well (Microsoft
+//! asks the account to register at its next interactive sign-in, then turns the state to
+//! `enforced`; until it has registered, GEN-MFA-01 says so) and is named apart. Neither covers
+//! legacy clients that cannot do MFA (app passwords); single-factor sign-ins of the window
+//! still make GEN-MFA-02 fire. Per-user MFA not read that night: coverage is judged without
+//! it, and the evidence says so ([`Coverage::role_note`]).
 
 use super::Snapshot;
 use super::ca_scope::{self, Scope, Usage};
@@ -101,8 +109,10 @@ pub struct Coverage<'a> {
     pub usage: Usage,
     /// Policies naming roles that could not be resolved.
     unresolved_roles: Vec<&'a str>,
-    /// MFA enforced outside conditional access (security defaults), named.
+    /// MFA enforced outside conditional access (security defaults, per-user MFA), named.
     pub outside_ca: Option<&'static str>,
+    /// Per-user MFA was not read that night (its source is known and not collected).
+    per_user_unread: bool,
 }
 
 impl<'a> Coverage<'a> {
@@ -128,12 +138,10 @@ impl<'a> Coverage<'a> {
         })
     }
 
-    /// The names of the policies that cover the account (wholly or for some applications).
+    /// The names of the policies that cover the account (wholly or for some applications),
+    /// then the MFA enforced outside conditional access.
     pub fn covering(&self) -> Vec<&'a str> {
-        self.outside_ca
-            .into_iter()
-            .chain(self.covering_policies())
-            .collect()
+        self.covering_policies().chain(self.outside_ca).collect()
     }
 
     fn covering_policies(&self) -> impl Iterator<Item = &'a str> + '_ {
@@ -162,8 +170,10 @@ impl<'a> Coverage<'a> {
 
     /// French, one clause per policy: "« P1 » : exclu directement ; « P2 » : ne l'inclut pas".
     pub fn describe(&self) -> String {
-        if let Some(by) = self.outside_ca {
-            return format!("MFA imposée par les {by}");
+        match self.outside_ca {
+            Some(by) if by == SECURITY_DEFAULTS => return format!("MFA imposée par les {by}"),
+            Some(by) => return format!("MFA imposée hors de l'accès conditionnel : {by}"),
+            None => {}
         }
         if self.stands.is_empty() {
             return "aucune stratégie d'accès conditionnel active n'exige la MFA (état enabled, \
@@ -180,14 +190,21 @@ impl<'a> Coverage<'a> {
 
     /// French: the policies naming roles, which could not be resolved; empty when none.
     pub fn role_note(&self) -> String {
+        let per_user = if self.per_user_unread && !self.is_covered() {
+            " ; MFA par utilisateur non lue (Policy.Read.All à accorder) : couverture jugée \
+             sans elle"
+        } else {
+            ""
+        };
         if self.unresolved_roles.is_empty() {
-            return String::new();
+            return per_user.to_string();
         }
-        format!(
-            " ; rôles non résolus (attributions de rôles non collectées : une inclusion par rôle \
+        per_user.to_string()
+            + &format!(
+                " ; rôles non résolus (attributions de rôles non collectées : une inclusion par rôle \
              est comptée comme n'incluant pas, une exclusion par rôle comme n'excluant pas) dans : {}",
-            super::common::list(&self.unresolved_roles)
-        )
+                super::common::list(&self.unresolved_roles)
+            )
     }
 }
 
@@ -237,12 +254,57 @@ pub fn coverage_for<'a>(s: &'a Snapshot, account_id: &str, usage: Usage) -> Cove
             })
         })
         .collect();
+    let per_user = s
+        .per_user_mfa
+        .as_ref()
+        .and_then(|m| m.get(account_id))
+        .and_then(|state| per_user_name(state));
     Coverage {
         stands,
         usage,
         unresolved_roles,
         outside_ca: (s.security_defaults == Some(true))
-            .then_some("paramètres de sécurité par défaut"),
+            .then_some(SECURITY_DEFAULTS)
+            .or(per_user),
+        per_user_unread: s.per_user_mfa.is_none()
+            && s.source_status("per-user-mfa")
+                .is_some_and(|st| st != crate::store::SourceStatus::Collected),
+    }
+}
+
+/// French: the account's per-user MFA state as the night read it (`evaluate --explain`).
+pub fn per_user_state(s: &Snapshot, account_id: &str) -> String {
+    match &s.per_user_mfa {
+        Some(m) => match m.get(account_id) {
+            Some(state) => format!(
+                "{state}{}",
+                per_user_name(state)
+                    .map(|n| format!(" : couvre le compte ({n})"))
+                    .unwrap_or_else(|| " : ne couvre pas le compte".into())
+            ),
+            None => "non lue pour ce compte (lue seulement pour les comptes génériques, « Appli » \
+                     et ceux que l'accès conditionnel ne couvre pas)"
+                .into(),
+        },
+        None => "non lue cette nuit-là (autorisation Policy.Read.All)".into(),
+    }
+}
+
+const SECURITY_DEFAULTS: &str = "paramètres de sécurité par défaut";
+
+/// The name of the coverage a per-user MFA state gives; `None` when it gives none
+/// (`disabled`, an unknown value).
+pub fn per_user_name(state: &str) -> Option<&'static str> {
+    let st = state.trim();
+    if st.eq_ignore_ascii_case("enforced") {
+        Some("MFA par utilisateur (imposée)")
+    } else if st.eq_ignore_ascii_case("enabled") {
+        Some(
+            "MFA par utilisateur (activée : inscription exigée à la prochaine connexion \
+             interactive)",
+        )
+    } else {
+        None
     }
 }
 

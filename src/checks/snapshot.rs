@@ -83,6 +83,10 @@ pub struct Snapshot<'s> {
     /// The tenant's POP and IMAP sign-ins of the evaluation window, whatever their outcome,
     /// oldest first (a loaded snapshot reads them from the store).
     pub mail_client_signins: Vec<SignIn>,
+    /// Per-user MFA state (`disabled`, `enabled`, `enforced`) of the accounts whose coverage
+    /// it decides, by account id; `None` when not read that night (coverage is then judged
+    /// without it, and says so).
+    pub per_user_mfa: Option<HashMap<String, String>>,
     store: Option<StoreRef<'s>>,
     /// The first sign-in read by the store that could not be: evaluation must fail, never
     /// read it as "no sign-in".

@@ -375,6 +375,7 @@ impl Probe<'_> {
                     .await
                     .map(|_| Probed::Answered)
             }
+            (_, "per-user-mfa") => self.per_user_mfa(q).await,
             (_, "sign-ins" | "sign-ins-mail-clients") => {
                 let url = client.graph_url(&q.path, &[("$top", "1")])?;
                 self.answers(q, url).await
@@ -468,5 +469,19 @@ impl Probe<'_> {
             }
         }
         last
+    }
+
+    /// The per-user MFA state of one account the users probe read (one object).
+    async fn per_user_mfa(&self, q: &Query) -> Result<Probed, GraphError> {
+        let Some(id) = self.some_user.as_ref().and_then(|u| u.first()) else {
+            return Ok(Probed::Untried(
+                "aucun compte lu (voir « Comptes de l'annuaire »)".into(),
+            ));
+        };
+        let url = self.client.graph_url(&q.path.replace("{id}", id), &[])?;
+        self.client
+            .get_json::<serde_json::Value>(&Call::for_query(q, Method::GET, url))
+            .await
+            .map(|_| Probed::Answered)
     }
 }

@@ -12,6 +12,7 @@
 //!            name, domains, policies and their rules, transport rules
 //!  Exchange tenant controls: IRM, audit, organisation, POP/IMAP mailboxes (tenant_controls)
 //!  POP and IMAP sign-ins of the tenant (one filtered request, identity reports)
+//!  users written ─► per-user MFA of the accounts it decides ($batch, beta; per_user_mfa)
 //! ```
 //!
 //! A dependent source does not wait for the whole of the one it needs: the accounts in scope
@@ -38,6 +39,7 @@ mod feed;
 mod intune;
 mod mailboxes;
 mod paging;
+mod per_user_mfa;
 mod progress;
 mod recipients;
 mod roles;
@@ -223,7 +225,9 @@ async fn run_sources(ctx: &Ctx) -> Result<(), CollectError> {
         groups.sort();
         groups.dedup();
         let memberships = directory::group_members(ctx, &groups).await?;
-        directory::users(ctx, &memberships, feeds).await
+        let complete = directory::users(ctx, &memberships, feeds).await?;
+        per_user_mfa::per_user_mfa(ctx, complete).await?;
+        Ok::<bool, CollectError>(complete)
     };
     let exchange = exchange::all(ctx);
     let sign_ins = signins::sign_ins(ctx, scope_rx);

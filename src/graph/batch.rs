@@ -61,10 +61,16 @@ impl GraphClient {
         query: &Query,
         requests: Vec<BatchRequest>,
     ) -> Result<Vec<BatchResponse>, GraphError> {
-        let url = self.graph_url("/v1.0/$batch", &[])?;
+        // A beta query is batched on the beta endpoint (its steps are relative to it).
+        let path = if query.path.starts_with("/beta/") {
+            "/beta/$batch"
+        } else {
+            "/v1.0/$batch"
+        };
+        let url = self.graph_url(path, &[])?;
         let label = RequestLabel {
             query: query.name.clone(),
-            path: "/v1.0/$batch".into(),
+            path: path.into(),
         };
         if requests.len() > MAX_BATCH {
             return Err(GraphError::BadUrl {

@@ -17,7 +17,8 @@
 //! « Appli », break-glass and generic accounts; disabled accounts; guests; exclusions from
 //! report-only policies or from policies that offer MFA among alternatives (they enforce
 //! nothing). Roles are resolved from the role assignments when collected (see
-//! [`crate::checks::mfa`]).
+//! [`crate::checks::mfa`]). Per-user MFA `enforced` or `enabled` covers the account, and is
+//! named; when it was not read, the evidence says so.
 
 use crate::checks::common::{bounded, subject_upn};
 use crate::checks::mfa;
@@ -97,6 +98,25 @@ mod tests {
             f[0].evidence
         );
         assert!(f[1].evidence.contains("exclu par le groupe g-sans-mfa"));
+    }
+
+    #[test]
+    fn per_user_mfa_enforced_covers_an_excluded_named_account() {
+        let mut s = snapshot(vec![
+            account("jean", "Jean Tremblay"),
+            account("marie", "Marie Roy"),
+        ]);
+        let mut p = mfa_policy("p1", "MFA pour tous");
+        p.exclude_users = vec!["jean".into(), "marie".into()];
+        s.ca_policies = vec![p];
+        s.per_user_mfa = Some(
+            [("jean".to_string(), "enforced".to_string())]
+                .into_iter()
+                .collect(),
+        );
+        let f = run(&s, &config());
+        let subjects: Vec<&str> = f.iter().map(|f| f.subject.as_str()).collect();
+        assert_eq!(subjects, ["marie@cisss-test.ca"]);
     }
 
     #[test]

@@ -16,7 +16,10 @@
 //! A policy still requires MFA for the account and no single-factor sign-in happened;
 //! report-only or disabled policies do not count as requiring it; disabled accounts; guests.
 //! Non-interactive single-factor sign-ins (token refreshes) are not the proof. Roles not
-//! collected stay unresolved: the evidence names the policies that use them.
+//! collected stay unresolved: the evidence names the policies that use them. MFA enforced
+//! outside conditional access covers and is named: security defaults, per-user MFA
+//! `enforced` or `enabled` (see [`crate::checks::mfa`]); per-user MFA not read (403, missing
+//! `Policy.Read.All`): coverage is judged without it and the evidence says so.
 
 use crate::checks::common::{self, app_label, bounded, subject_upn, window_signins};
 use crate::checks::{CheckInfo, Family, Finding, Kind, Severity, Snapshot, Tag, mfa};
@@ -73,6 +76,9 @@ pub fn run(s: &Snapshot, config: &Config) -> Vec<Finding> {
                 return None;
             }
             let mut parts = Vec::new();
+            if let Some(by) = coverage.outside_ca.filter(|_| !single.is_empty()) {
+                parts.push(format!("couvert hors de l'accès conditionnel : {by}"));
+            }
             if !coverage.is_covered() {
                 parts.push(format!(
                     "aucune stratégie exigeant la MFA ne s'applique ({})",
@@ -150,6 +156,71 @@ mod tests {
                 .contains("1 connexion(s) interactive(s) réussie(s) à facteur unique")
         );
         assert!(f[0].evidence.contains("Microsoft Teams ×1"));
+    }
+
+    fn per_user(s: &mut Snapshot, states: &[(&str, &str)]) {
+        s.per_user_mfa = Some(
+            states
+                .iter()
+                .map(|(id, st)| (id.to_string(), st.to_string()))
+                .collect(),
+        );
+    }
+
+    #[test]
+    fn per_user_mfa_enforced_or_enabled_covers_and_disabled_does_not() {
+        let mut s = snapshot(vec![tablet("t1"), tablet("t2"), tablet("t3"), tablet("t4")]);
+        let mut p = mfa_policy("p1", "MFA pour tous");
+        p.exclude_users = vec!["t1".into(), "t2".into(), "t3".into(), "t4".into()];
+        s.ca_policies = vec![p];
+        per_user(
+            &mut s,
+            &[("t1", "enforced"), ("t2", "Enabled"), ("t3", "disabled")],
+        );
+        let f = run(&s, &config());
+        let subjects: Vec<&str> = f.iter().map(|f| f.subject.as_str()).collect();
+        // t4 has no state read (unknown): not covered.
+        assert_eq!(subjects, ["t3@cisss-test.ca", "t4@cisss-test.ca"]);
+        assert!(!f[0].evidence.contains("non lue"), "{}", f[0].evidence);
+        let c = mfa::coverage(&s, "t1");
+        assert_eq!(c.covering(), ["MFA par utilisateur (imposée)"]);
+        assert!(c.describe().contains("hors de l'accès conditionnel"));
+        assert!(mfa::coverage(&s, "t2").covering()[0].contains("activée"));
+    }
+
+    #[test]
+    fn single_factor_sign_ins_still_fire_under_per_user_mfa_and_name_it() {
+        let mut s = snapshot(vec![tablet("t1")]);
+        per_user(&mut s, &[("t1", "enforced")]);
+        s.signins = vec![single_factor("s1", "t1")];
+        let f = run(&s, &config());
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].evidence
+                .contains("couvert hors de l'accès conditionnel : MFA par utilisateur (imposée)"),
+            "{}",
+            f[0].evidence
+        );
+    }
+
+    #[test]
+    fn per_user_mfa_not_read_is_said_and_coverage_judged_without_it() {
+        let mut s = snapshot(vec![tablet("t1")]).all_sources_collected();
+        s.ca_policies = vec![mfa_policy("p1", "MFA pour tous")];
+        s.ca_policies[0].exclude_users = vec!["t1".into()];
+        s.sources.get_mut("per-user-mfa").unwrap().status =
+            crate::store::SourceStatus::NotCollected;
+        let f = run(&s, &config());
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].evidence.contains("MFA par utilisateur non lue")
+                && f[0].evidence.contains("Policy.Read.All"),
+            "{}",
+            f[0].evidence
+        );
+        // Covered by a policy: nothing to say about per-user MFA.
+        s.ca_policies[0].exclude_users.clear();
+        assert!(run(&s, &config()).is_empty());
     }
 
     #[test]
