@@ -364,3 +364,50 @@ async fn a_403_on_intune_devices_blinds_nothing_else() {
         "what only Intune tells is not made up"
     );
 }
+
+/// Per-user MFA refused (403, Policy.Read.All not granted for it): that source alone is « non
+/// collectée » with the permission to grant; every check is evaluated, coverage is judged
+/// without it, and the evidence says per-user MFA was not read — tablette4.saintlaurent,
+/// which only per-user MFA covers, is flagged with that note.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_403_on_per_user_mfa_blinds_only_the_coverage_it_decides() {
+    use vigie365::store::SourceStatus;
+    let n = common::sim_night::SimNight::start(vigie365::sim::SimOptions {
+        deny: vec!["per-user-mfa".into()],
+        ..common::sim_night::options(7, 300, 2)
+    })
+    .await;
+    let (store, report) = n.collect(2).await;
+    for s in &report.sources {
+        if s.source == "per-user-mfa" {
+            assert_eq!(
+                s.outcome.status,
+                SourceStatus::NotCollected,
+                "{:?}",
+                s.outcome
+            );
+            assert_eq!(s.outcome.permission.as_deref(), Some("Policy.Read.All"));
+        } else {
+            assert_eq!(s.outcome.status, SourceStatus::Collected, "{}", s.source);
+        }
+    }
+    let mut s = store.lock().expect("store");
+    let (summary, evaluation) =
+        vigie365::night::evaluate_latest(&mut s, &n.config).expect("evaluate");
+    assert!(
+        summary.not_evaluated.is_empty(),
+        "{:?}",
+        summary.not_evaluated
+    );
+    let st_laurent = evaluation
+        .findings
+        .iter()
+        .find(|f| f.check == "GEN-MFA-02" && f.subject.starts_with("tablette4.saintlaurent@"))
+        .expect("without per-user MFA, conditional access leaves it uncovered");
+    // The evidence is bounded: the note may be cut, the source says the rest.
+    assert!(
+        st_laurent.evidence.contains("MFA par utilisateur non lue"),
+        "{}",
+        st_laurent.evidence
+    );
+}

@@ -41,7 +41,9 @@
 //! is covered when each application it uses is targeted (`All`, `Office365`, or its id; not in
 //! `excludeApplications`, Teams by any of its three ids) by some MFA-requiring policy reaching
 //! it. Any other account's usage is unknown: covered by a policy reaching it on `All` or
-//! `Office365` applications, every client type, without location condition. GEN-MFA-02:
+//! `Office365` applications, every client type, without location condition. MFA enforced
+//! outside conditional access covers any account: security defaults on, or its per-user MFA
+//! state (`perUserMfaState`) `enforced` or `enabled`. GEN-MFA-02:
 //! enabled generic account not covered, or with a successful interactive
 //! `singleFactorAuthentication` sign-in in the window. APP-MFA-01: enabled member of class
 //! `nominatif` named in the exclusions (user or group) of at least one MFA-requiring policy,
@@ -126,7 +128,7 @@
 //! | check | fires | must not fire |
 //! |---|---|---|
 //! | GEN-MFA-01 | tablette3.verdun (days 0–14; accepted by an exception on days 0–8, expired from day 9), tablette3.lachine | tablette2.lachine (disabled), tablette5.verdun on day 10 (no row yet), tablette1.verdun |
-//! | GEN-MFA-02 | tablette1.saintlaurent (nested group), tablette4.saintlaurent (direct exclusion), tablette3.lachine, tablette2.verdun (days 12–24, group; CA011 offers MFA or a compliant device: requires nothing), tablette2.lasalle (single-factor sign-ins days 5–12), tablette1.lasalle (CA008, its only MFA policy, excludes Teams), tablette1.lachine (excluded from CA001 and CA002 by its Teams Devices Administrator role) | tablette3.saintlaurent (excluded from CA001 but CA002 applies), failed single-factor sign-ins of tablette2.lasalle after day 18 |
+//! | GEN-MFA-02 | tablette1.saintlaurent (nested group), tablette3.lachine, tablette2.verdun (days 12–24, group; CA011 offers MFA or a compliant device: requires nothing), tablette2.lasalle (single-factor sign-ins days 5–12), tablette1.lasalle (CA008, its only MFA policy, excludes Teams), tablette1.lachine (excluded from CA001 and CA002 by its Teams Devices Administrator role) | tablette3.saintlaurent (excluded from CA001 but CA002 applies), tablette4.saintlaurent (excluded from CA001, outside CA002's group, but per-user MFA `enforced`), failed single-factor sign-ins of tablette2.lasalle after day 18 |
 //! | GEN-IP-02 | LaSalle tablets 1–3 (excluded from CA009; CA010 is report-only), tablette4.saintlaurent (outside the tablets' group) | every other tablet (CA009 blocks outside the trusted locations), tablette2.lachine (disabled) |
 //! | GEN-APP-01 | tablette4.lachine (OfficeHome / Exchange, days 2–20) | tablette1.verdun (failed OfficeHome sign-ins only), ipad.dorval (OneDrive only) |
 //! | GEN-DEV-01 | ipad.dorval (unenrolled iPad), tablette2.verdun (personal iPhone, days 3–9), tablette3.saintlaurent (non-compliant iPad, days 5–40), tablette1.lachine (Intune: iPad not encrypted) | tablette1.verdun (compliant iPad; its failed sign-ins), tablette2.lachine (disabled) |
@@ -865,8 +867,10 @@ impl<'a> Ctx<'a> {
                 .population_of(&acc, self.sc.member(super::scenario::G_MED, i, self.day)),
             class,
             also_appli,
-            // Security defaults enforce MFA on every account, outside conditional access.
+            // Security defaults enforce MFA on every account, outside conditional access;
+            // per-user MFA `enforced` or `enabled` on its own account.
             covered: self.sc.security_defaults
+                || self.sc.per_user_covered(i)
                 || self.covered(&self.mfa_policies, i, usage.as_ref()),
             registration: self.sc.registration(&acc, self.day),
             acc,

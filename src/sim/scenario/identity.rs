@@ -406,11 +406,29 @@ impl Scenario {
             .collect()
     }
 
+    /// The per-user MFA state (`perUserMfaState`) of user `i`: `enforced` on a tablet no
+    /// conditional access policy covers (tablette4.saintlaurent), `enabled` on a covered one
+    /// (tablette1.verdun), `disabled` on every other account.
+    pub(crate) fn per_user_mfa(&self, i: u32) -> &'static str {
+        match key(i) {
+            Some(S::TabStLaurent4) => "enforced",
+            Some(S::TabVerdun1) => "enabled",
+            _ => "disabled",
+        }
+    }
+
+    /// Per-user MFA covers the account (`enforced`, or `enabled`: registration at the next
+    /// interactive sign-in, then MFA).
+    pub(crate) fn per_user_covered(&self, i: u32) -> bool {
+        matches!(self.per_user_mfa(i), "enforced" | "enabled")
+    }
+
     /// Whether the user's sign-ins satisfy MFA: some MFA-requiring policy applies to it on
     /// every application (a policy leaving an application out lets its sign-ins through with
     /// one factor).
     pub(crate) fn mfa_covered(&self, policies: &[Policy], i: u32, day: i32) -> bool {
         self.security_defaults
+            || self.per_user_covered(i)
             || policies.iter().any(|p| {
                 p.requires_mfa()
                     && p.exclude_apps.is_empty()

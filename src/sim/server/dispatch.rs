@@ -16,6 +16,7 @@ use super::intune::managed_devices;
 use super::latency::{latency_for, sleep};
 use super::mail_rules::message_rules;
 use super::paging::Query;
+use super::per_user_mfa::per_user_mfa;
 use super::reports::registration;
 use super::roles::role_assignments;
 use super::signins::sign_ins;
@@ -48,6 +49,7 @@ pub(super) enum Route {
     ManagedDevices(String),
     RoleAssignments(String),
     SecurityDefaults(String),
+    PerUserMfa(String, String),
     Unknown(String),
 }
 
@@ -103,6 +105,7 @@ pub(super) fn route(path: &str) -> Route {
                 ["users", _, f, "messagerules"] if f.starts_with("mailfolders('inbox')") => {
                     Route::Rules(ver, seg(2))
                 }
+                ["users", _, "authentication", "requirements"] => Route::PerUserMfa(ver, seg(2)),
                 [
                     "reports",
                     "authenticationmethods",
@@ -281,6 +284,7 @@ fn handle(
         Route::ManagedDevices(ver) => managed_devices(st, rq, &ver, q),
         Route::RoleAssignments(ver) => role_assignments(st, rq, &ver, q),
         Route::SecurityDefaults(ver) => Ok(security_defaults(st, &ver)),
+        Route::PerUserMfa(ver, id) => per_user_mfa(st, rq, &ver, &id),
         _ => Err(bad_request(st, rq, "Unsupported request.")),
     }
 }
@@ -300,6 +304,7 @@ fn classify(st: &Shared, r: &Route, q: &Query) -> (ThrottleClass, u64, Option<u3
         }
         Route::ManagedDevices(_) => (ThrottleClass::Directory, 1, None),
         Route::RoleAssignments(_) => (ThrottleClass::Directory, dir_cost, None),
+        Route::PerUserMfa(..) => (ThrottleClass::Directory, 1, None),
         Route::Registration(_) | Route::SignIns(_) => (ThrottleClass::IdentityReports, 1, None),
         Route::Policies(_) | Route::Locations(_) | Route::SecurityDefaults(_) => {
             (ThrottleClass::ConditionalAccess, 1, None)
@@ -330,6 +335,7 @@ pub(super) fn deny_key(r: &Route) -> Option<&'static str> {
         Route::Rules(..) => "rules",
         Route::Exchange { .. } => "exchange",
         Route::ManagedDevices(_) => "intune",
+        Route::PerUserMfa(..) => "per-user-mfa",
         _ => return None,
     })
 }
@@ -354,6 +360,10 @@ mod tests {
             Route::Exchange { .. }
         ));
         assert!(matches!(route("/v1.0/nope"), Route::Unknown(_)));
+        assert_eq!(
+            route("/beta/users/abc/authentication/requirements"),
+            Route::PerUserMfa("beta".into(), "abc".into())
+        );
         assert_eq!(pct_decode("a%20b%"), "a b%");
     }
 }

@@ -28,6 +28,7 @@ mod intune;
 mod latency;
 mod mail_rules;
 mod paging;
+mod per_user_mfa;
 mod recipients;
 mod reports;
 mod roles;
