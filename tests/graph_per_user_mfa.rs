@@ -116,8 +116,8 @@ async fn one_account_read_alone_refused_says_the_permission_to_grant() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sim_night_reads_few_accounts_and_per_user_mfa_covers_the_tablet() {
     use vigie365::model::{Account, PerUserMfa};
-    let n = common::sim_night::SimNight::start(common::sim_night::options(2, 300, 4)).await;
-    let (store, _) = n.collect(4).await;
+    let n = common::sim_night::SimNight::start(common::sim_night::options(2, 300, 40)).await;
+    let (store, _) = n.collect(40).await;
     let mut s = store.lock().expect("store");
     let accounts: Vec<Account> = s.current().expect("accounts");
     let states: Vec<PerUserMfa> = s.current().expect("per-user MFA");

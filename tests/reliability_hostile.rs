@@ -368,16 +368,16 @@ async fn a_403_on_intune_devices_blinds_nothing_else() {
 /// Per-user MFA refused (403, Policy.Read.All not granted for it): that source alone is « non
 /// collectée » with the permission to grant; every check is evaluated, coverage is judged
 /// without it, and the evidence says per-user MFA was not read — tablette4.saintlaurent,
-/// which only per-user MFA covers, is flagged with that note.
+/// which only per-user MFA covers from day 20, is flagged with that note.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_403_on_per_user_mfa_blinds_only_the_coverage_it_decides() {
     use vigie365::store::SourceStatus;
     let n = common::sim_night::SimNight::start(vigie365::sim::SimOptions {
         deny: vec!["per-user-mfa".into()],
-        ..common::sim_night::options(7, 300, 2)
+        ..common::sim_night::options(7, 300, 30)
     })
     .await;
-    let (store, report) = n.collect(2).await;
+    let (store, report) = n.collect(30).await;
     for s in &report.sources {
         if s.source == "per-user-mfa" {
             assert_eq!(

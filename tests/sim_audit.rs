@@ -712,7 +712,14 @@ async fn audit_accounts(
             || app_upn.iter().any(|r| r.is_match(&upn))
             || app_vals.contains(&et);
         let id = u["id"].as_str().unwrap_or("").to_string();
-        let covered = mfa.iter().any(|p| applies(p, &id));
+        let mut covered = mfa.iter().any(|p| applies(p, &id));
+        if !covered && (generic || appli || mfa.iter().any(|p| excluded(p, &id))) {
+            // Per-user MFA enforced (or enabled) covers outside conditional access.
+            let (_, _, v) = c
+                .get(&format!("/beta/users/{id}/authentication/requirements"))
+                .await;
+            covered = matches!(v["perUserMfaState"].as_str(), Some("enforced" | "enabled"));
+        }
         let class = if urgence.contains(&upn) {
             "urgence"
         } else if generic {

@@ -102,6 +102,18 @@ async fn scripted_cases_fire_and_do_not_fire() {
         "direct exclusion"
     );
     assert!(
+        has(&d22, "GEN-MFA-02", "tablette4.saintlaurent@"),
+        "its single-factor sign-ins before day 20 are still in the window"
+    );
+    assert!(
+        !has(&d30, "GEN-MFA-02", "tablette4.saintlaurent@"),
+        "per-user MFA enforced from day 20"
+    );
+    assert!(
+        has(&d30, "GEN-IP-02", "tablette4.saintlaurent@"),
+        "per-user MFA enforces no fixed address"
+    );
+    assert!(
         !has(&d0, "GEN-MFA-02", "tablette3.saintlaurent@"),
         "CA002 still applies"
     );

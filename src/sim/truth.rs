@@ -128,7 +128,7 @@
 //! | check | fires | must not fire |
 //! |---|---|---|
 //! | GEN-MFA-01 | tablette3.verdun (days 0–14; accepted by an exception on days 0–8, expired from day 9), tablette3.lachine | tablette2.lachine (disabled), tablette5.verdun on day 10 (no row yet), tablette1.verdun |
-//! | GEN-MFA-02 | tablette1.saintlaurent (nested group), tablette3.lachine, tablette2.verdun (days 12–24, group; CA011 offers MFA or a compliant device: requires nothing), tablette2.lasalle (single-factor sign-ins days 5–12), tablette1.lasalle (CA008, its only MFA policy, excludes Teams), tablette1.lachine (excluded from CA001 and CA002 by its Teams Devices Administrator role) | tablette3.saintlaurent (excluded from CA001 but CA002 applies), tablette4.saintlaurent (excluded from CA001, outside CA002's group, but per-user MFA `enforced`), failed single-factor sign-ins of tablette2.lasalle after day 18 |
+//! | GEN-MFA-02 | tablette1.saintlaurent (nested group), tablette4.saintlaurent (direct exclusion until day 19, then its single-factor sign-ins until they leave the window), tablette3.lachine, tablette2.verdun (days 12–24, group; CA011 offers MFA or a compliant device: requires nothing), tablette2.lasalle (single-factor sign-ins days 5–12), tablette1.lasalle (CA008, its only MFA policy, excludes Teams), tablette1.lachine (excluded from CA001 and CA002 by its Teams Devices Administrator role) | tablette3.saintlaurent (excluded from CA001 but CA002 applies), tablette4.saintlaurent once its sign-ins of the window are all after day 20 (excluded from CA001, outside CA002's group, but per-user MFA `enforced`), failed single-factor sign-ins of tablette2.lasalle after day 18 |
 //! | GEN-IP-02 | LaSalle tablets 1–3 (excluded from CA009; CA010 is report-only), tablette4.saintlaurent (outside the tablets' group) | every other tablet (CA009 blocks outside the trusted locations), tablette2.lachine (disabled) |
 //! | GEN-APP-01 | tablette4.lachine (OfficeHome / Exchange, days 2–20) | tablette1.verdun (failed OfficeHome sign-ins only), ipad.dorval (OneDrive only) |
 //! | GEN-DEV-01 | ipad.dorval (unenrolled iPad), tablette2.verdun (personal iPhone, days 3–9), tablette3.saintlaurent (non-compliant iPad, days 5–40), tablette1.lachine (Intune: iPad not encrypted) | tablette1.verdun (compliant iPad; its failed sign-ins), tablette2.lachine (disabled) |
@@ -870,7 +870,7 @@ impl<'a> Ctx<'a> {
             // Security defaults enforce MFA on every account, outside conditional access;
             // per-user MFA `enforced` or `enabled` on its own account.
             covered: self.sc.security_defaults
-                || self.sc.per_user_covered(i)
+                || self.sc.per_user_covered(i, self.day)
                 || self.covered(&self.mfa_policies, i, usage.as_ref()),
             registration: self.sc.registration(&acc, self.day),
             acc,

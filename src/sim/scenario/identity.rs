@@ -406,12 +406,13 @@ impl Scenario {
             .collect()
     }
 
-    /// The per-user MFA state (`perUserMfaState`) of user `i`: `enforced` on a tablet no
-    /// conditional access policy covers (tablette4.saintlaurent), `enabled` on a covered one
-    /// (tablette1.verdun), `disabled` on every other account.
-    pub(crate) fn per_user_mfa(&self, i: u32) -> &'static str {
+    /// The per-user MFA state (`perUserMfaState`) of user `i` on `day`: `enforced` from day
+    /// 20 on a tablet no conditional access policy covers (tablette4.saintlaurent: GEN-MFA-02
+    /// before, not after), `enabled` on a covered one (tablette1.verdun), `disabled` on every
+    /// other account.
+    pub(crate) fn per_user_mfa(&self, i: u32, day: i32) -> &'static str {
         match key(i) {
-            Some(S::TabStLaurent4) => "enforced",
+            Some(S::TabStLaurent4) if day >= PER_USER_MFA_DAY => "enforced",
             Some(S::TabVerdun1) => "enabled",
             _ => "disabled",
         }
@@ -419,8 +420,8 @@ impl Scenario {
 
     /// Per-user MFA covers the account (`enforced`, or `enabled`: registration at the next
     /// interactive sign-in, then MFA).
-    pub(crate) fn per_user_covered(&self, i: u32) -> bool {
-        matches!(self.per_user_mfa(i), "enforced" | "enabled")
+    pub(crate) fn per_user_covered(&self, i: u32, day: i32) -> bool {
+        matches!(self.per_user_mfa(i, day), "enforced" | "enabled")
     }
 
     /// Whether the user's sign-ins satisfy MFA: some MFA-requiring policy applies to it on
@@ -428,7 +429,7 @@ impl Scenario {
     /// one factor).
     pub(crate) fn mfa_covered(&self, policies: &[Policy], i: u32, day: i32) -> bool {
         self.security_defaults
-            || self.per_user_covered(i)
+            || self.per_user_covered(i, day)
             || policies.iter().any(|p| {
                 p.requires_mfa()
                     && p.exclude_apps.is_empty()
@@ -479,3 +480,6 @@ impl Scenario {
         out
     }
 }
+
+/// The day per-user MFA is enforced on tablette4.saintlaurent.
+pub(crate) const PER_USER_MFA_DAY: i32 = 20;

@@ -33,7 +33,7 @@ pub(super) fn per_user_mfa(st: &Shared, rq: Rq, ver: &str, id: &str) -> Result<R
         json!({
             "@odata.context": context(st, ver, &format!("users('{id}')/authentication/requirements/$entity")),
             "@odata.type": "#microsoft.graph.strongAuthenticationRequirements",
-            "perUserMfaState": st.sc.per_user_mfa(i),
+            "perUserMfaState": st.sc.per_user_mfa(i, day),
         }),
     ))
 }
