@@ -11,6 +11,7 @@ pub mod classify;
 pub mod cli;
 pub mod collect;
 pub mod config;
+pub mod consolidate;
 pub mod demo;
 pub mod escape;
 pub mod exit;

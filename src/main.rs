@@ -42,6 +42,7 @@ fn run(cli: Cli) -> Result<Outcome, AppError> {
         Command::Doctor => commands::doctor(config),
         Command::Permissions => Ok(commands::permissions()),
         Command::Config(ConfigCommand::Check) => Ok(commands::config_check(config, "")),
+        Command::Consolider(args) => commands::consolider(&args),
     }
 }
 
@@ -69,7 +70,8 @@ fn exit(result: Result<Outcome, AppError>) -> ExitCode {
         | AppError::Report(_)
         | AppError::Demo(_)
         | AppError::NightFailed { .. }
-        | AppError::Runtime(_) => Outcome::Failed,
+        | AppError::Runtime(_)
+        | AppError::Consolidate(_) => Outcome::Failed,
     };
     match &error {
         AppError::Args(e) => french::print(e),

@@ -82,6 +82,9 @@ fn json_of(y: &Year, period: &Period) -> (Value, bilan::Rendered) {
     let r = bilan::render(&b, period, &ctx).expect("render");
     let json: Value =
         serde_json::from_slice(r.get(".json").expect("json file")).expect("valid JSON");
+    let schema = vigie365::consolidate::schema::Schema::bilan().expect("bilan schema");
+    let violations = schema.validate(&json, 20);
+    assert!(violations.is_empty(), "bilan hors schéma : {violations:?}");
     (json, r)
 }
 

@@ -70,6 +70,8 @@ pub enum Command {
     /// Configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Bilan de réseau : consolide les bilans JSON de plusieurs établissements.
+    Consolider(ConsoliderArgs),
 }
 
 // Also flattened into `run`: the night's instant, the progress bars, the pace.
@@ -201,6 +203,21 @@ pub struct DemoArgs {
     /// Répertoire de la démonstration (configuration, base, sorties).
     #[arg(long, default_value = "vigie365-demo", value_name = "RÉPERTOIRE")]
     pub dir: PathBuf,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ConsoliderArgs {
+    /// Bilans JSON des établissements (bilan-….json écrits par `vigie365 bilan`), une ou
+    /// plusieurs périodes.
+    #[arg(required = true, value_name = "FICHIER.json")]
+    pub fichiers: Vec<PathBuf>,
+    /// Établissements attendus, un nom par ligne : ceux sans bilan sont signalés.
+    #[arg(long, value_name = "FICHIER")]
+    pub attendus: Option<PathBuf>,
+    /// Répertoire du bilan de réseau (HTML, Markdown, JSON, CSV) ; par défaut le répertoire
+    /// courant.
+    #[arg(long, default_value = ".", value_name = "RÉPERTOIRE")]
+    pub sortie: PathBuf,
 }
 
 #[derive(Subcommand, Debug)]

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use super::AppError;
-use super::args::{BilanArgs, CollectArgs, DemoArgs, ReportArgs};
+use super::args::{BilanArgs, CollectArgs, ConsoliderArgs, DemoArgs, ReportArgs};
 use crate::checks::Severity;
 use crate::config::Config;
 use crate::exit::Outcome;
@@ -299,4 +299,29 @@ pub fn permissions() -> Outcome {
         println!("  - {api} : {permission}");
     }
     Outcome::Complete
+}
+
+/// `consolider`: the network bilan from establishments' bilan JSON documents.
+pub fn consolider(args: &ConsoliderArgs) -> CommandResult {
+    let (n, files) =
+        crate::consolidate::run(&args.fichiers, args.attendus.as_deref(), &args.sortie)?;
+    let last = n.periodes.last();
+    let mut text = format!(
+        "Bilan de réseau : {} établissement(s) pour {}, {} période(s), écrit en :",
+        last.map(|p| p.etablissements.len()).unwrap_or(0),
+        last.map(|p| p.libelle.as_str()).unwrap_or("—"),
+        n.periodes.len()
+    );
+    for f in &files {
+        text.push_str(&format!("\n  {}", f.display()));
+    }
+    if !n.attendus_absents.is_empty() {
+        text.push_str(&format!(
+            "\nÉtablissements attendus sans bilan : {}",
+            n.attendus_absents.join(", ")
+        ));
+    }
+    text.push('\n');
+    say(&text);
+    Ok(Outcome::Complete)
 }

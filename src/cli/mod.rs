@@ -52,4 +52,7 @@ pub enum AppError {
     Runtime(std::io::Error),
     #[error("contrôle inconnu « {0} » ; `vigie365 checks` les liste tous")]
     UnknownCheck(String),
+    /// `vigie365 consolider` refused its inputs or could not write.
+    #[error(transparent)]
+    Consolidate(#[from] crate::consolidate::ConsolidateError),
 }

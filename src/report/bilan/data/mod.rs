@@ -71,6 +71,8 @@ pub use sommaire::Sommaire;
 
 /// Version of the JSON document.
 pub const SCHEMA: &str = "vigie365.bilan/1";
+/// Major.minor version of the document (`reports/bilan-schema.md`, « Versions »).
+pub const SCHEMA_VERSION: &str = "1.1";
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Tool {
@@ -82,6 +84,7 @@ pub struct Tool {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Bilan {
     pub schema: &'static str,
+    pub version_schema: &'static str,
     pub outil: Tool,
     pub etablissement: String,
     pub locataire: String,
@@ -167,6 +170,7 @@ pub fn compute_of(
         reddition: Reddition::of(&exigences),
         exigences,
         schema: SCHEMA,
+        version_schema: SCHEMA_VERSION,
         outil: Tool {
             nom: "vigie365",
             version: env!("CARGO_PKG_VERSION"),
