@@ -124,3 +124,58 @@ fn print_rules(text: &str) {
         emptiest.0 * 100.0
     );
 }
+
+/// What can be checked without Chromium, on the committed example: the body keeps long
+/// subjects (rule ids) and the evidence with Microsoft's field names for the annexes (the
+/// signature block still states the classification patterns applied), so no body cell holds a token too long for its column or a paragraph
+/// that would wrap over many lines.
+#[test]
+fn the_example_body_leaves_rule_ids_and_raw_fields_to_the_annexes() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let html = std::fs::read_to_string(
+        Path::new(root).join("reports/exemple/bilan-2025-01-01_2025-03-31.html"),
+    )
+    .expect("the committed example");
+    let end = html.rfind("Annexes</h2>").expect("the annexes section");
+    let body = &html[..end];
+    for raw in [
+        "#regle:",
+        "#boite&gt;",
+        "isMfaRegistered",
+        "forwardTo",
+        "forwardAsAttachmentTo",
+        "redirectTo",
+        "excludeUsers",
+        "ForwardingSmtpAddress",
+        "lastPasswordChangeDateTime",
+    ] {
+        assert!(!body.contains(raw), "« {raw} » in the body of the bilan");
+    }
+    let mut cells = 0;
+    for cell in body.split("<td").skip(1) {
+        let inner = cell
+            .split_once('>')
+            .map_or("", |(_, r)| r)
+            .split("</td>")
+            .next()
+            .unwrap_or("");
+        let mut text = String::new();
+        let mut in_tag = false;
+        for ch in inner.chars() {
+            match ch {
+                '<' => in_tag = true,
+                '>' => in_tag = false,
+                c if !in_tag => text.push(c),
+                _ => {}
+            }
+        }
+        cells += 1;
+        let longest = text.split_whitespace().map(|w| w.chars().count()).max();
+        assert!(longest.unwrap_or(0) <= 64, "unbreakable cell: {text}");
+        assert!(
+            text.chars().count() <= 300,
+            "cell too long for the body: {text}"
+        );
+    }
+    assert!(cells > 100, "{cells} cells read");
+}

@@ -22,6 +22,7 @@ mod server;
 mod simconfig;
 mod throttle;
 mod truth;
+mod truth_requirements;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -39,6 +40,7 @@ use tokio::task::JoinHandle;
 pub use scenario::{MAX_ACCOUNTS, MIN_ACCOUNTS};
 pub use throttle::{ClassStats, ThrottleClass, ThrottleLimits};
 pub use truth::{ClassPosture, Finding, GroundTruth, Posture};
+pub use truth_requirements::{PlannedNight, refused_query, requirement_statuses};
 
 /// Errors of the simulator (messages in French: they reach the user).
 #[derive(Debug, thiserror::Error)]

@@ -116,6 +116,14 @@ pub(super) async fn batch(
         set.spawn(async move {
             let r = if target.to_lowercase().contains("$batch") {
                 bad_request(&st2, inner, "Nested batch requests are not supported.")
+            } else if refused(&st2, &target) {
+                super::graph_error(
+                    &st2,
+                    inner,
+                    403,
+                    "Authorization_RequestDenied",
+                    "Insufficient privileges to complete the operation.",
+                )
             } else {
                 dispatch(st2.clone(), m, target, hdrs, Bytes::new(), inner).await
             };
@@ -145,3 +153,11 @@ pub(super) async fn batch(
 }
 
 // ---------------------------------------------------------------- Exchange admin API
+
+/// A step of a source the simulator refuses (`SimOptions::deny`) is answered 403 inside the
+/// batch, as Graph answers each step with its own status.
+fn refused(st: &Shared, target: &str) -> bool {
+    let path = target.split('?').next().unwrap_or(target);
+    super::dispatch::deny_key(&super::dispatch::route(path))
+        .is_some_and(|key| st.deny.iter().any(|d| d == key))
+}

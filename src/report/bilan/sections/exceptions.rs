@@ -26,7 +26,8 @@ pub fn exceptions(b: &Bilan) -> Vec<Block> {
     for e in &b.exceptions {
         t.row(vec![
             vec![Inline::Code(e.controle.clone())],
-            text(&e.sujet),
+            // The rule id stays in the annex: the body names the mailbox and the target.
+            text(super::redirections::mailbox_and_target(&e.sujet)),
             text(if e.justification.is_empty() {
                 "(non conservée : l'exception avait expiré avant la période)"
             } else {

@@ -195,9 +195,10 @@ fn still_open(b: &Bilan) -> Table {
     t
 }
 
-/// `upn#regle:<id>>target` → « upn → target » (the rule id goes to the annex);
-/// `upn#boite>target` → « upn (boîte) → target »; `transport:<name>>target` as is.
-fn mailbox_and_target(subject: &str) -> String {
+/// `upn#regle:<id>>target` → « upn (règle) → target » (the rule id goes to the annex);
+/// `upn#boite>target` → « upn (boîte) → target »; `transport:<name>>target` →
+/// « règle de transport « name » → target »; anything else (an account) as is.
+pub(super) fn mailbox_and_target(subject: &str) -> String {
     match subject.split_once('#') {
         Some((upn, rest)) => {
             let target = rest.rsplit_once('>').map_or("", |(_, t)| t);
@@ -208,7 +209,13 @@ fn mailbox_and_target(subject: &str) -> String {
             };
             format!("{upn}{how} → {target}")
         }
-        None => subject.replacen('>', " → ", 1),
+        None => match subject
+            .strip_prefix("transport:")
+            .and_then(|r| r.rsplit_once('>'))
+        {
+            Some((name, target)) => format!("règle de transport « {name} » → {target}"),
+            None => subject.replacen('>', " → ", 1),
+        },
     }
 }
 
@@ -233,6 +240,7 @@ fn fixed(b: &Bilan) -> Table {
         ],
         &[false, false, false, false, false, true],
     )
+    .caption("L'identifiant de chaque règle et sa preuve sont dans l'annexe des constats")
     .empty("Aucune redirection corrigée pendant la période.");
     let mut rows = 0;
     for det in &fixed {
@@ -243,7 +251,7 @@ fn fixed(b: &Bilan) -> Table {
             }
             t.row(vec![
                 vec![Inline::Code(det.check.clone())],
-                text(&det.subject),
+                text(mailbox_and_target(&det.subject)),
                 text(population_fr(det.population.as_deref().unwrap_or(""))),
                 text(d(e.start)),
                 text(e.resolved.map(d).unwrap_or_default()),
@@ -267,5 +275,27 @@ fn month_label(key: &str, short: bool) -> String {
         fr::month_short(m).to_string()
     } else {
         fr::month(y, m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mailbox_and_target;
+
+    #[test]
+    fn the_body_names_the_mailbox_and_the_target_never_the_rule_id() {
+        assert_eq!(
+            mailbox_and_target("a@x.ca#regle:AQAAAGz8sMLiPLn4=>b@gmail.com"),
+            "a@x.ca (règle) → b@gmail.com"
+        );
+        assert_eq!(
+            mailbox_and_target("a@x.ca#boite>b@gmail.com"),
+            "a@x.ca (boîte) → b@gmail.com"
+        );
+        assert_eq!(
+            mailbox_and_target("transport:Copie vers l'externe>b@gmail.com"),
+            "règle de transport « Copie vers l'externe » → b@gmail.com"
+        );
+        assert_eq!(mailbox_and_target("a@x.ca"), "a@x.ca");
     }
 }

@@ -145,32 +145,30 @@ fn state_fr(det: &Detail, this_episode_open: bool) -> String {
     }
 }
 
-/// Open findings with their evidence.
+/// Open findings, each with its check's French title. The evidence (the fields and values
+/// read, with Microsoft's names, the matching patterns) goes to the annex of findings: it
+/// helps the administrator who fixes, and would wrap over many lines in the body.
 pub(super) fn open_table(b: &Bilan, details: &[&Detail], empty: &str) -> Table {
     let mut t = Table::new(
-        &[
-            "Contrôle",
-            "Compte ou objet",
-            "Gravité",
-            "Depuis le",
-            "Preuve (dernière nuit)",
-        ],
+        &["Contrôle", "Compte ou objet", "Gravité", "Depuis le", "Constat"],
         &[false, false, false, false, false],
     )
+    .caption("La preuve de chaque constat, telle que lue la dernière nuit, est dans l'annexe des constats")
     .empty(empty);
     for det in details.iter().take(LIST_MAX) {
         let since = det.episodes.last().map(|e| d(e.start)).unwrap_or_default();
+        let title = crate::checks::registry::get(&det.check).map_or("", |c| c.title_fr);
         t.row(vec![
             vec![Inline::Code(det.check.clone())],
             text(&det.subject),
             vec![severity_badge(det.severity.as_deref().unwrap_or("info"))],
             text(since),
-            text(&det.evidence),
+            text(title),
         ]);
     }
     if details.len() > LIST_MAX {
         t.caption = Some(format!(
-            "{} premiers sur {} ; la liste complète est dans l'annexe des constats",
+            "{} premiers sur {} ; la liste complète, avec la preuve de chaque constat, est dans l'annexe des constats",
             LIST_MAX,
             details.len()
         ));
