@@ -35,6 +35,7 @@ use super::{Finding, Severity, Snapshot};
 use crate::classify::Population;
 use crate::config::Config;
 use crate::model::{Account, Mailbox, RuleAction};
+use crate::store::SourceStatus;
 use resolve::{Resolution, missing};
 use scope::Sender;
 
@@ -263,6 +264,22 @@ pub fn blind_spots(s: &Snapshot) -> Vec<String> {
     }
     out
 }
+
+/// Whether `check` can be judged that night without `source` although it needs it: FWD-ORG-01
+/// reads the outbound spam filter rules only to learn whom each custom policy applies to, so
+/// when the policies were read and there is none but the default (which applies to everyone
+/// no rule takes), the rules change nothing and the tenant is judged without them.
+pub fn can_do_without(check: &str, source: &str, s: &Snapshot) -> bool {
+    check == fwd_org_01::CHECK.id
+        && source == OUTBOUND_RULES
+        && s.source_status(OUTBOUND_POLICIES) == Some(SourceStatus::Collected)
+        && s.outbound_policies.iter().all(|p| p.is_default)
+}
+
+/// The outbound spam filter rules, which scope the custom outbound policies.
+pub const OUTBOUND_RULES: &str = "exchange-outbound-spam-rules";
+/// The outbound spam filter policies.
+pub const OUTBOUND_POLICIES: &str = "exchange-outbound-spam-policies";
 
 /// Every forward of the inbox rules and mailboxes, classified, by subject.
 pub fn forwards(s: &Snapshot, config: &Config) -> Vec<Forward> {
