@@ -600,10 +600,24 @@ fn source_lines(sources: &[SourceRow]) -> Vec<String> {
             if let Some(p) = &s.permission {
                 l.push_str(&format!(" (autorisation : {p})"));
             }
+            if s.source == GROUP_MEMBERS {
+                l.push_str(PHYSICIANS_UNREAD);
+            }
             l
         })
         .collect()
 }
+
+/// The source of the members of the groups classification names.
+const GROUP_MEMBERS: &str = "group-members";
+
+/// What a night without the group members does to the population of findings and figures:
+/// said, never silent (the members stored by the last night that read them still count; an
+/// account never read as a member counts as « personnel »).
+pub const PHYSICIANS_UNREAD: &str = " — groupe des médecins non lu cette nuit : si \
+    [classification] medecin_groupes nomme des groupes, un médecin reconnu seulement par l'un \
+    d'eux garde la population des membres lus à la dernière collecte réussie, ou compte comme \
+    « personnel » s'il n'y a jamais été lu (population des constats et chiffres incertaine)";
 
 #[cfg(test)]
 mod tests {
@@ -629,6 +643,27 @@ mod tests {
             premiere_occurrence: None,
             derniere_occurrence: None,
         }
+    }
+
+    #[test]
+    fn group_members_not_collected_says_the_physicians_group_was_not_read() {
+        let row = |source: &str| SourceRow {
+            source: source.into(),
+            status: SourceStatus::NotCollected,
+            reason: Some("autorisation manquante".into()),
+            permission: Some("GroupMember.Read.All".into()),
+            records: 0,
+            pages: 0,
+        };
+        let lines = source_lines(&[row("group-members"), row("sign-ins")]);
+        assert!(
+            lines[0].contains("groupe des médecins non lu cette nuit")
+                && lines[0].contains("medecin_groupes")
+                && lines[0].contains("« personnel »"),
+            "{}",
+            lines[0]
+        );
+        assert!(!lines[1].contains("médecins"), "{}", lines[1]);
     }
 
     #[test]
