@@ -545,6 +545,42 @@ async fn every_new_source_refused_blinds_only_what_needs_it_and_loses_nothing() 
             }
         }
         assert!(lost.is_empty(), "{lost:?}");
+        // The night's files name each mailbox left out, with the reason.
+        use vigie365::report::nightly;
+        let files = nightly::build(&s, None, "CISSS").expect("nightly");
+        let parts: Vec<&nightly::Row> = files
+            .rows
+            .iter()
+            .filter(|r| r.statut == nightly::PARTIAL)
+            .collect();
+        for n in e
+            .not_evaluated
+            .iter()
+            .filter(|n| n.reason.starts_with("évalué en partie"))
+        {
+            let mine: Vec<_> = parts
+                .iter()
+                .filter(|r| r.controle.as_str() == n.check)
+                .collect();
+            assert!(!mine.is_empty(), "{}: {}", n.check, n.reason);
+            for r in mine {
+                assert!(
+                    r.sujet.contains('@') && n.reason.contains(&r.sujet),
+                    "{}",
+                    r.sujet
+                );
+                assert!(n.reason.contains(&r.preuve), "{}", r.preuve);
+                assert_eq!(r.population, "inconnue");
+            }
+        }
+        assert!(!parts.is_empty(), "some forwards could not be resolved");
+        assert_eq!(
+            files.rows.len() - parts.len(),
+            e.findings.len(),
+            "the parts left out are not counted as findings"
+        );
+        let csv = String::from_utf8(nightly::csv_bytes(&files.rows).expect("csv")).expect("utf-8");
+        assert!(csv.contains("évalué en partie"));
         assert!(
             first.findings.iter().any(|f| blinded.contains(f.check)),
             "the clean night had findings of the checks the hostile night cannot see"

@@ -219,6 +219,29 @@ fn sender_of(m: Option<&Mailbox>, a: Option<&Account>, upn: &str) -> Sender {
 /// the inbox rules or mailboxes when their source is missing, a `ForwardingAddress` that only
 /// a missing source could resolve, per mailbox.
 pub fn blind_spots(s: &Snapshot) -> Vec<String> {
+    blind_spot_details(s)
+        .into_iter()
+        .map(|b| match b.subject {
+            Some(subject) => format!("boîte {subject} : {}", b.reason),
+            None => b.reason,
+        })
+        .collect()
+}
+
+/// One thing the forwarding checks could not judge that night: the mailbox it concerns (when
+/// that is the granularity) and why, in French.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlindSpot {
+    pub subject: Option<String>,
+    pub reason: String,
+}
+
+/// [`blind_spots`], with the subject apart.
+pub fn blind_spot_details(s: &Snapshot) -> Vec<BlindSpot> {
+    let whole = |reason: String| BlindSpot {
+        subject: None,
+        reason,
+    };
     let mut out = Vec::new();
     let why = |sources: &[&'static str]| {
         sources
@@ -232,17 +255,17 @@ pub fn blind_spots(s: &Snapshot) -> Vec<String> {
     };
     let rules = missing(s, RULES);
     if !rules.is_empty() {
-        out.push(format!(
+        out.push(whole(format!(
             "règles de boîte de réception non évaluées ({})",
             why(&rules)
-        ));
+        )));
     }
     let mailboxes = missing(s, MAILBOXES);
     if !mailboxes.is_empty() {
-        out.push(format!(
+        out.push(whole(format!(
             "redirections au niveau des boîtes non évaluées ({})",
             why(&mailboxes)
-        ));
+        )));
         return out;
     }
     for m in &s.mailboxes {
@@ -254,12 +277,14 @@ pub fn blind_spots(s: &Snapshot) -> Vec<String> {
             continue;
         };
         if let Resolution::Unknown(sources) = resolve::resolve(s, v) {
-            out.push(format!(
-                "boîte {} : ForwardingAddress « {} » non évalué ({})",
-                subject_upn(&m.upn),
-                v.trim(),
-                why(&sources)
-            ));
+            out.push(BlindSpot {
+                subject: Some(subject_upn(&m.upn)),
+                reason: format!(
+                    "ForwardingAddress « {} » non évalué ({})",
+                    v.trim(),
+                    why(&sources)
+                ),
+            });
         }
     }
     out
