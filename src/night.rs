@@ -69,6 +69,21 @@ pub fn evaluate_latest(
     if let Some(e) = snapshot.read_error() {
         return Err(NightError::SignIns(e.to_string()));
     }
+    // What the checks judged by evidence left out, mailbox by mailbox.
+    let blind = checks::forwarding::blind_spot_details(&snapshot);
+    let partial: Vec<crate::store::PartialRow> = evaluation
+        .not_evaluated
+        .iter()
+        .filter(|n| checks::registry::get(n.check).is_some_and(|c| c.has(checks::Tag::ByEvidence)))
+        .filter(|n| n.reason.starts_with("évalué en partie"))
+        .flat_map(|n| {
+            blind.iter().map(|b| crate::store::PartialRow {
+                check: CheckId::declared(n.check),
+                subject: b.subject.clone().unwrap_or_default(),
+                reason: b.reason.clone(),
+            })
+        })
+        .collect();
     drop(snapshot);
     let stored = evaluation
         .findings
@@ -98,6 +113,7 @@ pub fn evaluate_latest(
         posture: &posture,
     };
     let delta = store.record_night(run.id, run.night, run.as_of, record)?;
+    store.record_partial(run.id, &partial)?;
     let mut open_by_severity = BTreeMap::new();
     for f in evaluation.findings.iter().filter(|f| !f.is_accepted()) {
         *open_by_severity.entry(f.severity).or_insert(0) += 1;

@@ -5,9 +5,9 @@
 
 mod common;
 
-use common::sim_night::{SimNight, options};
+use common::sim_night::{SimNight, only_down, options, sources_of};
 use vigie365::sim::SimOptions;
-use vigie365::store::{RunStatus, SourceStatus};
+use vigie365::store::RunStatus;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_new_source_refused_alone_blinds_only_its_checks() {
@@ -46,21 +46,7 @@ async fn each_new_source_refused_alone_blinds_only_its_checks() {
         .await;
         let (store, report) = n.collect(day).await;
         assert_eq!(report.status, RunStatus::Partial, "{deny}");
-        for s in &report.sources {
-            if s.source == source {
-                assert_eq!(s.outcome.status, SourceStatus::NotCollected, "{deny}");
-                let permission = s.outcome.permission.clone().unwrap_or_default();
-                assert!(permission.contains(grant), "{deny}: {permission}");
-            } else {
-                assert_eq!(
-                    s.outcome.status,
-                    SourceStatus::Collected,
-                    "{deny}: {} {:?}",
-                    s.source,
-                    s.outcome.reason
-                );
-            }
-        }
+        only_down(&sources_of(&report), &[(source, grant)]);
         let (_, evaluation) = n.evaluate(&store);
         let mut blind: Vec<&str> = evaluation.not_evaluated.iter().map(|x| x.check).collect();
         blind.sort();

@@ -411,3 +411,228 @@ async fn a_403_on_per_user_mfa_blinds_only_the_coverage_it_decides() {
         st_laurent.evidence
     );
 }
+
+/// The keys of the records the store holds now of each source a hostile night refuses.
+fn held(store: &vigie365::store::Store) -> Vec<(&'static str, std::collections::BTreeSet<String>)> {
+    use vigie365::model::*;
+    fn n<T: Record>(s: &vigie365::store::Store) -> std::collections::BTreeSet<String> {
+        s.current::<T>()
+            .map(|v| v.iter().map(Record::key).collect())
+            .unwrap_or_default()
+    }
+    vec![
+        ("role-assignments", n::<RoleMember>(store)),
+        ("security-defaults", n::<SecurityDefaults>(store)),
+        ("managed-devices", n::<ManagedDevice>(store)),
+        ("exchange-mail-users", n::<MailUser>(store)),
+        ("exchange-group-members", n::<DistributionGroup>(store)),
+        ("exchange-outbound-spam-rules", n::<OutboundRule>(store)),
+        ("exchange-cas-mailboxes", n::<CasMailbox>(store)),
+        ("exchange-irm-configuration", n::<IrmConfig>(store)),
+        ("exchange-admin-audit-log-config", n::<AuditConfig>(store)),
+        ("exchange-organization-config", n::<OrgConfig>(store)),
+    ]
+}
+
+/// A hostile night after a clean one: every source added for DIR04 art. 6 and for MFA
+/// coverage refused at once (the seven Exchange cmdlets, the POP and IMAP sign-in query, role
+/// assignments, security defaults, Intune). Each is « non collectée » with what to grant and
+/// every other source is read; exactly the checks that need one of them are « non évalué »
+/// (the forwarding checks judged by evidence only in part, naming the targets), the rest is
+/// judged; and nothing the clean night stored is lost: those sources' records stay current
+/// and no finding of a blinded check is resolved or ended by the night that could not see it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_new_source_refused_blinds_only_what_needs_it_and_loses_nothing() {
+    use common::sim_night::{SimNight, only_down, options, sources_of};
+    use std::collections::BTreeSet;
+    use vigie365::checks::{REGISTRY, Tag};
+    const BEFORE: u32 = 11;
+    const DAY: u32 = 12;
+    let refused = [
+        (
+            "exchange:get-mailuser",
+            "exchange-mail-users",
+            "View-Only Recipients",
+        ),
+        (
+            "exchange:get-distributiongroupmember",
+            "exchange-group-members",
+            "View-Only Recipients",
+        ),
+        (
+            "exchange:get-hostedoutboundspamfilterrule",
+            "exchange-outbound-spam-rules",
+            "View-Only Configuration",
+        ),
+        (
+            "get-casmailbox",
+            "exchange-cas-mailboxes",
+            "View-Only Recipients",
+        ),
+        (
+            "get-irmconfiguration",
+            "exchange-irm-configuration",
+            "View-Only Configuration",
+        ),
+        (
+            "get-adminauditlogconfig",
+            "exchange-admin-audit-log-config",
+            "View-Only Audit Logs",
+        ),
+        (
+            "get-organizationconfig",
+            "exchange-organization-config",
+            "View-Only Configuration",
+        ),
+        (
+            "signins-clients",
+            "sign-ins-mail-clients",
+            "AuditLog.Read.All",
+        ),
+        ("roles", "role-assignments", "RoleManagement.Read.Directory"),
+        ("security-defaults", "security-defaults", "Policy.Read.All"),
+        (
+            "intune",
+            "managed-devices",
+            "DeviceManagementManagedDevices.Read.All",
+        ),
+    ];
+    let down: BTreeSet<&str> = refused.iter().map(|r| r.1).collect();
+
+    // The clean night.
+    let clean = SimNight::start(options(7, 300, BEFORE)).await;
+    let (store, _) = clean.collect(BEFORE).await;
+    let (_, first) = clean.evaluate(&store);
+    let before = held(&store.lock().expect("store"));
+    drop(store);
+    for (source, keys) in &before {
+        assert!(!keys.is_empty(), "the clean night read {source}");
+    }
+
+    // The hostile night, into the same store.
+    let mut hostile = SimNight::start(vigie365::sim::SimOptions {
+        deny: refused.iter().map(|r| r.0.to_string()).collect(),
+        ..options(7, 300, DAY)
+    })
+    .await;
+    hostile.config.storage.database = clean.config.storage.database.clone();
+    let (store, report) = hostile.collect(DAY).await;
+    let grants: Vec<(&str, &str)> = refused.iter().map(|r| (r.1, r.2)).collect();
+    only_down(&sources_of(&report), &grants);
+    let (summary, e) = hostile.evaluate(&store);
+
+    let mut blinded = BTreeSet::new();
+    for info in REGISTRY {
+        let needs = vigie365::checks::needs(info, &hostile.config);
+        let missing: Vec<&str> = needs.into_iter().filter(|q| down.contains(q)).collect();
+        let not = e.not_evaluated.iter().find(|n| n.check == info.id);
+        if !missing.is_empty() {
+            let why = not.map(|n| n.reason.as_str()).unwrap_or_default();
+            assert!(
+                missing.iter().all(|q| why.contains(q)) && why.contains("non collectée"),
+                "{}: {why:?}",
+                info.id
+            );
+            assert!(
+                !e.findings.iter().any(|f| f.check == info.id),
+                "{} is not evaluated yet has findings",
+                info.id
+            );
+            blinded.insert(info.id);
+        } else if let Some(n) = not {
+            // Only a check judged by evidence may be left out, in part, target by target.
+            assert!(info.has(Tag::ByEvidence), "{}: {}", info.id, n.reason);
+            assert!(n.reason.starts_with("évalué en partie"), "{}", n.reason);
+            assert!(
+                n.reason.contains("exchange-mail-users")
+                    || n.reason.contains("exchange-group-members"),
+                "{}",
+                n.reason
+            );
+        }
+    }
+    for id in ["FWD-ORG-01", "FWD-CLI-01", "ENC-EXT-01", "LOG-AUD-01"] {
+        assert!(blinded.contains(id), "{id}: {blinded:?}");
+    }
+    // The rest is judged.
+    for id in ["FWD-PUB-01", "FWD-EXT-01", "GEN-DEV-01"] {
+        assert!(e.findings.iter().any(|f| f.check == id), "{id}");
+    }
+    assert!(e.findings.iter().any(|f| f.check.starts_with("GEN-")));
+
+    // Nothing stored is lost.
+    {
+        let s = store.lock().expect("store");
+        // A source may hold records another request also reads (the groups themselves, without
+        // their members): what was there stays, nothing is closed.
+        for ((source, was), (_, now)) in before.iter().zip(held(&s)) {
+            let gone: Vec<&String> = was.difference(&now).collect();
+            assert!(gone.is_empty(), "{source}: {gone:?}");
+        }
+        let mut lost = Vec::new();
+        let mut q = s
+            .conn()
+            .prepare(
+                "SELECT check_id, subject, event FROM finding_events \
+             WHERE run_id = ?1 AND event IN ('resolved', 'ended')",
+            )
+            .expect("query");
+        let rows = q
+            .query_map([summary.run], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })
+            .expect("rows");
+        for row in rows.flatten() {
+            if blinded.contains(row.0.as_str()) {
+                lost.push(row);
+            }
+        }
+        assert!(lost.is_empty(), "{lost:?}");
+        // The night's files name each mailbox left out, with the reason.
+        use vigie365::report::nightly;
+        let files = nightly::build(&s, None, "CISSS").expect("nightly");
+        let parts: Vec<&nightly::Row> = files
+            .rows
+            .iter()
+            .filter(|r| r.statut == nightly::PARTIAL)
+            .collect();
+        for n in e
+            .not_evaluated
+            .iter()
+            .filter(|n| n.reason.starts_with("évalué en partie"))
+        {
+            let mine: Vec<_> = parts
+                .iter()
+                .filter(|r| r.controle.as_str() == n.check)
+                .collect();
+            assert!(!mine.is_empty(), "{}: {}", n.check, n.reason);
+            for r in mine {
+                assert!(
+                    r.sujet.contains('@') && n.reason.contains(&r.sujet),
+                    "{}",
+                    r.sujet
+                );
+                assert!(n.reason.contains(&r.preuve), "{}", r.preuve);
+                assert_eq!(r.population, "inconnue");
+            }
+        }
+        assert!(!parts.is_empty(), "some forwards could not be resolved");
+        assert_eq!(
+            files.rows.len() - parts.len(),
+            e.findings.len(),
+            "the parts left out are not counted as findings"
+        );
+        let csv = String::from_utf8(nightly::csv_bytes(&files.rows).expect("csv")).expect("utf-8");
+        assert!(csv.contains("évalué en partie"));
+        assert!(
+            first.findings.iter().any(|f| blinded.contains(f.check)),
+            "the clean night had findings of the checks the hostile night cannot see"
+        );
+    }
+    hostile.shutdown().await;
+    clean.shutdown().await;
+}

@@ -102,6 +102,7 @@ pub fn evaluate_of(checks: &[&CheckInfo], snapshot: &Snapshot, config: &Config) 
         let missing: Vec<String> = needs(info, config)
             .into_iter()
             .filter(|s| snapshot.source_status(s) != Some(SourceStatus::Collected))
+            .filter(|s| !forwarding::can_do_without(info.id, s, snapshot))
             .map(|s| match snapshot.source_reason(s) {
                 Some(r) => format!("source « {s} » non collectée : {r}"),
                 None => format!("source « {s} » non collectée"),
@@ -225,7 +226,8 @@ mod tests {
             let mut want: Vec<&str> = REGISTRY
                 .iter()
                 .filter(|c| {
-                    c.needs.contains(&q.name.as_str())
+                    (c.needs.contains(&q.name.as_str())
+                        && !forwarding::can_do_without(c.id, &q.name, &s))
                         || (c.has(Tag::ByEvidence) && blinds_evidence)
                 })
                 .map(|c| c.id)

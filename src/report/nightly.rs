@@ -17,7 +17,8 @@ use super::{ReportError, escape, output, template::Template};
 use crate::checks::{Accepted, Kind, Severity, Tag, registry};
 use crate::finding::{CheckId, Event};
 use crate::store::{
-    EvaluationRow, FindingEvent, RunRow, RunStatus, SourceRow, SourceStatus, Store, StoredFinding,
+    EvaluationRow, FindingEvent, PartialRow, RunRow, RunStatus, SourceRow, SourceStatus, Store,
+    StoredFinding,
 };
 
 /// The parts of a stored finding's JSON the reports read (`checks::Finding`, owned). Every
@@ -185,7 +186,44 @@ pub fn build(
     out.rows.sort_by(|a, b| {
         (a.gravite, a.controle.as_str(), &a.sujet).cmp(&(b.gravite, b.controle.as_str(), &b.sujet))
     });
+    // Then what the checks judged by evidence left out, mailbox by mailbox.
+    for p in store.partial_of(run.id, registry::ids())? {
+        out.rows.push(partial_row(run.night, p));
+    }
     Ok(out)
+}
+
+/// The status of a row that is no finding: a part of a check the night could not judge.
+pub const PARTIAL: &str = "évalué en partie";
+
+/// A part of a check left out that night (a mailbox whose forward could not be resolved, or
+/// a whole kind of evidence), as a row: status « évalué en partie », the reason as evidence,
+/// the population unknown. Not counted among the findings.
+fn partial_row(night: NaiveDate, p: PartialRow) -> Row {
+    let info = registry::get(p.check.as_str());
+    Row {
+        nuit: night,
+        statut: PARTIAL,
+        gravite: info.map(|i| i.severity).unwrap_or(Severity::Faible),
+        controle: p.check,
+        titre: info.map(|i| i.title_fr.to_string()).unwrap_or_default(),
+        sujet: if p.subject.is_empty() {
+            "toutes les boîtes".into()
+        } else {
+            p.subject
+        },
+        population: "inconnue".into(),
+        preuve: p.reason,
+        reference: info.map(|i| i.reference.to_string()).unwrap_or_default(),
+        premiere_detection: None,
+        exception: None,
+        exception_expiree: None,
+        bloquee_par_locataire: None,
+        nature: "état",
+        occurrences: None,
+        premiere_occurrence: None,
+        derniere_occurrence: None,
+    }
 }
 
 /// The evaluation of `night` (default: the latest); when there is none, the error names the
@@ -600,10 +638,24 @@ fn source_lines(sources: &[SourceRow]) -> Vec<String> {
             if let Some(p) = &s.permission {
                 l.push_str(&format!(" (autorisation : {p})"));
             }
+            if s.source == GROUP_MEMBERS {
+                l.push_str(PHYSICIANS_UNREAD);
+            }
             l
         })
         .collect()
 }
+
+/// The source of the members of the groups classification names.
+const GROUP_MEMBERS: &str = "group-members";
+
+/// What a night without the group members does to the population of findings and figures:
+/// said, never silent (the members stored by the last night that read them still count; an
+/// account never read as a member counts as « personnel »).
+pub const PHYSICIANS_UNREAD: &str = " — groupe des médecins non lu cette nuit : si \
+    [classification] medecin_groupes nomme des groupes, un médecin reconnu seulement par l'un \
+    d'eux garde la population des membres lus à la dernière collecte réussie, ou compte comme \
+    « personnel » s'il n'y a jamais été lu (population des constats et chiffres incertaine)";
 
 #[cfg(test)]
 mod tests {
@@ -629,6 +681,27 @@ mod tests {
             premiere_occurrence: None,
             derniere_occurrence: None,
         }
+    }
+
+    #[test]
+    fn group_members_not_collected_says_the_physicians_group_was_not_read() {
+        let row = |source: &str| SourceRow {
+            source: source.into(),
+            status: SourceStatus::NotCollected,
+            reason: Some("autorisation manquante".into()),
+            permission: Some("GroupMember.Read.All".into()),
+            records: 0,
+            pages: 0,
+        };
+        let lines = source_lines(&[row("group-members"), row("sign-ins")]);
+        assert!(
+            lines[0].contains("groupe des médecins non lu cette nuit")
+                && lines[0].contains("medecin_groupes")
+                && lines[0].contains("« personnel »"),
+            "{}",
+            lines[0]
+        );
+        assert!(!lines[1].contains("médecins"), "{}", lines[1]);
     }
 
     #[test]

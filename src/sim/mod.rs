@@ -117,8 +117,8 @@ pub struct SimOptions {
     /// locations, security defaults), `groups`, `rules`, `exchange`, `roles` (role
     /// assignments), `intune`; one new source alone: `signins-clients` (the POP and IMAP
     /// query), `get-irmconfiguration`, `get-adminauditlogconfig`, `get-organizationconfig`,
-    /// `get-casmailbox`, `per-user-mfa` (per-user MFA states); or one Exchange cmdlet without
-    /// its role, `exchange:get-mailuser`.
+    /// `get-casmailbox`, `per-user-mfa` (per-user MFA states), `security-defaults`; or one
+    /// Exchange cmdlet without its role, `exchange:get-mailuser`.
     pub deny: Vec<String>,
     /// Display names, the guest's UPN, inbox rule names and the establishment carry hostile
     /// text (escape sequences, terminal links, bidirectional overrides, markup, spreadsheet

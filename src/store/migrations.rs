@@ -218,4 +218,16 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE finding_events_v5 RENAME TO finding_events;
     CREATE INDEX finding_events_subject ON finding_events(check_id, subject, run_id);
     "#,
+    // 6: what a check judged by evidence could not judge that night, subject by subject
+    // (a mailbox, or '' when a whole kind of evidence is missing), with the reason: the
+    // nightly files show these « évalué en partie » rows, not only the check's id.
+    r#"
+    CREATE TABLE partial_evaluations (
+        run_id    INTEGER NOT NULL REFERENCES runs(id),
+        check_id  TEXT NOT NULL,
+        subject   TEXT NOT NULL,
+        reason    TEXT NOT NULL,
+        PRIMARY KEY (run_id, check_id, subject, reason)
+    ) WITHOUT ROWID;
+    "#,
 ];

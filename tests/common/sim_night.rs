@@ -14,7 +14,7 @@ use vigie365::config::Config;
 use vigie365::graph::GraphClient;
 use vigie365::night::EvaluationSummary;
 use vigie365::sim::{Sim, SimHandle, SimOptions};
-use vigie365::store::Store;
+use vigie365::store::{SourceStatus, Store};
 
 /// The usual options of these tests: that tenant on that day, time running 200 times faster.
 /// Other options by struct update: `SimOptions { deny, ..options(seed, accounts, day) }`.
@@ -94,5 +94,45 @@ impl SimNight {
 
     pub async fn shutdown(self) {
         self.sim.shutdown().await;
+    }
+}
+
+/// Each source of a night's report: its name, its status, and what it says (the reason and
+/// the permission or role to grant).
+pub fn sources_of(report: &NightReport) -> Vec<(String, SourceStatus, String)> {
+    report
+        .sources
+        .iter()
+        .map(|s| {
+            (
+                s.source.clone(),
+                s.outcome.status,
+                format!(
+                    "{} {}",
+                    s.outcome.reason.clone().unwrap_or_default(),
+                    s.outcome.permission.clone().unwrap_or_default()
+                ),
+            )
+        })
+        .collect()
+}
+
+/// Asserts that exactly the sources of `down` are « non collectée », each saying what to
+/// grant (`down`: source, permission or role), and that every other source was collected.
+pub fn only_down(sources: &[(String, SourceStatus, String)], down: &[(&str, &str)]) {
+    for (name, status, why) in sources {
+        match down.iter().find(|(d, _)| d == name) {
+            Some((_, grant)) => {
+                assert_eq!(*status, SourceStatus::NotCollected, "{name}: {why}");
+                assert!(why.contains(grant), "{name}: {why}");
+            }
+            None => assert_eq!(*status, SourceStatus::Collected, "{name}: {why}"),
+        }
+    }
+    for (d, _) in down {
+        assert!(
+            sources.iter().any(|(n, ..)| n == d),
+            "{d} was not attempted"
+        );
     }
 }

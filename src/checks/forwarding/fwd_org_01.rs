@@ -18,6 +18,12 @@
 //! No policy that applies to someone says `On` and no remote domain has `AutoForwardEnabled`
 //! true. A custom policy `On` that no enabled rule applies (no rule, or only disabled ones)
 //! applies to no one: it is named in the evidence but does not set the level.
+//!
+//! ### Without the outbound spam filter rules
+//! The rules only say whom a custom policy applies to. When they were not read but the
+//! tenant has no custom policy (only the default, which applies to everyone), the check is
+//! still judged and the evidence says the rules were not read; with a custom policy it is
+//! « non évalué » (whom that policy applies to is unknown).
 
 use super::scope;
 use crate::checks::common::{bounded, list};
@@ -26,6 +32,7 @@ use crate::classify::Population;
 use crate::config::Config;
 use crate::model::OutboundPolicy;
 use crate::requirements as req;
+use crate::store::SourceStatus;
 
 pub static CHECK: CheckInfo = CheckInfo {
     id: "FWD-ORG-01",
@@ -106,6 +113,13 @@ pub fn run(s: &Snapshot, _config: &Config) -> Vec<Finding> {
     } else {
         "aucun domaine distant avec AutoForwardEnabled = true (bloquent)".into()
     };
+    // Judged without the rules only when no custom policy exists (`can_do_without`).
+    let unread = if s.source_status(super::OUTBOUND_RULES) == Some(SourceStatus::Collected) {
+        ""
+    } else {
+        " ; règles de filtrage sortant non lues (source « exchange-outbound-spam-rules » non \
+         collectée) : sans effet ici, le locataire n'a que la stratégie par défaut"
+    };
     let idle = if idle.is_empty() {
         String::new()
     } else {
@@ -126,7 +140,7 @@ pub fn run(s: &Snapshot, _config: &Config) -> Vec<Finding> {
         "locataire",
         severity,
         Population::Tous,
-        bounded(format!("{verdict} — {outbound} ; {remote}{idle}")),
+        bounded(format!("{verdict} — {outbound} ; {remote}{idle}{unread}")),
     )]
 }
 
@@ -191,6 +205,61 @@ mod tests {
         off.enabled = false;
         s.outbound_rules = vec![off];
         assert!(run(&s, &config()).is_empty());
+    }
+
+    #[test]
+    fn without_the_rules_only_the_default_policy_is_judged_and_says_so() {
+        use crate::store::SourceStatus;
+        let unread = |s: &mut Snapshot| {
+            if let Some(row) = s.sources.get_mut(super::super::OUTBOUND_RULES) {
+                row.status = SourceStatus::NotCollected;
+                row.reason = Some("rôle manquant".into());
+            }
+        };
+        let mut s = tenant("On", vec![remote("*", false)]);
+        unread(&mut s);
+        let e = crate::checks::evaluate_of(&[&CHECK], &s, &config());
+        assert!(e.not_evaluated.is_empty(), "{:?}", e.not_evaluated);
+        assert_eq!(e.findings.len(), 1);
+        assert_eq!(e.findings[0].severity, Severity::Moyenne);
+        assert!(
+            e.findings[0]
+                .evidence
+                .contains("règles de filtrage sortant non lues"),
+            "{}",
+            e.findings[0].evidence
+        );
+        // Both layers block: judged, no finding.
+        let mut s = tenant("Off", vec![remote("*", false)]);
+        unread(&mut s);
+        let e = crate::checks::evaluate_of(&[&CHECK], &s, &config());
+        assert!(e.not_evaluated.is_empty() && e.findings.is_empty());
+        // A custom policy exists: whom it applies to is unknown, not evaluated.
+        let mut s = tenant("Off", vec![remote("*", false)]);
+        let mut custom = outbound("On");
+        custom.identity = "Direction".into();
+        custom.is_default = false;
+        s.outbound_policies.push(custom);
+        unread(&mut s);
+        let e = crate::checks::evaluate_of(&[&CHECK], &s, &config());
+        assert_eq!(e.not_evaluated.len(), 1);
+        assert!(
+            e.not_evaluated[0]
+                .reason
+                .contains("exchange-outbound-spam-rules")
+        );
+        assert!(e.findings.is_empty());
+        // The policies themselves unread: not evaluated either.
+        let mut s = tenant("On", vec![remote("*", false)]);
+        unread(&mut s);
+        if let Some(row) = s.sources.get_mut(super::super::OUTBOUND_POLICIES) {
+            row.status = SourceStatus::NotCollected;
+        }
+        let e = crate::checks::evaluate_of(&[&CHECK], &s, &config());
+        assert_eq!(e.not_evaluated.len(), 1);
+        let rules_read = tenant("On", vec![remote("*", false)]);
+        let f = run(&rules_read, &config());
+        assert!(!f[0].evidence.contains("non lues"), "{}", f[0].evidence);
     }
 
     fn scoped_rule(policy: &str) -> crate::model::OutboundRule {

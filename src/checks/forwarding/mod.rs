@@ -35,6 +35,7 @@ use super::{Finding, Severity, Snapshot};
 use crate::classify::Population;
 use crate::config::Config;
 use crate::model::{Account, Mailbox, RuleAction};
+use crate::store::SourceStatus;
 use resolve::{Resolution, missing};
 use scope::Sender;
 
@@ -218,6 +219,29 @@ fn sender_of(m: Option<&Mailbox>, a: Option<&Account>, upn: &str) -> Sender {
 /// the inbox rules or mailboxes when their source is missing, a `ForwardingAddress` that only
 /// a missing source could resolve, per mailbox.
 pub fn blind_spots(s: &Snapshot) -> Vec<String> {
+    blind_spot_details(s)
+        .into_iter()
+        .map(|b| match b.subject {
+            Some(subject) => format!("boîte {subject} : {}", b.reason),
+            None => b.reason,
+        })
+        .collect()
+}
+
+/// One thing the forwarding checks could not judge that night: the mailbox it concerns (when
+/// that is the granularity) and why, in French.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlindSpot {
+    pub subject: Option<String>,
+    pub reason: String,
+}
+
+/// [`blind_spots`], with the subject apart.
+pub fn blind_spot_details(s: &Snapshot) -> Vec<BlindSpot> {
+    let whole = |reason: String| BlindSpot {
+        subject: None,
+        reason,
+    };
     let mut out = Vec::new();
     let why = |sources: &[&'static str]| {
         sources
@@ -231,17 +255,17 @@ pub fn blind_spots(s: &Snapshot) -> Vec<String> {
     };
     let rules = missing(s, RULES);
     if !rules.is_empty() {
-        out.push(format!(
+        out.push(whole(format!(
             "règles de boîte de réception non évaluées ({})",
             why(&rules)
-        ));
+        )));
     }
     let mailboxes = missing(s, MAILBOXES);
     if !mailboxes.is_empty() {
-        out.push(format!(
+        out.push(whole(format!(
             "redirections au niveau des boîtes non évaluées ({})",
             why(&mailboxes)
-        ));
+        )));
         return out;
     }
     for m in &s.mailboxes {
@@ -253,16 +277,34 @@ pub fn blind_spots(s: &Snapshot) -> Vec<String> {
             continue;
         };
         if let Resolution::Unknown(sources) = resolve::resolve(s, v) {
-            out.push(format!(
-                "boîte {} : ForwardingAddress « {} » non évalué ({})",
-                subject_upn(&m.upn),
-                v.trim(),
-                why(&sources)
-            ));
+            out.push(BlindSpot {
+                subject: Some(subject_upn(&m.upn)),
+                reason: format!(
+                    "ForwardingAddress « {} » non évalué ({})",
+                    v.trim(),
+                    why(&sources)
+                ),
+            });
         }
     }
     out
 }
+
+/// Whether `check` can be judged that night without `source` although it needs it: FWD-ORG-01
+/// reads the outbound spam filter rules only to learn whom each custom policy applies to, so
+/// when the policies were read and there is none but the default (which applies to everyone
+/// no rule takes), the rules change nothing and the tenant is judged without them.
+pub fn can_do_without(check: &str, source: &str, s: &Snapshot) -> bool {
+    check == fwd_org_01::CHECK.id
+        && source == OUTBOUND_RULES
+        && s.source_status(OUTBOUND_POLICIES) == Some(SourceStatus::Collected)
+        && s.outbound_policies.iter().all(|p| p.is_default)
+}
+
+/// The outbound spam filter rules, which scope the custom outbound policies.
+pub const OUTBOUND_RULES: &str = "exchange-outbound-spam-rules";
+/// The outbound spam filter policies.
+pub const OUTBOUND_POLICIES: &str = "exchange-outbound-spam-policies";
 
 /// Every forward of the inbox rules and mailboxes, classified, by subject.
 pub fn forwards(s: &Snapshot, config: &Config) -> Vec<Forward> {

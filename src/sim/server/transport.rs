@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
-use super::dispatch::{deny_key, dispatch, route};
+use super::dispatch::{Route, deny_key, dispatch, route};
 use super::latency::{latency_for, sleep};
 use super::{Resp, Rq, Shared, bad_request, graph_error, request_id};
 use crate::sim::hash::{h, tag, unit};
@@ -295,8 +295,13 @@ async fn handle(
         }
         Fault::None => {}
     }
-    if let Some(key) = deny_key(&route(&path))
-        && st.deny.iter().any(|d| d == key)
+    // Security defaults can also be refused alone (`security-defaults`), without the
+    // conditional access policies and named locations.
+    let alone = matches!(route(&path), Route::SecurityDefaults(_)).then_some("security-defaults");
+    if deny_key(&route(&path))
+        .into_iter()
+        .chain(alone)
+        .any(|key| st.deny.iter().any(|d| d == key))
     {
         sleep(lat).await;
         let r = graph_error(

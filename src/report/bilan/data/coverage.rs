@@ -178,10 +178,14 @@ fn sources(input: &Input) -> Vec<SourceCouverture> {
 }
 
 fn add_reason(entry: &mut SourceCouverture, etat: &'static str, s: &SourceRow, night: NaiveDate) {
-    let raison = s
+    let mut raison = s
         .reason
         .clone()
         .unwrap_or_else(|| "raison non enregistrée".into());
+    // What the night without group members does to the physicians' population: said.
+    if s.source == "group-members" {
+        raison.push_str(crate::report::nightly::PHYSICIANS_UNREAD);
+    }
     match entry
         .raisons
         .iter_mut()

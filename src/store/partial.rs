@@ -1,0 +1,117 @@
+//! What a check judged by evidence could not judge on a night, subject by subject, with the
+//! reason (table `partial_evaluations`): the check is « évalué en partie », and the nightly
+//! files name each mailbox left out.
+
+use rusqlite::params;
+
+use super::db::Store;
+use super::error::{StoreError, sql_error};
+use super::runs::RunId;
+use crate::finding::CheckId;
+
+/// One part of a check a night could not judge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartialRow {
+    pub check: CheckId,
+    /// The mailbox (or target) concerned; empty when a whole kind of evidence is missing.
+    pub subject: String,
+    pub reason: String,
+}
+
+impl Store {
+    /// Records the parts left out by the evaluation of `run` (replacing any earlier record of
+    /// that run).
+    pub fn record_partial(&mut self, run: RunId, rows: &[PartialRow]) -> Result<(), StoreError> {
+        let err = sql_error(&self.path);
+        let tx = self.conn.transaction().map_err(&err)?;
+        tx.execute(
+            "DELETE FROM partial_evaluations WHERE run_id = ?1",
+            params![run],
+        )
+        .map_err(&err)?;
+        for r in rows {
+            tx.execute(
+                "INSERT OR IGNORE INTO partial_evaluations (run_id, check_id, subject, reason) \
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![run, r.check.as_str(), r.subject, r.reason],
+            )
+            .map_err(&err)?;
+        }
+        tx.commit().map_err(&err)
+    }
+
+    /// The parts left out by the evaluation of `run`, by check and subject. A check id the
+    /// catalogue `known` does not hold is an error that names it, never skipped.
+    pub fn partial_of(
+        &self,
+        run: RunId,
+        known: &[&'static str],
+    ) -> Result<Vec<PartialRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT check_id, subject, reason FROM partial_evaluations \
+                 WHERE run_id = ?1 ORDER BY check_id, subject, reason",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map(params![run], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })
+            .map_err(|e| self.sql(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, subject, reason) = row.map_err(|e| self.sql(e))?;
+            let check = CheckId::known(known, &id).ok_or_else(|| {
+                self.unknown(
+                    "partial_evaluations",
+                    format!("collecte n° {run}, sujet {subject}"),
+                    "contrôle",
+                    &id,
+                )
+            })?;
+            out.push(PartialRow {
+                check,
+                subject,
+                reason,
+            });
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_left_out_are_kept_by_run_and_replaced_on_reevaluation() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(&dir.path().join("v.db")).expect("store");
+        let run = store
+            .begin_run(
+                chrono::Utc::now(),
+                chrono::NaiveDate::from_ymd_opt(2026, 3, 1).expect("date"),
+            )
+            .expect("run");
+        let row = |subject: &str| PartialRow {
+            check: CheckId::declared("FWD-EXT-01"),
+            subject: subject.into(),
+            reason: "ForwardingAddress « x » non évalué".into(),
+        };
+        store
+            .record_partial(run, &[row("a@x.ca"), row("b@x.ca")])
+            .expect("record");
+        store.record_partial(run, &[row("b@x.ca")]).expect("again");
+        let got = store.partial_of(run, &["FWD-EXT-01"]).expect("read");
+        assert_eq!(got, vec![row("b@x.ca")]);
+        let err = store
+            .partial_of(run, &["GEN-MFA-01"])
+            .expect_err("unknown id");
+        assert!(err.to_string().contains("FWD-EXT-01"), "{err}");
+    }
+}
