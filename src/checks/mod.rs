@@ -28,6 +28,7 @@ pub mod load;
 pub mod mfa;
 pub mod posture;
 pub mod registry;
+pub mod retired;
 pub mod shared;
 pub mod snapshot;
 mod tally;

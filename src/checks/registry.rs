@@ -168,6 +168,29 @@ pub fn ids() -> &'static [&'static str] {
     &IDS
 }
 
+/// Every id a store may hold and this version reads back: the catalogue's and the retired
+/// checks' (`retired.rs`), in that order.
+pub fn readable_ids() -> &'static [&'static str] {
+    static IDS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+        let mut ids = ids_of(REGISTRY);
+        ids.extend(super::retired::RETIRED.iter().map(|r| r.id));
+        ids
+    });
+    &IDS
+}
+
+/// The French title of a check of the catalogue or of a retired one (marked so).
+pub fn title_fr(id: &str) -> Option<String> {
+    get(id).map(|c| c.title_fr.to_string()).or_else(|| {
+        super::retired::get(id).map(|r| {
+            format!(
+                "{} (contrôle retiré en version {} : {})",
+                r.title_fr, r.since, r.why_fr
+            )
+        })
+    })
+}
+
 /// The ids of any list of checks.
 pub fn ids_of(checks: &[&CheckInfo]) -> Vec<&'static str> {
     checks.iter().map(|c| c.id).collect()
@@ -193,6 +216,24 @@ mod tests {
         let n = ids.len();
         ids.dedup();
         assert_eq!(ids.len(), n, "duplicate check id");
+    }
+
+    #[test]
+    fn a_retired_id_is_never_reused_and_stays_readable() {
+        for r in super::super::retired::RETIRED {
+            assert!(
+                get(r.id).is_none(),
+                "{} is retired and in the catalogue",
+                r.id
+            );
+            assert!(readable_ids().contains(&r.id));
+            assert!(!r.title_fr.is_empty() && !r.why_fr.is_empty() && !r.since.is_empty());
+        }
+        assert_eq!(
+            readable_ids().len(),
+            REGISTRY.len() + super::super::retired::RETIRED.len()
+        );
+        assert_eq!(&readable_ids()[..REGISTRY.len()], ids());
     }
 
     #[test]

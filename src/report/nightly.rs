@@ -154,7 +154,7 @@ pub fn build(
             detail: "collecte introuvable".into(),
         })?;
     let sources = store.sources(run.id)?;
-    let events = store.finding_events_until(run.night, registry::ids())?;
+    let events = store.finding_events_until(run.night, registry::readable_ids())?;
     let lifecycle = Lifecycle::of(&events, run.id);
     let mut out = Nightly {
         establishment: establishment.to_string(),
@@ -179,7 +179,7 @@ pub fn build(
             .cloned()
             .collect(),
     };
-    for f in store.findings_of(run.id, registry::ids())? {
+    for f in store.findings_of(run.id, registry::readable_ids())? {
         let row = out.count(f, &lifecycle)?;
         out.rows.push(row);
     }
@@ -187,7 +187,7 @@ pub fn build(
         (a.gravite, a.controle.as_str(), &a.sujet).cmp(&(b.gravite, b.controle.as_str(), &b.sujet))
     });
     // Then what the checks judged by evidence left out, mailbox by mailbox.
-    for p in store.partial_of(run.id, registry::ids())? {
+    for p in store.partial_of(run.id, registry::readable_ids())? {
         out.rows.push(partial_row(run.night, p));
     }
     Ok(out)
@@ -206,7 +206,7 @@ fn partial_row(night: NaiveDate, p: PartialRow) -> Row {
         statut: PARTIAL,
         gravite: info.map(|i| i.severity).unwrap_or(Severity::Faible),
         controle: p.check,
-        titre: info.map(|i| i.title_fr.to_string()).unwrap_or_default(),
+        titre: registry::title_fr(p.check.as_str()).unwrap_or_default(),
         sujet: if p.subject.is_empty() {
             "toutes les boîtes".into()
         } else {
@@ -231,7 +231,7 @@ fn partial_row(night: NaiveDate, p: PartialRow) -> Row {
 fn find_evaluation(store: &Store, night: Option<NaiveDate>) -> Result<EvaluationRow, ReportError> {
     // Dates are compared as ISO text in the store: stay within four-digit years.
     let far = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default();
-    let evaluations = store.evaluations_until(night.unwrap_or(far), registry::ids())?;
+    let evaluations = store.evaluations_until(night.unwrap_or(far), registry::readable_ids())?;
     let evaluation = match night {
         Some(n) => evaluations.iter().rev().find(|e| e.night == n),
         None => evaluations.last(),
@@ -242,7 +242,7 @@ fn find_evaluation(store: &Store, night: Option<NaiveDate>) -> Result<Evaluation
     Err(match night {
         None => ReportError::NothingEvaluated(store.path().display().to_string()),
         Some(n) => {
-            let all = store.evaluations_until(far, registry::ids())?;
+            let all = store.evaluations_until(far, registry::readable_ids())?;
             let before = all.iter().rev().find(|e| e.night < n).map(|e| e.night);
             let after = all.iter().find(|e| e.night > n).map(|e| e.night);
             let known: Vec<String> = [before, after]
@@ -287,7 +287,7 @@ impl Nightly {
     fn count(&mut self, f: StoredFinding, lifecycle: &Lifecycle<'_>) -> Result<Row, ReportError> {
         let data = FindingData::parse(&f)?;
         let key = (f.check, f.subject.as_str());
-        // The store only gives back ids of the registry.
+        // The store gives back ids of the registry or of a retired check (`checks/retired.rs`).
         let info = registry::get(f.check.as_str());
         let is_event = info.is_some_and(|i| i.kind == Kind::Event);
         // No event tonight: the finding was already open.
@@ -325,7 +325,7 @@ impl Nightly {
             nuit: self.run.night,
             statut,
             gravite: f.severity,
-            titre: info.map(|i| i.title_fr.to_string()).unwrap_or_default(),
+            titre: registry::title_fr(f.check.as_str()).unwrap_or_default(),
             reference: info.map(|i| i.reference.to_string()).unwrap_or_default(),
             premiere_detection: lifecycle.first_seen.get(&key).copied(),
             sujet: f.subject.clone(),

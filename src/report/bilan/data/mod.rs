@@ -160,7 +160,16 @@ pub fn compute_of(
     establishment: &str,
     tenant: &str,
 ) -> Result<Bilan, ReportError> {
-    let input = input::Input::load(store, period, &registry::ids_of(checks))?;
+    // Every id the store may hold, so that a finding of a check outside `checks` (retired,
+    // or left out of a test catalogue) is read, not an error; only `checks` get rows.
+    let mut known = registry::ids_of(checks);
+    let others: Vec<&'static str> = registry::readable_ids()
+        .iter()
+        .copied()
+        .filter(|id| !known.contains(id))
+        .collect();
+    known.extend(others);
+    let input = input::Input::load(store, period, &known)?;
     let seen = input.last_seen();
     let lives = lifecycle::of_period(checks, &input, &seen);
     let posture = posture::Posture::of(&input);
