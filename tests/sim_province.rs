@@ -360,7 +360,7 @@ fn read_toml(path: &std::path::Path) -> toml::Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_perimeter_selects_exactly_its_establishments_accounts() {
-    let h = start(provincial(24, 900, 5)).await;
+    let h = start(provincial(24, 1300, 8)).await;
     let c = Client::new(&h).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let files = h.write_setup(dir.path(), 0).expect("setup");
@@ -387,8 +387,8 @@ async fn each_perimeter_selects_exactly_its_establishments_accounts() {
         .and_then(|v| v.as_array())
         .cloned()
         .unwrap_or_default();
-    assert_eq!(listed.len(), 5);
-    assert_eq!(prov.establishments.len(), 5);
+    assert_eq!(listed.len(), 8);
+    assert_eq!(prov.establishments.len(), 8);
     let mut perimeters = Vec::new();
     for (k, (cfg_path, entry)) in prov.establishments.iter().zip(&listed).enumerate() {
         let own = read_toml(cfg_path);
@@ -430,6 +430,22 @@ async fn each_perimeter_selects_exactly_its_establishments_accounts() {
             .iter()
             .any(|(n, _)| n == "extensionAttribute10")
     }));
+    assert!(
+        perimeters
+            .iter()
+            .any(|p| p.attributes.iter().any(|(n, _)| n == "department"))
+    );
+    // One unit named by its id, one by its display name.
+    assert!(
+        perimeters
+            .iter()
+            .any(|p| p.units.iter().any(|u| u.len() == 36 && u.contains('-')))
+    );
+    assert!(
+        perimeters
+            .iter()
+            .any(|p| p.units.iter().any(|u| u.starts_with("CI")))
+    );
 
     // Each perimeter selects exactly its establishment's accounts.
     for (k, per) in perimeters.iter().enumerate() {

@@ -43,6 +43,7 @@ fn write_perimeter(t: &mut String, sc: &Scenario, e: &Establishment, header: &st
     let attribute = match e.marking {
         Marking::UpnCompany => Some(("companyName", e.name.to_string())),
         Marking::Attribute => Some(("extensionAttribute10", e.code())),
+        Marking::Department => Some(("department", e.name.to_string())),
         _ => None,
     };
     let _ = writeln!(t, "[{header}]");

@@ -168,6 +168,11 @@ impl Scenario {
                 who.mail = Some(who.upn.clone());
             }
         }
+        if attribution.department
+            && let Some(e) = attribution.establishment
+        {
+            who.department = Some(self.establishments[e].name.to_string());
+        }
         let company_name = if self.provincial() {
             attribution
                 .establishment

@@ -13,6 +13,9 @@
 //! | 2 | `extensionAttribute10` = `ETAB-NN` | the same | `extensionAttribute10` |
 //! | 3 | UPN `@<slug>.ssss.gouv.qc.ca` | administrative unit | `upn` + unit (by id) |
 //!
+//! except that an establishment whose index is 6 modulo 8 is known by `department` (its
+//! name, instead of the CHSLD site) rather than `extensionAttribute10`.
+//!
 //! Physicians keep `prenom.nom.med@ssss.gouv.qc.ca`: they are found only by unit or
 //! attribute. Without `--etablissements` the tenant is the single establishment of before,
 //! byte for byte.
@@ -118,6 +121,8 @@ pub(crate) enum Marking {
     Unit,
     /// Everyone by `extensionAttribute10`.
     Attribute,
+    /// Everyone by `department` (the establishment's name).
+    Department,
     /// Staff by UPN suffix, everyone else by administrative unit (perimeter gives its id).
     UpnUnitId,
 }
@@ -163,6 +168,7 @@ pub(crate) fn establishments(n: u32) -> Vec<Establishment> {
             marking: match index % 4 {
                 0 => Marking::UpnCompany,
                 1 => Marking::Unit,
+                2 if index % 8 == 6 => Marking::Department,
                 2 => Marking::Attribute,
                 _ => Marking::UpnUnitId,
             },
@@ -181,6 +187,8 @@ pub(crate) struct Attribution {
     pub company: bool,
     /// `extensionAttribute10`.
     pub ext10: Option<String>,
+    /// `department` set to the establishment's name.
+    pub department: bool,
     /// Member of the establishment's administrative unit.
     pub unit: bool,
 }
@@ -224,6 +232,7 @@ impl Scenario {
             Marking::UpnCompany => a.company = true,
             Marking::Unit | Marking::UpnUnitId => a.unit = true,
             Marking::Attribute => a.ext10 = Some(est.code()),
+            Marking::Department => a.department = true,
         }
         a
     }
