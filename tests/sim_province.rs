@@ -125,6 +125,36 @@ async fn unit_members_page_cast_and_refuse() {
         assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
         assert_eq!(v["error"]["code"], "Request_ResourceNotFound");
     }
+    // Inside $batch: members of two units and an unknown one, each with its own status.
+    let body = serde_json::json!({"requests": [
+        {"id": "1", "method": "GET", "url": format!("/directory/administrativeUnits/{unit1}/members/microsoft.graph.user?$select=id&$top=999")},
+        {"id": "2", "method": "GET", "url": format!("/directory/administrativeUnits/{unit2}/members?$select=id")},
+        {"id": "3", "method": "GET", "url": "/directory/administrativeUnits/00000000-0000-4000-8000-000000000000/members"},
+    ]});
+    let r = c
+        .http
+        .post(c.url("/v1.0/$batch"))
+        .bearer_auth(&c.graph)
+        .json(&body)
+        .send()
+        .await
+        .expect("batch");
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = r.json().await.unwrap_or(Value::Null);
+    let resp = v["responses"].as_array().cloned().unwrap_or_default();
+    let by_id = |id: &str| {
+        resp.iter()
+            .find(|x| x["id"] == id)
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(by_id("1")["status"], 200);
+    assert_eq!(
+        by_id("1")["body"]["value"].as_array().map(Vec::len),
+        Some(members.len())
+    );
+    assert_eq!(by_id("2")["status"], 200);
+    assert_eq!(by_id("3")["status"], 404);
     // A page token of another unit is refused.
     let (_, _, first) = c
         .get(&format!(

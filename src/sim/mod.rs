@@ -441,7 +441,12 @@ impl SetupWriter {
 
     /// `provincial.toml`, each establishment's configuration and register, and the
     /// provincial truth.
-    fn write_provincial(&self, dir: &Path, day: u32) -> Result<ProvincialFiles, SimError> {
+    fn write_provincial(
+        &self,
+        dir: &Path,
+        day: u32,
+        gt: GroundTruth,
+    ) -> Result<ProvincialFiles, SimError> {
         let by_upn = truth_province::attribution_by_upn(&self.sc, day as i32);
         let mut files = ProvincialFiles {
             config: dir.join("provincial.toml"),
@@ -461,7 +466,7 @@ impl SetupWriter {
             files.establishments.push(config);
             files.registers.push(register);
         }
-        let pt = truth_province::compute(&self.sc, &self.cfg, day);
+        let pt = truth_province::split(&self.sc, gt);
         write_private(&files.truth, &pt.to_json())?;
         Ok(files)
     }
@@ -483,7 +488,7 @@ impl SetupWriter {
         let gt = truth::compute(&self.sc, &self.cfg, day);
         write_private(&files.truth, &gt.to_json())?;
         if self.sc.provincial() {
-            files.provincial = Some(self.write_provincial(dir, day)?);
+            files.provincial = Some(self.write_provincial(dir, day, gt)?);
         }
         Ok(files)
     }

@@ -131,7 +131,8 @@ pub(crate) fn compute(sc: &Scenario, cfg: &PrintedConfig, day: u32) -> Provincia
     split(sc, truth::compute(sc, cfg, day))
 }
 
-fn split(sc: &Scenario, gt: GroundTruth) -> ProvincialTruth {
+/// Splits a tenant's truth (of a provincial scenario) by establishment.
+pub(crate) fn split(sc: &Scenario, gt: GroundTruth) -> ProvincialTruth {
     let by_upn = attribution_by_upn(sc, gt.day as i32);
     let mut etablissements: Vec<EstablishmentTruth> = sc
         .establishments
