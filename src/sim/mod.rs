@@ -10,7 +10,10 @@
 //! Modules: `scenario` (the establishment as pure functions of seed, index and day),
 //! `render` (Microsoft's JSON), `server` (HTTP, routing, paging, `$batch`, tokens,
 //! faults), `throttle` (limits per class), `filter` (OData `$filter`), `truth` (ground
-//! truth and its conventions), `simconfig` (the printed configuration).
+//! truth and its conventions), `simconfig` (the printed configuration); for a provincial
+//! tenant (`--etablissements N`, `scenario::province`), `truth_province` (the truth split by
+//! establishment) and `simconfig_province` (one configuration per establishment with its
+//! `[perimetre]`, and `provincial.toml`).
 
 mod filter;
 mod hash;
@@ -601,7 +604,9 @@ impl SimHandle {
         truth::register_csv(&self.shared.sc, day as i32)
     }
     /// Writes `vigie365.toml` (mode 0600, inline secret), `registre-generiques.csv` and
-    /// `verite-terrain-jNNN.json` into `dir`.
+    /// `verite-terrain-jNNN.json` into `dir`; for a provincial tenant, also
+    /// `provincial.toml`, `etablissement-<slug>.toml` and `registre-generiques-<slug>.csv`
+    /// per establishment, and `verite-terrain-provinciale-jNNN.json`.
     pub fn write_setup(&self, dir: &Path, day: u32) -> Result<SetupFiles, SimError> {
         self.writer().write(dir, day)
     }
