@@ -54,3 +54,14 @@ async fn invalid_options_are_refused_in_french() {
     let e = vigie365::sim::Sim::start(o).await.err().expect("refused");
     assert!(e.to_string().contains("nombre de comptes invalide"));
 }
+
+#[test]
+fn establishments_flag_makes_a_provincial_tenant() {
+    let one = Cli::try_parse_from(["sim"]).expect("parse");
+    assert_eq!(one.sim.options().expect("options").establishments, None);
+    let prov = Cli::try_parse_from(["sim", "--etablissements", "3"]).expect("parse");
+    assert_eq!(prov.sim.options().expect("options").establishments, Some(3));
+    assert!(Cli::try_parse_from(["sim", "--etablissements", "trois"]).is_err());
+    let help = Cli::command().render_long_help().to_string();
+    assert!(help.contains("--etablissements"), "{help}");
+}

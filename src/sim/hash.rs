@@ -81,6 +81,7 @@ pub(crate) mod tag {
     pub const BATCH: u64 = 18;
     pub const MISC: u64 = 19;
     pub const ACTIVITY: u64 = 20;
+    pub const ETAB: u64 = 21;
 }
 
 /// Formats 128 bits as a version-4 GUID.
@@ -150,6 +151,7 @@ pub(crate) mod kind {
     pub const LOCATION: u8 = 4;
     pub const TENANT: u8 = 5;
     pub const APP: u8 = 6;
+    pub const ADMIN_UNIT: u8 = 7;
 }
 
 /// An object id that looks like a random GUID but decodes back to (kind, index): the

@@ -10,7 +10,10 @@
 //! Modules: `scenario` (the establishment as pure functions of seed, index and day),
 //! `render` (Microsoft's JSON), `server` (HTTP, routing, paging, `$batch`, tokens,
 //! faults), `throttle` (limits per class), `filter` (OData `$filter`), `truth` (ground
-//! truth and its conventions), `simconfig` (the printed configuration).
+//! truth and its conventions), `simconfig` (the printed configuration); for a provincial
+//! tenant (`--etablissements N`, `scenario::province`), `truth_province` (the truth split by
+//! establishment) and `simconfig_province` (one configuration per establishment with its
+//! `[perimetre]`, and `provincial.toml`).
 
 mod filter;
 mod hash;
@@ -20,8 +23,10 @@ mod render;
 mod scenario;
 mod server;
 mod simconfig;
+mod simconfig_province;
 mod throttle;
 mod truth;
+mod truth_province;
 mod truth_requirements;
 
 use std::collections::BTreeMap;
@@ -37,9 +42,10 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use scenario::{MAX_ACCOUNTS, MIN_ACCOUNTS};
+pub use scenario::{MAX_ACCOUNTS, MAX_ESTABLISHMENTS, MIN_ACCOUNTS};
 pub use throttle::{ClassStats, ThrottleClass, ThrottleLimits};
 pub use truth::{ClassPosture, Finding, GroundTruth, Posture};
+pub use truth_province::{EstablishmentTruth, ProvincialTruth, UnattributedTruth};
 pub use truth_requirements::{PlannedNight, refused_query, requirement_statuses};
 
 /// Errors of the simulator (messages in French: they reach the user).
@@ -117,7 +123,8 @@ pub struct SimOptions {
     /// locations, security defaults), `groups`, `rules`, `exchange`, `roles` (role
     /// assignments), `intune`; one new source alone: `signins-clients` (the POP and IMAP
     /// query), `get-irmconfiguration`, `get-adminauditlogconfig`, `get-organizationconfig`,
-    /// `get-casmailbox`, `per-user-mfa` (per-user MFA states), `security-defaults`; or one
+    /// `get-casmailbox`, `per-user-mfa` (per-user MFA states), `security-defaults`,
+    /// `administrative-units` (units and their members); or one
     /// Exchange cmdlet without its role, `exchange:get-mailuser`.
     pub deny: Vec<String>,
     /// Display names, the guest's UPN, inbox rule names and the establishment carry hostile
@@ -128,6 +135,9 @@ pub struct SimOptions {
     /// tenant cannot have both): security defaults answer `isEnabled` true and the tenant
     /// has no conditional access policy. A separate small scenario, off by default.
     pub security_defaults: bool,
+    /// A provincial tenant split among this many establishments (1 to
+    /// [`MAX_ESTABLISHMENTS`]); `None`: the single establishment of before, unchanged.
+    pub establishments: Option<u32>,
 }
 
 impl Default for SimOptions {
@@ -147,6 +157,7 @@ impl Default for SimOptions {
             deny: Vec::new(),
             hostile_names: false,
             security_defaults: false,
+            establishments: None,
         }
     }
 }
@@ -199,6 +210,21 @@ pub struct SetupFiles {
     pub config: PathBuf,
     pub register: PathBuf,
     pub truth: PathBuf,
+    /// The files of a provincial tenant (`--etablissements`), `None` otherwise.
+    pub provincial: Option<ProvincialFiles>,
+}
+
+/// Files a provincial tenant adds to [`SetupFiles`].
+#[derive(Clone, Debug)]
+pub struct ProvincialFiles {
+    /// `provincial.toml`: the whole tenant with its `[[etablissements]]`.
+    pub config: PathBuf,
+    /// `etablissement-<slug>.toml`, in the order of the establishments.
+    pub establishments: Vec<PathBuf>,
+    /// `registre-generiques-<slug>.csv`, in the same order.
+    pub registers: Vec<PathBuf>,
+    /// `verite-terrain-provinciale-jNNN.json` ([`ProvincialTruth`]).
+    pub truth: PathBuf,
 }
 
 /// Entry point of the in-process API.
@@ -238,6 +264,16 @@ fn validate(opts: &SimOptions) -> Result<(), SimError> {
             message: "le minimum dépasse le maximum".into(),
         });
     }
+    if let Some(n) = opts.establishments
+        && !(1..=MAX_ESTABLISHMENTS).contains(&n)
+    {
+        return Err(SimError::Option {
+            option: "--etablissements",
+            message: format!(
+                "{n} : nombre d'établissements entre 1 et {MAX_ESTABLISHMENTS} attendu (omettre l'option pour un établissement seul)"
+            ),
+        });
+    }
     let f = &opts.faults;
     let rates = [f.http429, f.http503, f.http504, f.reset, f.truncate];
     if rates.iter().any(|r| !(0.0..=1.0).contains(r)) || rates.iter().sum::<f64>() > 1.0 {
@@ -272,6 +308,9 @@ impl Sim {
         let mut sc = scenario::Scenario::new(opts.seed, opts.accounts, opts.start_date);
         sc.hostile = opts.hostile_names;
         sc.security_defaults = opts.security_defaults;
+        if let Some(n) = opts.establishments {
+            sc.establishments = scenario::establishments(n);
+        }
         let cfg = simconfig::PrintedConfig::new(&sc);
         let base_url = format!("http://{}", local);
         let secret = opts
@@ -373,19 +412,66 @@ impl SetupWriter {
     }
 
     fn config(&self, dir: &Path) -> String {
+        self.config_of(dir, None)
+    }
+
+    /// The configuration of the tenant (`None`), or of establishment e (`Some(Some(e))`), or
+    /// `provincial.toml` (`Some(None)`).
+    fn config_of(&self, dir: &Path, which: Option<Option<usize>>) -> String {
         // The configuration resolves relative paths against its own directory: write them
         // absolute, so `--setup-dir vigie365-sim` (relative) names the same files.
         let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
-        simconfig::render(
-            &self.sc,
-            &self.cfg,
-            &self.printed_limits(),
-            &simconfig::ConfigPaths {
-                base_url: &self.base_url,
-                secret: &self.secret,
-                dir: &dir,
-            },
-        )
+        let limits = self.printed_limits();
+        let paths = simconfig::ConfigPaths {
+            base_url: &self.base_url,
+            secret: &self.secret,
+            dir: &dir,
+        };
+        match which {
+            None => simconfig::render(&self.sc, &self.cfg, &limits, &paths),
+            Some(None) => {
+                simconfig_province::render_provincial(&self.sc, &self.cfg, &limits, &paths)
+            }
+            Some(Some(e)) => simconfig_province::render_establishment(
+                &self.sc,
+                &self.cfg,
+                &limits,
+                &paths,
+                &self.sc.establishments[e],
+            ),
+        }
+    }
+
+    /// `provincial.toml`, each establishment's configuration and register, and the
+    /// provincial truth.
+    fn write_provincial(
+        &self,
+        dir: &Path,
+        day: u32,
+        gt: GroundTruth,
+    ) -> Result<ProvincialFiles, SimError> {
+        let by_upn = truth_province::attribution_by_upn(&self.sc, day as i32);
+        let mut files = ProvincialFiles {
+            config: dir.join("provincial.toml"),
+            establishments: Vec::new(),
+            registers: Vec::new(),
+            truth: dir.join(format!("verite-terrain-provinciale-j{:03}.json", day)),
+        };
+        write_private(&files.config, &self.config_of(dir, Some(None)))?;
+        for e in &self.sc.establishments {
+            let config = dir.join(simconfig_province::config_file(e));
+            let register = dir.join(simconfig_province::register_file(e));
+            write_private(&config, &self.config_of(dir, Some(Some(e.index))))?;
+            let csv = truth::register_csv_where(&self.sc, day as i32, |r| {
+                by_upn.get(&r.compte.to_lowercase()) == Some(&Some(e.index))
+            });
+            write_private(&register, &csv)?;
+            files.establishments.push(config);
+            files.registers.push(register);
+        }
+        let pt = truth_province::split(&self.sc, gt);
+        write_private(&files.truth, &pt.to_json())?;
+        Ok(files)
     }
 
     fn write(&self, dir: &Path, day: u32) -> Result<SetupFiles, SimError> {
@@ -394,15 +480,19 @@ impl SetupWriter {
             path: dir.to_path_buf(),
             source,
         })?;
-        let files = SetupFiles {
+        let mut files = SetupFiles {
             config: dir.join("vigie365.toml"),
             register: dir.join("registre-generiques.csv"),
             truth: dir.join(format!("verite-terrain-j{:03}.json", day)),
+            provincial: None,
         };
         write_private(&files.config, &self.config(dir))?;
         write_private(&files.register, &truth::register_csv(&self.sc, day as i32))?;
         let gt = truth::compute(&self.sc, &self.cfg, day);
         write_private(&files.truth, &gt.to_json())?;
+        if self.sc.provincial() {
+            files.provincial = Some(self.write_provincial(dir, day, gt)?);
+        }
         Ok(files)
     }
 }
@@ -475,6 +565,14 @@ impl SimHandle {
     pub fn ground_truth(&self, day: u32) -> GroundTruth {
         truth::compute(&self.shared.sc, &self.shared.cfg, day.min(MAX_DAY))
     }
+    /// What a correct audit of `day` must find, establishment by establishment, in a
+    /// provincial tenant (`None` without `--etablissements`).
+    pub fn provincial_truth(&self, day: u32) -> Option<ProvincialTruth> {
+        self.shared
+            .sc
+            .provincial()
+            .then(|| truth_province::compute(&self.shared.sc, &self.shared.cfg, day.min(MAX_DAY)))
+    }
     /// Counts of the scenario on a day, as the endpoints serve them.
     pub fn counts(&self, day: u32) -> ScenarioCounts {
         let day = day.min(MAX_DAY);
@@ -506,7 +604,9 @@ impl SimHandle {
         truth::register_csv(&self.shared.sc, day as i32)
     }
     /// Writes `vigie365.toml` (mode 0600, inline secret), `registre-generiques.csv` and
-    /// `verite-terrain-jNNN.json` into `dir`.
+    /// `verite-terrain-jNNN.json` into `dir`; for a provincial tenant, also
+    /// `provincial.toml`, `etablissement-<slug>.toml` and `registre-generiques-<slug>.csv`
+    /// per establishment, and `verite-terrain-provinciale-jNNN.json`.
     pub fn write_setup(&self, dir: &Path, day: u32) -> Result<SetupFiles, SimError> {
         self.writer().write(dir, day)
     }
@@ -569,9 +669,16 @@ pub struct SimArgs {
     /// Sources refusées (403), comme si l'autorisation manquait : users, registration,
     /// signins, conditional-access, groups, rules, exchange, roles, intune, signins-clients
     /// (connexions POP et IMAP), get-irmconfiguration, get-adminauditlogconfig,
-    /// get-organizationconfig, get-casmailbox (séparées par des virgules).
+    /// get-organizationconfig, get-casmailbox, administrative-units (séparées par des
+    /// virgules).
     #[arg(long, value_delimiter = ',', value_name = "SOURCES")]
     pub refuser: Vec<String>,
+    /// Locataire provincial partagé entre N établissements (1 à 40) : suffixes d'UPN,
+    /// unités administratives, attributs, quelques comptes non attribués ; écrit une
+    /// configuration par établissement et provincial.toml. Sans l'option : un seul
+    /// établissement.
+    #[arg(long, value_name = "N")]
+    pub etablissements: Option<u32>,
 }
 
 /// Parses `MIN-MAX` milliseconds.
@@ -661,6 +768,7 @@ impl SimArgs {
                 .collect(),
             hostile_names: false,
             security_defaults: false,
+            establishments: self.etablissements,
         })
     }
 }
@@ -687,6 +795,17 @@ pub async fn serve_cli(args: SimArgs) -> Result<(), SimError> {
         files.register.display(),
         files.truth.display()
     );
+    if let Some(p) = &files.provincial {
+        println!(
+            "Locataire provincial : {} établissements ; configuration provinciale : {}",
+            p.establishments.len(),
+            p.config.display()
+        );
+        for c in &p.establishments {
+            println!("  {}", c.display());
+        }
+        println!("Vérité terrain par établissement : {}", p.truth.display());
+    }
     println!(
         "Changer de jour : curl -X POST {}/_sim/day/N ; compteurs : {}/_sim/stats",
         handle.base_url(),

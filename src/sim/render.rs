@@ -7,8 +7,8 @@ use serde_json::{Map, Value, json};
 
 use super::hash::{self, h, kind, object_id, tag};
 use super::scenario::{
-    Account, Contact, Device, ESTABLISHMENT, GROUPS, InboxRule, Kind, MAIL_DOMAIN, NamedLocation,
-    Policy, Recipient, Registration, Scenario, SignIn, UserRef,
+    Account, Contact, Device, GROUPS, InboxRule, Kind, MAIL_DOMAIN, NamedLocation, Policy,
+    Recipient, Registration, Scenario, SignIn, UserRef,
 };
 
 /// Graph timestamp (`2026-01-05T14:03:11Z`).
@@ -157,13 +157,7 @@ pub(crate) fn user(sc: &Scenario, acc: &Account, fields: &[&str], day: i32) -> V
                 }
                 _ => Value::Null,
             },
-            "companyName" => {
-                if acc.guest {
-                    Value::Null
-                } else {
-                    Value::String(ESTABLISHMENT.into())
-                }
-            }
+            "companyName" => acc.company_name.map(Value::from).unwrap_or(Value::Null),
             "usageLocation" => Value::String("CA".into()),
             "createdDateTime" => acc
                 .created
@@ -185,6 +179,8 @@ pub(crate) fn user(sc: &Scenario, acc: &Account, fields: &[&str], day: i32) -> V
                         (4, Kind::Staff | Kind::Physician) => {
                             acc.job_title.map(Value::from).unwrap_or(Value::Null)
                         }
+                        // The establishment's code, in a provincial tenant.
+                        (10, _) => opt(&acc.ext10),
                         _ => Value::Null,
                     };
                     e.insert(format!("extensionAttribute{}", n), v);

@@ -168,7 +168,7 @@ impl PrintedConfig {
     }
 }
 
-fn q(s: &str) -> String {
+pub(super) fn q(s: &str) -> String {
     // TOML basic string.
     let mut out = String::from("\"");
     for c in s.chars() {
@@ -189,7 +189,7 @@ fn lit(s: &str) -> String {
     format!("'{}'", s)
 }
 
-fn list<T: AsRef<str>>(items: &[T], f: fn(&str) -> String) -> String {
+pub(super) fn list<T: AsRef<str>>(items: &[T], f: fn(&str) -> String) -> String {
     let v: Vec<String> = items.iter().map(|s| f(s.as_ref())).collect();
     format!("[{}]", v.join(", "))
 }
@@ -201,6 +201,28 @@ pub(crate) struct ConfigPaths<'a> {
     pub dir: &'a Path,
 }
 
+/// Whose configuration a file is: the establishment's name and the files it names.
+pub(crate) struct Owner {
+    /// `[locataire] etablissement`.
+    pub name: String,
+    /// File name stem of its database and outputs (`vigie365`: `vigie365.sqlite`,
+    /// `sorties`), `None` for the single establishment's names.
+    pub stem: Option<String>,
+    /// File name of its register of generic accounts.
+    pub register: String,
+}
+
+impl Owner {
+    /// The single establishment of a tenant, with the file names of before.
+    pub(crate) fn tenant(sc: &Scenario) -> Self {
+        Owner {
+            name: sc.establishment(),
+            stem: None,
+            register: "registre-generiques.csv".into(),
+        }
+    }
+}
+
 /// Renders the configuration file.
 pub(crate) fn render(
     sc: &Scenario,
@@ -208,11 +230,22 @@ pub(crate) fn render(
     limits: &PrintedLimits,
     paths: &ConfigPaths<'_>,
 ) -> String {
+    render_for(sc, cfg, limits, paths, &Owner::tenant(sc))
+}
+
+/// Renders the configuration file of `owner`.
+pub(crate) fn render_for(
+    sc: &Scenario,
+    cfg: &PrintedConfig,
+    limits: &PrintedLimits,
+    paths: &ConfigPaths<'_>,
+    owner: &Owner,
+) -> String {
     let dir = paths.dir.display().to_string();
     let mut t = String::new();
-    write_connection(&mut t, sc, paths, &dir);
+    write_connection(&mut t, sc, paths, &dir, owner);
     write_collection(&mut t);
-    write_classification(&mut t, cfg, &dir);
+    write_classification(&mut t, cfg, &dir, &owner.register);
     write_generics_and_applis(&mut t, cfg);
     write_evaluation_and_domains(&mut t, cfg);
     write_exceptions(&mut t, cfg);
@@ -250,7 +283,13 @@ fn write_attestations(t: &mut String) {
 }
 
 /// Header, `[locataire]`, `[identifiants]`, `[points_de_terminaison]` and `[stockage]`.
-fn write_connection(t: &mut String, sc: &Scenario, paths: &ConfigPaths<'_>, dir: &str) {
+fn write_connection(
+    t: &mut String,
+    sc: &Scenario,
+    paths: &ConfigPaths<'_>,
+    dir: &str,
+    owner: &Owner,
+) {
     let _ = writeln!(
         t,
         "# vigie365 — configuration écrite par « vigie365 sim » (locataire simulé, graine {}, {} comptes).",
@@ -264,7 +303,7 @@ fn write_connection(t: &mut String, sc: &Scenario, paths: &ConfigPaths<'_>, dir:
     let _ = writeln!(t, "tenant_id = {}", q(&sc.tenant_id));
     let _ = writeln!(t, "domaine = {}", q(TENANT_DOMAIN));
     let _ = writeln!(t, "client_id = {}", q(&sc.client_id));
-    let _ = writeln!(t, "etablissement = {}\n", q(&sc.establishment()));
+    let _ = writeln!(t, "etablissement = {}\n", q(&owner.name));
     let _ = writeln!(t, "[identifiants]");
     let _ = writeln!(t, "secret = {}\n", q(paths.secret));
     let _ = writeln!(t, "[points_de_terminaison]");
@@ -272,8 +311,12 @@ fn write_connection(t: &mut String, sc: &Scenario, paths: &ConfigPaths<'_>, dir:
     let _ = writeln!(t, "graph = {}", q(paths.base_url));
     let _ = writeln!(t, "exchange = {}\n", q(paths.base_url));
     let _ = writeln!(t, "[stockage]");
-    let _ = writeln!(t, "base = {}", q(&format!("{}/vigie365.sqlite", dir)));
-    let _ = writeln!(t, "sorties = {}\n", q(&format!("{}/sorties", dir)));
+    let (base, sorties) = match &owner.stem {
+        None => ("vigie365.sqlite".to_string(), "sorties".to_string()),
+        Some(stem) => (format!("{stem}.sqlite"), format!("sorties-{stem}")),
+    };
+    let _ = writeln!(t, "base = {}", q(&format!("{}/{}", dir, base)));
+    let _ = writeln!(t, "sorties = {}\n", q(&format!("{}/{}", dir, sorties)));
 }
 
 /// `[conservation]` and `[collecte]`: fixed values.
@@ -291,7 +334,7 @@ fn write_collection(t: &mut String) {
 }
 
 /// `[classification]`.
-fn write_classification(t: &mut String, cfg: &PrintedConfig, dir: &str) {
+fn write_classification(t: &mut String, cfg: &PrintedConfig, dir: &str, register: &str) {
     let _ = writeln!(t, "[classification]");
     let _ = writeln!(t, "generique_nom = {}", list(&cfg.generique_nom, lit));
     let _ = writeln!(t, "generique_upn = {}", list(&cfg.generique_upn, lit));
@@ -319,11 +362,7 @@ fn write_classification(t: &mut String, cfg: &PrintedConfig, dir: &str) {
         q(cfg.medecin_attribut.0),
         lit(cfg.medecin_attribut.1)
     );
-    let _ = writeln!(
-        t,
-        "registre = {}\n",
-        q(&format!("{}/registre-generiques.csv", dir))
-    );
+    let _ = writeln!(t, "registre = {}\n", q(&format!("{}/{}", dir, register)));
 }
 
 /// `[generiques]` with its `[[generiques.sites]]`, and `[appli]`.

@@ -1322,8 +1322,18 @@ impl Ctx<'_> {
 
 /// The register CSV (`;`, UTF-8, header `compte;site;utilisateur;arrivee;depart`).
 pub(crate) fn register_csv(sc: &Scenario, day: i32) -> String {
+    register_csv_where(sc, day, |_| true)
+}
+
+/// The register CSV with only the rows `keep` accepts (an establishment's own register in a
+/// provincial tenant).
+pub(crate) fn register_csv_where(
+    sc: &Scenario,
+    day: i32,
+    keep: impl Fn(&RegisterRow) -> bool,
+) -> String {
     let mut s = String::from("compte;site;utilisateur;arrivee;depart\n");
-    for r in sc.register(day) {
+    for r in sc.register(day).into_iter().filter(|r| keep(r)) {
         s.push_str(&format!(
             "{};{};{};{};{}\n",
             r.compte,

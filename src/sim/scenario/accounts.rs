@@ -47,6 +47,14 @@ pub(crate) struct Account {
     pub last_password_change: DateTime<Utc>,
     /// `proxyAddresses`: `SMTP:` primary, `smtp:` aliases; none for a guest.
     pub proxy_addresses: Vec<String>,
+    /// `companyName`: the establishment's name (every member of a single-establishment
+    /// tenant; in a provincial tenant, only where its establishment marks it so).
+    pub company_name: Option<&'static str>,
+    /// `extensionAttribute10` (`ETAB-NN`, provincial tenant only).
+    pub ext10: Option<String>,
+    /// Its establishment in a provincial tenant (`None`: « non attribué », or a
+    /// single-establishment tenant).
+    pub establishment: Option<usize>,
 }
 
 impl Account {
@@ -152,6 +160,29 @@ impl Scenario {
         let created_day = arrival.max(ALWAYS);
         let created = self.created(i, arrival);
         let guest = kind == Guest;
+        let attribution = self.attribution(i);
+        if let Some(domain) = &attribution.upn_domain {
+            let suffix = format!("@{RSSS_DOMAIN}");
+            if let Some(local) = who.upn.strip_suffix(&suffix) {
+                who.upn = format!("{local}@{domain}");
+                who.mail = Some(who.upn.clone());
+            }
+        }
+        if attribution.department
+            && let Some(e) = attribution.establishment
+        {
+            who.department = Some(self.establishments[e].name.to_string());
+        }
+        let company_name = if self.provincial() {
+            attribution
+                .establishment
+                .filter(|_| attribution.company)
+                .map(|e| self.establishments[e].name)
+        } else if guest {
+            None
+        } else {
+            Some(ESTABLISHMENT)
+        };
         if self.hostile {
             who.display = self.spelled(&who.display);
             if guest {
@@ -196,6 +227,9 @@ impl Scenario {
             created_day,
             last_password_change,
             proxy_addresses,
+            company_name,
+            ext10: attribution.ext10,
+            establishment: attribution.establishment,
         })
     }
 

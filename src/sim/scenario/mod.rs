@@ -24,12 +24,15 @@ mod accounts;
 mod controls;
 mod identity;
 mod mail;
+mod province;
 mod scripted;
 mod signins;
 
 pub(crate) use accounts::*;
 pub(crate) use identity::*;
 pub(crate) use mail::*;
+pub use province::MAX_ESTABLISHMENTS;
+pub(crate) use province::*;
 pub(crate) use scripted::*;
 pub(crate) use signins::*;
 
@@ -61,6 +64,9 @@ pub(crate) struct Scenario {
     pub hostile: bool,
     /// Security defaults instead of conditional access (`SimOptions::security_defaults`).
     pub security_defaults: bool,
+    /// The establishments of a provincial tenant (`--etablissements`); empty for the
+    /// single-establishment tenant.
+    pub establishments: Vec<Establishment>,
 }
 
 /// Text an attacker can put in a name another tenant shows us: an escape sequence that
@@ -103,6 +109,7 @@ impl Scenario {
             sites,
             hostile: false,
             security_defaults: false,
+            establishments: Vec::new(),
         }
     }
 

@@ -8,6 +8,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use http::{HeaderMap, Method};
 
+use super::admin_units;
 use super::batch::batch;
 use super::conditional_access::{locations, policies, security_defaults};
 use super::exchange::{Invoke, exchange_cmd};
@@ -50,6 +51,12 @@ pub(super) enum Route {
     RoleAssignments(String),
     SecurityDefaults(String),
     PerUserMfa(String, String),
+    AdminUnits(String),
+    AdminUnitMembers {
+        ver: String,
+        unit: String,
+        users_only: bool,
+    },
     Unknown(String),
 }
 
@@ -122,6 +129,23 @@ pub(super) fn route(path: &str) -> Route {
                 ["groups", _, "transitivemembers", "microsoft.graph.user"] => Route::Members {
                     ver,
                     group: seg(2),
+                    users_only: true,
+                },
+                ["directory", "administrativeunits"] => Route::AdminUnits(ver),
+                ["directory", "administrativeunits", _, "members"] => Route::AdminUnitMembers {
+                    ver,
+                    unit: seg(3),
+                    users_only: false,
+                },
+                [
+                    "directory",
+                    "administrativeunits",
+                    _,
+                    "members",
+                    "microsoft.graph.user",
+                ] => Route::AdminUnitMembers {
+                    ver,
+                    unit: seg(3),
                     users_only: true,
                 },
                 ["devicemanagement", "manageddevices"] => Route::ManagedDevices(ver),
@@ -285,6 +309,12 @@ fn handle(
         Route::RoleAssignments(ver) => role_assignments(st, rq, &ver, q),
         Route::SecurityDefaults(ver) => Ok(security_defaults(st, &ver)),
         Route::PerUserMfa(ver, id) => per_user_mfa(st, rq, &ver, &id),
+        Route::AdminUnits(ver) => admin_units::units(st, rq, &ver, q),
+        Route::AdminUnitMembers {
+            ver,
+            unit,
+            users_only,
+        } => admin_units::members(st, rq, &ver, &unit, users_only, q),
         _ => Err(bad_request(st, rq, "Unsupported request.")),
     }
 }
@@ -299,9 +329,12 @@ fn classify(st: &Shared, r: &Route, q: &Query) -> (ThrottleClass, u64, Option<u3
         Route::Users(_) | Route::User(_, _) if select.contains("signinactivity") => {
             (ThrottleClass::SignInActivity, 1, None)
         }
-        Route::Users(_) | Route::User(_, _) | Route::UsersDelta(_) | Route::Members { .. } => {
-            (ThrottleClass::Directory, dir_cost, None)
-        }
+        Route::Users(_)
+        | Route::User(_, _)
+        | Route::UsersDelta(_)
+        | Route::Members { .. }
+        | Route::AdminUnits(_)
+        | Route::AdminUnitMembers { .. } => (ThrottleClass::Directory, dir_cost, None),
         Route::ManagedDevices(_) => (ThrottleClass::Directory, 1, None),
         Route::RoleAssignments(_) => (ThrottleClass::Directory, dir_cost, None),
         Route::PerUserMfa(..) => (ThrottleClass::Directory, 1, None),
@@ -336,6 +369,7 @@ pub(super) fn deny_key(r: &Route) -> Option<&'static str> {
         Route::Exchange { .. } => "exchange",
         Route::ManagedDevices(_) => "intune",
         Route::PerUserMfa(..) => "per-user-mfa",
+        Route::AdminUnits(_) | Route::AdminUnitMembers { .. } => "administrative-units",
         _ => return None,
     })
 }

@@ -36,14 +36,7 @@ pub(super) fn members(
         if !st.sc.member(g, i, day) {
             return None;
         }
-        let mut v = render::user(&st.sc, &st.sc.account(i, day)?, &fields, day);
-        if let Value::Object(m) = &mut v {
-            let mut o = Map::new();
-            o.insert("@odata.type".into(), json!("#microsoft.graph.user"));
-            o.extend(std::mem::take(m));
-            *m = o;
-        }
-        Some(v)
+        typed_user(st, i, day, &fields)
     });
     let (what, path) = if users_only {
         (
@@ -66,4 +59,17 @@ pub(super) fn members(
     Ok(Collection::new(context(st, ver, what))
         .next(link)
         .finish(value))
+}
+
+/// Account i as a member of a collection of directory objects: its fields after
+/// `"@odata.type": "#microsoft.graph.user"`.
+pub(super) fn typed_user(st: &Shared, i: u32, day: i32, fields: &[&str]) -> Option<Value> {
+    let mut v = render::user(&st.sc, &st.sc.account(i, day)?, fields, day);
+    if let Value::Object(m) = &mut v {
+        let mut o = Map::new();
+        o.insert("@odata.type".into(), json!("#microsoft.graph.user"));
+        o.extend(std::mem::take(m));
+        *m = o;
+    }
+    Some(v)
 }

@@ -18,6 +18,7 @@ use super::simconfig::PrintedConfig;
 use super::throttle::Throttle;
 use super::{FaultRates, FaultStats, Latency, SimStats};
 
+mod admin_units;
 mod batch;
 mod conditional_access;
 mod dispatch;

@@ -42,7 +42,7 @@ impl Dialect {
         }
     }
 
-    fn bad_token(self, st: &Shared, rq: Rq) -> Resp {
+    pub(super) fn bad_token(self, st: &Shared, rq: Rq) -> Resp {
         match self {
             Dialect::Directory => graph_error(
                 st,
