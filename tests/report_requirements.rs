@@ -233,7 +233,11 @@ fn each_requirement_has_its_status_its_gaps_and_its_attestation() {
     let r = bilan::render(&b, &period, &ctx()).expect("render");
     let html = String::from_utf8(r.get(".html").expect("html").to_vec()).expect("utf8");
     for e in &b.exigences {
-        assert!(html.contains(&format!("<td>{}</td>", e.id)), "{}", e.id);
+        assert!(
+            html.contains(&format!("<td><code>{}</code></td>", e.id)),
+            "{}",
+            e.id
+        );
     }
     assert!(html.contains("attestation à fournir"));
     assert!(html.contains("Sites de messagerie publique bloqués par le filtrage web."));
