@@ -274,7 +274,8 @@ fn the_example_prints_to_pdf_with_headers_charts_and_every_section() {
 /// - no cell of the body (before the annexes) over three lines: poppler makes a block of each
 ///   table cell, and a narrow block (less than 60 % of the width: not a paragraph) of more
 ///   than three lines is a cell that wraps;
-/// - each check's id and title on one line wherever the title follows the id.
+/// - each check's id and title on one line wherever the title follows the id, and that line
+///   (the head of its row) never the last of a page.
 ///
 /// Prints the page count and the fill of the emptiest page that the rule covers.
 #[test]
@@ -387,6 +388,19 @@ fn the_printed_example_keeps_the_print_rules() {
         {
             if !l.contains(&with_title) {
                 problems.push(format!("titre de {} coupé : « {l} »", c.id));
+            }
+        }
+        // A check's line is the head of its row: never the last line of a page, away from
+        // the figures below it.
+        for (i, p) in pages.iter().enumerate() {
+            if let Some(last) = p.content_lines().last()
+                && words_of(&last.text()).contains(&with_title)
+            {
+                problems.push(format!(
+                    "page {} : {} seul au pied de la page, ses chiffres à la suivante",
+                    i + 1,
+                    c.id
+                ));
             }
         }
         if !lines.iter().any(|l| l.contains(&with_title)) {
