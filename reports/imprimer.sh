@@ -6,7 +6,9 @@
 #
 # Prérequis (Debian, Ubuntu) : apt-get install -y chromium   (ou CHROMIUM=google-chrome)
 # Le bilan est autonome (styles et graphiques en ligne, aucune ressource externe) : Chromium
-# n'a besoin d'aucun accès réseau. Les en-têtes et pieds de page (établissement, période,
+# n'a besoin d'aucun accès réseau : les options --disable-background-networking,
+# --disable-component-update, --disable-sync et --disable-quic l'empêchent de chercher les hôtes
+# de Google à chaque démarrage (machine sans réseau). Les en-têtes et pieds de page (établissement, période,
 # date d'arrêté, « Page n de N ») viennent de la feuille de style du bilan, pas de Chromium.
 # Le PDF contient des données personnelles : il est créé en mode 0600.
 set -eu
@@ -33,6 +35,7 @@ profile=$(mktemp -d)
 trap 'rm -rf "$profile"' EXIT INT TERM
 umask 077
 "$chromium" --headless --no-sandbox --disable-gpu --no-first-run --no-default-browser-check \
+    --disable-background-networking --disable-component-update --disable-sync --disable-quic \
     --user-data-dir="$profile" --no-pdf-header-footer --run-all-compositor-stages-before-draw \
     --print-to-pdf="$pdf" "file://$abs" 2>/dev/null
 [ -s "$pdf" ] || { echo "$0 : Chromium n'a pas écrit $pdf" >&2; exit 1; }

@@ -103,9 +103,17 @@ async fn night(seed: u64, accounts: u32, day: u32) -> (BTreeSet<Key>, BTreeSet<K
         );
         assert!(kept.read_error().is_none() && whole.read_error().is_none());
     }
+    // The per-account single-factor figures (one per generic or « Appli » account, named by
+    // its UPN) have no counterpart in the truth's posture; their sum, successful sign-ins
+    // only, cannot exceed the truth's single-factor sign-ins of those accounts.
+    let per_account = |p: &&vigie365::store::PostureFigure| {
+        p.class == vigie365::checks::posture::SINGLE_FACTOR_GENERIC
+            || p.class == vigie365::checks::posture::SINGLE_FACTOR_APPLI
+    };
+    let single: i64 = posture.iter().filter(per_account).map(|p| p.value).sum();
     let ours_posture: Figures = posture
         .iter()
-        .filter(|p| p.population == "tous")
+        .filter(|p| p.population == "tous" && !per_account(p))
         .map(|p| ((p.class.clone(), p.metric.clone()), p.value))
         .collect();
     let ours: BTreeSet<Key> = evaluation
@@ -140,6 +148,11 @@ async fn night(seed: u64, accounts: u32, day: u32) -> (BTreeSet<Key>, BTreeSet<K
         .iter()
         .map(|n| format!("{}: {}", n.check, n.reason))
         .collect();
+    let truth_single = truth.posture.sign_ins["singleFactorAuthentication"];
+    assert!(
+        u64::try_from(single).is_ok_and(|x| x <= truth_single),
+        "single-factor sign-ins per account, seed {seed} day {day}: {single} > {truth_single}"
+    );
     assert_eq!(
         ours_posture,
         truth_figures(&truth.posture),

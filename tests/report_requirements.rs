@@ -12,14 +12,16 @@ use vigie365::classify::Population;
 use vigie365::config::Attestation;
 use vigie365::finding::CheckId;
 use vigie365::report::bilan::{self, Context, Period};
-use vigie365::store::{RunStatus, SourceOutcome, SourceStatus, Store, StoredFinding};
+use vigie365::store::{
+    PostureFigure, RunStatus, SourceOutcome, SourceStatus, Store, StoredFinding,
+};
 
 fn date(m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, m, d).expect("date")
 }
 
 /// One night: `refused` sources not collected, `partly` collected with a note, evaluated
-/// unless failed.
+/// unless failed, with its successful single-factor sign-ins ([`single_factor`]).
 fn run(store: &mut Store, night: NaiveDate, failed: bool, refused: &[&str], partly: &[&str]) {
     let as_of = Utc
         .with_ymd_and_hms(night.year(), night.month(), night.day(), 8, 0, 0)
@@ -89,8 +91,28 @@ fn run(store: &mut Store, night: NaiveDate, failed: bool, refused: &[&str], part
         .into_iter()
         .collect();
     store
-        .record_evaluation(id, night, as_of, &stored, &skipped, &[])
+        .record_evaluation(id, night, as_of, &stored, &skipped, &single_factor(night))
         .expect("evaluation");
+}
+
+/// The nightly figures of successful single-factor sign-ins (per account, as
+/// `checks::posture` writes them): a generic tablet twice every night of January, another
+/// once on 10 October; no « Appli » account ever.
+fn single_factor(night: NaiveDate) -> Vec<PostureFigure> {
+    let figure = |upn: &str, value: i64| PostureFigure {
+        population: "tous".into(),
+        class: "facteur_unique_generique".into(),
+        metric: upn.into(),
+        value,
+    };
+    let mut v = Vec::new();
+    if night.month() == 1 {
+        v.push(figure("tablette1.verdun@cisss-test.ca", 2));
+    }
+    if night == date(10, 10) {
+        v.push(figure("tablette2.verdun@cisss-test.ca", 1));
+    }
+    v
 }
 
 fn year(dir: &std::path::Path) -> Store {
@@ -233,7 +255,11 @@ fn each_requirement_has_its_status_its_gaps_and_its_attestation() {
     let r = bilan::render(&b, &period, &ctx()).expect("render");
     let html = String::from_utf8(r.get(".html").expect("html").to_vec()).expect("utf8");
     for e in &b.exigences {
-        assert!(html.contains(&format!("<td>{}</td>", e.id)), "{}", e.id);
+        assert!(
+            html.contains(&format!("<td><code>{}</code></td>", e.id)),
+            "{}",
+            e.id
+        );
     }
     assert!(html.contains("attestation à fournir"));
     assert!(html.contains("Sites de messagerie publique bloqués par le filtrage web."));
@@ -251,4 +277,52 @@ fn each_requirement_has_its_status_its_gaps_and_its_attestation() {
         Some(b.exigences.len())
     );
     assert_eq!(json["exigences"][0]["statut"], "partiel");
+}
+
+/// Single-factor sign-ins of generic and « Appli » accounts: added up over the period's
+/// nights, with the accounts concerned; the accounts stay out of the JSON; break-glass
+/// accounts are named in the annex only.
+#[test]
+fn single_factor_sign_ins_are_added_up_per_class_over_the_period() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = year(dir.path());
+    let mut ctx = ctx();
+    let mut production = bilan::data::Production::new();
+    production.urgence = vec!["urgence01@cisss-test.ca".into()];
+    ctx.production = Some(production);
+    let of = |period: &Period| bilan::compute_for(&store, period, &ctx).expect("bilan");
+    let b = of(&Period::year(2026).expect("year"));
+    let f = &b.connexions_facteur_unique;
+    // 31 nights of January × 2, and 1 in October; the failed night of June is not evaluated.
+    assert_eq!((f.generiques.connexions, f.generiques.comptes), (63, 2));
+    assert_eq!((f.appli.connexions, f.appli.comptes), (0, 0));
+    assert_eq!((f.nuits_lues, f.nuits_evaluees), (364, 364));
+    let january = of(&Period::between(date(1, 1), date(1, 31)).expect("january"));
+    assert_eq!(january.connexions_facteur_unique.generiques.connexions, 62);
+    assert_eq!(january.connexions_facteur_unique.generiques.comptes, 1);
+    let february = of(&Period::between(date(2, 1), date(2, 28)).expect("february"));
+    assert_eq!(february.connexions_facteur_unique.generiques.connexions, 0);
+
+    let period = Period::year(2026).expect("year");
+    let r = bilan::render(&b, &period, &ctx).expect("render");
+    let json = String::from_utf8(r.get(".json").expect("json").to_vec()).expect("utf8");
+    let v: Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(v["version_schema"], "1.2");
+    assert_eq!(
+        v["connexions_facteur_unique"]["generiques"],
+        serde_json::json!({"connexions": 63, "comptes": 2})
+    );
+    assert!(!json.contains("tablette1"), "no account in the JSON");
+    assert!(
+        !json.contains("urgence01"),
+        "no break-glass account in the JSON"
+    );
+    let html = String::from_utf8(r.get(".html").expect("html").to_vec()).expect("utf8");
+    let annex = html.rfind("Annexes</h2>").expect("annexes");
+    assert!(html.contains("Connexions réussies à facteur unique"));
+    assert_eq!(
+        html.find("urgence01@cisss-test.ca").map(|i| i > annex),
+        Some(true),
+        "the break-glass account named in the annex only"
+    );
 }

@@ -102,6 +102,55 @@ fn activity(
     }
 }
 
+/// The class column of an account's successful single-factor sign-ins (see
+/// [`single_factor_accounts`]).
+pub const SINGLE_FACTOR_GENERIC: &str = "facteur_unique_generique";
+pub const SINGLE_FACTOR_APPLI: &str = "facteur_unique_appli";
+
+/// Successful single-factor sign-ins (`singleFactorAuthentication`) of the last 24 hours of
+/// each enabled generic and « Appli » account that had any: one figure per account (class
+/// [`SINGLE_FACTOR_GENERIC`] or [`SINGLE_FACTOR_APPLI`], metric: its UPN), so that the bilan
+/// adds the nights of its period and counts the accounts concerned. Break-glass accounts have
+/// their own class and are not counted. Recorded only when the sign-ins were collected.
+fn single_factor_accounts(s: &Snapshot, config: &Config) -> Vec<PostureFigure> {
+    if !(s.source_status("sign-ins") == Some(SourceStatus::Collected)
+        && s.source_status("users") == Some(SourceStatus::Collected))
+    {
+        return Vec::new();
+    }
+    let since = s.as_of - chrono::Duration::hours(24);
+    let mut out = Vec::new();
+    for (a, c) in s.classified() {
+        let class = match c.class {
+            Class::Generique => SINGLE_FACTOR_GENERIC,
+            Class::Appli => SINGLE_FACTOR_APPLI,
+            _ => continue,
+        };
+        if !c.active_member() {
+            continue;
+        }
+        let n = s
+            .signins_of(&a.id, config)
+            .iter()
+            .filter(|x| {
+                x.created >= since
+                    && x.created < s.as_of
+                    && x.succeeded()
+                    && x.auth_requirement.as_deref() == Some("singleFactorAuthentication")
+            })
+            .count() as i64;
+        if n > 0 {
+            out.push(PostureFigure {
+                population: Population::Tous.as_str().into(),
+                class: class.into(),
+                metric: a.upn.clone(),
+                value: n,
+            });
+        }
+    }
+    out
+}
+
 /// Mailboxes open to POP or IMAP (FWD-CLI-01's posture figure), in the class column
 /// `courriel`: `pop`, `imap`, and `pop_ou_imap`. Recorded only when `Get-CASMailbox` was read.
 fn mail_clients(
@@ -180,6 +229,7 @@ pub fn compute(s: &Snapshot, config: &Config) -> Vec<PostureFigure> {
             metric: m.into(),
             value: v,
         }))
+        .chain(single_factor_accounts(s, config))
         .collect()
 }
 
@@ -187,6 +237,53 @@ pub fn compute(s: &Snapshot, config: &Config) -> Vec<PostureFigure> {
 mod tests {
     use super::*;
     use crate::checks::testing::*;
+
+    #[test]
+    fn successful_single_factor_sign_ins_per_generic_and_appli_account_not_break_glass() {
+        let mut c = config();
+        c.classification.break_glass = vec!["urgence01@cisss-test.ca".into()];
+        let mut service = account("svc1", "Billetterie");
+        service.employee_type = Some("Appli".into());
+        let mut s = snapshot(vec![
+            tablet("t1"),
+            tablet("t2"),
+            service,
+            account("urgence01", "Urgence 01"),
+        ]);
+        reclassify(&mut s, &c);
+        let single = |id: &str, user: &str, hours: i64| {
+            let mut x = signin(id, user, "Microsoft Teams", hours);
+            x.auth_requirement = Some("singleFactorAuthentication".into());
+            x
+        };
+        let mut failed = single("s4", "t1", 3);
+        failed.error_code = 50126;
+        s.signins = vec![
+            single("s1", "t1", 2),
+            single("s2", "t1", 5),
+            single("s3", "t1", 30), // the night before's
+            failed,
+            signin("s5", "t2", "Microsoft Teams", 2), // multifactor
+            single("s6", "svc1", 1),
+            single("s7", "urgence01", 1),
+        ];
+        let f = compute(&s, &c);
+        let of = |class: &str| -> Vec<(String, i64)> {
+            f.iter()
+                .filter(|x| x.class == class)
+                .map(|x| (x.metric.clone(), x.value))
+                .collect()
+        };
+        assert_eq!(
+            of(SINGLE_FACTOR_GENERIC),
+            vec![("t1@cisss-test.ca".to_string(), 2)]
+        );
+        assert_eq!(
+            of(SINGLE_FACTOR_APPLI),
+            vec![("svc1@cisss-test.ca".to_string(), 1)]
+        );
+        assert!(!f.iter().any(|x| x.metric.starts_with("urgence01")));
+    }
 
     #[test]
     fn counts_per_class_and_population() {

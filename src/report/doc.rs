@@ -39,6 +39,11 @@ pub struct Table {
     pub rows: Vec<Vec<Line>>,
     /// Said instead of an empty table.
     pub empty: String,
+    /// In HTML, the first `lead` cells of each row (and of the header) print on a line of
+    /// their own across the whole table, above the other cells: a check's id and title, or a
+    /// subject, stay on one line instead of wrapping in a narrow column. 0: a plain table.
+    /// Markdown keeps one row per row.
+    pub lead: usize,
 }
 
 impl Table {
@@ -58,6 +63,11 @@ impl Table {
 
     pub fn empty(mut self, e: impl Into<String>) -> Table {
         self.empty = e.into();
+        self
+    }
+
+    pub fn lead(mut self, k: usize) -> Table {
+        self.lead = k;
         self
     }
 
@@ -234,8 +244,21 @@ fn table_html(out: &mut String, t: &Table) {
         out.push_str(&escape::html(c));
         out.push_str("</caption>\n");
     }
-    out.push_str("<thead><tr>");
-    for (i, h) in t.head.iter().enumerate() {
+    let lead = t.lead.min(t.head.len().saturating_sub(1));
+    let rest = t.head.len() - lead;
+    out.push_str("<thead>");
+    if lead > 0 {
+        out.push_str(&format!("<tr class=\"tete\"><th colspan=\"{rest}\">"));
+        let names: Vec<&str> = t.head[..lead]
+            .iter()
+            .map(String::as_str)
+            .filter(|h| !h.is_empty())
+            .collect();
+        out.push_str(&escape::html(&names.join(" — ")));
+        out.push_str("</th></tr>");
+    }
+    out.push_str("<tr>");
+    for (i, h) in t.head.iter().enumerate().skip(lead) {
         if t.numeric.get(i).copied().unwrap_or(false) {
             out.push_str("<th class=\"n\">");
         } else {
@@ -244,10 +267,28 @@ fn table_html(out: &mut String, t: &Table) {
         out.push_str(&escape::html(h));
         out.push_str("</th>");
     }
-    out.push_str("</tr></thead>\n<tbody>\n");
+    out.push_str("</tr></thead>\n");
+    if lead == 0 {
+        out.push_str("<tbody>\n");
+    }
     for r in &t.rows {
+        if lead > 0 {
+            // One tbody per row: its two lines are kept on one page (bilan.css).
+            out.push_str(&format!(
+                "<tbody class=\"ligne\"><tr class=\"tete\"><td colspan=\"{rest}\">"
+            ));
+            for (i, c) in r.iter().take(lead).enumerate() {
+                match i {
+                    0 => {}
+                    1 => out.push(' '),
+                    _ => out.push_str(" — "),
+                }
+                inline_html(out, c);
+            }
+            out.push_str("</td></tr>\n");
+        }
         out.push_str("<tr>");
-        for (i, c) in r.iter().enumerate() {
+        for (i, c) in r.iter().enumerate().skip(lead) {
             if t.numeric.get(i).copied().unwrap_or(false) {
                 out.push_str("<td class=\"n\">");
             } else {
@@ -257,8 +298,14 @@ fn table_html(out: &mut String, t: &Table) {
             out.push_str("</td>");
         }
         out.push_str("</tr>\n");
+        if lead > 0 {
+            out.push_str("</tbody>\n");
+        }
     }
-    out.push_str("</tbody>\n</table>\n");
+    if lead == 0 {
+        out.push_str("</tbody>\n");
+    }
+    out.push_str("</table>\n");
 }
 
 /// Markdown of a list of blocks.
@@ -365,6 +412,36 @@ mod tests {
             Block::Table(t),
             Block::List(vec![text("- élément\nsuite")]),
         ]
+    }
+
+    #[test]
+    fn a_table_with_a_lead_prints_its_first_cells_on_a_line_of_their_own() {
+        let mut t = Table::new(
+            &["Contrôle", "Constat", "Gravité", "Relevés"],
+            &[false, false, false, true],
+        )
+        .lead(2);
+        t.row(vec![
+            vec![Inline::Code("GEN-MFA-01".into())],
+            text("Compte <générique> sans MFA"),
+            text("critique"),
+            text("3"),
+        ]);
+        let h = html(&[Block::Table(t.clone())]);
+        assert!(
+            h.contains("<tr class=\"tete\"><th colspan=\"2\">Contrôle — Constat</th></tr><tr><th>Gravité</th><th class=\"n\">Relevés</th></tr>"),
+            "{h}"
+        );
+        assert!(
+            h.contains("<tbody class=\"ligne\"><tr class=\"tete\"><td colspan=\"2\"><code>GEN-MFA-01</code> Compte &lt;générique&gt; sans MFA</td></tr>\n<tr><td>critique</td><td class=\"n\">3</td></tr>\n</tbody>"),
+            "{h}"
+        );
+        // Markdown keeps one row per row.
+        let m = markdown(&[Block::Table(t)]);
+        assert!(
+            m.contains("| Contrôle | Constat | Gravité | Relevés |"),
+            "{m}"
+        );
     }
 
     #[test]

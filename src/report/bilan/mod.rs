@@ -231,7 +231,10 @@ pub fn render(b: &Bilan, period: &Period, ctx: &Context) -> Result<Rendered, Rep
         ("couverture", sections::couverture(b)),
         ("methode", sections::methode(b)),
         ("signature", sections::signature(b)),
-        ("annexes", sections::annexes(&annex_list)),
+        (
+            "annexes",
+            sections::annexes(&annex_list, &b.production.urgence),
+        ),
     ];
     let p = &b.periode;
     let titre = format!(

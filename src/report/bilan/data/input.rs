@@ -49,6 +49,9 @@ pub(super) struct Evaluated {
     pub skipped: BTreeSet<String>,
     pub findings: Vec<(StoredFinding, FindingData)>,
     pub figures: Figures,
+    /// Successful single-factor sign-ins of the night's 24 hours, per generic or « Appli »
+    /// account (empty when the sign-ins were not read).
+    pub single_factor: figures::SingleFactor,
 }
 
 impl Night {
@@ -178,7 +181,7 @@ fn evaluated(
         let data = FindingData::parse(&f)?;
         findings.push((f, data));
     }
-    let figures = figures::figures(store, e.run)?;
+    let (figures, single_factor) = figures::figures(store, e.run)?;
     Ok(Night {
         night,
         runs,
@@ -189,6 +192,7 @@ fn evaluated(
             not_evaluated: e.not_evaluated.iter().map(|c| c.to_string()).collect(),
             findings,
             figures,
+            single_factor,
         }),
         sources,
     })

@@ -30,6 +30,7 @@ mod details;
 mod episode;
 mod exceptions;
 mod exigences;
+mod facteur_unique;
 mod figures;
 mod generiques;
 mod input;
@@ -57,6 +58,7 @@ pub use details::Detail;
 pub use episode::Episode;
 pub use exceptions::ExceptionBilan;
 pub use exigences::{AttestationBilan, ConstatsExigence, Exigence, Reddition};
+pub use facteur_unique::{ConnexionsClasse, FacteurUnique};
 pub use figures::Figures;
 pub use generiques::Generiques;
 pub use methode::{Methode, Requete};
@@ -72,7 +74,7 @@ pub use sommaire::Sommaire;
 /// Version of the JSON document.
 pub const SCHEMA: &str = "vigie365.bilan/1";
 /// Major.minor version of the document (`reports/bilan-schema.md`, « Versions »).
-pub const SCHEMA_VERSION: &str = "1.1";
+pub const SCHEMA_VERSION: &str = "1.2";
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Tool {
@@ -93,6 +95,8 @@ pub struct Bilan {
     pub reddition: Reddition,
     pub exigences: Vec<Exigence>,
     pub sommaire: Sommaire,
+    /// Successful single-factor sign-ins of generic and « Appli » accounts (schema 1.2).
+    pub connexions_facteur_unique: FacteurUnique,
     pub controles: Vec<Controle>,
     pub constats_par_nuit: ParNuit,
     pub generiques: Generiques,
@@ -188,6 +192,7 @@ pub fn compute_of(
         locataire: tenant.to_string(),
         periode: input.periode(&period.label),
         sommaire: sommaire::build(&lives),
+        connexions_facteur_unique: facteur_unique::build(&input),
         constats_par_nuit: series::build(checks, &input),
         generiques: generiques::build(&input, &posture),
         appli: appli::build(&posture),

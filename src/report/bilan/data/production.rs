@@ -21,6 +21,9 @@ pub struct Production {
     /// The classification rules applied, in French (HTML and Markdown only).
     #[serde(skip)]
     pub regles: Vec<String>,
+    /// The break-glass accounts (`[classification].urgence`), named in the annex only.
+    #[serde(skip)]
+    pub urgence: Vec<String>,
 }
 
 impl Production {
@@ -30,6 +33,7 @@ impl Production {
             version_catalogue: crate::requirements::VERSION,
             empreinte_configuration: None,
             regles: Vec::new(),
+            urgence: Vec::new(),
         }
     }
 
@@ -58,6 +62,7 @@ impl Production {
             .map(|b| format!("{b:02x}"))
             .collect();
         self.empreinte_configuration = Some(hex);
+        self.urgence = c.break_glass.clone();
         let patterns = |v: &[regex::Regex]| {
             v.iter()
                 .map(|r| format!("`{}`", r.as_str()))

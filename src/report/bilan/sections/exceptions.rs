@@ -22,7 +22,8 @@ pub fn exceptions(b: &Bilan) -> Vec<Block> {
         ],
         &[false, false, false, false, false, true, false, false],
     )
-    .empty("Aucune exception pendant la période.");
+    .empty("Aucune exception pendant la période.")
+    .lead(3);
     for e in &b.exceptions {
         t.row(vec![
             vec![Inline::Code(e.controle.clone())],

@@ -52,7 +52,7 @@ pub fn exigences(b: &Bilan) -> Vec<Block> {
     .caption("Reddition de compte, élément par élément");
     for e in &b.exigences {
         t.row(vec![
-            text(e.id),
+            vec![Inline::Code(e.id.to_string())],
             text(e.titre),
             vec![status_badge(e.statut)],
             text(findings(e)),
@@ -69,10 +69,11 @@ pub fn exigences(b: &Bilan) -> Vec<Block> {
         &[false, false, false],
     )
     .caption("Éléments partiels ou hors de portée : ce qui manque, et l'attestation")
-    .empty("Aucun élément partiel ni hors de portée.");
+    .empty("Aucun élément partiel ni hors de portée.")
+    .lead(2);
     for e in b.exigences.iter().filter(|e| e.statut != "verifie") {
         gaps.row(vec![
-            text(e.id),
+            vec![Inline::Code(e.id.to_string())],
             text(e.lacunes.join(" ; ")),
             text(match &e.attestation {
                 Some(a) => format!("{} — {}, {}", a.texte, a.responsable, d(a.date)),

@@ -38,7 +38,8 @@ pub fn methode(b: &Bilan) -> Vec<Block> {
         ],
         &[false; 6],
     )
-    .caption("Requêtes et autorisations (lecture seule)");
+    .caption("Requêtes et autorisations (lecture seule)")
+    .lead(2);
     for q in &b.methode.requetes {
         t.row(vec![
             vec![Inline::Code(q.source.clone())],
@@ -58,7 +59,8 @@ pub fn methode(b: &Bilan) -> Vec<Block> {
         &["Contrôle", "Constat", "Gravité", "Référence"],
         &[false; 4],
     )
-    .caption("Contrôles et références");
+    .caption("Contrôles et références")
+    .lead(2);
     for c in &b.controles {
         t.row(vec![
             vec![Inline::Code(c.id.to_string())],

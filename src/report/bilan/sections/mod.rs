@@ -79,12 +79,30 @@ fn fin(b: &Bilan) -> String {
     d(b.periode.fin)
 }
 
-/// The list of annex files.
-pub fn annexes(files: &[String]) -> Vec<Block> {
-    vec![Block::List(
-        files
-            .iter()
-            .map(|f| vec![Inline::Code(f.clone())])
-            .collect(),
-    )]
+/// The list of annex files, and the break-glass accounts left out of the figures.
+pub fn annexes(files: &[String], break_glass: &[String]) -> Vec<Block> {
+    vec![
+        Block::List(
+            files
+                .iter()
+                .map(|f| vec![Inline::Code(f.clone())])
+                .collect(),
+        ),
+        Block::Heading("Comptes d'urgence (bris de glace)".into()),
+        Block::Para(if break_glass.is_empty() {
+            crate::report::doc::text("Aucun compte d'urgence déclaré dans la configuration.")
+        } else {
+            let mut line = crate::report::doc::text(
+                "Exclus des contrôles d'usage et des connexions à facteur unique du sommaire : ",
+            );
+            for (i, u) in break_glass.iter().enumerate() {
+                if i > 0 {
+                    line.push(Inline::Text(", ".into()));
+                }
+                line.push(Inline::Code(u.clone()));
+            }
+            line.push(Inline::Text(".".into()));
+            line
+        }),
+    ]
 }

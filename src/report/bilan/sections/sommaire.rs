@@ -13,7 +13,7 @@ use crate::report::doc::{Block, Line, Table, plain, strong, text};
 use crate::report::fr;
 
 pub fn sommaire(b: &Bilan) -> Vec<Block> {
-    let mut out = vec![intro(b), key_figures(b)];
+    let mut out = vec![intro(b), key_figures(b), Block::Table(single_factor(b))];
     out.push(Block::Heading("Points d'attention".into()));
     out.push(Block::List(attention(b)));
     out.push(Block::Heading(
@@ -131,6 +131,43 @@ fn key_figures(b: &Bilan) -> Block {
             "nuits de collecte complète".into(),
         ),
     ])
+}
+
+/// Successful single-factor sign-ins of generic and « Appli » accounts over the period, and
+/// the accounts concerned (break-glass accounts are not counted: the annex names them).
+fn single_factor(b: &Bilan) -> Table {
+    let f = &b.connexions_facteur_unique;
+    let mut t = Table::new(
+        &[
+            "Comptes",
+            "Connexions réussies à facteur unique",
+            "Comptes concernés",
+        ],
+        &[false, true, true],
+    )
+    .caption(format!(
+        "Connexions réussies sans MFA (facteur unique), sur {} ; comptes d'urgence exclus, nommés en annexe",
+        if f.nuits_lues == f.nuits_evaluees {
+            format!("les {} nuits évaluées", n(f.nuits_evaluees))
+        } else {
+            format!(
+                "{} nuits évaluées sur {} (connexions non lues les autres nuits)",
+                n(f.nuits_lues),
+                n(f.nuits_evaluees)
+            )
+        }
+    ));
+    for (label, c) in [
+        ("comptes génériques", &f.generiques),
+        ("comptes « Appli »", &f.appli),
+    ] {
+        t.row(vec![
+            text(label),
+            text(fr::int(c.connexions)),
+            text(n(c.comptes)),
+        ]);
+    }
+    t
 }
 
 /// Findings to fix, night by night, by severity.

@@ -64,7 +64,8 @@ pub(super) fn check_table(b: &Bilan, family_id: &str, caption: &str) -> Table {
             false, false, false, true, true, true, true, true, true, true,
         ],
     )
-    .caption(caption);
+    .caption(caption)
+    .lead(2);
     for c in b.controles.iter().filter(|c| c.famille == family_id) {
         t.row(check_row(c));
     }
