@@ -48,10 +48,31 @@ where
 /// name decide which distribution groups are asked for their members.
 pub(crate) async fn all(ctx: &Ctx) -> Result<(), CollectError> {
     let mut named: BTreeSet<String> = BTreeSet::new();
+    // Mailboxes of the perimeter only: those of accounts outside are dropped as read.
+    let within = match ctx.within().await {
+        Some(w) => w,
+        None => {
+            let q = query("exchange-mailboxes")?;
+            ctx.start(&q.name).await?;
+            ctx.finish(&q.name, super::perimeter::outside_unknown())
+                .await?;
+            return Ok(());
+        }
+    };
     cmdlet(
         ctx,
         "exchange-mailboxes",
         |m: wire::Mailbox| {
+            let kept = match m.external_directory_object_id.as_deref() {
+                Some(id) if !id.is_empty() => within.keeps_id(id),
+                _ => {
+                    within.keeps_address(&m.user_principal_name)
+                        || within.keeps_address(&m.primary_smtp_address)
+                }
+            };
+            if !kept {
+                return None;
+            }
             Some(Mailbox {
                 user_id: m.external_directory_object_id.filter(|s| !s.is_empty()),
                 upn: m.user_principal_name.trim().to_lowercase(),
