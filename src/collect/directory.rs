@@ -342,8 +342,12 @@ pub(crate) async fn users(
     let perimeter = ctx.settings.perimeter.as_ref();
     let (mut outside, mut scope) = (0usize, super::perimeter::Scope::default());
     // Outside the perimeter, an account is dropped here: never stored, never handed on.
+    let mut domains = super::perimeter::Scope::default();
     let keep = |u: wire::User| {
         let mut a = account(u)?;
+        if perimeter.is_some() {
+            domains.domain_of(&a.upn, a.mail.as_deref());
+        }
         match perimeter {
             None => a.organisation.clear(),
             Some(p) => {
@@ -404,6 +408,7 @@ pub(crate) async fn users(
                 "périmètre de l'établissement : comptes retenus, comptes écartés"
             );
         }
+        scope.tenant_domains = domains.tenant_domains;
         ctx.open_gate(perimeter.map(|_| scope));
     }
     feeds.sign_ins.end(complete).await;

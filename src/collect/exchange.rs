@@ -128,7 +128,7 @@ pub(crate) async fn all(ctx: &Ctx) -> Result<(), CollectError> {
         async |_| {},
     )
     .await?;
-    let rule_groups = outbound_rules(ctx).await?;
+    let rule_groups = outbound_rules(ctx, &within).await?;
     // Groups: the values no contact or mail user resolves and that are not addresses, and
     // the groups the outbound spam rules scope.
     let groups: BTreeSet<String> = named
@@ -212,8 +212,15 @@ async fn mail_users(ctx: &Ctx, known: &mut Vec<String>) -> Result<bool, CollectE
 }
 
 /// The rules that scope the custom outbound spam policies. Returns the groups they name.
-async fn outbound_rules(ctx: &Ctx) -> Result<Vec<String>, CollectError> {
+/// The outbound spam rules. A sender a rule names that is an account outside the perimeter is
+/// kept as [`super::perimeter::OUTSIDE_ADDRESS`]: it can scope no mailbox of the perimeter,
+/// and is never named.
+async fn outbound_rules(
+    ctx: &Ctx,
+    within: &super::perimeter::Within,
+) -> Result<Vec<String>, CollectError> {
     let mut groups: Vec<String> = Vec::new();
+    let senders = |v: Vec<String>| within.senders(v);
     cmdlet(
         ctx,
         "exchange-outbound-spam-rules",
@@ -227,10 +234,10 @@ async fn outbound_rules(ctx: &Ctx) -> Result<Vec<String>, CollectError> {
                 policy: r.hosted_outbound_spam_filter_policy,
                 enabled: r.state.trim().eq_ignore_ascii_case("Enabled"),
                 priority: r.priority,
-                from: r.from.0,
+                from: senders(r.from.0),
                 from_member_of: r.from_member_of.0,
                 sender_domain_is: r.sender_domain_is.0,
-                except_if_from: r.except_if_from.0,
+                except_if_from: senders(r.except_if_from.0),
                 except_if_from_member_of: r.except_if_from_member_of.0,
                 except_if_sender_domain_is: r.except_if_sender_domain_is.0,
             })

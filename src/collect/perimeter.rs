@@ -30,6 +30,9 @@ pub(crate) struct Scope {
     ids: HashSet<String>,
     /// UPNs, mail and SMTP proxy addresses, lower case.
     addresses: HashSet<String>,
+    /// The domains of every account read (the perimeter's or not): an address there that
+    /// is not the perimeter's is an account outside it.
+    pub(crate) tenant_domains: HashSet<String>,
 }
 
 impl Scope {
@@ -44,6 +47,17 @@ impl Scope {
                 .filter_map(|p| crate::classify::smtp_address(p))
                 .map(str::to_lowercase),
         );
+    }
+
+    /// Notes the domain of an account read, in the perimeter or not.
+    pub(crate) fn domain_of(&mut self, upn: &str, mail: Option<&str>) {
+        for a in std::iter::once(upn).chain(mail) {
+            if let Some((_, d)) = a.rsplit_once('@')
+                && !self.tenant_domains.contains(d)
+            {
+                self.tenant_domains.insert(d.to_lowercase());
+            }
+        }
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -73,6 +87,40 @@ impl Within {
             Within::Whole => true,
             Within::Only(s) => s.addresses.contains(&address.trim().to_lowercase()),
         }
+    }
+}
+
+/// What an address of an account outside the perimeter becomes where a tenant setting names
+/// it (an outbound spam rule's senders): it matches no mailbox, and names no one.
+pub(crate) const OUTSIDE_ADDRESS: &str = "(adresse hors du périmètre)";
+
+impl Within {
+    /// Senders a tenant setting names: an address of an account outside the perimeter is
+    /// replaced by [`OUTSIDE_ADDRESS`] (once); other values (external addresses, the
+    /// perimeter's) are kept as written.
+    pub(crate) fn senders(&self, v: Vec<String>) -> Vec<String> {
+        let Within::Only(scope) = self else {
+            return v;
+        };
+        let mut out: Vec<String> = Vec::new();
+        for s in v {
+            let a = s.trim().to_lowercase();
+            let account_outside = a.contains('@')
+                && !scope.addresses.contains(&a)
+                && scope
+                    .tenant_domains
+                    .iter()
+                    .any(|d| a.ends_with(&format!("@{d}")));
+            let kept = if account_outside {
+                OUTSIDE_ADDRESS.to_string()
+            } else {
+                s
+            };
+            if !out.contains(&kept) {
+                out.push(kept);
+            }
+        }
+        out
     }
 }
 
