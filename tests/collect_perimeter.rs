@@ -296,7 +296,13 @@ async fn only_the_perimeters_accounts_are_stored_each_with_its_reasons() {
             value: "ciusss a".into()
         }]
     );
-    // Only the attribute the perimeter reads is kept, and only on the perimeter's accounts.
+    // Only the attribute the perimeter reads is selected and kept, and only on the
+    // perimeter's accounts.
+    let select = users_select(&h).await;
+    assert!(
+        select.contains(",companyName,") && !select.contains("department"),
+        "{select}"
+    );
     assert!(
         accounts
             .iter()
@@ -362,6 +368,17 @@ async fn without_a_perimeter_nothing_changes() {
         .map(|r| r.url.path().to_string())
         .collect();
     assert!(!asked.iter().any(|p| p.contains("administrativeUnits")));
+    assert_eq!(
+        users_select(&h).await,
+        "id,userPrincipalName,displayName,mail,accountEnabled,userType,employeeType,onPremisesExtensionAttributes,createdDateTime,lastPasswordChangeDateTime,proxyAddresses",
+        "the perimeter's attributes are not read without it"
+    );
+}
+
+/// The `$select` of the first users request.
+async fn users_select(h: &Harness) -> String {
+    let reqs = h.received_on("/v1.0/users").await;
+    query(&reqs[0]).get("$select").cloned().unwrap_or_default()
 }
 
 /// Runs a night whose perimeter cannot be resolved: the night fails with `expected` in its

@@ -243,3 +243,58 @@ fn report_night(store: &Mutex<Store>) -> chrono::NaiveDate {
         .expect("a run")
         .night
 }
+
+/// What the tenant-wide reads cost a perimeter, per 1,000 accounts of the tenant: the
+/// registration report is read whole and filtered after reading; the users' three
+/// attributes of the perimeter add bytes to every account read. Measured, not asserted
+/// (`cargo test --test perimeter_sim -- --ignored --nocapture`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn measure_tenant_wide_reads() {
+    use vigie365::graph::{Call, ThrottleClass};
+    for accounts in [2_000u32, 10_000] {
+        let n = SimNight::start(options(23, accounts, DAY)).await;
+        n.sim.set_day(DAY);
+        let client = GraphClient::from_config(&n.config).expect("client");
+        let q = vigie365::queries::get("user-registration-details").expect("query");
+        let url = client.graph_url(&q.path, &[]).expect("url");
+        let mut pager =
+            client.pages::<serde_json::Value>(Call::for_query(q, http::Method::GET, url));
+        let mut rows = 0usize;
+        while let Some(p) = pager.next_page().await.expect("page") {
+            rows += p.items.len();
+        }
+        let reg = client.counters().get(ThrottleClass::IdentityReports);
+        let users = vigie365::queries::get("users").expect("query");
+        let mut bytes = Vec::new();
+        for select in [
+            users.select(),
+            users
+                .select()
+                .replace(",companyName,department,officeLocation", ""),
+        ] {
+            let before = client.counters().get(ThrottleClass::Directory).bytes;
+            let url = client
+                .graph_url(&users.path, &[("$select", &select), ("$top", "999")])
+                .expect("url");
+            let mut pager =
+                client.pages::<serde_json::Value>(Call::for_query(users, http::Method::GET, url));
+            while pager.next_page().await.expect("page").is_some() {}
+            bytes.push(client.counters().get(ThrottleClass::Directory).bytes - before);
+        }
+        let per_k = |v: u64| v as f64 * 1000.0 / f64::from(accounts);
+        println!(
+            "{accounts} comptes : rapport d'inscription {rows} lignes, {} requêtes, {} octets \
+             ({:.1} requêtes et {:.0} octets par 1 000 comptes du locataire) ; comptes avec les \
+             3 attributs du périmètre {} octets, sans {} octets (+{:.1} %)",
+            reg.requests,
+            reg.bytes,
+            per_k(reg.requests),
+            per_k(reg.bytes),
+            bytes[0],
+            bytes[1],
+            (bytes[0] as f64 / bytes[1] as f64 - 1.0) * 100.0
+        );
+        n.shutdown().await;
+    }
+}
