@@ -413,7 +413,7 @@ mod tests {
         let n = ids.len();
         ids.dedup();
         assert_eq!(ids.len(), n, "duplicate diagnostic id");
-        assert_eq!(n, 27);
+        assert_eq!(n, 28);
     }
 
     #[test]
