@@ -262,7 +262,7 @@ fn config_check_shows_the_perimeter() {
         "  motif « *@ciusss-centre-sud.ssss.gouv.qc.ca » sur l'UPN ou l'adresse (casse ignorée)",
         "  attribut companyName égal à « CIUSSS du Centre-Sud-de-l'Île-de-Montréal » (casse ignorée)",
         "  attribut extensionAttribute7 égal à « CCSMTL » ou « ccsmtl-2 » (casse ignorée)",
-        "  réglages du locataire : montrés comme contrôles du locataire, gouvernés ailleurs",
+        "  réglages de tout le locataire : gouvernés hors de l'établissement (gouverne_controles_locataire = false) ; le bilan les compte encore parmi ses constats",
     ] {
         assert!(shown.contains(line), "missing {line:?} in\n{shown}");
     }

@@ -137,7 +137,7 @@ pub(crate) async fn all(ctx: &Ctx) -> Result<(), CollectError> {
         .filter(|v| !known.iter().any(|k| same_recipient(k, v)))
         .chain(rule_groups)
         .collect();
-    recipients::group_members(ctx, groups).await?;
+    recipients::group_members(ctx, groups, &within).await?;
     cmdlet(
         ctx,
         "exchange-remote-domains",

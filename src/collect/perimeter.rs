@@ -124,6 +124,42 @@ impl Within {
     }
 }
 
+impl Within {
+    /// A member of a distribution group: the mailbox of an account outside the perimeter
+    /// keeps its kind and its domain (it stays internal) but not its name nor its address;
+    /// contacts, mail users and groups are kept as read (their external address decides).
+    pub(crate) fn recipient(
+        &self,
+        m: crate::model::GroupRecipient,
+    ) -> crate::model::GroupRecipient {
+        let Within::Only(scope) = self else {
+            return m;
+        };
+        let address = m
+            .primary_smtp
+            .as_deref()
+            .map(|a| a.trim().to_lowercase())
+            .unwrap_or_default();
+        let Some((_, domain)) = address.rsplit_once('@') else {
+            return m;
+        };
+        if m.is_group()
+            || !m.kind.to_ascii_lowercase().contains("mailbox")
+            || scope.addresses.contains(&address)
+            || !scope.tenant_domains.contains(domain)
+        {
+            return m;
+        }
+        crate::model::GroupRecipient {
+            identity: OUTSIDE_ADDRESS.into(),
+            name: OUTSIDE_ADDRESS.into(),
+            kind: m.kind,
+            primary_smtp: Some(format!("hors-du-perimetre@{domain}")),
+            external_address: None,
+        }
+    }
+}
+
 /// The gate's state.
 #[derive(Debug, Clone)]
 pub(crate) enum Gate {

@@ -154,9 +154,10 @@ pub fn perimeter_fr(p: Option<&super::Perimeter>) -> String {
         ));
     }
     out.push_str(if p.governs_tenant_controls {
-        "\n  réglages du locataire : gouvernés par l'établissement (constats de l'établissement)"
+        "\n  réglages de tout le locataire : gouvernés par l'établissement (ses constats)"
     } else {
-        "\n  réglages du locataire : montrés comme contrôles du locataire, gouvernés ailleurs"
+        "\n  réglages de tout le locataire : gouvernés hors de l'établissement \
+         (gouverne_controles_locataire = false) ; le bilan les compte encore parmi ses constats"
     });
     out
 }
