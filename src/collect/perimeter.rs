@@ -418,3 +418,82 @@ pub(crate) async fn units(ctx: &Ctx, members: &mut Members) -> Result<(), Collec
     }
     ctx.finish(&q.name, collected(records, pages, None)).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::GroupRecipient;
+
+    fn within() -> Within {
+        let mut a = crate::checks::testing::account("a1", "Marie Roy");
+        a.upn = "marie.roy@ciusss-a.ssss.gouv.qc.ca".into();
+        a.mail = Some("marie.roy@ssss.gouv.qc.ca".into());
+        let mut s = Scope::default();
+        s.add(&a);
+        s.domain_of(
+            "paul.cote@ciusss-b.ssss.gouv.qc.ca",
+            Some("paul.cote@ssss.gouv.qc.ca"),
+        );
+        s.domain_of(&a.upn, a.mail.as_deref());
+        Within::Only(Arc::new(s))
+    }
+
+    #[test]
+    fn senders_outside_are_never_named_and_others_are_kept() {
+        let w = within();
+        assert_eq!(
+            w.senders(vec![
+                "paul.cote@ssss.gouv.qc.ca".into(),
+                "Marie.Roy@ssss.gouv.qc.ca".into(),
+                "anne.bouchard@ssss.gouv.qc.ca".into(),
+                "partenaire@gmail.com".into(),
+            ]),
+            [
+                OUTSIDE_ADDRESS,
+                "Marie.Roy@ssss.gouv.qc.ca",
+                "partenaire@gmail.com"
+            ]
+        );
+        assert!(w.keeps_id("A1") && !w.keeps_id("b1"));
+        assert!(Within::Whole.keeps_address("qui@que.ce.soit"));
+        assert_eq!(
+            Within::Whole.senders(vec!["paul.cote@ssss.gouv.qc.ca".into()]),
+            ["paul.cote@ssss.gouv.qc.ca"]
+        );
+    }
+
+    #[test]
+    fn a_mailbox_outside_stays_internal_without_its_name() {
+        let w = within();
+        let member = |kind: &str, smtp: &str| GroupRecipient {
+            identity: "Paul Côté".into(),
+            name: "Paul Côté".into(),
+            kind: kind.into(),
+            primary_smtp: Some(smtp.into()),
+            external_address: None,
+        };
+        let r = w.recipient(member("UserMailbox", "paul.cote@ssss.gouv.qc.ca"));
+        assert_eq!(r.name, OUTSIDE_ADDRESS);
+        assert_eq!(
+            r.primary_smtp.as_deref(),
+            Some("hors-du-perimetre@ssss.gouv.qc.ca")
+        );
+        assert_eq!(r.kind, "UserMailbox");
+        let kept = member("UserMailbox", "marie.roy@ssss.gouv.qc.ca");
+        assert_eq!(w.recipient(kept.clone()), kept);
+        let contact = member("MailContact", "paul.cote@ssss.gouv.qc.ca");
+        assert_eq!(w.recipient(contact.clone()), contact);
+    }
+
+    #[test]
+    fn the_gate_closes_when_its_guard_is_dropped_unopened() {
+        let g = gate(true);
+        drop(GateGuard(&g));
+        assert!(matches!(*g.borrow(), Gate::Closed));
+        let g = gate(true);
+        g.send_replace(Gate::Open(Within::Whole));
+        drop(GateGuard(&g));
+        assert!(matches!(*g.borrow(), Gate::Open(Within::Whole)));
+        assert!(matches!(*gate(false).borrow(), Gate::Open(Within::Whole)));
+    }
+}
