@@ -139,8 +139,7 @@ async fn tenant(units_429: usize) -> Harness {
         })))
         .mount(&h.server)
         .await;
-    let members =
-        format!("/v1.0/directory/administrativeUnits/{UNIT}/members/microsoft.graph.user");
+    let members = format!("/v1.0/directory/administrativeUnits/{UNIT}/members");
     let throttled = Arc::new(AtomicUsize::new(0));
     let next = format!("{base}{members}?$select=id&$top=999&$skiptoken=X%274453707402%27");
     Mock::given(method("GET"))
