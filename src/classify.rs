@@ -191,7 +191,7 @@ impl PhysicianMatcher {
 /// The address of an SMTP proxy address (`SMTP:` primary or `smtp:` alias, any case, or
 /// no prefix); `None` for the other types (`x500:`, `sip:`, `spo:`…), which are not mail
 /// addresses.
-fn smtp_address(p: &str) -> Option<&str> {
+pub(crate) fn smtp_address(p: &str) -> Option<&str> {
     let p = p.trim();
     match p.split_once(':') {
         Some((kind, rest)) if kind.eq_ignore_ascii_case("smtp") => Some(rest.trim()),
@@ -510,6 +510,8 @@ mod tests {
             created: None,
             last_password_change: None,
             proxy_addresses: Vec::new(),
+            organisation: Default::default(),
+            perimeter: Vec::new(),
         }
     }
 

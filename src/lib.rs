@@ -20,6 +20,7 @@ pub mod graph;
 pub mod logs;
 pub mod model;
 pub mod night;
+pub mod perimeter;
 pub mod pipeline;
 pub mod queries;
 pub mod report;

@@ -133,8 +133,29 @@ pub struct Account {
     /// `proxyAddresses` as Microsoft gives them (`SMTP:` primary, `smtp:` aliases).
     #[serde(default)]
     pub proxy_addresses: Vec<String>,
+    /// `companyName`, `department`, `officeLocation` that have a value, kept only when the
+    /// establishment's perimeter selects on them (Graph name → value).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub organisation: BTreeMap<String, String>,
+    /// Why the account is in the establishment's perimeter (empty without `[perimetre]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub perimeter: Vec<PerimeterReason>,
 }
 record!(Account, Kind::Account, |s| s.id.clone());
+
+/// One criterion of `[perimetre]` that retains an account.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "critere", rename_all = "snake_case")]
+pub enum PerimeterReason {
+    /// A member of this administrative unit (its display name).
+    Unit { name: String },
+    /// A transitive member of this group (its display name).
+    Group { name: String },
+    /// This pattern matches the UPN (`field` = `upn`) or the mail address (`mail`).
+    Pattern { pattern: String, field: String },
+    /// This directory attribute has this value (one of the perimeter's).
+    Attribute { name: String, value: String },
+}
 
 /// MFA registration of an account.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -262,6 +262,14 @@ pub fn explain(store: &Store, config: &Config, upn: &str) -> Result<String, Nigh
     let wanted = upn.trim().to_lowercase();
     let snap = Snapshot::load_keeping(store, run.id, config, Keep::FlaggableAnd(&wanted))?;
     let Some((account, class)) = snap.classified().find(|(a, _)| a.upn == wanted) else {
+        if config.perimeter.is_some() {
+            // Nothing else is said of it: not even whether the tenant has it.
+            return Ok(format!(
+                "Compte {} : {}\n",
+                inert(&wanted),
+                crate::perimeter::OUTSIDE_FR
+            ));
+        }
         return Err(NightError::UnknownAccount {
             upn: wanted,
             run: run.id,
@@ -276,6 +284,12 @@ pub fn explain(store: &Store, config: &Config, upn: &str) -> Result<String, Nigh
         run.id,
         run.night
     ));
+    if config.perimeter.is_some() {
+        out.push_str(&format!(
+            "  périmètre : {}\n",
+            inert(&crate::perimeter::explain_fr(&account.perimeter))
+        ));
+    }
     out.push_str(&format!(
         "  classe : {}{} — {}\n",
         class.class.label_fr(),

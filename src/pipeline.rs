@@ -86,7 +86,11 @@ pub enum PipelineError {
 impl PipelineError {
     /// The configuration is at fault: nothing was attempted.
     pub fn is_configuration(&self) -> bool {
-        matches!(self, PipelineError::Register(_) | PipelineError::Client(_))
+        match self {
+            PipelineError::Register(_) | PipelineError::Client(_) => true,
+            PipelineError::Collect(e) => e.is_configuration(),
+            _ => false,
+        }
     }
 }
 

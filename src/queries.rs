@@ -92,6 +92,10 @@ const FILES: &[(&str, &str)] = &[
         include_str!("../queries/named-locations.toml"),
     ),
     (
+        "administrative-units.toml",
+        include_str!("../queries/administrative-units.toml"),
+    ),
+    (
         "group-members.toml",
         include_str!("../queries/group-members.toml"),
     ),

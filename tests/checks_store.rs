@@ -23,6 +23,8 @@ fn account(id: &str, name: &str, enabled: bool) -> Account {
         created: None,
         last_password_change: None,
         proxy_addresses: Vec::new(),
+        organisation: Default::default(),
+        perimeter: Vec::new(),
     }
 }
 

@@ -203,6 +203,7 @@ async fn night(t: &Tenant, day: u32) -> (NightReport, Vec<Asked>) {
         sign_in_activity_rotation_nights: 1,
         tracked_upns: Vec::new(),
         rules: vigie365::classify::Rules::defaults(),
+        perimeter: None,
         retention: Retention {
             raw_signin_days: 90,
             data_days: 400,

@@ -21,6 +21,8 @@ fn account(display_name: &str, upn: &str) -> Account {
         created: None,
         last_password_change: None,
         proxy_addresses: Vec::new(),
+        organisation: Default::default(),
+        perimeter: Vec::new(),
     }
 }
 

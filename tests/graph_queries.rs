@@ -155,6 +155,9 @@ async fn users_are_read_page_by_page_with_select_and_top() {
     assert_eq!(tablet.sign_in_activity, None, "not selected, not read");
 
     // The « Appli » account is disabled: false, not "unknown".
+    // The perimeter's attributes: a value, or null when unset.
+    assert_eq!(tablet.company_name.as_deref(), Some("CISSS de l'Exemple"));
+    assert_eq!(tablet.office_location, None);
     let appli = &pages[0][1];
     assert_eq!(appli.account_enabled, Some(false));
     assert_eq!(appli.mail, None);

@@ -29,6 +29,8 @@ fn account(id: &str, upn: &str, name: &str) -> Account {
         created: None,
         last_password_change: Some(Utc::now() - chrono::Duration::days(10)),
         proxy_addresses: Vec::new(),
+        organisation: Default::default(),
+        perimeter: Vec::new(),
     }
 }
 

@@ -35,6 +35,8 @@ pub fn account(id: &str, display_name: &str) -> Account {
         created: None,
         last_password_change: None,
         proxy_addresses: Vec::new(),
+        organisation: Default::default(),
+        perimeter: Vec::new(),
     }
 }
 

@@ -29,6 +29,8 @@ pub(crate) struct Ctx {
     reports: Mutex<Vec<SourceReport>>,
     /// The first token failure of the night.
     token: Mutex<Option<TokenFailure>>,
+    /// Which accounts the tenant-wide sources may keep (`perimeter`).
+    pub(crate) gate: tokio::sync::watch::Sender<super::perimeter::Gate>,
 }
 
 /// No request could be made because the token could not be had: every source fails with
@@ -92,7 +94,9 @@ impl Ctx {
         progress: Progress,
         store: Arc<Mutex<Store>>,
     ) -> Ctx {
+        let gate = super::perimeter::gate(settings.perimeter.is_some());
         Ctx {
+            gate,
             client,
             run,
             settings,

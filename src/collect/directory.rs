@@ -27,7 +27,21 @@ fn account(u: wire::User) -> Option<Account> {
     if u.removed.is_some() {
         return None;
     }
+    let organisation = [
+        ("companyName", u.company_name),
+        ("department", u.department),
+        ("officeLocation", u.office_location),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| {
+        v.map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+            .map(|v| (k.to_string(), v))
+    })
+    .collect();
     Some(Account {
+        organisation,
+        perimeter: Vec::new(),
         upn: u.user_principal_name.trim().to_lowercase(),
         display_name: u.display_name.unwrap_or_default(),
         mail: u.mail.map(|m| m.trim().to_lowercase()),
@@ -162,15 +176,75 @@ pub(crate) async fn conditional_access(
     Ok((groups, roles))
 }
 
+/// What `group_members` read.
+pub(crate) struct GroupsRead {
+    /// User id → the groups of classification and of the perimeter it belongs to.
+    pub memberships: Memberships,
+    /// Every group was read (or found missing).
+    pub complete: bool,
+    /// Groups that answered 404.
+    pub missing: Vec<String>,
+}
+
+/// The perimeter's members by group, from what `group_members` read. A perimeter group not
+/// read (refused, deleted) fails the night: its members cannot be told from the others.
+pub(crate) fn perimeter_group_members(
+    read: &GroupsRead,
+    groups: &[(String, String)],
+    members: &mut crate::perimeter::Members,
+) -> Result<(), CollectError> {
+    if !read.complete {
+        let q = query("group-members")?;
+        return Err(CollectError::Perimeter {
+            message: format!(
+                "membres des groupes de [perimetre] illisibles (source « group-members » non \
+                 collectée ; autorisation d'application {}). Le périmètre de l'établissement \
+                 n'a pas pu être établi : la nuit s'arrête plutôt que d'auditer tout le \
+                 locataire",
+                q.permissions_fr()
+            ),
+            configuration: false,
+        });
+    }
+    if let Some((_, name)) = groups.iter().find(|(id, _)| read.missing.contains(id)) {
+        return Err(CollectError::Perimeter {
+            message: format!(
+                "groupe « {name} » de [perimetre] introuvable (supprimé ?) ; correctif : \
+                 corriger [perimetre].groupes. La nuit s'arrête plutôt que d'auditer tout le \
+                 locataire"
+            ),
+            configuration: true,
+        });
+    }
+    for (user, of) in &read.memberships {
+        for (id, name) in groups {
+            if of.contains(id) {
+                members.add(
+                    user,
+                    crate::model::PerimeterReason::Group { name: name.clone() },
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Transitive members of each group. Returns the memberships of the groups classification
-/// uses (the policies' groups go to the store only).
+/// and the perimeter (`perimeter_groups`) use (the policies' groups go to the store only).
 pub(crate) async fn group_members(
     ctx: &Ctx,
     groups: &[String],
-) -> Result<Memberships, CollectError> {
+    perimeter_groups: &[String],
+) -> Result<GroupsRead, CollectError> {
     let q = query("group-members")?;
     ctx.start(&q.name).await?;
-    let wanted: HashSet<String> = ctx.settings.rules.groups().into_iter().collect();
+    let wanted: HashSet<String> = ctx
+        .settings
+        .rules
+        .groups()
+        .into_iter()
+        .chain(perimeter_groups.iter().cloned())
+        .collect();
     let mut memberships = Memberships::new();
     let (mut records, mut pages, mut missing) = (0i64, 0i64, Vec::new());
     for gid in groups {
@@ -215,7 +289,11 @@ pub(crate) async fn group_members(
             }
             Err(o) => {
                 ctx.finish(&q.name, o).await?;
-                return Ok(memberships);
+                return Ok(GroupsRead {
+                    memberships,
+                    complete: false,
+                    missing,
+                });
             }
         }
     }
@@ -226,7 +304,11 @@ pub(crate) async fn group_members(
         )
     });
     ctx.finish(&q.name, collected(records, pages, note)).await?;
-    Ok(memberships)
+    Ok(GroupsRead {
+        memberships,
+        complete: true,
+        missing,
+    })
 }
 
 /// Where users hand the accounts in scope (generic, « Appli », tracked), page by page.
@@ -240,29 +322,86 @@ pub(crate) struct UserFeeds {
     pub mailboxes: FeedTx<String>,
 }
 
+/// The attributes only a perimeter reads: selected when it names them (they add some 13 % to
+/// the bytes of every account read, measured on the simulated tenant).
+const PERIMETER_ONLY: [crate::config::DirectoryAttribute; 3] = [
+    crate::config::DirectoryAttribute::CompanyName,
+    crate::config::DirectoryAttribute::Department,
+    crate::config::DirectoryAttribute::OfficeLocation,
+];
+
+/// The users' `$select`: the catalogue's fields, less the perimeter's attributes it does not
+/// read.
+pub(crate) fn users_select(
+    q: &crate::queries::Query,
+    perimeter: Option<&crate::config::Perimeter>,
+) -> String {
+    let unread: Vec<String> = PERIMETER_ONLY
+        .iter()
+        .filter(|a| !perimeter.is_some_and(|p| p.reads(**a)))
+        .map(|a| a.graph_name())
+        .collect();
+    q.fields
+        .iter()
+        .map(|f| f.name.as_str())
+        .filter(|f| !unread.iter().any(|u| u == f))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// Users, classified as they stream; the accounts in scope go to the sign-in sources page by
 /// page. Returns whether users were read completely.
 pub(crate) async fn users(
     ctx: &Ctx,
     memberships: &Memberships,
+    members: &crate::perimeter::Members,
     feeds: UserFeeds,
 ) -> Result<bool, CollectError> {
     let q = query("users")?;
     ctx.start(&q.name).await?;
     let url = ctx.client.graph_url(
         &q.path,
-        &[("$select", &q.select()), ("$top", &q.page_size.to_string())],
+        &[
+            ("$select", &users_select(q, ctx.settings.perimeter.as_ref())),
+            ("$top", &q.page_size.to_string()),
+        ],
     )?;
     let tracked: HashSet<String> = lowercase_set(&ctx.settings.tracked_upns);
     let empty = HashSet::new();
     let mut in_scope = 0usize;
+    let perimeter = ctx.settings.perimeter.as_ref();
+    let (mut outside, mut scope) = (0usize, super::perimeter::Scope::default());
+    // Outside the perimeter, an account is dropped here: never stored, never handed on.
+    let mut domains = super::perimeter::Scope::default();
+    let keep = |u: wire::User| {
+        let mut a = account(u)?;
+        if perimeter.is_some() {
+            domains.domain_of(&a.upn, a.mail.as_deref());
+        }
+        match perimeter {
+            None => a.organisation.clear(),
+            Some(p) => {
+                a.perimeter = crate::perimeter::reasons(p, members, &a);
+                if a.perimeter.is_empty() {
+                    outside += 1;
+                    return None;
+                }
+                a.organisation
+                    .retain(|k, _| p.attributes.iter().any(|m| m.attribute.graph_name() == *k));
+            }
+        }
+        Some(a)
+    };
     let outcome = paged(
         ctx,
         q,
         crate::graph::Call::for_query(q, Method::GET, url),
-        account,
+        keep,
         Close::All,
         async |page: &[Account]| {
+            if perimeter.is_some() {
+                page.iter().for_each(|a| scope.add(a));
+            }
             let mut generic = Vec::new();
             let scope: Vec<(String, String)> = page
                 .iter()
@@ -291,6 +430,17 @@ pub(crate) async fn users(
     .await?;
     // The consumers learn the end only now, after the last page is in the store.
     let complete = outcome.is_ok();
+    if complete {
+        if perimeter.is_some() {
+            tracing::info!(
+                dans = scope.len(),
+                hors = outside,
+                "périmètre de l'établissement : comptes retenus, comptes écartés"
+            );
+        }
+        scope.tenant_domains = domains.tenant_domains;
+        ctx.open_gate(perimeter.map(|_| scope));
+    }
     feeds.sign_ins.end(complete).await;
     feeds.activity.end(complete).await;
     feeds.devices.end(complete).await;
@@ -305,16 +455,25 @@ pub(crate) async fn users(
     Ok(complete)
 }
 
-/// MFA registration details of every account.
+/// MFA registration details of every account (of the perimeter: the report is tenant-wide,
+/// the rows of accounts outside are dropped as they are read).
 pub(crate) async fn registration(ctx: &Ctx) -> Result<(), CollectError> {
     let q = query("user-registration-details")?;
     ctx.start(&q.name).await?;
+    let Some(within) = ctx.within().await else {
+        return ctx
+            .finish(&q.name, super::perimeter::outside_unknown())
+            .await;
+    };
     let url = ctx.client.graph_url(&q.path, &[])?;
     let outcome = paged(
         ctx,
         q,
         crate::graph::Call::for_query(q, Method::GET, url),
         |r: wire::RegistrationDetail| {
+            if !within.keeps_id(&r.id) {
+                return None;
+            }
             Some(Registration {
                 user_id: r.id,
                 upn: r.user_principal_name.to_lowercase(),

@@ -194,6 +194,10 @@ pub async fn run(client: &GraphClient, config: &Config) -> Report {
         client,
         some_user: None,
         ca_groups: Vec::new(),
+        units: config
+            .perimeter
+            .as_ref()
+            .is_some_and(|p| !p.units.is_empty()),
     };
     let mut verdicts = Vec::new();
     for q in queries::all() {
@@ -322,6 +326,8 @@ struct Probe<'c> {
     some_user: Option<Vec<String>>,
     /// Groups the conditional access policies name: the group-members probe reads one of them.
     ca_groups: Vec<String>,
+    /// `[perimetre]` names administrative units: their permission is needed.
+    units: bool,
 }
 
 impl Probe<'_> {
@@ -355,6 +361,15 @@ impl Probe<'_> {
                 self.answers(q, url).await
             }
             (_, "group-members") => self.group_members(q).await,
+            (_, "administrative-units") if !self.units => Ok(Probed::Untried(
+                "aucune unité administrative dans [perimetre] : autorisation non requise".into(),
+            )),
+            (_, "administrative-units") => {
+                // The units themselves, with the permission their members need.
+                let base = q.path.split("/{id}").next().unwrap_or(&q.path);
+                let url = client.graph_url(base, &[("$select", "id"), ("$top", "1")])?;
+                self.answers(q, url).await
+            }
             (_, "conditional-access-policies") => self.conditional_access(q).await,
             (_, "message-rules") => self.message_rules(q).await,
             (_, "role-assignments") => {

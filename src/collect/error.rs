@@ -16,4 +16,25 @@ pub enum CollectError {
     Graph(#[from] GraphError),
     #[error("écriture dans la base interrompue (défaut de vigie365)")]
     Writer,
+    /// The establishment's perimeter could not be resolved: the night stops rather than
+    /// audit the whole tenant. `configuration`: the configuration names what the tenant
+    /// does not have (a unit or group not found, or ambiguous).
+    #[error("{message}")]
+    Perimeter {
+        message: String,
+        configuration: bool,
+    },
+}
+
+impl CollectError {
+    /// The configuration is at fault (exit 2).
+    pub fn is_configuration(&self) -> bool {
+        matches!(
+            self,
+            CollectError::Perimeter {
+                configuration: true,
+                ..
+            }
+        )
+    }
 }

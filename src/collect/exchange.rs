@@ -48,10 +48,31 @@ where
 /// name decide which distribution groups are asked for their members.
 pub(crate) async fn all(ctx: &Ctx) -> Result<(), CollectError> {
     let mut named: BTreeSet<String> = BTreeSet::new();
+    // Mailboxes of the perimeter only: those of accounts outside are dropped as read.
+    let within = match ctx.within().await {
+        Some(w) => w,
+        None => {
+            let q = query("exchange-mailboxes")?;
+            ctx.start(&q.name).await?;
+            ctx.finish(&q.name, super::perimeter::outside_unknown())
+                .await?;
+            return Ok(());
+        }
+    };
     cmdlet(
         ctx,
         "exchange-mailboxes",
         |m: wire::Mailbox| {
+            let kept = match m.external_directory_object_id.as_deref() {
+                Some(id) if !id.is_empty() => within.keeps_id(id),
+                _ => {
+                    within.keeps_address(&m.user_principal_name)
+                        || within.keeps_address(&m.primary_smtp_address)
+                }
+            };
+            if !kept {
+                return None;
+            }
             Some(Mailbox {
                 user_id: m.external_directory_object_id.filter(|s| !s.is_empty()),
                 upn: m.user_principal_name.trim().to_lowercase(),
@@ -107,7 +128,7 @@ pub(crate) async fn all(ctx: &Ctx) -> Result<(), CollectError> {
         async |_| {},
     )
     .await?;
-    let rule_groups = outbound_rules(ctx).await?;
+    let rule_groups = outbound_rules(ctx, &within).await?;
     // Groups: the values no contact or mail user resolves and that are not addresses, and
     // the groups the outbound spam rules scope.
     let groups: BTreeSet<String> = named
@@ -116,7 +137,7 @@ pub(crate) async fn all(ctx: &Ctx) -> Result<(), CollectError> {
         .filter(|v| !known.iter().any(|k| same_recipient(k, v)))
         .chain(rule_groups)
         .collect();
-    recipients::group_members(ctx, groups).await?;
+    recipients::group_members(ctx, groups, &within).await?;
     cmdlet(
         ctx,
         "exchange-remote-domains",
@@ -191,8 +212,15 @@ async fn mail_users(ctx: &Ctx, known: &mut Vec<String>) -> Result<bool, CollectE
 }
 
 /// The rules that scope the custom outbound spam policies. Returns the groups they name.
-async fn outbound_rules(ctx: &Ctx) -> Result<Vec<String>, CollectError> {
+/// The outbound spam rules. A sender a rule names that is an account outside the perimeter is
+/// kept as [`super::perimeter::OUTSIDE_ADDRESS`]: it can scope no mailbox of the perimeter,
+/// and is never named.
+async fn outbound_rules(
+    ctx: &Ctx,
+    within: &super::perimeter::Within,
+) -> Result<Vec<String>, CollectError> {
     let mut groups: Vec<String> = Vec::new();
+    let senders = |v: Vec<String>| within.senders(v);
     cmdlet(
         ctx,
         "exchange-outbound-spam-rules",
@@ -206,10 +234,10 @@ async fn outbound_rules(ctx: &Ctx) -> Result<Vec<String>, CollectError> {
                 policy: r.hosted_outbound_spam_filter_policy,
                 enabled: r.state.trim().eq_ignore_ascii_case("Enabled"),
                 priority: r.priority,
-                from: r.from.0,
+                from: senders(r.from.0),
                 from_member_of: r.from_member_of.0,
                 sender_domain_is: r.sender_domain_is.0,
-                except_if_from: r.except_if_from.0,
+                except_if_from: senders(r.except_if_from.0),
                 except_if_from_member_of: r.except_if_from_member_of.0,
                 except_if_sender_domain_is: r.except_if_sender_domain_is.0,
             })

@@ -40,6 +40,7 @@ mod intune;
 mod mailboxes;
 mod paging;
 mod per_user_mfa;
+mod perimeter;
 mod progress;
 mod recipients;
 mod roles;
@@ -218,18 +219,29 @@ async fn run_sources(ctx: &Ctx) -> Result<(), CollectError> {
         mailboxes: mailbox_tx,
     };
     // Conditional access first: its groups must be resolved before users are classified.
+    // The perimeter's units and groups too: only the accounts it retains are stored.
     let directory = async move {
+        let _gate = perimeter::GateGuard(&ctx.gate);
         let (ca_groups, ca_roles) = directory::conditional_access(ctx).await?;
         roles::role_assignments(ctx, &ca_roles).await?;
         roles::security_defaults(ctx).await?;
+        let perimeter_groups = perimeter::groups(ctx).await?;
         let mut groups: Vec<String> = ca_groups
             .into_iter()
             .chain(ctx.settings.rules.groups())
+            .chain(perimeter_groups.iter().map(|(id, _)| id.clone()))
             .collect();
         groups.sort();
         groups.dedup();
-        let memberships = directory::group_members(ctx, &groups).await?;
-        let complete = directory::users(ctx, &memberships, feeds).await?;
+        let perimeter_ids: Vec<String> =
+            perimeter_groups.iter().map(|(id, _)| id.clone()).collect();
+        let read = directory::group_members(ctx, &groups, &perimeter_ids).await?;
+        let mut members = crate::perimeter::Members::default();
+        if !perimeter_groups.is_empty() {
+            directory::perimeter_group_members(&read, &perimeter_groups, &mut members)?;
+        }
+        perimeter::units(ctx, &mut members).await?;
+        let complete = directory::users(ctx, &read.memberships, &members, feeds).await?;
         per_user_mfa::per_user_mfa(ctx, complete).await?;
         Ok::<bool, CollectError>(complete)
     };

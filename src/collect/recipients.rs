@@ -48,7 +48,13 @@ fn member(m: wire::DistributionGroupMember) -> GroupRecipient {
 
 /// Reads the members of each group `named` (the `ForwardingAddress` values no contact or
 /// mail user resolves), then of their nested groups.
-pub(crate) async fn group_members(ctx: &Ctx, named: BTreeSet<String>) -> Result<(), CollectError> {
+/// A member that is an account outside the perimeter is kept without its name
+/// (`Within::recipient`).
+pub(crate) async fn group_members(
+    ctx: &Ctx,
+    named: BTreeSet<String>,
+    within: &super::perimeter::Within,
+) -> Result<(), CollectError> {
     let q = query("exchange-group-members")?;
     ctx.start(&q.name).await?;
     let mut queue: Vec<String> = named.into_iter().rev().collect();
@@ -81,6 +87,8 @@ pub(crate) async fn group_members(ctx: &Ctx, named: BTreeSet<String>) -> Result<
                 }
             }
         };
+        let members: Vec<GroupRecipient> =
+            members.into_iter().map(|m| within.recipient(m)).collect();
         for m in members.iter().filter(|m| m.is_group()) {
             if seen.insert(m.identity.trim().to_lowercase()) {
                 queue.push(m.identity.clone());

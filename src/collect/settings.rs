@@ -36,6 +36,8 @@ pub struct Settings {
     /// Other accounts whose sign-ins are read (lowercase UPNs).
     pub tracked_upns: Vec<String>,
     pub rules: Rules,
+    /// `[perimetre]`: the establishment's accounts in a shared tenant (`None`: all).
+    pub perimeter: Option<crate::config::Perimeter>,
     pub retention: crate::store::Retention,
 }
 
@@ -65,6 +67,7 @@ impl Settings {
                 .get(),
             tracked_upns: config.collection.followed_accounts.clone(),
             rules: Rules::from_config(&config.classification)?,
+            perimeter: config.perimeter.clone(),
             retention: crate::store::Retention {
                 raw_signin_days: i64::from(config.retention.raw_sign_ins_days),
                 data_days: i64::from(config.retention.personal_data_days),

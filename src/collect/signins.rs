@@ -248,7 +248,7 @@ impl Readers<'_> {
             let url = ctx
                 .client
                 .graph_url(&path, &[("$filter", &filter), ("$top", &top)])?;
-            match read_chunk(ctx, q, Call::for_query(q, Method::GET, url)).await? {
+            match read_chunk(ctx, q, Call::for_query(q, Method::GET, url), |_| true).await? {
                 Ok((r, p)) => {
                     let ids: Vec<String> = chunk.into_iter().map(|(id, _)| id).collect();
                     let (n, run, to) = (ids.len(), ctx.run, odata_time(as_of));
@@ -326,10 +326,13 @@ async fn conclude(
 
 /// Reads every page of one chunk; each page is written by the store's thread while the next
 /// one is requested.
+/// Reads the sign-ins of `call` into the store, keeping those `keep` accepts (the tenant-wide
+/// POP and IMAP read drops the accounts outside the perimeter).
 pub(super) async fn read_chunk(
     ctx: &Ctx,
     q: &Query,
     call: Call,
+    keep: impl Fn(&SignIn) -> bool,
 ) -> Result<Result<(i64, i64), GraphError>, CollectError> {
     let mut pager = ctx.client.pages::<wire::SignIn>(call);
     let (mut records, mut pages) = (0i64, 0i64);
@@ -338,7 +341,12 @@ pub(super) async fn read_chunk(
     loop {
         match pager.next_page().await {
             Ok(Some(page)) => {
-                let items: Vec<SignIn> = page.items.into_iter().map(sign_in).collect();
+                let items: Vec<SignIn> = page
+                    .items
+                    .into_iter()
+                    .map(sign_in)
+                    .filter(|s| keep(s))
+                    .collect();
                 let n = items.len();
                 writes
                     .push(ctx.submit(move |s| s.write_signins(run, tz, &items)))

@@ -90,6 +90,14 @@ pub(crate) async fn exchange(ctx: &Ctx) -> Result<(), CollectError> {
         },
     )
     .await?;
+    // POP and IMAP mailboxes of the perimeter only.
+    let Some(within) = ctx.within().await else {
+        let q = query("exchange-cas-mailboxes")?;
+        ctx.start(&q.name).await?;
+        return ctx
+            .finish(&q.name, super::perimeter::outside_unknown())
+            .await;
+    };
     cmdlet(
         ctx,
         "exchange-cas-mailboxes",
@@ -100,7 +108,7 @@ pub(crate) async fn exchange(ctx: &Ctx) -> Result<(), CollectError> {
                 m.primary_smtp_address
             };
             let address = address.trim().to_lowercase();
-            (!address.is_empty()).then_some(CasMailbox {
+            (!address.is_empty() && within.keeps_address(&address)).then_some(CasMailbox {
                 address,
                 pop_enabled: m.pop_enabled.unwrap_or(false),
                 imap_enabled: m.imap_enabled.unwrap_or(false),
@@ -129,6 +137,11 @@ fn window_start(ctx: &Ctx, watermark: Option<&str>) -> DateTime<Utc> {
 pub(crate) async fn mail_client_sign_ins(ctx: &Ctx) -> Result<(), CollectError> {
     let q = query("sign-ins-mail-clients")?;
     ctx.start(&q.name).await?;
+    let Some(within) = ctx.within().await else {
+        return ctx
+            .finish(&q.name, super::perimeter::outside_unknown())
+            .await;
+    };
     let watermark = ctx.store(|s| s.watermark(WATERMARK)).await?;
     let (from, to) = (window_start(ctx, watermark.as_deref()), ctx.settings.as_of);
     if from >= to {
@@ -152,7 +165,8 @@ pub(crate) async fn mail_client_sign_ins(ctx: &Ctx) -> Result<(), CollectError> 
         let url = ctx
             .client
             .graph_url(&path, &[("$filter", &filter), ("$top", &top)])?;
-        match read_chunk(ctx, q, Call::for_query(q, Method::GET, url)).await? {
+        let call = Call::for_query(q, Method::GET, url);
+        match read_chunk(ctx, q, call, |s| within.keeps_id(&s.user_id)).await? {
             Ok((records, pages)) => {
                 let (run, mark) = (ctx.run, odata_time(to));
                 ctx.store(move |s| s.set_watermark(run, WATERMARK, &mark))

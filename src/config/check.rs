@@ -20,6 +20,8 @@ pub struct CheckReport {
     pub notes: Vec<Diagnostic>,
     /// One French line: « configuration valide : … » or « configuration invalide : … ».
     pub summary_fr: String,
+    /// The establishment's perimeter, one criterion a line (a valid configuration only).
+    pub perimeter_fr: Option<String>,
 }
 
 impl CheckReport {
@@ -34,6 +36,9 @@ impl fmt::Display for CheckReport {
         all.sort_by_key(|d| (d.line == 0 && d.is_error(), d.line, d.column));
         for d in all {
             writeln!(f, "{d}")?;
+        }
+        if let Some(p) = &self.perimeter_fr {
+            writeln!(f, "{p}")?;
         }
         f.write_str(&self.summary_fr)
     }
@@ -68,11 +73,16 @@ pub fn check_with(
             path.display()
         ),
     };
+    let perimeter_fr = config
+        .as_ref()
+        .filter(|_| problems.is_empty())
+        .map(|c| perimeter_fr(c.perimeter.as_ref()));
     CheckReport {
         file: path.to_path_buf(),
         problems,
         notes,
         summary_fr,
+        perimeter_fr,
     }
 }
 
@@ -95,7 +105,7 @@ fn secret_diagnostic(config: &Config, e: &ConfigError) -> Diagnostic {
 
 fn summary(c: &Config) -> String {
     let n = c.exceptions.len();
-    format!(
+    let out = format!(
         "configuration valide : locataire {} ({}), établissement « {} », identifiants : {}, \
          {n} exception{}, fuseau {}",
         crate::escape::terminal(&c.tenant.domain),
@@ -104,5 +114,50 @@ fn summary(c: &Config) -> String {
         c.credentials.describe_fr(),
         if n > 1 { "s" } else { "" },
         c.evaluation.timezone.name()
-    )
+    );
+    out
+}
+
+/// The perimeter as `config check` shows it: every criterion, one a line.
+pub fn perimeter_fr(p: Option<&super::Perimeter>) -> String {
+    let Some(p) = p else {
+        return "périmètre : tout le locataire (aucune section [perimetre])".into();
+    };
+    let t = |s: &str| crate::escape::terminal(s).into_owned();
+    let mut out = String::from(
+        "périmètre de l'établissement (un compte y est quand au moins un critère le retient) :",
+    );
+    for u in &p.units {
+        out.push_str(&format!(
+            "\n  unité administrative « {} » : ses membres",
+            t(&u.to_string())
+        ));
+    }
+    for g in &p.groups {
+        out.push_str(&format!(
+            "\n  groupe « {} » : ses membres transitifs",
+            t(&g.to_string())
+        ));
+    }
+    for a in &p.addresses {
+        out.push_str(&format!(
+            "\n  motif « {} » sur l'UPN ou l'adresse (casse ignorée)",
+            t(a.as_str())
+        ));
+    }
+    for a in &p.attributes {
+        let values: Vec<String> = a.values.iter().map(|v| format!("« {} »", t(v))).collect();
+        out.push_str(&format!(
+            "\n  attribut {} égal à {} (casse ignorée)",
+            a.attribute.graph_name(),
+            values.join(" ou ")
+        ));
+    }
+    out.push_str(if p.governs_tenant_controls {
+        "\n  réglages de tout le locataire : gouvernés par l'établissement (ses constats)"
+    } else {
+        "\n  réglages de tout le locataire : gouvernés hors de l'établissement \
+         (gouverne_controles_locataire = false) ; le bilan les compte encore parmi ses constats"
+    });
+    out
 }

@@ -75,6 +75,8 @@ pub enum Code {
     PerimeterTooWide,
     /// A form the format no longer has, replaced by another (named in the fix).
     Replaced,
+    /// `[perimetre]` written without any criterion: it would retain no account.
+    EmptyPerimeter,
 }
 
 impl Code {
@@ -107,6 +109,7 @@ impl Code {
         Code::Remark,
         Code::PerimeterTooWide,
         Code::Replaced,
+        Code::EmptyPerimeter,
     ];
 
     /// The stable id, e.g. `cle-inconnue`.
@@ -139,6 +142,7 @@ impl Code {
             Code::Remark => "remarque",
             Code::PerimeterTooWide => "perimetre-trop-large",
             Code::Replaced => "forme-remplacee",
+            Code::EmptyPerimeter => "perimetre-vide",
         }
     }
 }
@@ -346,6 +350,11 @@ impl<'s> Sink<'s> {
         );
     }
 
+    /// How many errors were recorded so far.
+    pub(crate) fn error_count(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+
     pub(crate) fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }
@@ -404,7 +413,7 @@ mod tests {
         let n = ids.len();
         ids.dedup();
         assert_eq!(ids.len(), n, "duplicate diagnostic id");
-        assert_eq!(n, 27);
+        assert_eq!(n, 28);
     }
 
     #[test]

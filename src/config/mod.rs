@@ -39,7 +39,7 @@ use ipnet::IpNet;
 use regex::Regex;
 use url::Url;
 
-pub use check::{CheckReport, check, check_with};
+pub use check::{CheckReport, check, check_with, perimeter_fr};
 pub use diag::{Code, ConfigErrors, Diagnostic, Severity};
 pub use pem::KeyDer;
 pub use register::{REGISTER_COLUMNS, RegisterColumns, RegisterFile};
@@ -126,6 +126,7 @@ impl Config {
             limits: Limits::default(),
             report: Report::default(),
             attestations: Vec::new(),
+            perimeter: None,
             notes: Vec::new(),
             credentials_at: CredentialsAt::default(),
         }
@@ -154,6 +155,9 @@ pub struct Config {
     /// `[[attestations]]`: what the establishment attests for requirements the tool sees
     /// only in part or not at all.
     pub attestations: Vec<Attestation>,
+    /// `[perimetre]`: the establishment's accounts in a shared tenant; `None`: the whole
+    /// tenant is the establishment's.
+    pub perimeter: Option<Perimeter>,
     /// Remarks made while loading (relative paths resolved, normalised ranges, ...).
     pub notes: Vec<Diagnostic>,
     /// Where the credential mode was written, for diagnostics of [`check`].
@@ -397,6 +401,12 @@ pub enum DirectoryAttribute {
     EmployeeType,
     /// `extensionAttribute1` to `extensionAttribute15` (in `onPremisesExtensionAttributes`).
     ExtensionAttribute(u8),
+    /// `companyName` (a perimeter only).
+    CompanyName,
+    /// `department` (a perimeter only).
+    Department,
+    /// `officeLocation` (a perimeter only).
+    OfficeLocation,
 }
 
 impl DirectoryAttribute {
@@ -405,8 +415,110 @@ impl DirectoryAttribute {
         match self {
             DirectoryAttribute::EmployeeType => "employeeType".into(),
             DirectoryAttribute::ExtensionAttribute(n) => format!("extensionAttribute{n}"),
+            DirectoryAttribute::CompanyName => "companyName".into(),
+            DirectoryAttribute::Department => "department".into(),
+            DirectoryAttribute::OfficeLocation => "officeLocation".into(),
         }
     }
+}
+
+/// `[perimetre]` (and, later, the perimeter of each `[[etablissements]]`): the accounts that
+/// are the establishment's in a shared tenant. An account is in when at least one criterion
+/// retains it (union); at least one criterion is given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Perimeter {
+    /// `unites_administratives`: Entra administrative units, their (direct) user members.
+    pub units: Vec<DirectoryRef>,
+    /// `groupes`: groups, their transitive user members.
+    pub groups: Vec<DirectoryRef>,
+    /// `upn`: patterns with `*` on the UPN and the mail address, case ignored.
+    pub addresses: Vec<AddressPattern>,
+    /// `[[perimetre.attributs]]`: a directory attribute equal to one of the values, case
+    /// ignored.
+    pub attributes: Vec<AttributeMatcher>,
+    /// `gouverne_controles_locataire`: the tenant-wide settings are the establishment's own
+    /// findings (it governs the tenant).
+    pub governs_tenant_controls: bool,
+}
+
+impl Perimeter {
+    /// The attributes the perimeter reads, beyond those classification already reads.
+    pub fn reads(&self, attribute: DirectoryAttribute) -> bool {
+        self.attributes.iter().any(|a| a.attribute == attribute)
+    }
+}
+
+/// An Entra object named in the configuration by its id or by its display name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum DirectoryRef {
+    Id(Guid),
+    /// The display name as written (matched exactly by Graph's `$filter`).
+    Name(String),
+}
+
+impl fmt::Display for DirectoryRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DirectoryRef::Id(g) => write!(f, "{g}"),
+            DirectoryRef::Name(n) => f.write_str(n),
+        }
+    }
+}
+
+/// A pattern on an address (`*@ciusss-exemple.ssss.gouv.qc.ca`): `*` stands for any
+/// characters, case is ignored. It has a local part and a domain part.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct AddressPattern(String);
+
+impl AddressPattern {
+    /// A pattern from its text, lower-cased; `None` without an `@` followed by a domain.
+    pub fn new(text: &str) -> Option<AddressPattern> {
+        let t = text.trim().to_lowercase();
+        let (local, domain) = t.rsplit_once('@')?;
+        let bare = domain.trim_matches(|c| c == '*' || c == '.');
+        if local.is_empty() || bare.is_empty() || t.contains(char::is_whitespace) {
+            return None;
+        }
+        Some(AddressPattern(t))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether `address` matches, case ignored.
+    pub fn matches(&self, address: &str) -> bool {
+        glob(self.0.as_bytes(), address.trim().to_lowercase().as_bytes())
+    }
+}
+
+impl fmt::Display for AddressPattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// `*` matches any run of bytes; everything else matches itself. Iterative, with one
+/// backtracking point: linear in practice, never recursive.
+fn glob(pattern: &[u8], text: &[u8]) -> bool {
+    let (mut p, mut t) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        if p < pattern.len() && pattern[p] == b'*' {
+            star = Some((p, t));
+            p += 1;
+        } else if p < pattern.len() && pattern[p] == text[t] {
+            p += 1;
+            t += 1;
+        } else if let Some((sp, st)) = star {
+            p = sp + 1;
+            t = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|&b| b == b'*')
 }
 
 /// `{ nom = "...", valeurs = [...] }`: an account matches when the attribute equals one of the

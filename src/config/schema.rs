@@ -99,6 +99,16 @@ pub(crate) const SECTIONS: &[(&str, &[&str])] = &[
     ("rapport", &["logo", "gabarits"]),
     ("partenaires", PARTNER),
     ("attestations", ATTESTATION),
+    ("perimetre", PERIMETER),
+];
+
+/// Keys of `[perimetre]` (and, later, of each establishment's perimeter).
+pub(crate) const PERIMETER: &[&str] = &[
+    "unites_administratives",
+    "groupes",
+    "upn",
+    "attributs",
+    "gouverne_controles_locataire",
 ];
 
 /// Keys of one `[[exceptions]]` entry.
@@ -166,6 +176,7 @@ fn type_fr(v: &DeValue<'_>) -> &'static str {
 #[derive(Clone, Copy)]
 enum Expected {
     String,
+    Boolean,
     Integer,
     Date,
     Array,
@@ -177,6 +188,7 @@ impl Expected {
     fn name(self) -> &'static str {
         match self {
             Expected::String => "une chaîne de caractères",
+            Expected::Boolean => "un booléen (true ou false)",
             Expected::Integer => "un nombre entier",
             Expected::Date => "une date (AAAA-MM-JJ)",
             Expected::Array => "une liste",
@@ -188,6 +200,7 @@ impl Expected {
     fn fix(self, key: &str, leaf: &str) -> String {
         match self {
             Expected::String => format!("mettre la valeur entre guillemets : {leaf} = \"…\""),
+            Expected::Boolean => format!("écrire true ou false, sans guillemets : {leaf} = false"),
             Expected::Integer => format!("écrire un nombre entier, sans guillemets : {leaf} = 90"),
             Expected::Date => {
                 format!(
@@ -386,6 +399,22 @@ impl<'t, 'i> Table<'t, 'i> {
     pub(crate) fn string(&self, sink: &mut Sink<'_>, name: &str) -> Option<Sp<String>> {
         let v = self.get(name)?;
         string_value(sink, v, self.key(name))
+    }
+
+    pub(crate) fn boolean(&self, sink: &mut Sink<'_>, name: &str) -> Option<Sp<bool>> {
+        let v = self.get(name)?;
+        let key = self.key(name);
+        match v.get_ref() {
+            DeValue::Boolean(b) => Some(Sp {
+                value: *b,
+                span: v.span(),
+                key,
+            }),
+            _ => {
+                wrong_type(sink, v, &key, Expected::Boolean);
+                None
+            }
+        }
     }
 
     pub(crate) fn integer(&self, sink: &mut Sink<'_>, name: &str) -> Option<Sp<i64>> {

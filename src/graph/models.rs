@@ -99,6 +99,12 @@ pub struct User {
     pub user_type: Option<String>,
     #[serde(default)]
     pub employee_type: Option<String>,
+    #[serde(default)]
+    pub company_name: Option<String>,
+    #[serde(default)]
+    pub department: Option<String>,
+    #[serde(default)]
+    pub office_location: Option<String>,
     #[serde(default, deserialize_with = "null_default")]
     pub on_premises_extension_attributes: BTreeMap<String, Option<String>>,
     #[serde(default, deserialize_with = "opt_date")]
@@ -394,6 +400,15 @@ pub struct DirectoryMember {
     pub id: String,
     #[serde(default)]
     pub user_principal_name: Option<String>,
+}
+
+/// A directory object found by its id or its display name (administrative unit, group).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct NamedObject {
+    pub id: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]

@@ -4,6 +4,7 @@
 
 mod attestations;
 mod credentials;
+mod establishment;
 mod perimeter;
 mod physicians;
 mod sections;
@@ -171,6 +172,7 @@ fn build(ctx: &mut Ctx<'_, '_>, doc: &DeTable<'_>) -> Option<Config> {
     let limits = sections::limits(ctx, &root);
     let report = sections::report(ctx, &root);
     let attestations = attestations::attestations(ctx, &root);
+    let perimeter = establishment::perimeter(ctx, &root);
     if ctx.sink.has_errors() {
         return None;
     }
@@ -192,6 +194,7 @@ fn build(ctx: &mut Ctx<'_, '_>, doc: &DeTable<'_>) -> Option<Config> {
         limits,
         report,
         attestations,
+        perimeter,
         notes: Vec::new(),
         credentials_at,
     })

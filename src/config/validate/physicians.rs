@@ -14,7 +14,7 @@ pub(super) fn attribute_pattern(
     name: &str,
 ) -> Option<AttributePattern> {
     let a = t.table(&mut ctx.sink, name, ATTRIBUTE_PATTERN)?;
-    let attribute = attribute_name(ctx, &a);
+    let attribute = attribute_name(ctx, &a, false);
     let pattern = ctx
         .required_string(
             &a,

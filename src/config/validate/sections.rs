@@ -220,14 +220,26 @@ pub(super) fn collection(ctx: &mut Ctx<'_, '_>, root: &Table<'_, '_>) -> Collect
     c
 }
 
-/// `nom` of an attribute matcher: `employeeType` or `extensionAttribute1`..`15`.
+/// `nom` of an attribute matcher: `employeeType` or `extensionAttribute1`..`15`, and for a
+/// perimeter also `companyName`, `department`, `officeLocation`.
 pub(super) fn attribute_name(
     ctx: &mut Ctx<'_, '_>,
     a: &Table<'_, '_>,
+    perimeter: bool,
 ) -> Option<DirectoryAttribute> {
-    let fix_name = "nom = \"employeeType\" ou \"extensionAttribute1\" à \"extensionAttribute15\"";
+    let fix_name = if perimeter {
+        "nom = \"companyName\", \"department\", \"officeLocation\", \"employeeType\" ou \
+         \"extensionAttribute1\" à \"extensionAttribute15\""
+    } else {
+        "nom = \"employeeType\" ou \"extensionAttribute1\" à \"extensionAttribute15\""
+    };
     ctx.required_string(a, "nom", fix_name).and_then(|s| {
         let v = s.value.as_str();
+        let organisation = [
+            ("companyName", DirectoryAttribute::CompanyName),
+            ("department", DirectoryAttribute::Department),
+            ("officeLocation", DirectoryAttribute::OfficeLocation),
+        ];
         if v == "employeeType" {
             return Some(DirectoryAttribute::EmployeeType);
         }
@@ -238,8 +250,17 @@ pub(super) fn attribute_name(
         {
             return Some(DirectoryAttribute::ExtensionAttribute(n));
         }
+        if perimeter && let Some((_, a)) = organisation.iter().find(|(n, _)| *n == v) {
+            return Some(*a);
+        }
         let names: Vec<String> = std::iter::once("employeeType".to_string())
             .chain((1..=15).map(|n| format!("extensionAttribute{n}")))
+            .chain(
+                organisation
+                    .iter()
+                    .filter(|_| perimeter)
+                    .map(|(n, _)| n.to_string()),
+            )
             .collect();
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
         let hint = suggest(v, &refs)
@@ -258,7 +279,7 @@ pub(super) fn attribute_name(
 
 fn attribute(ctx: &mut Ctx<'_, '_>, t: &Table<'_, '_>, name: &str) -> Option<AttributeMatcher> {
     let a = t.table(&mut ctx.sink, name, ATTRIBUTE)?;
-    let attr = attribute_name(ctx, &a);
+    let attr = attribute_name(ctx, &a, false);
     let values = if a.has("valeurs") {
         ctx.non_empty_strings(&a, "valeurs")
     } else {
