@@ -13,6 +13,11 @@ use crate::config::{DirectoryAttribute, Perimeter};
 use crate::model::{Account, PerimeterReason};
 
 /// What `evaluate --explain` says of an account outside the perimeter, and nothing more.
+/// What a mailbox's `ForwardingAddress` becomes when it names an account of the tenant
+/// outside the perimeter (another establishment's mailbox): a recipient of the corporate
+/// mail system, internal, that the establishment's outputs do not name.
+pub const OUTSIDE_RECIPIENT: &str = "(destinataire du locataire hors du périmètre)";
+
 pub const OUTSIDE_FR: &str = "hors du périmètre : aucun critère ne le retient";
 
 /// The members of the perimeter's administrative units and groups, resolved for one night:

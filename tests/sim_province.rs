@@ -60,6 +60,24 @@ async fn administrative_units_list_filter_select_and_page() {
         .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["value"].as_array().map(Vec::len), Some(0));
+    // One unit by id (as a perimeter naming a unit by id reads it); an id no unit has: 404.
+    let (s, _, v) = c
+        .get(&format!(
+            "/v1.0/directory/administrativeUnits/{id1}?$select=id,displayName"
+        ))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["displayName"], units[1]["displayName"]);
+    assert!(
+        v["@odata.context"]
+            .as_str()
+            .is_some_and(|c| c.ends_with("$entity"))
+    );
+    let (s, _, v) = c
+        .get("/v1.0/directory/administrativeUnits/00000000-0000-0000-0000-000000000000")
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+    assert!(v["error"]["code"].is_string());
     // Unknown property, unsupported filter: 400 with a Graph error body.
     let (s, _, v) = c
         .get("/v1.0/directory/administrativeUnits?$select=id,nope")

@@ -383,6 +383,7 @@ pub(crate) async fn users(
             Some(p) => {
                 a.perimeter = crate::perimeter::reasons(p, members, &a);
                 if a.perimeter.is_empty() {
+                    domains.outside(&a);
                     outside += 1;
                     return None;
                 }
@@ -438,7 +439,7 @@ pub(crate) async fn users(
                 "périmètre de l'établissement : comptes retenus, comptes écartés"
             );
         }
-        scope.tenant_domains = domains.tenant_domains;
+        scope.absorb(domains);
         ctx.open_gate(perimeter.map(|_| scope));
     }
     feeds.sign_ins.end(complete).await;

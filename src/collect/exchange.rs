@@ -79,7 +79,7 @@ pub(crate) async fn all(ctx: &Ctx) -> Result<(), CollectError> {
                 primary_smtp: m.primary_smtp_address.trim().to_lowercase(),
                 kind: m.recipient_type_details,
                 forwarding_smtp: m.forwarding_smtp_address,
-                forwarding_address: m.forwarding_address,
+                forwarding_address: within.forwarding_address(m.forwarding_address),
                 deliver_and_forward: m.deliver_to_mailbox_and_forward.unwrap_or(false),
             })
         },
@@ -88,7 +88,7 @@ pub(crate) async fn all(ctx: &Ctx) -> Result<(), CollectError> {
                 page.iter()
                     .filter_map(|m| m.forwarding_address.as_deref())
                     .map(|v| v.trim().to_string())
-                    .filter(|v| !v.is_empty()),
+                    .filter(|v| !v.is_empty() && v != crate::perimeter::OUTSIDE_RECIPIENT),
             );
         },
     )

@@ -33,6 +33,10 @@ pub(crate) struct Scope {
     /// The domains of every account read (the perimeter's or not): an address there that
     /// is not the perimeter's is an account outside it.
     pub(crate) tenant_domains: HashSet<String>,
+    /// What names an account outside the perimeter (UPN, mail, their local parts, display
+    /// name; lower case), held for the night only: a mailbox's `ForwardingAddress` naming one
+    /// is internal without naming it.
+    outside: HashSet<String>,
 }
 
 impl Scope {
@@ -58,6 +62,32 @@ impl Scope {
                 self.tenant_domains.insert(d.to_lowercase());
             }
         }
+    }
+
+    /// Notes an account the perimeter does not retain.
+    pub(crate) fn outside(&mut self, a: &Account) {
+        let local = |x: &str| x.split('@').next().unwrap_or_default().to_string();
+        for name in [
+            a.upn.clone(),
+            local(&a.upn),
+            a.display_name.trim().to_lowercase(),
+        ]
+        .into_iter()
+        .chain(
+            a.mail
+                .iter()
+                .flat_map(|m| [m.to_lowercase(), local(&m.to_lowercase())]),
+        ) {
+            if !name.is_empty() {
+                self.outside.insert(name);
+            }
+        }
+    }
+
+    /// Takes the accounts outside noted in `other`, and its domains.
+    pub(crate) fn absorb(&mut self, other: Scope) {
+        self.tenant_domains = other.tenant_domains;
+        self.outside = other.outside;
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -121,6 +151,23 @@ impl Within {
             }
         }
         out
+    }
+}
+
+impl Within {
+    /// A mailbox's `ForwardingAddress`: one naming an account outside the perimeter (by
+    /// name, alias or address) becomes [`crate::perimeter::OUTSIDE_RECIPIENT`], internal.
+    pub(crate) fn forwarding_address(&self, v: Option<String>) -> Option<String> {
+        let Within::Only(scope) = self else {
+            return v;
+        };
+        let value = v?;
+        let key = value.trim().to_lowercase();
+        if !scope.addresses.contains(&key) && scope.outside.contains(&key) {
+            Some(crate::perimeter::OUTSIDE_RECIPIENT.to_string())
+        } else {
+            Some(value)
+        }
     }
 }
 

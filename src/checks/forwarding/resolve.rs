@@ -39,6 +39,9 @@ pub fn resolve(s: &Snapshot, value: &str) -> Resolution {
     if t.legacy_dn {
         return Resolution::Internal(format!("DN Exchange « {v} »"));
     }
+    if v == crate::perimeter::OUTSIDE_RECIPIENT {
+        return Resolution::Internal("boîte du locataire hors du périmètre".into());
+    }
     if t.domain.is_some() || v.contains('@') {
         return Resolution::Targets(vec![(t, String::new())]);
     }

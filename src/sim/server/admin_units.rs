@@ -1,5 +1,5 @@
 //! `/directory/administrativeUnits` (with `$filter=displayName eq '…'` or `id eq '…'`,
-//! `$select`, paging) and `/directory/administrativeUnits/{id}/members` (and its
+//! `$select`, paging), one unit by id, and `/directory/administrativeUnits/{id}/members` (and its
 //! `microsoft.graph.user` cast). A single-establishment tenant has no administrative unit:
 //! the list is empty and every id is unknown (404).
 
@@ -139,6 +139,30 @@ pub(super) fn units(st: &Shared, rq: Rq, ver: &str, q: &Query) -> Result<Resp, R
     )
 }
 
+/// `GET /directory/administrativeUnits/{id}`: one unit (404 for an id no unit has).
+pub(super) fn unit(st: &Shared, rq: Rq, ver: &str, unit: &str, q: &Query) -> Result<Resp, Resp> {
+    let e = unit_index(st, unit).ok_or_else(|| not_found(st, rq, unit))?;
+    let fields = unit_select(st, rq, q)?;
+    let mut v = unit_json(st, &st.sc.establishments[e], &fields);
+    if let Value::Object(m) = &mut v {
+        m.insert(
+            "@odata.context".into(),
+            json!(context(st, ver, "directory/administrativeUnits/$entity")),
+        );
+    }
+    Ok(Resp::json(200, v))
+}
+
+/// The establishment whose administrative unit has that id.
+fn unit_index(st: &Shared, unit: &str) -> Option<usize> {
+    match hash::decode_object_id(st.sc.seed, unit) {
+        Some((k, e)) if k == kind::ADMIN_UNIT && (e as usize) < st.sc.establishments.len() => {
+            Some(e as usize)
+        }
+        _ => None,
+    }
+}
+
 /// `GET /directory/administrativeUnits/{id}/members[/microsoft.graph.user]`.
 pub(super) fn members(
     st: &Shared,
@@ -148,12 +172,7 @@ pub(super) fn members(
     users_only: bool,
     q: &Query,
 ) -> Result<Resp, Resp> {
-    let e = match hash::decode_object_id(st.sc.seed, unit) {
-        Some((k, e)) if k == kind::ADMIN_UNIT && (e as usize) < st.sc.establishments.len() => {
-            e as usize
-        }
-        _ => return Err(not_found(st, rq, unit)),
-    };
+    let e = unit_index(st, unit).ok_or_else(|| not_found(st, rq, unit))?;
     let n = paging::page_size(st, rq, q, 100, 999, Dialect::Directory)?;
     let sel = select(st, rq, q)?;
     let fields = sel.unwrap_or_else(|| vec!["id", "displayName", "userPrincipalName", "mail"]);

@@ -52,6 +52,7 @@ pub(super) enum Route {
     SecurityDefaults(String),
     PerUserMfa(String, String),
     AdminUnits(String),
+    AdminUnit(String, String),
     AdminUnitMembers {
         ver: String,
         unit: String,
@@ -132,6 +133,7 @@ pub(super) fn route(path: &str) -> Route {
                     users_only: true,
                 },
                 ["directory", "administrativeunits"] => Route::AdminUnits(ver),
+                ["directory", "administrativeunits", _] => Route::AdminUnit(ver, seg(3)),
                 ["directory", "administrativeunits", _, "members"] => Route::AdminUnitMembers {
                     ver,
                     unit: seg(3),
@@ -310,6 +312,7 @@ fn handle(
         Route::SecurityDefaults(ver) => Ok(security_defaults(st, &ver)),
         Route::PerUserMfa(ver, id) => per_user_mfa(st, rq, &ver, &id),
         Route::AdminUnits(ver) => admin_units::units(st, rq, &ver, q),
+        Route::AdminUnit(ver, unit) => admin_units::unit(st, rq, &ver, &unit, q),
         Route::AdminUnitMembers {
             ver,
             unit,
@@ -334,6 +337,7 @@ fn classify(st: &Shared, r: &Route, q: &Query) -> (ThrottleClass, u64, Option<u3
         | Route::UsersDelta(_)
         | Route::Members { .. }
         | Route::AdminUnits(_)
+        | Route::AdminUnit(..)
         | Route::AdminUnitMembers { .. } => (ThrottleClass::Directory, dir_cost, None),
         Route::ManagedDevices(_) => (ThrottleClass::Directory, 1, None),
         Route::RoleAssignments(_) => (ThrottleClass::Directory, dir_cost, None),
@@ -369,7 +373,9 @@ pub(super) fn deny_key(r: &Route) -> Option<&'static str> {
         Route::Exchange { .. } => "exchange",
         Route::ManagedDevices(_) => "intune",
         Route::PerUserMfa(..) => "per-user-mfa",
-        Route::AdminUnits(_) | Route::AdminUnitMembers { .. } => "administrative-units",
+        Route::AdminUnits(_) | Route::AdminUnit(..) | Route::AdminUnitMembers { .. } => {
+            "administrative-units"
+        }
         _ => return None,
     })
 }
