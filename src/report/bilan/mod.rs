@@ -353,6 +353,18 @@ pub fn compute_for(store: &Store, period: &Period, ctx: &Context) -> Result<Bila
     if let Some(p) = &ctx.production {
         b.production = p.clone();
     }
+    // In a shared tenant, a break-glass account the configuration lists but the perimeter
+    // does not hold (the tenant's own) is not the establishment's to name.
+    if b.production.perimetre && !b.production.urgence.is_empty() {
+        let held: std::collections::HashSet<String> = store
+            .current::<crate::model::Account>()?
+            .into_iter()
+            .map(|a| a.upn.to_lowercase())
+            .collect();
+        b.production
+            .urgence
+            .retain(|u| held.contains(&u.trim().to_lowercase()));
+    }
     Ok(b)
 }
 

@@ -24,6 +24,10 @@ pub struct Production {
     /// The break-glass accounts (`[classification].urgence`), named in the annex only.
     #[serde(skip)]
     pub urgence: Vec<String>,
+    /// The configuration draws a perimeter (`[perimetre]`): only the break-glass accounts
+    /// the store holds (the perimeter's) may be named.
+    #[serde(skip)]
+    pub perimetre: bool,
 }
 
 impl Production {
@@ -34,6 +38,7 @@ impl Production {
             empreinte_configuration: None,
             regles: Vec::new(),
             urgence: Vec::new(),
+            perimetre: false,
         }
     }
 
@@ -63,6 +68,7 @@ impl Production {
             .collect();
         self.empreinte_configuration = Some(hex);
         self.urgence = c.break_glass.clone();
+        self.perimetre = config.perimeter.is_some();
         let patterns = |v: &[regex::Regex]| {
             v.iter()
                 .map(|r| format!("`{}`", r.as_str()))
