@@ -203,6 +203,11 @@ pub struct DemoArgs {
     /// Répertoire de la démonstration (configuration, base, sorties).
     #[arg(long, default_value = "vigie365-demo", value_name = "RÉPERTOIRE")]
     pub dir: PathBuf,
+    /// Locataire provincial partagé entre N établissements (1 à 40) : chaque nuit est
+    /// exécutée pour chacun avec son périmètre ; écrit le bilan de chacun et le bilan de
+    /// réseau qui les consolide.
+    #[arg(long, value_name = "N")]
+    pub etablissements: Option<u32>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -286,6 +291,7 @@ impl DemoArgs {
             days: self.days,
             seed: self.seed,
             dir: std::path::absolute(&self.dir).unwrap_or_else(|_| self.dir.clone()),
+            establishments: self.etablissements,
             ..crate::demo::DemoOptions::default()
         }
     }

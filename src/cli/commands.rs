@@ -178,13 +178,43 @@ pub fn demo(args: &DemoArgs) -> CommandResult {
         seconds(started.elapsed()),
         o.last_findings
     );
+    if o.establishments.is_empty() {
+        println!(
+            "Configuration : {}\nBase : {}",
+            o.config.display(),
+            o.store.display()
+        );
+    } else {
+        println!("Configurations des établissements (chacune avec son périmètre et sa base) :");
+        for c in &o.establishments {
+            println!("  {}", c.display());
+        }
+    }
     println!(
-        "Configuration : {}\nBase : {}\nVérité terrain du simulateur (constats attendus, nuit par nuit) : {}",
-        o.config.display(),
-        o.store.display(),
+        "Vérité terrain du simulateur (constats attendus, nuit par nuit) : {}",
         crate::demo::truth_dir(&opts.dir).display()
     );
     let bilan_started = std::time::Instant::now();
+    if opts.establishments.is_some() {
+        let crate::demo::ProvincialBilans { each, network } =
+            crate::demo::provincial_bilans(&o, &opts)?;
+        println!(
+            "Bilans des {} établissements et bilan de réseau écrits en {} :",
+            each.len(),
+            seconds(bilan_started.elapsed())
+        );
+        for (name, files) in each {
+            println!("  {name}");
+            for f in files {
+                println!("    {}", f.display());
+            }
+        }
+        println!("  Bilan de réseau");
+        for f in network {
+            println!("    {}", f.display());
+        }
+        return Ok(Outcome::Complete);
+    }
     let (b, files) = crate::demo::bilan(&o, &opts)?;
     println!(
         "Bilan de l'année simulée ({} constats relevés, {} corrigés) écrit en {} :",
