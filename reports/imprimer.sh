@@ -4,7 +4,9 @@
 #   reports/imprimer.sh sorties/bilan-2026.html            # écrit sorties/bilan-2026.pdf
 #   reports/imprimer.sh sorties/bilan-2026.html /tmp/b.pdf # chemin du PDF au choix
 #
-# Prérequis (Debian, Ubuntu) : apt-get install -y chromium   (ou CHROMIUM=google-chrome)
+# Prérequis (Debian, Ubuntu) : apt-get install -y chromium fonts-liberation
+#   (ou CHROMIUM=google-chrome) ; Liberation Sans a les dimensions d'Helvetica et d'Arial que
+#   nomme la feuille de style : sans elle, le texte est plus large et la mise en page change.
 # Le bilan est autonome (styles et graphiques en ligne, aucune ressource externe) : Chromium
 # n'a besoin d'aucun accès réseau : les options --disable-background-networking,
 # --disable-component-update, --disable-sync et --disable-quic l'empêchent de chercher les hôtes
@@ -29,6 +31,10 @@ command -v "$chromium" >/dev/null 2>&1 || {
     echo "$0 : $chromium introuvable (apt-get install -y chromium, ou CHROMIUM=...)" >&2
     exit 2
 }
+if command -v fc-list >/dev/null 2>&1 && ! fc-list ':family=Liberation Sans' family | grep -q .; then
+    echo "$0 : attention : police Liberation Sans absente (apt-get install -y fonts-liberation) ;" \
+        "le PDF est produit avec une police plus large et sa mise en page diffère" >&2
+fi
 
 abs=$(cd "$(dirname "$html")" && pwd)/$(basename "$html")
 profile=$(mktemp -d)

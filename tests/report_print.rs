@@ -1,7 +1,9 @@
 //! Printing the committed example bilan to PDF with headless Chromium (`reports/imprimer.sh`)
 //! and checking the print rules of the bilan on the PDF, page by page (issue #16, point 6).
-//! Ignored by default: it needs Chromium and poppler (`apt-get install -y chromium
-//! poppler-utils`); `.ci/run` installs them and runs
+//! Ignored by default: it needs Chromium, poppler and the Liberation fonts (`apt-get install -y
+//! chromium poppler-utils fonts-liberation`: without Liberation Sans, the stand-in for the
+//! stylesheet's Helvetica and Arial, Chromium falls back to a wider face and the pages measured
+//! are not the printed ones); `.ci/run` installs them and runs
 //! `cargo test --test report_print -- --ignored`. With `CI` set, a missing tool fails the
 //! test; without it, the test says what is missing and checks nothing.
 //!
@@ -32,24 +34,38 @@ fn available(cmd: &str) -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-/// Whether the tools are here; with `CI` set, their absence is a failure.
+/// Whether Liberation Sans is installed: the stylesheet names Helvetica and Arial, and
+/// Liberation Sans has their metrics. Without it Chromium falls back to a wider face
+/// (DejaVu Sans on Debian), cells wrap more and the page breaks measured here are not those
+/// of the printers the bilan is written for.
+fn liberation_sans() -> bool {
+    Command::new("fc-list")
+        .args([":family=Liberation Sans", "family"])
+        .output()
+        .is_ok_and(|o| o.status.success() && !o.stdout.is_empty())
+}
+
+/// Whether the tools and the font are here; with `CI` set, their absence is a failure.
 fn tools_or_skip() -> bool {
-    let missing: Vec<&str> = ["chromium", "pdftotext"]
+    let mut missing: Vec<&str> = ["chromium", "pdftotext"]
         .into_iter()
         .filter(|c| !available(c))
         .collect();
+    if !liberation_sans() {
+        missing.push("la police Liberation Sans");
+    }
     if missing.is_empty() {
         return true;
     }
+    let install = "apt-get install -y chromium poppler-utils fonts-liberation";
     assert!(
         std::env::var_os("CI").is_none(),
-        "CI : {} introuvable ; installez-les (apt-get install -y chromium poppler-utils) : \
-         .ci/run le fait",
-        missing.join(" et ")
+        "CI : {} introuvable ; installez-les ({install}) : .ci/run le fait",
+        missing.join(", ")
     );
     eprintln!(
-        "{} introuvable : rien n'est vérifié (apt-get install -y chromium poppler-utils)",
-        missing.join(" et ")
+        "{} introuvable : rien n'est vérifié ({install})",
+        missing.join(", ")
     );
     false
 }
