@@ -50,6 +50,8 @@ pub struct EvaluationSummary {
     pub delta: LifecycleDelta,
     pub open_by_severity: BTreeMap<Severity, usize>,
     pub accepted: usize,
+    /// Findings about tenant-wide settings governed outside the establishment.
+    pub tenant: usize,
     pub total: usize,
     pub not_evaluated: Vec<checks::NotEvaluated>,
 }
@@ -115,7 +117,11 @@ pub fn evaluate_latest(
     let delta = store.record_night(run.id, run.night, run.as_of, record)?;
     store.record_partial(run.id, &partial)?;
     let mut open_by_severity = BTreeMap::new();
-    for f in evaluation.findings.iter().filter(|f| !f.is_accepted()) {
+    for f in evaluation
+        .findings
+        .iter()
+        .filter(|f| f.is_the_establishments_to_fix())
+    {
         *open_by_severity.entry(f.severity).or_insert(0) += 1;
     }
     let summary = EvaluationSummary {
@@ -127,6 +133,11 @@ pub fn evaluate_latest(
             .findings
             .iter()
             .filter(|f| f.is_accepted())
+            .count(),
+        tenant: evaluation
+            .findings
+            .iter()
+            .filter(|f| f.governed_by.is_some())
             .count(),
         total: evaluation.findings.len(),
         not_evaluated: evaluation.not_evaluated.clone(),
@@ -153,6 +164,12 @@ pub fn summary_fr(s: &EvaluationSummary) -> String {
         s.delta.resolved.len(),
         s.accepted
     );
+    if s.tenant > 0 {
+        out.push_str(&format!(
+            "  Dont {} contrôle(s) du locataire : réglages de tout le locataire, gouvernés hors de l'établissement (comptés à part, hors de « À corriger »).\n",
+            s.tenant
+        ));
+    }
     if !s.open_by_severity.is_empty() {
         let parts: Vec<String> = s
             .open_by_severity

@@ -149,6 +149,7 @@ mod tests {
                 values: vec!["CIUSSS du Centre-Sud-de-l'Île-de-Montréal".into()],
             }],
             governs_tenant_controls: false,
+            tenant_governor: None,
         }
     }
 

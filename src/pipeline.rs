@@ -105,14 +105,14 @@ pub struct Night {
 }
 
 impl Night {
-    /// The open findings (not accepted) at `threshold` or more severe, the most severe
-    /// first: those that make `--fail-on` exit 4.
+    /// The open findings (not accepted, not a tenant-wide setting governed elsewhere) at
+    /// `threshold` or more severe, the most severe first: those that make `--fail-on` exit 4.
     pub fn reaching(&self, threshold: Severity) -> Vec<&Finding> {
         let mut found: Vec<&Finding> = self
             .evaluation
             .iter()
             .flat_map(|(_, e)| &e.findings)
-            .filter(|f| !f.is_accepted() && f.severity <= threshold)
+            .filter(|f| f.is_the_establishments_to_fix() && f.severity <= threshold)
             .collect();
         found.sort_by(|a, b| {
             (a.severity, a.check, &a.subject).cmp(&(b.severity, b.check, &b.subject))

@@ -70,6 +70,7 @@ fn perimeter() -> Perimeter {
             values: vec!["CIUSSS A".into()],
         }],
         governs_tenant_controls: false,
+        tenant_governor: None,
     }
 }
 

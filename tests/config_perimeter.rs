@@ -262,10 +262,39 @@ fn config_check_shows_the_perimeter() {
         "  motif « *@ciusss-centre-sud.ssss.gouv.qc.ca » sur l'UPN ou l'adresse (casse ignorée)",
         "  attribut companyName égal à « CIUSSS du Centre-Sud-de-l'Île-de-Montréal » (casse ignorée)",
         "  attribut extensionAttribute7 égal à « CCSMTL » ou « ccsmtl-2 » (casse ignorée)",
-        "  réglages de tout le locataire : gouvernés hors de l'établissement (gouverne_controles_locataire = false) ; le bilan les compte encore parmi ses constats",
+        "  réglages de tout le locataire : gouvernés par l'équipe qui administre le locataire partagé ; ils paraissent comme « contrôles du locataire », hors des constats de l'établissement",
     ] {
         assert!(shown.contains(line), "missing {line:?} in\n{shown}");
     }
+    let named = FULL.replace(
+        "[perimetre]\n",
+        "[perimetre]\ncontroles_locataire_gouvernes_par = \"Équipe provinciale Microsoft 365\"\n",
+    );
+    assert_ne!(named, FULL, "FULL opens with [perimetre]");
+    std::fs::write(&path, format!("{HEAD}\n{named}")).expect("write");
+    let shown = config::check_with(&path, &options(), env).to_string();
+    assert!(
+        shown.contains("gouvernés par Équipe provinciale Microsoft 365 ;"),
+        "{shown}"
+    );
+    std::fs::write(
+        &path,
+        format!(
+            "{HEAD}\n{}",
+            FULL.replace(
+                "gouverne_controles_locataire = false",
+                "gouverne_controles_locataire = true"
+            )
+        ),
+    )
+    .expect("write");
+    let shown = config::check_with(&path, &options(), env).to_string();
+    assert!(
+        shown.contains(
+            "réglages de tout le locataire : gouvernés par l'établissement (ses constats)"
+        ),
+        "{shown}"
+    );
     std::fs::write(&path, HEAD).expect("write");
     let report = config::check_with(&path, &options(), env);
     assert!(
@@ -285,7 +314,7 @@ fn the_example_configuration_documents_the_section_commented() {
         .lines()
         .filter_map(|l| l.strip_prefix("# "))
         .skip_while(|l| !l.starts_with("[perimetre]"))
-        .take(9)
+        .take(10)
         .filter(|l| l.starts_with('[') || l.contains(" = "))
         .collect::<Vec<_>>()
         .join("\n");
@@ -297,4 +326,8 @@ fn the_example_configuration_documents_the_section_commented() {
     assert_eq!(p.groups.len(), 1);
     assert_eq!(p.addresses.len(), 1);
     assert_eq!(p.attributes.len(), 1);
+    assert_eq!(
+        p.tenant_governed_by().as_deref(),
+        Some("Équipe provinciale Microsoft 365")
+    );
 }

@@ -100,7 +100,7 @@ fn the_committed_example_and_the_demo_bilans_follow_the_schema() {
         let doc = read(f);
         assert_valid(&doc, f);
         assert_eq!(doc["schema"], "vigie365.bilan/1");
-        assert_eq!(doc["version_schema"], "1.2");
+        assert_eq!(doc["version_schema"], "1.3");
     }
 }
 

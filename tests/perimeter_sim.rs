@@ -107,6 +107,7 @@ async fn the_perimeter_leaves_no_trace_of_the_other_establishment() {
             values: ours.clone(),
         }],
         governs_tenant_controls: false,
+        tenant_governor: None,
     });
     // The establishment's register lists its own generic accounts (the simulator's lists the
     // whole tenant's).

@@ -248,7 +248,7 @@ fn every_status_of_a_finding_night_by_night() {
         csv.lines()
             .next()
             .unwrap_or("")
-            .ends_with("Bloquée par le locataire;Nature;Occurrences dans la fenêtre;Première occurrence;Dernière occurrence")
+            .ends_with("Bloquée par le locataire;Nature;Occurrences dans la fenêtre;Première occurrence;Dernière occurrence;Gouverné par")
     );
     assert!(csv.contains(";état;;;"), "{csv}");
     let jsonl = std::fs::read_to_string(&files[1]).expect("jsonl");

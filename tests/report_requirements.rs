@@ -307,7 +307,7 @@ fn single_factor_sign_ins_are_added_up_per_class_over_the_period() {
     let r = bilan::render(&b, &period, &ctx).expect("render");
     let json = String::from_utf8(r.get(".json").expect("json").to_vec()).expect("utf8");
     let v: Value = serde_json::from_str(&json).expect("json");
-    assert_eq!(v["version_schema"], "1.2");
+    assert_eq!(v["version_schema"], "1.3");
     assert_eq!(
         v["connexions_facteur_unique"]["generiques"],
         serde_json::json!({"connexions": 63, "comptes": 2})

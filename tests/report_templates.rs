@@ -69,6 +69,7 @@ fn templates_and_logo_of_the_establishment() {
         logo: Some(logo),
         attestations: Vec::new(),
         production: None,
+        tenant_governed_by: None,
     };
     let r = render(&store, &ctx).expect("render");
     let md = String::from_utf8(r.get(".md").expect("md").to_vec()).expect("utf8");

@@ -71,6 +71,10 @@ async fn each_establishment_gets_exactly_its_own_findings() {
         "« non attribué » accounts exist"
     );
     let tenant_wide = keys(truth.locataire.iter());
+    assert!(
+        !tenant_wide.is_empty(),
+        "the simulated tenant has settings to report"
+    );
     for (path, expected) in files.establishments.iter().zip(&truth.etablissements) {
         let config = vigie365::config::load(path, &vigie365::checks::registry::load_options())
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -102,6 +106,118 @@ async fn each_establishment_gets_exactly_its_own_findings() {
             ours.len(),
             want.len()
         );
+        // The tenant's settings are governed by the provincial team: « contrôles du
+        // locataire », in none of the establishment's figures.
+        const GOVERNOR: &str = "Équipe provinciale Microsoft 365";
+        for f in &evaluation.findings {
+            let tenant = f.subject == "locataire" || f.subject.starts_with("transport:");
+            assert_eq!(
+                f.governed_by.as_deref(),
+                tenant.then_some(GOVERNOR),
+                "{}: {} {}",
+                expected.code,
+                f.check,
+                f.subject
+            );
+            assert_eq!(
+                f.is_the_establishments_to_fix(),
+                !tenant && !f.is_accepted()
+            );
+        }
+        let nightly = vigie365::report::nightly::build(&s, None, &config.tenant.establishment)
+            .expect("nightly");
+        assert_eq!(nightly.tenant, tenant_wide.len(), "{}", expected.code);
+        for r in &nightly.rows {
+            let tenant = r.sujet == "locataire" || r.sujet.starts_with("transport:");
+            assert_eq!(
+                r.statut == vigie365::report::nightly::TENANT_CONTROL,
+                tenant,
+                "{}: {} {}",
+                expected.code,
+                r.controle,
+                r.sujet
+            );
+            assert_eq!(r.gouverne_par.as_deref(), tenant.then_some(GOVERNOR));
+        }
+        let own_open = nightly.open_by_severity.values().sum::<usize>();
+        let want_open = nightly
+            .rows
+            .iter()
+            .filter(|r| r.statut != vigie365::report::nightly::TENANT_CONTROL)
+            .filter(|r| r.exception.is_none())
+            .filter(|r| r.statut != vigie365::report::nightly::PARTIAL)
+            .count();
+        assert_eq!(own_open, want_open, "{}", expected.code);
+        let summary = vigie365::report::nightly::summary(&nightly, &[], None).expect("summary");
+        if !tenant_wide.is_empty() {
+            assert!(
+                summary
+                    .contains("Contrôles du locataire (réglages gouvernés hors de l'établissement"),
+                "{summary}"
+            );
+        }
+        let day = nightly.run.night;
+        let period = vigie365::report::bilan::Period {
+            du: day,
+            au: day,
+            arrete_au: None,
+            label: "nuit".into(),
+        };
+        let ctx = vigie365::report::bilan::Context::from_config(&config);
+        assert_eq!(ctx.tenant_governed_by.as_deref(), Some(GOVERNOR));
+        let b = vigie365::report::bilan::compute_for(&s, &period, &ctx).expect("bilan");
+        let t = b
+            .controles_locataire
+            .as_ref()
+            .expect("contrôles du locataire");
+        assert_eq!(t.gouvernes_par, GOVERNOR);
+        let tenant_ids: BTreeSet<&str> = t.controles.iter().map(|c| c.id).collect();
+        assert_eq!(
+            tenant_ids,
+            ["ENC-EXT-01", "FWD-ORG-01", "FWD-TRN-01", "LOG-AUD-01"]
+                .into_iter()
+                .collect()
+        );
+        assert!(b.controles.iter().all(|c| !tenant_ids.contains(c.id)));
+        assert_eq!(
+            t.controles
+                .iter()
+                .map(|c| c.ouverts_fin as usize)
+                .sum::<usize>(),
+            tenant_wide.len(),
+            "{}",
+            expected.code
+        );
+        let own_states: usize = b
+            .controles
+            .iter()
+            .filter(|c| c.nature == "etat")
+            .map(|c| c.ouverts_fin as usize)
+            .sum();
+        let want_states = evaluation
+            .findings
+            .iter()
+            .filter(|f| f.governed_by.is_none())
+            .filter(|f| {
+                vigie365::checks::registry::get(f.check)
+                    .is_some_and(|i| i.kind == vigie365::checks::Kind::State)
+            })
+            .count();
+        assert_eq!(own_states, want_states, "{}", expected.code);
+        for e in &b.exigences {
+            for id in &e.controles_locataire {
+                assert!(tenant_ids.contains(id) && e.controles.contains(id));
+            }
+        }
+        let html = vigie365::report::bilan::render(&b, &period, &ctx)
+            .expect("render")
+            .files
+            .iter()
+            .find(|(name, _)| name.ends_with(".html"))
+            .map(|(_, bytes)| String::from_utf8(bytes.clone()).expect("utf8"))
+            .expect("html");
+        assert!(html.contains("<h3>Contrôles du locataire</h3>"), "heading");
+        assert!(html.contains("gouvernés par Équipe provinciale Microsoft 365"));
         // The accounts stored are the establishment's, every one of them.
         let stored: BTreeSet<String> = s
             .current::<Account>()

@@ -42,6 +42,12 @@ pub struct Finding {
     /// dates (the windows of consecutive nights overlap), never from the nights it was seen.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub occurrences: BTreeMap<NaiveDate, u32>,
+    /// A tenant-wide setting the establishment does not govern (`Tag::TenantLevel` under a
+    /// `[perimetre]` with `gouverne_controles_locataire = false`): who governs it. Such a
+    /// finding is a « contrôle du locataire »: listed, never counted among the
+    /// establishment's findings nor for `--fail-on`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub governed_by: Option<String>,
 }
 
 impl Finding {
@@ -62,6 +68,7 @@ impl Finding {
             accepted: None,
             exception_expired: None,
             occurrences: BTreeMap::new(),
+            governed_by: None,
         }
     }
 
@@ -73,6 +80,12 @@ impl Finding {
 
     pub fn is_accepted(&self) -> bool {
         self.accepted.is_some()
+    }
+
+    /// Counted among the establishment's findings: neither accepted nor a tenant-wide
+    /// setting governed elsewhere.
+    pub fn is_the_establishments_to_fix(&self) -> bool {
+        self.accepted.is_none() && self.governed_by.is_none()
     }
 }
 

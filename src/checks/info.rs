@@ -108,7 +108,11 @@ pub enum Tag {
     /// Sends mail outside the network now (an enabled forward to a public or external
     /// domain): the bilan's forwarding « trouvées / corrigées ».
     SendsOutside,
-    /// About the tenant as a whole, not one account, rule or mailbox.
+    /// A setting of the whole tenant (outbound spam policies, remote domains, transport
+    /// rules, audit, encryption), not of one account or mailbox. In a shared tenant whose
+    /// settings the establishment does not govern (`[perimetre]`,
+    /// `gouverne_controles_locataire = false`), its findings are « contrôles du locataire »:
+    /// shown with who governs them, never counted among the establishment's own.
     TenantLevel,
     /// Each piece of evidence needs its own sources (forwarding: an inbox rule, a mailbox, a
     /// recipient to resolve): `needs` lists only what every piece needs; a missing source

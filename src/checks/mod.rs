@@ -130,8 +130,14 @@ pub fn evaluate_of(checks: &[&CheckInfo], snapshot: &Snapshot, config: &Config) 
             .as_of
             .with_timezone(&config.evaluation.timezone)
             .date_naive();
+        let governed_by = config
+            .perimeter
+            .as_ref()
+            .and_then(|p| p.tenant_governed_by())
+            .filter(|_| info.has(Tag::TenantLevel));
         for f in &mut findings {
             finding::apply_exceptions(f, config, today);
+            f.governed_by.clone_from(&governed_by);
         }
         out.findings.extend(findings);
     }

@@ -153,11 +153,15 @@ pub fn perimeter_fr(p: Option<&super::Perimeter>) -> String {
             values.join(" ou ")
         ));
     }
-    out.push_str(if p.governs_tenant_controls {
-        "\n  réglages de tout le locataire : gouvernés par l'établissement (ses constats)"
-    } else {
-        "\n  réglages de tout le locataire : gouvernés hors de l'établissement \
-         (gouverne_controles_locataire = false) ; le bilan les compte encore parmi ses constats"
-    });
+    match p.tenant_governed_by() {
+        None => out.push_str(
+            "\n  réglages de tout le locataire : gouvernés par l'établissement (ses constats)",
+        ),
+        Some(by) => out.push_str(&format!(
+            "\n  réglages de tout le locataire : gouvernés par {} ; ils paraissent comme « \
+             contrôles du locataire », hors des constats de l'établissement",
+            t(&by)
+        )),
+    }
     out
 }

@@ -439,9 +439,25 @@ pub struct Perimeter {
     /// `gouverne_controles_locataire`: the tenant-wide settings are the establishment's own
     /// findings (it governs the tenant).
     pub governs_tenant_controls: bool,
+    /// `controles_locataire_gouvernes_par`: who governs the tenant-wide settings when the
+    /// establishment does not (a team or a role, never a person's name: the bilan prints it).
+    pub tenant_governor: Option<String>,
 }
 
+/// Who governs the tenant-wide settings when nobody is named.
+pub const TENANT_GOVERNOR_DEFAULT: &str = "l'équipe qui administre le locataire partagé";
+
 impl Perimeter {
+    /// Who governs the tenant-wide settings, when it is not the establishment: `None` when
+    /// the establishment governs them (`gouverne_controles_locataire = true`).
+    pub fn tenant_governed_by(&self) -> Option<String> {
+        (!self.governs_tenant_controls).then(|| {
+            self.tenant_governor
+                .clone()
+                .unwrap_or_else(|| TENANT_GOVERNOR_DEFAULT.to_string())
+        })
+    }
+
     /// The attributes the perimeter reads, beyond those classification already reads.
     pub fn reads(&self, attribute: DirectoryAttribute) -> bool {
         self.attributes.iter().any(|a| a.attribute == attribute)

@@ -109,6 +109,7 @@ pub(crate) const PERIMETER: &[&str] = &[
     "upn",
     "attributs",
     "gouverne_controles_locataire",
+    "controles_locataire_gouvernes_par",
 ];
 
 /// Keys of one `[[exceptions]]` entry.

@@ -35,6 +35,10 @@ pub struct FindingData {
     /// An event finding's occurrences by local day (absent for a state).
     #[serde(default)]
     pub occurrences: BTreeMap<NaiveDate, u32>,
+    /// Who governs the tenant-wide setting it is about, when the establishment does not
+    /// (absent from findings stored before 0.x and from the establishment's own).
+    #[serde(default)]
+    pub governed_by: Option<String>,
 }
 
 /// An `Option` field that must be present (as `null` when empty): serde reads a missing
@@ -89,7 +93,13 @@ pub struct Row {
     pub occurrences: Option<u32>,
     pub premiere_occurrence: Option<NaiveDate>,
     pub derniere_occurrence: Option<NaiveDate>,
+    /// A « contrôle du locataire »: who governs the tenant-wide setting (status
+    /// [`TENANT_CONTROL`], never counted among the establishment's findings).
+    pub gouverne_par: Option<String>,
 }
+
+/// The status of a finding about a tenant-wide setting the establishment does not govern.
+pub const TENANT_CONTROL: &str = "contrôle du locataire";
 
 /// A severity as rows show it: its French label.
 fn severity_label<S: serde::Serializer>(s: &Severity, out: S) -> Result<S::Ok, S::Error> {
@@ -116,6 +126,9 @@ pub struct Nightly {
     pub expired: usize,
     /// Event findings of the night (counted apart: never « ouvert » nor « résolu »).
     pub events: usize,
+    /// Findings about tenant-wide settings governed outside the establishment (counted
+    /// apart, in no other total).
+    pub tenant: usize,
     /// Findings resolved that night: (check, subject).
     pub resolved: Vec<(String, String)>,
     /// Open, not accepted, by severity.
@@ -166,6 +179,7 @@ pub fn build(
         accepted: 0,
         expired: 0,
         events: 0,
+        tenant: 0,
         resolved: events
             .iter()
             .filter(|e| e.run == run.id && e.event == Event::Resolved)
@@ -223,6 +237,7 @@ fn partial_row(night: NaiveDate, p: PartialRow) -> Row {
         occurrences: None,
         premiere_occurrence: None,
         derniere_occurrence: None,
+        gouverne_par: None,
     }
 }
 
@@ -293,12 +308,15 @@ impl Nightly {
         // No event tonight: the finding was already open.
         let event = lifecycle.tonight.get(&key).copied();
         match event {
+            _ if data.governed_by.is_some() => self.tenant += 1,
             _ if is_event => self.events += 1,
             Some(Event::New) => self.new += 1,
             Some(Event::Reopened) => self.reopened += 1,
             Some(Event::Resolved | Event::Ended) | None => self.still_open += 1,
         }
-        let statut = if data.accepted.is_some() {
+        let statut = if data.governed_by.is_some() {
+            TENANT_CONTROL
+        } else if data.accepted.is_some() {
             self.accepted += 1;
             "accepté"
         } else if data.exception_expired.is_some() {
@@ -313,7 +331,7 @@ impl Nightly {
                 Some(Event::Resolved | Event::Ended) | None => "ouvert",
             }
         };
-        if data.accepted.is_none() {
+        if data.accepted.is_none() && data.governed_by.is_none() {
             *self.open_by_severity.entry(f.severity).or_insert(0) += 1;
         }
         let occurrences = is_event.then(|| data.occurrences.values().sum::<u32>());
@@ -338,6 +356,7 @@ impl Nightly {
             }),
             exception_expiree: data.exception_expired,
             bloquee_par_locataire: data.blocked_by_tenant,
+            gouverne_par: data.governed_by,
             controle: f.check,
         })
     }
@@ -406,6 +425,7 @@ pub fn csv_bytes(rows: &[Row]) -> Result<Vec<u8>, ReportError> {
         "Occurrences dans la fenêtre",
         "Première occurrence",
         "Dernière occurrence",
+        "Gouverné par",
     ];
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
@@ -436,6 +456,7 @@ pub fn csv_bytes(rows: &[Row]) -> Result<Vec<u8>, ReportError> {
             r.occurrences.map(|n| n.to_string()).unwrap_or_default(),
             date(r.premiere_occurrence),
             date(r.derniere_occurrence),
+            r.gouverne_par.clone().unwrap_or_default(),
         ];
         out.push(cells.to_vec());
     }
@@ -494,6 +515,13 @@ pub fn summary(
     v.insert("par_gravite", by_severity_fr(n));
     v.insert("nouveaux", list("Nouveaux et rouverts", fresh_lines(n)));
     v.insert("expirees", list("Exceptions expirées", expired_lines(n)));
+    v.insert(
+        "locataire",
+        list(
+            "Contrôles du locataire (réglages gouvernés hors de l'établissement, hors des totaux)",
+            tenant_lines(n),
+        ),
+    );
     let resolved: Vec<String> = n
         .resolved
         .iter()
@@ -537,8 +565,16 @@ fn terminal(s: &str) -> String {
 }
 
 fn totals_fr(n: &Nightly) -> String {
+    let tenant = if n.tenant > 0 {
+        format!(
+            " ; {} contrôle(s) du locataire, gouverné(s) hors de l'établissement (comptés à part, hors de « À corriger »)",
+            n.tenant
+        )
+    } else {
+        String::new()
+    };
     format!(
-        "{} constat(s) : {} nouveau(x), {} rouvert(s), {} toujours ouvert(s), {} événement(s) de la fenêtre (comptés, jamais « corrigés ») ; {} accepté(s) (exception en vigueur), {} exception(s) expirée(s) ; {} résolu(s) cette nuit.",
+        "{} constat(s) : {} nouveau(x), {} rouvert(s), {} toujours ouvert(s), {} événement(s) de la fenêtre (comptés, jamais « corrigés ») ; {} accepté(s) (exception en vigueur), {} exception(s) expirée(s) ; {} résolu(s) cette nuit{}.",
         n.rows.len(),
         n.new,
         n.reopened,
@@ -546,7 +582,8 @@ fn totals_fr(n: &Nightly) -> String {
         n.events,
         n.accepted,
         n.expired,
-        n.resolved.len()
+        n.resolved.len(),
+        tenant
     )
 }
 
@@ -597,6 +634,23 @@ fn fresh_lines(n: &Nightly) -> Vec<String> {
                 r.titre,
                 r.sujet,
                 r.statut
+            )
+        })
+        .collect()
+}
+
+fn tenant_lines(n: &Nightly) -> Vec<String> {
+    n.rows
+        .iter()
+        .filter(|r| r.statut == TENANT_CONTROL)
+        .map(|r| {
+            format!(
+                "[{}] {} {} — {} (gouverné par {})",
+                r.gravite.label(),
+                r.controle,
+                r.titre,
+                r.sujet,
+                r.gouverne_par.as_deref().unwrap_or_default()
             )
         })
         .collect()
@@ -680,6 +734,7 @@ mod tests {
             occurrences: None,
             premiere_occurrence: None,
             derniere_occurrence: None,
+            gouverne_par: None,
         }
     }
 

@@ -51,6 +51,11 @@ fn write_perimeter(t: &mut String, sc: &Scenario, e: &Establishment, header: &st
     let _ = writeln!(t, "groupes = []");
     let _ = writeln!(t, "upn = {}", list(&upn, q));
     let _ = writeln!(t, "gouverne_controles_locataire = false");
+    let _ = writeln!(
+        t,
+        "controles_locataire_gouvernes_par = {}",
+        q("Équipe provinciale Microsoft 365")
+    );
     if let Some((nom, valeur)) = attribute {
         let _ = writeln!(t, "\n[[{header}.attributs]]");
         let _ = writeln!(t, "nom = {}", q(nom));

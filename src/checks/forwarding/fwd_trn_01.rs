@@ -52,7 +52,7 @@ pub static CHECK: CheckInfo = CheckInfo {
         "exchange-accepted-domains",
         "exchange-mail-contacts",
     ],
-    tags: &[Tag::SendsOutside],
+    tags: &[Tag::SendsOutside, Tag::TenantLevel],
     requirements: &[&req::DIR04_6_5],
     run,
 };

@@ -28,6 +28,10 @@ pub(super) fn perimeter_table(ctx: &mut Ctx<'_, '_>, t: &Table<'_, '_>) -> Optio
     let governs_tenant_controls = t
         .boolean(&mut ctx.sink, "gouverne_controles_locataire")
         .is_some_and(|b| b.value);
+    let tenant_governor = t
+        .string(&mut ctx.sink, "controles_locataire_gouvernes_par")
+        .map(|s| s.value.trim().to_string())
+        .filter(|s| !s.is_empty());
     let written = ["unites_administratives", "groupes", "upn", "attributs"]
         .iter()
         .any(|k| t.has(k));
@@ -57,6 +61,7 @@ pub(super) fn perimeter_table(ctx: &mut Ctx<'_, '_>, t: &Table<'_, '_>) -> Optio
         addresses,
         attributes,
         governs_tenant_controls,
+        tenant_governor,
     })
 }
 

@@ -132,6 +132,9 @@ pub struct Context {
     pub attestations: Vec<crate::config::Attestation>,
     /// The signature block's production line, from the configuration.
     pub production: Option<data::Production>,
+    /// Who governs the tenant-wide settings, when the establishment of a shared tenant
+    /// does not (`[perimetre]`, `gouverne_controles_locataire = false`).
+    pub tenant_governed_by: Option<String>,
 }
 
 impl Context {
@@ -144,6 +147,10 @@ impl Context {
             logo: config.report.logo.clone(),
             attestations: config.attestations.clone(),
             production: Some(data::Production::new().of_config(config)),
+            tenant_governed_by: config
+                .perimeter
+                .as_ref()
+                .and_then(crate::config::Perimeter::tenant_governed_by),
         }
     }
 }
@@ -348,7 +355,12 @@ pub fn write(r: &Rendered, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
 
 /// [`compute`] with the context's names and the establishment's attestations.
 pub fn compute_for(store: &Store, period: &Period, ctx: &Context) -> Result<Bilan, ReportError> {
-    let mut b = compute(store, period, &ctx.establishment, &ctx.tenant)?;
+    let mut b = match &ctx.tenant_governed_by {
+        None => compute(store, period, &ctx.establishment, &ctx.tenant)?,
+        Some(by) => {
+            data::compute_governed_elsewhere(store, period, &ctx.establishment, &ctx.tenant, by)?
+        }
+    };
     b.attest(&ctx.attestations);
     if let Some(p) = &ctx.production {
         b.production = p.clone();

@@ -55,6 +55,10 @@ pub struct Exigence {
     pub statut: &'static str,
     /// The check ids that evidence it.
     pub controles: Vec<&'static str>,
+    /// Those of them about tenant-wide settings governed outside the establishment: their
+    /// findings are « contrôles du locataire », not in `constats` (schema 1.3).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub controles_locataire: Vec<&'static str>,
     /// The posture figures that evidence it.
     pub figures: Vec<&'static str>,
     /// What was not seen (French sentences): the requirement's part the tool cannot show,
@@ -111,16 +115,25 @@ impl Reddition {
     }
 }
 
-pub(super) fn build(checks: &[&CheckInfo], input: &Input, controles: &[Controle]) -> Vec<Exigence> {
+/// One row per requirement. `checks` are every check that may evidence one; those also in
+/// `governed_elsewhere` are shown apart, their findings counted in no row; `controles` are
+/// the rows of the establishment's own checks.
+pub(super) fn build(
+    checks: &[&CheckInfo],
+    governed_elsewhere: &[&CheckInfo],
+    input: &Input,
+    controles: &[Controle],
+) -> Vec<Exigence> {
     CATALOGUE
         .iter()
-        .map(|r| row(r, checks, input, controles))
+        .map(|r| row(r, checks, governed_elsewhere, input, controles))
         .collect()
 }
 
 fn row(
     r: &'static Requirement,
     checks: &[&CheckInfo],
+    governed_elsewhere: &[&CheckInfo],
     input: &Input,
     controles: &[Controle],
 ) -> Exigence {
@@ -226,6 +239,11 @@ fn row(
         texte: r.text_fr,
         statut,
         controles: evidence.iter().map(|c| c.id).collect(),
+        controles_locataire: evidence
+            .iter()
+            .filter(|c| governed_elsewhere.iter().any(|t| t.id == c.id))
+            .map(|c| c.id)
+            .collect(),
         figures: r.figures.iter().map(|f| f.label_fr).collect(),
         lacunes,
         constats,

@@ -74,7 +74,7 @@ pub use sommaire::Sommaire;
 /// Version of the JSON document.
 pub const SCHEMA: &str = "vigie365.bilan/1";
 /// Major.minor version of the document (`reports/bilan-schema.md`, « Versions »).
-pub const SCHEMA_VERSION: &str = "1.2";
+pub const SCHEMA_VERSION: &str = "1.3";
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Tool {
@@ -109,6 +109,10 @@ pub struct Bilan {
     pub methode: Methode,
     /// Who produced it and with what (the signature block).
     pub production: Production,
+    /// In a shared tenant whose settings the establishment does not govern: the checks of
+    /// tenant-wide settings, apart from its own findings (schema 1.3; absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub controles_locataire: Option<ControlesLocataire>,
     /// Every finding of the period, by check then subject.
     #[serde(skip)]
     pub details: Vec<Detail>,
@@ -140,6 +144,19 @@ impl Bilan {
     }
 }
 
+/// The tenant-wide settings of a shared tenant the establishment does not govern
+/// (`Tag::TenantLevel` checks under `[perimetre]` with `gouverne_controles_locataire =
+/// false`): shown with who governs them, counted in none of the establishment's figures.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ControlesLocataire {
+    /// Who governs them: a team or a role, from the configuration.
+    pub gouvernes_par: String,
+    pub controles: Vec<Controle>,
+    /// Their findings of the period (HTML, Markdown; not the JSON).
+    #[serde(skip)]
+    pub details: Vec<Detail>,
+}
+
 /// The family of a check (`generiques`, `appli`, `redirections`), as its declaration says;
 /// empty for an id the registry does not know.
 pub fn family(id: &str) -> &'static str {
@@ -164,9 +181,47 @@ pub fn compute_of(
     establishment: &str,
     tenant: &str,
 ) -> Result<Bilan, ReportError> {
+    compute_split(checks, None, store, period, establishment, tenant)
+}
+
+/// [`compute`] for an establishment of a shared tenant that does not govern the tenant's
+/// settings: the checks of tenant-wide settings (`Tag::TenantLevel`) go to
+/// [`Bilan::controles_locataire`], governed by `governed_by`, and out of every figure of
+/// the establishment's own (summary, tables, series, requirement findings).
+pub fn compute_governed_elsewhere(
+    store: &Store,
+    period: &Period,
+    establishment: &str,
+    tenant: &str,
+    governed_by: &str,
+) -> Result<Bilan, ReportError> {
+    let (tenant_checks, own): (Vec<&CheckInfo>, Vec<&CheckInfo>) = REGISTRY
+        .iter()
+        .copied()
+        .partition(|c| c.has(crate::checks::Tag::TenantLevel));
+    compute_split(
+        &own,
+        Some((&tenant_checks, governed_by)),
+        store,
+        period,
+        establishment,
+        tenant,
+    )
+}
+
+fn compute_split(
+    checks: &[&CheckInfo],
+    governed_elsewhere: Option<(&[&CheckInfo], &str)>,
+    store: &Store,
+    period: &Period,
+    establishment: &str,
+    tenant: &str,
+) -> Result<Bilan, ReportError> {
+    let tenant_checks: &[&CheckInfo] = governed_elsewhere.map_or(&[], |(t, _)| t);
     // Every id the store may hold, so that a finding of a check outside `checks` (retired,
     // or left out of a test catalogue) is read, not an error; only `checks` get rows.
     let mut known = registry::ids_of(checks);
+    known.extend(registry::ids_of(tenant_checks));
     let others: Vec<&'static str> = registry::readable_ids()
         .iter()
         .copied()
@@ -178,7 +233,16 @@ pub fn compute_of(
     let lives = lifecycle::of_period(checks, &input, &seen);
     let posture = posture::Posture::of(&input);
     let controles = controles::build(checks, &input, &lives);
-    let exigences = exigences::build(checks, &input, &controles);
+    let controles_locataire = governed_elsewhere.map(|(t, by)| {
+        let lives = lifecycle::of_period(t, &input, &seen);
+        ControlesLocataire {
+            gouvernes_par: by.to_string(),
+            controles: controles::build(t, &input, &lives),
+            details: details::build(&lives),
+        }
+    });
+    let evidence: Vec<&CheckInfo> = checks.iter().chain(tenant_checks).copied().collect();
+    let exigences = exigences::build(&evidence, tenant_checks, &input, &controles);
     Ok(Bilan {
         reddition: Reddition::of(&exigences),
         exigences,
@@ -205,5 +269,6 @@ pub fn compute_of(
         production: Production::new(),
         details: details::build(&lives),
         controles,
+        controles_locataire,
     })
 }

@@ -3,8 +3,8 @@
 //! status, its findings and its evidence; then what the tool did not see, with the
 //! establishment's attestations or « attestation à fournir ».
 
-use super::super::data::{Bilan, Exigence};
-use super::{count, d, n};
+use super::super::data::{Bilan, ControlesLocataire, Exigence};
+use super::{LIST_MAX, count, d, n, severity_badge};
 use crate::report::doc::{Block, Inline, Line, Table, text};
 
 /// « vérifié », « partiel », « hors de portée de l'outil », as a badge.
@@ -82,6 +82,70 @@ pub fn exigences(b: &Bilan) -> Vec<Block> {
         ]);
     }
     out.push(Block::Table(gaps));
+    if let Some(t) = &b.controles_locataire {
+        out.extend(tenant_controls(t, b));
+    }
+    out
+}
+
+/// The tenant-wide settings the establishment does not govern: who governs them, each
+/// check's state at the end of the period, and the gaps still open.
+fn tenant_controls(t: &ControlesLocataire, b: &Bilan) -> Vec<Block> {
+    let mut out = vec![
+        Block::Heading("Contrôles du locataire".into()),
+        Block::Para(text(format!(
+            "Le locataire Microsoft 365 est partagé entre établissements. Ses réglages communs \
+             (stratégies de filtrage du courrier indésirable sortant, domaines distants, règles \
+             de transport, journal d'audit, chiffrement) sont gouvernés par {}, non par \
+             l'établissement : ils sont rapportés ici pour la reddition de compte, et leurs \
+             constats ne comptent dans aucun chiffre de l'établissement.",
+            t.gouvernes_par
+        ))),
+    ];
+    let mut table = Table::new(
+        &["Contrôle", "Titre", "Gravité", "État au dernier soir"],
+        &[false, false, false, false],
+    )
+    .caption("Réglages du locataire gouvernés hors de l'établissement");
+    for c in &t.controles {
+        let state = if c.nuits_non_evalue > 0 && c.releves == 0 {
+            format!(
+                "non évalué {} (source non lue)",
+                count(c.nuits_non_evalue, "nuit", "nuits")
+            )
+        } else if c.ouverts_fin > 0 {
+            count(c.ouverts_fin, "écart ouvert", "écarts ouverts")
+        } else if c.corriges > 0 {
+            format!(
+                "conforme ({} dans la période)",
+                count(c.corriges, "correction", "corrections")
+            )
+        } else {
+            "conforme".into()
+        };
+        table.row(vec![
+            vec![Inline::Code(c.id.to_string())],
+            text(c.titre),
+            vec![severity_badge(c.gravite)],
+            text(state),
+        ]);
+    }
+    out.push(Block::Table(table));
+    let open: Vec<Line> = t
+        .details
+        .iter()
+        .filter(|x| x.open_at_end)
+        .take(LIST_MAX)
+        .map(|x| text(format!("{} — {} : {}", x.check, x.subject, x.evidence)))
+        .collect();
+    if !open.is_empty() {
+        out.push(Block::Para(text(format!(
+            "Écarts ouverts au {}, à signaler à {} :",
+            d(b.periode.fin),
+            t.gouvernes_par
+        ))));
+        out.push(Block::List(open));
+    }
     out
 }
 
@@ -89,6 +153,9 @@ pub fn exigences(b: &Bilan) -> Vec<Block> {
 fn findings(e: &Exigence) -> String {
     if e.controles.is_empty() {
         return "—".into();
+    }
+    if e.controles.len() == e.controles_locataire.len() {
+        return "voir « Contrôles du locataire »".into();
     }
     let c = &e.constats;
     let parts: Vec<String> = [
@@ -108,14 +175,31 @@ fn findings(e: &Exigence) -> String {
     }
 }
 
-/// The checks (as code) and the posture figures that evidence it.
+/// The checks (as code) and the posture figures that evidence it; the checks of tenant-wide
+/// settings governed elsewhere after « du locataire : ».
 fn evidence(e: &Exigence) -> Line {
     let mut out: Line = Vec::new();
-    for (i, c) in e.controles.iter().enumerate() {
-        if i > 0 {
-            out.push(Inline::Text(" ".into()));
+    let codes = |out: &mut Line, ids: &mut dyn Iterator<Item = &&'static str>| {
+        for (i, c) in ids.enumerate() {
+            if i > 0 {
+                out.push(Inline::Text(" ".into()));
+            }
+            out.push(Inline::Code(c.to_string()));
         }
-        out.push(Inline::Code(c.to_string()));
+    };
+    codes(
+        &mut out,
+        &mut e
+            .controles
+            .iter()
+            .filter(|c| !e.controles_locataire.contains(c)),
+    );
+    if !e.controles_locataire.is_empty() {
+        if !out.is_empty() {
+            out.push(Inline::Text(" ; ".into()));
+        }
+        out.push(Inline::Text("du locataire : ".into()));
+        codes(&mut out, &mut e.controles_locataire.iter());
     }
     if !e.figures.is_empty() {
         if !out.is_empty() {
