@@ -364,4 +364,52 @@ mod tests {
             assert!(!f.evidence.contains('\n'), "{f:?}");
         }
     }
+
+    #[test]
+    fn tenant_settings_are_the_establishments_unless_a_perimeter_says_they_are_governed_elsewhere()
+    {
+        let mut s = snapshot(vec![tablet("t1")]);
+        s.audit = Some(crate::model::AuditConfig {
+            unified_audit_log_ingestion_enabled: Some(false),
+        });
+        let perimeter = |governs: bool, by: Option<&str>| crate::config::Perimeter {
+            units: Vec::new(),
+            groups: Vec::new(),
+            addresses: vec![crate::config::AddressPattern::new("*@x.ca").expect("pattern")],
+            attributes: Vec::new(),
+            governs_tenant_controls: governs,
+            tenant_governor: by.map(str::to_string),
+        };
+        let governed = |c: &Config| -> Vec<(&'static str, Option<String>)> {
+            evaluate(&s, c)
+                .findings
+                .into_iter()
+                .filter(|f| f.check == "LOG-AUD-01" || f.governed_by.is_some())
+                .map(|f| (f.check, f.governed_by))
+                .collect()
+        };
+        // Without a perimeter, and with one that governs the tenant: the establishment's.
+        let mut c = config();
+        assert_eq!(governed(&c), vec![("LOG-AUD-01", None)]);
+        c.perimeter = Some(perimeter(true, Some("MSSS")));
+        assert_eq!(governed(&c), vec![("LOG-AUD-01", None)]);
+        // Governed elsewhere: the tenant-wide check only, with who governs it.
+        c.perimeter = Some(perimeter(false, Some("Équipe provinciale")));
+        let found = evaluate(&s, &c);
+        assert_eq!(
+            governed(&c),
+            vec![("LOG-AUD-01", Some("Équipe provinciale".to_string()))]
+        );
+        let log = found
+            .findings
+            .iter()
+            .find(|f| f.check == "LOG-AUD-01")
+            .expect("LOG-AUD-01");
+        assert!(!log.is_the_establishments_to_fix());
+        c.perimeter = Some(perimeter(false, None));
+        assert_eq!(
+            governed(&c)[0].1.as_deref(),
+            Some(crate::config::TENANT_GOVERNOR_DEFAULT)
+        );
+    }
 }
