@@ -93,16 +93,29 @@ pub fn run(s: &Snapshot, config: &Config) -> Vec<Finding> {
             .filter(|r| r.compte.eq_ignore_ascii_case(&upn))
             .map(|r| r.line.to_string())
             .collect();
+        // Under a perimeter the store holds the establishment's accounts only: a name it
+        // lacks may be another establishment's account of the shared tenant.
+        let evidence = if config.perimeter.is_some() {
+            format!(
+                "le répertoire nomme « {upn} » (ligne(s) {}) mais aucun compte de ce nom n'est \
+                 dans le périmètre de l'établissement (absent du locataire, ou compte d'un autre \
+                 établissement) : retirez la ligne, corrigez l'UPN, ou ajoutez le compte au \
+                 périmètre ([perimetre])",
+                common::list(&lines)
+            )
+        } else {
+            format!(
+                "le répertoire nomme « {upn} » (ligne(s) {}) mais aucun compte de ce nom \
+                 n'existe dans le locataire : retirez la ligne ou corrigez l'UPN",
+                common::list(&lines)
+            )
+        };
         out.push(Finding::new(
             CHECK.id,
             subject_upn(&upn),
             CHECK.severity,
             common::population_of_upn(config, &upn),
-            bounded(format!(
-                "le répertoire nomme « {upn} » (ligne(s) {}) mais aucun compte de ce nom \
-                 n'existe dans le locataire : retirez la ligne ou corrigez l'UPN",
-                common::list(&lines)
-            )),
+            bounded(evidence),
         ));
     }
     out
@@ -117,6 +130,37 @@ mod tests {
     fn register(csv: &str) -> Option<Register> {
         let text = format!("compte;site;utilisateur;arrivee;depart\n{csv}");
         Some(Register::parse(text.as_bytes(), "r.csv").expect("register"))
+    }
+
+    #[test]
+    fn under_a_perimeter_a_row_without_account_may_name_another_establishments_account() {
+        let mut s = snapshot(vec![tablet("t1")]);
+        s.register = register(
+            "t1@cisss-test.ca;Verdun;Inf. A;2025-01-01;\n\
+             autre@cisss-voisin.ca;Verdun;Inf. B;2025-01-01;\n",
+        );
+        let whole = run(&s, &config());
+        assert_eq!(whole.len(), 1, "{whole:?}");
+        assert!(whole[0].evidence.contains("n'existe dans le locataire"));
+        let mut c = config();
+        c.perimeter = Some(crate::config::Perimeter {
+            units: Vec::new(),
+            groups: Vec::new(),
+            addresses: vec![crate::config::AddressPattern::new("*@cisss-test.ca").expect("p")],
+            attributes: Vec::new(),
+            governs_tenant_controls: false,
+            tenant_governor: None,
+        });
+        let f = run(&s, &c);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].subject, "autre@cisss-voisin.ca");
+        assert!(
+            f[0].evidence
+                .contains("n'est dans le périmètre de l'établissement (absent du locataire, ou compte d'un autre établissement)"),
+            "{}",
+            f[0].evidence
+        );
+        assert!(!f[0].evidence.contains("n'existe dans le locataire"));
     }
 
     #[test]
