@@ -113,9 +113,11 @@ pub fn evaluate_latest(
         not_evaluated: &skipped,
         events: &events,
         posture: &posture,
+        partial: &partial,
     };
+    // Findings, posture and the parts left out: one transaction, so a killed evaluation
+    // leaves the night as it was, never findings without their « évalué en partie » rows.
     let delta = store.record_night(run.id, run.night, run.as_of, record)?;
-    store.record_partial(run.id, &partial)?;
     let mut open_by_severity = BTreeMap::new();
     for f in evaluation
         .findings

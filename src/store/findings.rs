@@ -47,6 +47,9 @@ pub struct NightRecord<'a> {
     /// [`Event::Ended`], never [`Event::Resolved`].
     pub events: &'a [CheckId],
     pub posture: &'a [PostureFigure],
+    /// The parts of checks judged by evidence that could not be judged, written in the same
+    /// transaction as the findings (replacing any earlier record of the run).
+    pub partial: &'a [super::partial::PartialRow],
 }
 
 /// Lifecycle of one finding, as of a night.
@@ -88,6 +91,7 @@ impl Store {
             not_evaluated,
             events: &[],
             posture,
+            partial: &[],
         };
         self.record_night(run, night, as_of, record)
     }
@@ -106,6 +110,7 @@ impl Store {
             not_evaluated,
             events,
             posture,
+            partial,
         } = record;
         let sql = sql_error(&self.path);
         let tx = self.conn.transaction().map_err(sql)?;
@@ -126,6 +131,7 @@ impl Store {
                 .resolve_vanished(&before, &seen, (not_evaluated, events), &mut delta)
                 .map_err(sql)?;
             night.record_posture(posture).map_err(sql)?;
+            super::partial::write_partial(&tx, run, partial).map_err(sql)?;
             night.record_evaluated(as_of, not_evaluated).map_err(sql)?;
             delta
         };
@@ -563,6 +569,38 @@ mod tests {
         assert_eq!(
             lc2.iter().find(|l| l.subject == "b").map(|l| l.last_event),
             Some(Event::Resolved)
+        );
+    }
+
+    #[test]
+    fn the_parts_left_out_are_written_with_the_findings_and_replaced_with_them() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut s = Store::open(&dir.path().join("v.sqlite")).expect("open");
+        let (a, n) = night(1);
+        let r = s.begin_run(a, n).expect("run");
+        let part = [super::super::partial::PartialRow {
+            check: CheckId::declared("FWD-EXT-01"),
+            subject: "a@x.ca".into(),
+            reason: "ForwardingAddress « x » non résolu".into(),
+        }];
+        let findings = [f("FWD-PUB-01", "b")];
+        let record = NightRecord {
+            findings: &findings,
+            partial: &part,
+            ..NightRecord::default()
+        };
+        s.record_night(r, n, a, record).expect("record");
+        assert_eq!(
+            s.partial_of(r, &["FWD-EXT-01"]).expect("partial"),
+            part.to_vec()
+        );
+        // The night evaluated again without them: gone with the rest of its record.
+        s.record_night(r, n, a, NightRecord::default())
+            .expect("again");
+        assert!(
+            s.partial_of(r, &["FWD-EXT-01"])
+                .expect("partial")
+                .is_empty()
         );
     }
 

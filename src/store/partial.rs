@@ -18,25 +18,34 @@ pub struct PartialRow {
     pub reason: String,
 }
 
+/// Replaces the parts left out by the evaluation of `run`, inside the caller's transaction
+/// (the night's evaluation writes them with its findings: all or nothing).
+pub(super) fn write_partial(
+    tx: &rusqlite::Transaction<'_>,
+    run: RunId,
+    rows: &[PartialRow],
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "DELETE FROM partial_evaluations WHERE run_id = ?1",
+        params![run],
+    )?;
+    for r in rows {
+        tx.execute(
+            "INSERT OR IGNORE INTO partial_evaluations (run_id, check_id, subject, reason) \
+             VALUES (?1, ?2, ?3, ?4)",
+            params![run, r.check.as_str(), r.subject, r.reason],
+        )?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Records the parts left out by the evaluation of `run` (replacing any earlier record of
     /// that run).
     pub fn record_partial(&mut self, run: RunId, rows: &[PartialRow]) -> Result<(), StoreError> {
         let err = sql_error(&self.path);
         let tx = self.conn.transaction().map_err(&err)?;
-        tx.execute(
-            "DELETE FROM partial_evaluations WHERE run_id = ?1",
-            params![run],
-        )
-        .map_err(&err)?;
-        for r in rows {
-            tx.execute(
-                "INSERT OR IGNORE INTO partial_evaluations (run_id, check_id, subject, reason) \
-                 VALUES (?1, ?2, ?3, ?4)",
-                params![run, r.check.as_str(), r.subject, r.reason],
-            )
-            .map_err(&err)?;
-        }
+        write_partial(&tx, run, rows).map_err(&err)?;
         tx.commit().map_err(&err)
     }
 
