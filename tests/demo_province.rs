@@ -59,12 +59,38 @@ fn three_establishments_each_get_their_bilan_and_the_network_consolidates_them()
 
     let schema = Schema::bilan().expect("schema");
     let mut names = BTreeSet::new();
+    // Each establishment's tenant controls: check id → open gaps at the end.
+    let mut tenant: Vec<std::collections::BTreeMap<String, u64>> = Vec::new();
     for ((name, files), own) in each.iter().zip(&truth.etablissements) {
         assert_eq!(name, &own.nom);
         let doc = json(files);
         assert!(schema.validate(&doc, 10).is_empty(), "{name}: schema");
         assert_eq!(doc["etablissement"], Value::from(own.nom.clone()));
         names.insert(own.nom.clone());
+        // The tenant's settings are the provincial team's: apart, with who governs them.
+        let t = &doc["controles_locataire"];
+        assert_eq!(
+            t["gouvernes_par"], "Équipe provinciale Microsoft 365",
+            "{name}"
+        );
+        let ids: Vec<&str> = doc["controles"]
+            .as_array()
+            .expect("controles")
+            .iter()
+            .filter_map(|c| c["id"].as_str())
+            .collect();
+        tenant.push(
+            t["controles"]
+                .as_array()
+                .expect("tenant controls")
+                .iter()
+                .map(|c| {
+                    let id = c["id"].as_str().expect("id").to_string();
+                    assert!(!ids.contains(&id.as_str()), "{name}: {id} counted twice");
+                    (id, c["ouverts_fin"].as_u64().expect("ouverts_fin"))
+                })
+                .collect(),
+        );
         // No output of this establishment names an account of another one, nor an account
         // attributed to none.
         let text = texts(files);
@@ -97,6 +123,36 @@ fn three_establishments_each_get_their_bilan_and_the_network_consolidates_them()
     for n in &names {
         assert!(text.contains(n.as_str()), "network bilan names {n}");
     }
+    // The tenant's settings once for the network, with the range the establishments saw.
+    let blocks = net["periodes"][0]["controles_locataire"]
+        .as_array()
+        .expect("network tenant controls");
+    assert_eq!(blocks.len(), 1, "one shared tenant");
+    assert_eq!(blocks[0]["etablissements"], 3);
+    assert_eq!(
+        blocks[0]["gouvernes_par"],
+        serde_json::json!(["Équipe provinciale Microsoft 365"])
+    );
+    let rows = blocks[0]["controles"].as_array().expect("rows");
+    assert_eq!(rows.len(), tenant[0].len());
+    for r in rows {
+        let id = r["id"].as_str().expect("id");
+        let seen: Vec<u64> = tenant.iter().map(|t| t[id]).collect();
+        assert_eq!(
+            r["ouverts_fin_min"],
+            seen.iter().copied().min().expect("min")
+        );
+        assert_eq!(
+            r["ouverts_fin_max"],
+            seen.iter().copied().max().expect("max")
+        );
+    }
+    let html = network
+        .iter()
+        .find(|p| p.extension().is_some_and(|e| e == "html"))
+        .map(|p| std::fs::read_to_string(p).expect("html"))
+        .expect("network html");
+    assert!(html.contains("Contrôles du locataire"), "network html");
     for ext in ["html", "md", "json", "csv"] {
         assert!(
             network

@@ -6,11 +6,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::read::{Entry, Figures};
+use super::read::{Entry, Figures, TenantControls};
 
 /// Version of the network bilan's JSON document.
 pub const SCHEMA: &str = "vigie365.reseau/1";
-pub const SCHEMA_VERSION: &str = "1.0";
+pub const SCHEMA_VERSION: &str = "1.1";
 
 /// A requirement's cell for one establishment.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -118,6 +118,73 @@ pub struct Totals {
     pub exigences: BTreeMap<String, [usize; 3]>,
 }
 
+/// One check of a shared tenant's settings over the establishments that report it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TenantCheckRow {
+    pub id: String,
+    pub titre: String,
+    /// Open gaps at the end of the period, the fewest and the most any establishment saw
+    /// (they differ when their nights did).
+    pub ouverts_fin_min: u64,
+    pub ouverts_fin_max: u64,
+    /// Establishments that left it out some night (a source they could not read).
+    pub etablissements_non_evalue: usize,
+}
+
+/// A shared tenant's settings, governed outside its establishments, as they report them:
+/// in the network bilan once per tenant, since they are no establishment's own findings.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TenantBlock {
+    pub locataire: String,
+    /// Who governs them, as the establishments' configurations say (several when they
+    /// disagree).
+    pub gouvernes_par: Vec<String>,
+    /// The establishments whose bilans report them.
+    pub etablissements: usize,
+    pub controles: Vec<TenantCheckRow>,
+}
+
+fn tenant_blocks(es: &[&Entry]) -> Vec<TenantBlock> {
+    let mut by_tenant: BTreeMap<&str, Vec<&TenantControls>> = BTreeMap::new();
+    for e in es {
+        if let Some(t) = &e.tenant_controls {
+            by_tenant.entry(e.locataire.as_str()).or_default().push(t);
+        }
+    }
+    by_tenant
+        .into_iter()
+        .map(|(locataire, ts)| {
+            let gouvernes_par: BTreeSet<String> =
+                ts.iter().map(|t| t.gouvernes_par.clone()).collect();
+            let mut rows: Vec<TenantCheckRow> = Vec::new();
+            for t in &ts {
+                for c in &t.controles {
+                    match rows.iter_mut().find(|r| r.id == c.id) {
+                        Some(r) => {
+                            r.ouverts_fin_min = r.ouverts_fin_min.min(c.ouverts_fin);
+                            r.ouverts_fin_max = r.ouverts_fin_max.max(c.ouverts_fin);
+                            r.etablissements_non_evalue += usize::from(c.nuits_non_evalue > 0);
+                        }
+                        None => rows.push(TenantCheckRow {
+                            id: c.id.clone(),
+                            titre: c.titre.clone(),
+                            ouverts_fin_min: c.ouverts_fin,
+                            ouverts_fin_max: c.ouverts_fin,
+                            etablissements_non_evalue: usize::from(c.nuits_non_evalue > 0),
+                        }),
+                    }
+                }
+            }
+            TenantBlock {
+                locataire: locataire.to_string(),
+                gouvernes_par: gouvernes_par.into_iter().collect(),
+                etablissements: ts.len(),
+                controles: rows,
+            }
+        })
+        .collect()
+}
+
 /// One period of the network bilan.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PeriodBlock {
@@ -127,6 +194,10 @@ pub struct PeriodBlock {
     /// Ranked by open critical findings (most first), then by name.
     pub etablissements: Vec<Row>,
     pub totaux: Totals,
+    /// Shared tenants' settings, governed outside the establishments (schema 1.1; empty
+    /// when every establishment governs its own tenant).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub controles_locataire: Vec<TenantBlock>,
 }
 
 /// A requirement column.
@@ -284,7 +355,9 @@ pub fn build(entries: &[Entry], expected: Option<&[String]>) -> Network {
                     .then_with(|| a.etablissement.cmp(&b.etablissement))
             });
             let totaux = totals(&rows, &exigences);
+            let controles_locataire = tenant_blocks(&es);
             PeriodBlock {
+                controles_locataire,
                 du,
                 au,
                 libelle: es.first().map(|e| e.libelle.clone()).unwrap_or_default(),

@@ -54,6 +54,24 @@ pub struct Figures {
     pub nuits_evaluees: u64,
 }
 
+/// One check of the tenant's settings as one establishment's bilan reports it (its
+/// `controles_locataire`, schema 1.3).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TenantCheck {
+    pub id: String,
+    pub titre: String,
+    pub ouverts_fin: u64,
+    pub nuits_non_evalue: u64,
+}
+
+/// The tenant's settings an establishment of a shared tenant does not govern, as its bilan
+/// reports them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TenantControls {
+    pub gouvernes_par: String,
+    pub controles: Vec<TenantCheck>,
+}
+
 /// One establishment's bilan for one period.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
@@ -66,6 +84,8 @@ pub struct Entry {
     pub libelle: String,
     pub answers: Vec<Answer>,
     pub figures: Figures,
+    /// `controles_locataire`, when the establishment does not govern its tenant's settings.
+    pub tenant_controls: Option<TenantControls>,
 }
 
 /// Why one file was refused, in French.
@@ -255,6 +275,21 @@ fn extract(path: &Path, doc: &Value) -> Entry {
         libelle: text(doc, "/periode/libelle"),
         answers,
         figures,
+        tenant_controls: doc.get("controles_locataire").map(|t| TenantControls {
+            gouvernes_par: text(t, "/gouvernes_par"),
+            controles: t
+                .get("controles")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|c| TenantCheck {
+                    id: text(c, "/id"),
+                    titre: text(c, "/titre"),
+                    ouverts_fin: count(c, "/ouverts_fin"),
+                    nuits_non_evalue: count(c, "/nuits_non_evalue"),
+                })
+                .collect(),
+        }),
     }
 }
 

@@ -11,7 +11,7 @@ use crate::report::fr;
 use crate::report::output;
 use crate::report::template::Template;
 
-use super::network::{KeyFigures, Network, PeriodBlock, Totals};
+use super::network::{KeyFigures, Network, PeriodBlock, TenantBlock, Totals};
 
 /// The rendered files: (name, bytes).
 pub fn files(n: &Network) -> Result<Vec<(String, Vec<u8>)>, ReportError> {
@@ -211,6 +211,57 @@ fn period_blocks(p: &PeriodBlock, n: &Network, out: &mut Vec<Block>) {
         req.row(cells);
     }
     out.push(Block::Table(req));
+    for t in &p.controles_locataire {
+        tenant_block(t, out);
+    }
+}
+
+/// A shared tenant's settings, once for the network: they are no establishment's findings.
+fn tenant_block(t: &TenantBlock, out: &mut Vec<Block>) {
+    out.push(Block::Heading(format!(
+        "Contrôles du locataire {}",
+        t.locataire
+    )));
+    out.push(Block::Para(doc::text(format!(
+        "Réglages communs du locataire partagé, gouvernés par {} : {} les rapporte{} à part, hors de leurs constats. Ils sont rendus ici une fois pour le réseau.",
+        t.gouvernes_par.join(" ou "),
+        match t.etablissements {
+            1 => "1 établissement".to_string(),
+            n => format!("{n} établissements"),
+        },
+        if t.etablissements > 1 { "nt" } else { "" }
+    ))));
+    let mut table = Table::new(
+        &[
+            "Contrôle",
+            "Titre",
+            "Écarts ouverts à la fin",
+            "Non évalué certaines nuits",
+        ],
+        &[false, false, true, true],
+    )
+    .caption("Réglages du locataire gouvernés hors des établissements");
+    for c in &t.controles {
+        let open = if c.ouverts_fin_min == c.ouverts_fin_max {
+            fr::int(c.ouverts_fin_max as i64)
+        } else {
+            format!(
+                "{} à {} selon l'établissement",
+                fr::int(c.ouverts_fin_min as i64),
+                fr::int(c.ouverts_fin_max as i64)
+            )
+        };
+        table.row(vec![
+            vec![Inline::Code(c.id.clone())],
+            doc::text(&c.titre),
+            doc::text(open),
+            doc::text(match c.etablissements_non_evalue {
+                0 => "—".to_string(),
+                n => format!("{n} établissement(s)"),
+            }),
+        ]);
+    }
+    out.push(Block::Table(table));
 }
 
 fn blocks(n: &Network) -> Vec<Block> {
