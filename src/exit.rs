@@ -7,8 +7,8 @@ use std::process::ExitCode;
 pub enum Outcome {
     /// 0: the run is complete.
     Complete,
-    /// 1: the run failed: the token was refused, no source could be read, or the store could
-    /// not be written. Nothing usable was produced; the night is recorded as failed.
+    /// 1: the run failed: no source could be read (the token was refused, the tenant is
+    /// unreachable), or the store could not be written. Nothing usable was produced; the night is recorded as failed.
     Failed,
     /// 2: usage or configuration error: nothing was attempted.
     Usage,
@@ -35,7 +35,7 @@ impl Outcome {
         match self {
             Outcome::Complete => "exécution complète",
             Outcome::Failed => {
-                "échec de l'exécution : jeton refusé, aucune source lue ou base inaccessible"
+                "échec de l'exécution : aucune source lue (jeton refusé, locataire injoignable) ou base inaccessible"
             }
             Outcome::Usage => "erreur d'utilisation ou de configuration",
             Outcome::Partial => {

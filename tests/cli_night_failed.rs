@@ -1,6 +1,7 @@
 //! A night where nothing could be read is a failed night, not a partial one: a refused
 //! token or an unreachable tenant exits 1 with one French line naming the cause and the
-//! fix, records the night as failed with that reason, and writes no findings file.
+//! fix, records the night as failed with that reason, and writes no findings file. A token
+//! refused for Exchange only is a partial night: what Graph read is evaluated.
 
 mod common;
 
@@ -117,6 +118,74 @@ async fn an_unreachable_tenant_fails_the_night() {
     assert_eq!(
         findings_files(&n.config.storage.outputs),
         Vec::<String>::new()
+    );
+    n.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exchange_token_refused_alone_leaves_a_partial_night() {
+    let n = SimNight::start(vigie365::sim::SimOptions {
+        deny: vec!["exchange-token".into()],
+        ..options(5, 300, 1)
+    })
+    .await;
+    let out = common::bin::output(
+        Command::new(BIN)
+            .args(["run", "--sans-progression", "--config"])
+            .arg(&n.config_path)
+            .args(["--as-of", &n.sim.as_of(1)]),
+    );
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    assert_eq!(out.status.code(), Some(3), "{stdout}{stderr}");
+    assert_eq!(
+        stdout.matches("AADSTS500011").count(),
+        1,
+        "the cause once: {:?}",
+        stdout
+            .match_indices("AADSTS500011")
+            .map(|(i, _)| &stdout[i.saturating_sub(200)..i + 20])
+            .collect::<Vec<_>>()
+    );
+    assert!(
+        stdout.contains("consentement administrateur manquant, ou ressource absente"),
+        "and its fix: {stdout}"
+    );
+    // The collection's summary: Exchange's mailboxes failed, Graph's users were read.
+    let line = |source: &str| {
+        stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{source} ")))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(line("exchange-mailboxes").contains("ÉCHEC"), "{stdout}");
+    assert!(line("users").contains("lue"), "{stdout}");
+    assert!(stdout.contains("jeton refusé, voir plus haut"), "{stdout}");
+    let (status, error) = last_run(&n);
+    assert_eq!(status, RunStatus::Partial);
+    assert_eq!(error, None);
+    // Graph's sources were read and evaluated: the night's findings are written.
+    assert!(
+        !findings_files(&n.config.storage.outputs).is_empty(),
+        "{stdout}"
+    );
+    let store = Store::open_read_only(&n.config.storage.database).expect("store");
+    let run = store.runs().expect("runs").last().expect("run").id;
+    let sources = store.sources(run).expect("sources");
+    let status_of = |name: &str| {
+        sources
+            .iter()
+            .find(|s| s.source == name)
+            .map(|s| s.status)
+            .unwrap_or_else(|| panic!("{name} not recorded"))
+    };
+    assert_eq!(status_of("users"), vigie365::store::SourceStatus::Collected);
+    assert_ne!(
+        status_of("exchange-mailboxes"),
+        vigie365::store::SourceStatus::Collected
     );
     n.shutdown().await;
 }

@@ -26,9 +26,10 @@
 //! Each page is written in one transaction. A source that fails (after its retries) or that
 //! the app may not read (403, missing licence) is recorded with its reason, the others go
 //! on, and the night ends `partial` (exit 3). Nothing is ever recorded as "nothing found"
-//! for a source that was not read. A night where Entra ID refused the token, or where no
-//! source could be read from Microsoft at all, ends `failed` (exit 1): the cause is said
-//! once ([`TokenFailure`]) and each source refers to it.
+//! for a source that was not read. A night where no source could be read from Microsoft
+//! (Entra ID refused the token, the tenant is unreachable) ends `failed` (exit 1); a token
+//! refused for one audience only (Exchange) leaves a partial night. The cause is said once
+//! ([`TokenFailure`]) and each source refers to it.
 
 mod context;
 mod directory;
@@ -146,9 +147,12 @@ pub async fn collect_night(
     let read_any = sources
         .iter()
         .any(|s| s.outcome.status == SourceStatus::Collected && s.outcome.pages > 0);
+    // A refused token fails the night when nothing could be read; when only one audience
+    // was refused (Exchange in a tenant without it), what the other read is evaluated and
+    // the night is partial, its sources naming the cause.
     let status = match &result {
         Err(_) => RunStatus::Failed,
-        Ok(()) if token.as_ref().is_some_and(|t| t.refused) || !read_any => RunStatus::Failed,
+        Ok(()) if !read_any => RunStatus::Failed,
         Ok(())
             if sources
                 .iter()

@@ -670,7 +670,8 @@ pub struct SimArgs {
     /// signins, conditional-access, groups, rules, exchange, roles, intune, signins-clients
     /// (connexions POP et IMAP), get-irmconfiguration, get-adminauditlogconfig,
     /// get-organizationconfig, get-casmailbox, administrative-units (séparées par des
-    /// virgules).
+    /// virgules) ; exchange-token : Entra ID refuse le jeton d'Exchange seulement
+    /// (AADSTS500011, locataire sans Exchange Online ou sans consentement).
     #[arg(long, value_delimiter = ',', value_name = "SOURCES")]
     pub refuser: Vec<String>,
     /// Locataire provincial partagé entre N établissements (1 à 40) : suffixes d'UPN,

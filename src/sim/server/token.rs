@@ -77,6 +77,22 @@ pub(super) fn token_endpoint(st: &Shared, rq: Rq, tenant: &str, body: &[u8]) -> 
     if let Err(e) = check_credential(st, rq, tenant, &form) {
         return e;
     }
+    // `--refuser exchange-token`: a tenant without Exchange Online (or without the
+    // application's Exchange consent): Entra ID refuses the Exchange audience only.
+    if aud == 2 && st.deny.iter().any(|d| d == "exchange-token") {
+        return aad_error(
+            st,
+            rq,
+            400,
+            "invalid_resource",
+            500011,
+            &format!(
+                "The resource principal named {} was not found in the tenant named {}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.",
+                EXO_AUD.trim_end_matches("/.default"),
+                TENANT_DOMAIN
+            ),
+        );
+    }
     issue(st, rq, aud)
 }
 
