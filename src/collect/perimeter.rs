@@ -34,9 +34,22 @@ pub(crate) struct Scope {
     /// is not the perimeter's is an account outside it.
     pub(crate) tenant_domains: HashSet<String>,
     /// What names an account outside the perimeter (UPN, mail, their local parts, display
-    /// name; lower case), held for the night only: a mailbox's `ForwardingAddress` naming one
-    /// is internal without naming it.
-    outside: HashSet<String>,
+    /// name; lower case), held for the night only as 64-bit digests ([`name_digest`]): a
+    /// mailbox's `ForwardingAddress` naming one is internal without naming it. Digests, not
+    /// the names: in a 300,000-account provincial tenant the names of the 280,000 accounts
+    /// outside an establishment held some 90 MB.
+    outside: HashSet<u64>,
+}
+
+/// The digest of a name of an account outside the perimeter (SipHash with fixed keys:
+/// the same name, the same digest, within the night). A collision would make one
+/// `ForwardingAddress` of the establishment read as another establishment's mailbox, one
+/// chance in 2^64 per pair of names.
+fn name_digest(name: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    name.hash(&mut h);
+    h.finish()
 }
 
 impl Scope {
@@ -79,7 +92,7 @@ impl Scope {
                 .flat_map(|m| [m.to_lowercase(), local(&m.to_lowercase())]),
         ) {
             if !name.is_empty() {
-                self.outside.insert(name);
+                self.outside.insert(name_digest(&name));
             }
         }
     }
@@ -163,7 +176,7 @@ impl Within {
         };
         let value = v?;
         let key = value.trim().to_lowercase();
-        if !scope.addresses.contains(&key) && scope.outside.contains(&key) {
+        if !scope.addresses.contains(&key) && scope.outside.contains(&name_digest(&key)) {
             Some(crate::perimeter::OUTSIDE_RECIPIENT.to_string())
         } else {
             Some(value)
