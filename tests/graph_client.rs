@@ -240,6 +240,52 @@ async fn certificate_token_request_carries_a_signed_assertion() {
 }
 
 #[tokio::test]
+async fn a_refusal_is_remembered_per_audience_so_each_source_does_not_ask_again() {
+    let server = MockServer::start().await;
+    // Exchange's audience refused (a tenant without Exchange Online), Graph's granted.
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .and(body_string_contains("outlook.office365.com"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "error": "invalid_resource",
+            "error_description": "AADSTS500011: The resource principal named https://outlook.office365.com was not found in the tenant named cisss-test.onmicrosoft.com. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.\r\nTrace ID: 0a1b\r\nCorrelation ID: 2c3d\r\nTimestamp: 2026-11-25 07:00:00Z",
+            "error_codes": [500011],
+            "timestamp": "2026-11-25 07:00:00Z",
+            "trace_id": "0a1b",
+            "correlation_id": "2c3d"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .and(body_string_contains("graph.microsoft.com"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(token_body("jeton-graph", 3599)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client_for(&server, Credential::secret(SECRET), fast_retry(3));
+    for _ in 0..5 {
+        let err = client
+            .tokens()
+            .bearer(Audience::Exchange)
+            .await
+            .expect_err("refused");
+        assert!(
+            matches!(&err, AuthError::Refused { code, .. } if code == "AADSTS500011"),
+            "{err:?}"
+        );
+        client
+            .tokens()
+            .bearer(Audience::Graph)
+            .await
+            .expect("Graph's token is not refused with Exchange's");
+    }
+    // Five sources of each: one request per audience (wiremock checks `expect` on drop).
+    assert_eq!(server.received_requests().await.expect("recorded").len(), 2);
+}
+
+#[tokio::test]
 async fn aadsts_error_becomes_a_french_message_without_the_secret() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))

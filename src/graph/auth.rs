@@ -303,9 +303,17 @@ pub struct TokenProvider {
     client_id: String,
     credential: Credential,
     cache: [Mutex<Option<Cached>>; 2],
+    /// A refusal of Entra ID for that audience, and until when it is given back without
+    /// asking again: the sources that need the audience learn the cause at once, and the
+    /// token endpoint is asked once, not once per source.
+    refused: [std::sync::Mutex<Option<(tokio::time::Instant, AuthError)>>; 2],
     generation: std::sync::atomic::AtomicU64,
     attempts: u32,
 }
+
+/// How long a refusal of Entra ID is remembered (a credential or a consent is not fixed in
+/// less; a night that outlasts it asks again).
+pub const REFUSAL_MEMORY: Duration = Duration::from_secs(600);
 
 /// Statuses of the token endpoint worth another try.
 #[derive(Debug, thiserror::Error)]
@@ -341,6 +349,7 @@ impl TokenProvider {
             client_id: client_id.to_string(),
             credential,
             cache: [Mutex::new(None), Mutex::new(None)],
+            refused: [std::sync::Mutex::new(None), std::sync::Mutex::new(None)],
             generation: std::sync::atomic::AtomicU64::new(0),
             attempts: attempts.max(1),
         })
@@ -365,7 +374,27 @@ impl TokenProvider {
                 generation: c.generation,
             });
         }
-        let (token, lifetime) = self.request(audience).await?;
+        let remembered = self.refused[audience.index()]
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .filter(|(until, _)| tokio::time::Instant::now() < *until)
+            .map(|(_, e)| e.clone());
+        if let Some(e) = remembered {
+            return Err(e);
+        }
+        let (token, lifetime) = match self.request(audience).await {
+            Ok(t) => t,
+            Err(e) => {
+                if matches!(e, AuthError::Refused { .. } | AuthError::OAuth { .. }) {
+                    *self.refused[audience.index()]
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner()) =
+                        Some((tokio::time::Instant::now() + REFUSAL_MEMORY, e.clone()));
+                }
+                return Err(e);
+            }
+        };
         // Refresh a quarter of the lifetime early, at most five minutes early.
         let margin = (lifetime / 4).min(Duration::from_secs(300));
         let generation = self

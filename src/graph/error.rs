@@ -40,7 +40,7 @@ pub enum Refusal {
 }
 
 /// An authentication failure.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum AuthError {
     #[error("Entra ID refuse le jeton {audience} : {code} — {first_line}\n  correctif : {hint}")]
     Refused {
