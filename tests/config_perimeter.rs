@@ -4,39 +4,11 @@
 
 use std::path::Path;
 
-use vigie365::config::{
-    self, AddressPattern, Code, Config, ConfigErrors, DirectoryAttribute, DirectoryRef, Guid,
-    LoadOptions,
-};
+use vigie365::config::{self, AddressPattern, Code, DirectoryAttribute, DirectoryRef, Guid};
 
-fn options() -> LoadOptions<'static> {
-    vigie365::checks::registry::load_options()
-}
+mod common;
 
-const HEAD: &str = r#"[locataire]
-tenant_id = "6f1c2a7e-8d4b-4e3a-9c1f-2b5d7e9a0c11"
-domaine = "cisss-exemple.onmicrosoft.com"
-client_id = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
-etablissement = "CISSS de l'Exemple"
-
-[identifiants]
-secret_env = "VIGIE365_CLIENT_SECRET"
-"#;
-
-/// Line of the first line of `extra` in the text `with` builds.
-const EXTRA_LINE: usize = 10;
-
-fn with(extra: &str) -> Result<Config, ConfigErrors> {
-    Config::from_toml_str(
-        &format!("{HEAD}\n{extra}"),
-        "/etc/vigie365/vigie365.toml",
-        &options(),
-    )
-}
-
-fn ok(extra: &str) -> Config {
-    with(extra).unwrap_or_else(|e| panic!("{extra}\n{e}"))
-}
+use common::config_text::{EXTRA_LINE, HEAD, ok, options, with};
 
 /// (line relative to `extra`, 1-based; code) of every error, and the whole text.
 fn refused(extra: &str) -> (Vec<(usize, Code)>, String) {
