@@ -8,9 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use vigie365::checks::{self, Snapshot, load::Keep};
 
-use common::sim_night::{SimNight, options};
-
-type Key = (String, String, String, String, bool);
+use common::sim_night::{FindingKey as Key, SimNight, keys_of_findings, keys_of_truth, options};
 
 /// Anything serialisable, as JSON text (to compare two evaluations whole).
 fn json<T: serde::Serialize>(v: &T) -> String {
@@ -116,33 +114,9 @@ async fn night(seed: u64, accounts: u32, day: u32) -> (BTreeSet<Key>, BTreeSet<K
         .filter(|p| p.population == "tous" && !per_account(p))
         .map(|p| ((p.class.clone(), p.metric.clone()), p.value))
         .collect();
-    let ours: BTreeSet<Key> = evaluation
-        .findings
-        .iter()
-        .map(|f| {
-            (
-                f.check.to_string(),
-                f.subject.clone(),
-                f.severity.label().to_string(),
-                f.population.as_str().to_string(),
-                f.is_accepted(),
-            )
-        })
-        .collect();
+    let ours: BTreeSet<Key> = keys_of_findings(&evaluation.findings);
     let truth = n.sim.ground_truth(day);
-    let expected: BTreeSet<Key> = truth
-        .findings
-        .iter()
-        .map(|f| {
-            (
-                f.check.clone(),
-                f.subject.clone(),
-                f.severity.clone(),
-                f.population.clone(),
-                f.accepted,
-            )
-        })
-        .collect();
+    let expected: BTreeSet<Key> = keys_of_truth(&truth.findings);
     let not_evaluated = evaluation
         .not_evaluated
         .iter()

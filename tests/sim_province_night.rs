@@ -16,11 +16,9 @@ use vigie365::graph::GraphClient;
 use vigie365::model::Account;
 use vigie365::store::{RunStatus, Store};
 
-use common::sim_night::{SimNight, options};
+use common::sim_night::{FindingKey as Key, SimNight, keys_of_findings, keys_of_truth, options};
 
 const DAY: u32 = 40;
-
-type Key = (String, String, String, String, bool);
 
 async fn night(n: &SimNight, config: &Config) -> Arc<Mutex<Store>> {
     let store = Arc::new(Mutex::new(
@@ -33,20 +31,6 @@ async fn night(n: &SimNight, config: &Config) -> Arc<Mutex<Store>> {
         .expect("collect");
     assert_eq!(report.status, RunStatus::Complete, "{:?}", report.sources);
     store
-}
-
-fn keys<'a>(findings: impl Iterator<Item = &'a vigie365::sim::Finding>) -> BTreeSet<Key> {
-    findings
-        .map(|f| {
-            (
-                f.check.clone(),
-                f.subject.clone(),
-                f.severity.clone(),
-                f.population.clone(),
-                f.accepted,
-            )
-        })
-        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -70,7 +54,7 @@ async fn each_establishment_gets_exactly_its_own_findings() {
         !truth.non_attribue.comptes.is_empty(),
         "« non attribué » accounts exist"
     );
-    let tenant_wide = keys(truth.locataire.iter());
+    let tenant_wide = keys_of_truth(&truth.locataire);
     assert!(
         !tenant_wide.is_empty(),
         "the simulated tenant has settings to report"
@@ -82,20 +66,8 @@ async fn each_establishment_gets_exactly_its_own_findings() {
         let store = night(&n, &config).await;
         let mut s = store.lock().expect("store");
         let (_, evaluation) = vigie365::night::evaluate_latest(&mut s, &config).expect("evaluate");
-        let ours: BTreeSet<Key> = evaluation
-            .findings
-            .iter()
-            .map(|f| {
-                (
-                    f.check.to_string(),
-                    f.subject.clone(),
-                    f.severity.label().to_string(),
-                    f.population.as_str().to_string(),
-                    f.is_accepted(),
-                )
-            })
-            .collect();
-        let mut want = keys(expected.findings.iter());
+        let ours: BTreeSet<Key> = keys_of_findings(&evaluation.findings);
+        let mut want = keys_of_truth(&expected.findings);
         want.extend(tenant_wide.iter().cloned());
         let extra: Vec<&Key> = ours.difference(&want).collect();
         let missing: Vec<&Key> = want.difference(&ours).collect();

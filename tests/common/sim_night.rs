@@ -136,3 +136,42 @@ pub fn only_down(sources: &[(String, SourceStatus, String)], down: &[(&str, &str
         );
     }
 }
+
+/// A finding as the truth tests compare it: check, subject, severity, population, accepted.
+pub type FindingKey = (String, String, String, String, bool);
+
+/// The keys of the findings vigie365 made.
+pub fn keys_of_findings<'a>(
+    findings: impl IntoIterator<Item = &'a vigie365::checks::Finding>,
+) -> std::collections::BTreeSet<FindingKey> {
+    findings
+        .into_iter()
+        .map(|f| {
+            (
+                f.check.to_string(),
+                f.subject.clone(),
+                f.severity.label().to_string(),
+                f.population.as_str().to_string(),
+                f.is_accepted(),
+            )
+        })
+        .collect()
+}
+
+/// The keys of the findings the simulator's ground truth expects.
+pub fn keys_of_truth<'a>(
+    findings: impl IntoIterator<Item = &'a vigie365::sim::Finding>,
+) -> std::collections::BTreeSet<FindingKey> {
+    findings
+        .into_iter()
+        .map(|f| {
+            (
+                f.check.clone(),
+                f.subject.clone(),
+                f.severity.clone(),
+                f.population.clone(),
+                f.accepted,
+            )
+        })
+        .collect()
+}
