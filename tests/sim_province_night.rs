@@ -8,30 +8,13 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex};
 
-use vigie365::collect::{Progress, Settings, collect_night};
-use vigie365::config::Config;
-use vigie365::graph::GraphClient;
 use vigie365::model::Account;
-use vigie365::store::{RunStatus, Store};
+use vigie365::store::RunStatus;
 
 use common::sim_night::{FindingKey as Key, SimNight, keys_of_findings, keys_of_truth, options};
 
 const DAY: u32 = 40;
-
-async fn night(n: &SimNight, config: &Config) -> Arc<Mutex<Store>> {
-    let store = Arc::new(Mutex::new(
-        Store::open(&config.storage.database).expect("store"),
-    ));
-    let client = GraphClient::from_config(config).expect("client");
-    let settings = Settings::from_config(config, n.as_of(DAY)).expect("settings");
-    let report = collect_night(client, store.clone(), settings, Progress::hidden())
-        .await
-        .expect("collect");
-    assert_eq!(report.status, RunStatus::Complete, "{:?}", report.sources);
-    store
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_establishment_gets_exactly_its_own_findings() {
@@ -63,7 +46,8 @@ async fn each_establishment_gets_exactly_its_own_findings() {
         let config = vigie365::config::load(path, &vigie365::checks::registry::load_options())
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert!(config.perimeter.is_some(), "{}", path.display());
-        let store = night(&n, &config).await;
+        let (store, report) = n.collect_for(&config, DAY, |s| s).await;
+        assert_eq!(report.status, RunStatus::Complete, "{:?}", report.sources);
         let mut s = store.lock().expect("store");
         let (_, evaluation) = vigie365::night::evaluate_latest(&mut s, &config).expect("evaluate");
         let ours: BTreeSet<Key> = keys_of_findings(&evaluation.findings);

@@ -73,13 +73,23 @@ impl SimNight {
         day: u32,
         tune: impl FnOnce(Settings) -> Settings,
     ) -> (Arc<Mutex<Store>>, NightReport) {
+        self.collect_for(&self.config, day, tune).await
+    }
+
+    /// [`SimNight::collect_with`] with another configuration of the same simulator (an
+    /// establishment's, with its perimeter), into that configuration's store.
+    pub async fn collect_for(
+        &self,
+        config: &vigie365::config::Config,
+        day: u32,
+        tune: impl FnOnce(Settings) -> Settings,
+    ) -> (Arc<Mutex<Store>>, NightReport) {
         self.sim.set_day(day);
         let store = Arc::new(Mutex::new(
-            Store::open(&self.config.storage.database).expect("store"),
+            Store::open(&config.storage.database).expect("store"),
         ));
-        let client = GraphClient::from_config(&self.config).expect("client");
-        let settings =
-            tune(Settings::from_config(&self.config, self.as_of(day)).expect("settings"));
+        let client = GraphClient::from_config(config).expect("client");
+        let settings = tune(Settings::from_config(config, self.as_of(day)).expect("settings"));
         let report = collect_night(client, store.clone(), settings, Progress::hidden())
             .await
             .expect("collect");
