@@ -5,7 +5,7 @@
 use rusqlite::params;
 
 use super::db::Store;
-use super::error::{StoreError, sql_error};
+use super::error::StoreError;
 use super::runs::RunId;
 use crate::finding::CheckId;
 
@@ -40,15 +40,6 @@ pub(super) fn write_partial(
 }
 
 impl Store {
-    /// Records the parts left out by the evaluation of `run` (replacing any earlier record of
-    /// that run).
-    pub fn record_partial(&mut self, run: RunId, rows: &[PartialRow]) -> Result<(), StoreError> {
-        let err = sql_error(&self.path);
-        let tx = self.conn.transaction().map_err(&err)?;
-        write_partial(&tx, run, rows).map_err(&err)?;
-        tx.commit().map_err(&err)
-    }
-
     /// The parts left out by the evaluation of `run`, by check and subject. A check id the
     /// catalogue `known` does not hold is an error that names it, never skipped.
     pub fn partial_of(
@@ -112,10 +103,17 @@ mod tests {
             subject: subject.into(),
             reason: "ForwardingAddress « x » non évalué".into(),
         };
-        store
-            .record_partial(run, &[row("a@x.ca"), row("b@x.ca")])
-            .expect("record");
-        store.record_partial(run, &[row("b@x.ca")]).expect("again");
+        // Written with the night's evaluation (`Store::record_night`), the only writer.
+        let record = |store: &mut Store, rows: &[PartialRow]| {
+            let night = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).expect("date");
+            let partial = super::super::findings::NightRecord {
+                partial: rows,
+                ..Default::default()
+            };
+            store.record_night(run, night, chrono::Utc::now(), partial)
+        };
+        record(&mut store, &[row("a@x.ca"), row("b@x.ca")]).expect("record");
+        record(&mut store, &[row("b@x.ca")]).expect("again");
         let got = store.partial_of(run, &["FWD-EXT-01"]).expect("read");
         assert_eq!(got, vec![row("b@x.ca")]);
         let err = store
