@@ -8,21 +8,7 @@ use vigie365::config::{self, AddressPattern, Code, DirectoryAttribute, Directory
 
 mod common;
 
-use common::config_text::{EXTRA_LINE, HEAD, ok, options, with};
-
-/// (line relative to `extra`, 1-based; code) of every error, and the whole text.
-fn refused(extra: &str) -> (Vec<(usize, Code)>, String) {
-    match with(extra) {
-        Ok(_) => panic!("must be refused:\n{extra}"),
-        Err(e) => (
-            e.diagnostics
-                .iter()
-                .map(|d| (d.line + 1 - EXTRA_LINE, d.code))
-                .collect(),
-            e.to_string(),
-        ),
-    }
-}
+use common::config_text::{HEAD, ok, options, refused};
 
 /// The section exactly as the issue fixes it.
 const FULL: &str = r#"[perimetre]

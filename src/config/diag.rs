@@ -77,6 +77,9 @@ pub enum Code {
     Replaced,
     /// `[perimetre]` written without any criterion: it would retain no account.
     EmptyPerimeter,
+    /// `[perimetre]` and `[[etablissements]]` in one file: one establishment's night, or
+    /// the provincial night of every establishment, not both.
+    PerimeterAndEstablishments,
 }
 
 impl Code {
@@ -110,6 +113,7 @@ impl Code {
         Code::PerimeterTooWide,
         Code::Replaced,
         Code::EmptyPerimeter,
+        Code::PerimeterAndEstablishments,
     ];
 
     /// The stable id, e.g. `cle-inconnue`.
@@ -143,6 +147,7 @@ impl Code {
             Code::PerimeterTooWide => "perimetre-trop-large",
             Code::Replaced => "forme-remplacee",
             Code::EmptyPerimeter => "perimetre-vide",
+            Code::PerimeterAndEstablishments => "perimetre-et-etablissements",
         }
     }
 }
@@ -413,7 +418,7 @@ mod tests {
         let n = ids.len();
         ids.dedup();
         assert_eq!(ids.len(), n, "duplicate diagnostic id");
-        assert_eq!(n, 28);
+        assert_eq!(n, 29);
     }
 
     #[test]

@@ -127,6 +127,7 @@ impl Config {
             report: Report::default(),
             attestations: Vec::new(),
             perimeter: None,
+            establishments: Vec::new(),
             notes: Vec::new(),
             credentials_at: CredentialsAt::default(),
         }
@@ -158,6 +159,9 @@ pub struct Config {
     /// `[perimetre]`: the establishment's accounts in a shared tenant; `None`: the whole
     /// tenant is the establishment's.
     pub perimeter: Option<Perimeter>,
+    /// `[[etablissements]]`: the provincial mode, one night over the whole shared tenant
+    /// that attributes every account to its establishment (empty: one establishment).
+    pub establishments: Vec<Establishment>,
     /// Remarks made while loading (relative paths resolved, normalised ranges, ...).
     pub notes: Vec<Diagnostic>,
     /// Where the credential mode was written, for diagnostics of [`check`].
@@ -442,6 +446,82 @@ pub struct Perimeter {
     /// `controles_locataire_gouvernes_par`: who governs the tenant-wide settings when the
     /// establishment does not (a team or a role, never a person's name: the bilan prints it).
     pub tenant_governor: Option<String>,
+}
+
+/// One `[[etablissements]]` of the provincial mode: an establishment of the shared tenant,
+/// its perimeter (the same criteria as `[perimetre]`) and its register of generic accounts.
+#[derive(Debug, Clone)]
+pub struct Establishment {
+    /// `nom`: as its bilan names it.
+    pub name: String,
+    /// `code`: lower-case letters, digits and dashes; names its outputs' directory and its
+    /// evaluations in the store, and is what `--etablissement` takes.
+    pub code: String,
+    /// `registre`: its register of generic accounts (header checked).
+    pub register: Option<RegisterFile>,
+    pub perimeter: Perimeter,
+}
+
+/// The code of the « non attribué » bucket of the provincial mode: the accounts no
+/// establishment's perimeter retains, evaluated apart and reported, never dropped.
+pub const UNATTRIBUTED_CODE: &str = "non-attribue";
+/// Its name in the outputs.
+pub const UNATTRIBUTED_NAME: &str = "Comptes non attribués du locataire";
+
+impl Config {
+    /// The provincial mode: `[[etablissements]]` given.
+    pub fn is_provincial(&self) -> bool {
+        !self.establishments.is_empty()
+    }
+
+    /// The establishment of this code, `None` if the configuration has none of that code.
+    pub fn establishment(&self, code: &str) -> Option<&Establishment> {
+        self.establishments
+            .iter()
+            .find(|e| e.code.eq_ignore_ascii_case(code))
+    }
+
+    /// What the configuration of one establishment of the provincial mode would be, had it
+    /// run alone with its own perimeter: its name, its perimeter, its register, its outputs
+    /// in `sorties/<code>`. Everything else (classification, checks, exceptions,
+    /// attestations, limits) is the provincial file's, so that its evaluation and its bilan
+    /// are the ones its own night would give.
+    pub fn for_establishment(&self, e: &Establishment) -> Config {
+        let mut c = self.clone();
+        c.tenant.establishment = e.name.clone();
+        c.perimeter = Some(e.perimeter.clone());
+        c.classification.register = e.register.clone();
+        c.storage.outputs = self.storage.outputs.join(&e.code);
+        c.establishments = Vec::new();
+        c
+    }
+
+    /// The evaluation slices of the store this configuration writes (the store's
+    /// establishment codes), each with the configuration it is evaluated and written with:
+    /// `("", self)` for one establishment; in the provincial mode each establishment, then
+    /// « non attribué ».
+    pub fn slices(&self) -> Vec<(String, Config)> {
+        if !self.is_provincial() {
+            return vec![(String::new(), self.clone())];
+        }
+        self.establishments
+            .iter()
+            .map(|e| (e.code.clone(), self.for_establishment(e)))
+            .chain([(UNATTRIBUTED_CODE.to_string(), self.for_unattributed())])
+            .collect()
+    }
+
+    /// The configuration of the « non attribué » bucket: the provincial file's own settings
+    /// and register (`[classification].registre`: the provincial team's), its outputs in
+    /// `sorties/non-attribue`; the caller restricts the accounts.
+    pub fn for_unattributed(&self) -> Config {
+        let mut c = self.clone();
+        c.tenant.establishment = UNATTRIBUTED_NAME.to_string();
+        c.perimeter = None;
+        c.storage.outputs = self.storage.outputs.join(UNATTRIBUTED_CODE);
+        c.establishments = Vec::new();
+        c
+    }
 }
 
 /// Who governs the tenant-wide settings when nobody is named.

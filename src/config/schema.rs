@@ -100,9 +100,13 @@ pub(crate) const SECTIONS: &[(&str, &[&str])] = &[
     ("partenaires", PARTNER),
     ("attestations", ATTESTATION),
     ("perimetre", PERIMETER),
+    ("etablissements", ESTABLISHMENT),
 ];
 
-/// Keys of `[perimetre]` (and, later, of each establishment's perimeter).
+/// Keys of one `[[etablissements]]` entry (the provincial mode).
+pub(crate) const ESTABLISHMENT: &[&str] = &["nom", "code", "registre", "perimetre"];
+
+/// Keys of `[perimetre]` and of each `[etablissements.perimetre]`.
 pub(crate) const PERIMETER: &[&str] = &[
     "unites_administratives",
     "groupes",

@@ -106,6 +106,7 @@ pub(crate) fn render_provincial(
         let _ = writeln!(t, "\n[[etablissements]]");
         let _ = writeln!(t, "nom = {}", q(e.name));
         let _ = writeln!(t, "code = {}", q(e.slug));
+        let _ = writeln!(t, "registre = {}", q(&register_file(e)));
         write_perimeter(&mut t, sc, e, "etablissements.perimetre");
     }
     t

@@ -43,6 +43,18 @@ pub fn err(extra: &str) -> ConfigErrors {
     }
 }
 
+/// (line relative to `extra`, 1-based; code) of every error, and the whole text.
+pub fn refused(extra: &str) -> (Vec<(usize, Code)>, String) {
+    let e = err(extra);
+    (
+        e.diagnostics
+            .iter()
+            .map(|d| (d.line + 1 - EXTRA_LINE, d.code))
+            .collect(),
+        e.to_string(),
+    )
+}
+
 /// (line relative to `extra`, 1-based; code) of every error.
 pub fn codes(extra: &str) -> Vec<(usize, Code)> {
     err(extra)

@@ -7,8 +7,10 @@
 use super::Ctx;
 use super::sections::attribute_name;
 use crate::config::diag::Code;
-use crate::config::schema::{ATTRIBUTE, Sp, Table};
-use crate::config::{AddressPattern, AttributeMatcher, DirectoryRef, Guid, Perimeter};
+use crate::config::schema::{ATTRIBUTE, ESTABLISHMENT, PERIMETER, Sp, Table};
+use crate::config::{
+    AddressPattern, AttributeMatcher, DirectoryRef, Establishment, Guid, Perimeter,
+};
 
 pub(super) fn perimeter(ctx: &mut Ctx<'_, '_>, root: &Table<'_, '_>) -> Option<Perimeter> {
     let t = root.section(&mut ctx.sink, "perimetre");
@@ -291,4 +293,113 @@ fn attributes(ctx: &mut Ctx<'_, '_>, t: &Table<'_, '_>) -> Vec<AttributeMatcher>
         out.push((AttributeMatcher { attribute, values }, line));
     }
     out.into_iter().map(|(m, _)| m).collect()
+}
+
+/// `[[etablissements]]`: the establishments of the provincial mode, each with its name, its
+/// code, its register and its perimeter. Names and codes are unique; `[perimetre]` in the
+/// same file is refused (`perimeter_given`).
+pub(super) fn establishments(
+    ctx: &mut Ctx<'_, '_>,
+    root: &Table<'_, '_>,
+    perimeter_given: bool,
+) -> Vec<Establishment> {
+    let Some(entries) = root.tables(&mut ctx.sink, "etablissements", ESTABLISHMENT) else {
+        return Vec::new();
+    };
+    if perimeter_given && !entries.is_empty() {
+        ctx.sink.error(
+            Code::PerimeterAndEstablishments,
+            entries[0].at(),
+            "etablissements",
+            "[perimetre] et [[etablissements]] dans le même fichier : le premier décrit la nuit \
+             d'un établissement, le second la nuit provinciale de tous",
+            "garder [perimetre] dans la configuration d'un établissement, [[etablissements]] \
+             (chacun avec son [etablissements.perimetre]) dans celle de l'équipe provinciale",
+        );
+        return Vec::new();
+    }
+    let mut out: Vec<Establishment> = Vec::new();
+    let mut seen: Vec<(String, String, usize)> = Vec::new();
+    for e in entries {
+        let name = ctx.required_string(&e, "nom", "nom = \"CISSS de l'Exemple\"");
+        let code = ctx
+            .required_string(&e, "code", "code = \"cisss-exemple\"")
+            .and_then(|s| {
+                let ok = s
+                    .value
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+                if ok && s.value != crate::config::UNATTRIBUTED_CODE {
+                    return Some(s);
+                }
+                ctx.sink.error(
+                    Code::InvalidValue,
+                    s.at(),
+                    &s.key,
+                    if ok {
+                        format!(
+                            "code « {} » réservé aux comptes non attribués du locataire",
+                            s.value
+                        )
+                    } else {
+                        format!(
+                            "code « {} » : seulement des minuscules sans accent, des chiffres \
+                             et des tirets (il nomme le dossier des sorties de l'établissement)",
+                            s.value
+                        )
+                    },
+                    "écrire par exemple code = \"cisss-exemple\"",
+                );
+                None
+            });
+        let register = e
+            .string(&mut ctx.sink, "registre")
+            .and_then(|s| ctx.path(&s).map(|p| (s, p)))
+            .and_then(|(s, p)| super::sections::register(ctx, &s, &p));
+        let perimeter = match e.table(&mut ctx.sink, "perimetre", PERIMETER) {
+            Some(t) => perimeter_table(ctx, &t),
+            None => {
+                ctx.missing(
+                    &e,
+                    "perimetre",
+                    "ajouter [etablissements.perimetre] sous l'établissement, avec au moins un \
+                     critère : unites_administratives, groupes, upn ou \
+                     [[etablissements.perimetre.attributs]]",
+                );
+                None
+            }
+        };
+        let (Some(name), Some(code), Some(perimeter)) = (name, code, perimeter) else {
+            continue;
+        };
+        let line = ctx.sink.source.locate(name.span.start).0;
+        if let Some((n, c, first)) = seen
+            .iter()
+            .find(|(n, c, _)| n.to_lowercase() == name.value.to_lowercase() || *c == code.value)
+        {
+            let (what, value) = if n.to_lowercase() == name.value.to_lowercase() {
+                ("nom", n.clone())
+            } else {
+                ("code", c.clone())
+            };
+            ctx.sink.error(
+                Code::Duplicate,
+                e.at(),
+                e.path(),
+                format!(
+                    "établissement en double : le {what} « {value} » est déjà donné (ligne {first})"
+                ),
+                "un seul [[etablissements]] par établissement, chacun avec son nom et son code",
+            );
+            continue;
+        }
+        seen.push((name.value.clone(), code.value.clone(), line));
+        out.push(Establishment {
+            name: name.value,
+            code: code.value,
+            register,
+            perimeter,
+        });
+    }
+    out
 }

@@ -173,6 +173,7 @@ fn build(ctx: &mut Ctx<'_, '_>, doc: &DeTable<'_>) -> Option<Config> {
     let report = sections::report(ctx, &root);
     let attestations = attestations::attestations(ctx, &root);
     let perimeter = establishment::perimeter(ctx, &root);
+    let establishments = establishment::establishments(ctx, &root, perimeter.is_some());
     if ctx.sink.has_errors() {
         return None;
     }
@@ -195,6 +196,7 @@ fn build(ctx: &mut Ctx<'_, '_>, doc: &DeTable<'_>) -> Option<Config> {
         report,
         attestations,
         perimeter,
+        establishments,
         notes: Vec::new(),
         credentials_at,
     })

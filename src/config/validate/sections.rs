@@ -357,7 +357,7 @@ pub(super) fn classification(ctx: &mut Ctx<'_, '_>, root: &Table<'_, '_>) -> Cla
     c
 }
 
-fn register(ctx: &mut Ctx<'_, '_>, s: &Sp<String>, path: &Path) -> Option<RegisterFile> {
+pub(super) fn register(ctx: &mut Ctx<'_, '_>, s: &Sp<String>, path: &Path) -> Option<RegisterFile> {
     let shown = path.display();
     let expected = REGISTER_COLUMNS.join(";");
     let (code, message, fix) = match check_header(path) {
