@@ -22,6 +22,12 @@ pub struct Store {
     /// Held for writing; between nights it also keeps the reason of a night that could not
     /// record its own end in the base (see [`Store::note_unrecorded_end`]).
     lock: Option<File>,
+    /// The establishment whose evaluations every evaluation-level read and write uses
+    /// (`etablissement` of `evaluations`, `finding_nights`, `finding_events`, `posture`,
+    /// `partial_evaluations`): `""` unless [`Store::set_establishment`] says otherwise, the
+    /// only one of a single-establishment base. Runs, sources, versions and sign-ins are
+    /// shared by every establishment.
+    pub(super) establishment: String,
 }
 
 /// Whether opening the store may start a new history.
@@ -118,6 +124,7 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             lock: Some(lock),
+            establishment: String::new(),
         };
         store.configure()?;
         store.quick_check()?;
@@ -180,6 +187,7 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             lock: None,
+            establishment: String::new(),
         };
         let version: i64 = store
             .conn
@@ -197,6 +205,37 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Selects the establishment whose evaluations every evaluation-level read and write
+    /// uses from now on (provincial mode: one collection, evaluated per establishment).
+    /// `""` is the establishment of a single-establishment base.
+    pub fn set_establishment(&mut self, code: &str) {
+        code.clone_into(&mut self.establishment);
+    }
+
+    /// The establishment selected by [`Store::set_establishment`] (`""` by default).
+    pub fn establishment(&self) -> &str {
+        &self.establishment
+    }
+
+    /// The establishments with at least one evaluation in the base, sorted (`""` among
+    /// them when the base holds evaluations of a single-establishment night).
+    pub fn establishments(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT DISTINCT etablissement FROM evaluations ORDER BY etablissement")
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+    }
+
+    /// `row`, the description of an evaluation-level row in an error, naming the selected
+    /// establishment when it is not the default one.
+    pub(super) fn in_establishment(&self, row: String) -> String {
+        establishment_row(&self.establishment, row)
     }
 
     pub(super) fn sql(&self, source: rusqlite::Error) -> StoreError {
@@ -422,6 +461,15 @@ impl Store {
     /// The raw connection, for the modules of this crate that own their own tables.
     pub fn conn(&self) -> &Connection {
         &self.conn
+    }
+}
+
+/// [`Store::in_establishment`], for the code that holds the establishment but not the store.
+pub(super) fn establishment_row(establishment: &str, row: String) -> String {
+    if establishment.is_empty() {
+        row
+    } else {
+        format!("établissement « {establishment} », {row}")
     }
 }
 

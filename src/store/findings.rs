@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Transaction, params};
 use serde::Serialize;
 
-use super::db::Store;
+use super::db::{Store, establishment_row};
 use super::error::{StoreError, sql_error};
 use super::runs::{RunId, RunRow, RunStatus};
 use crate::finding::{CheckId, Event, Population, Severity};
@@ -73,9 +73,10 @@ pub struct PostureFigure {
 }
 
 impl Store {
-    /// Records the evaluation of run `run`: its findings, the checks not evaluated, the
-    /// posture, and the lifecycle events against the nights before it. Evaluating the same
-    /// run again replaces what it recorded. Every check is a state here; [`Self::record_night`]
+    /// Records the evaluation of run `run` for the selected establishment
+    /// ([`Store::set_establishment`]): its findings, the checks not evaluated, the posture,
+    /// and the lifecycle events against that establishment's nights before it. Evaluating
+    /// the same run again for the same establishment replaces what it recorded. Every check is a state here; [`Self::record_night`]
     /// knows the event checks.
     pub fn record_evaluation(
         &mut self,
@@ -118,6 +119,7 @@ impl Store {
             let night = Recording {
                 path: &self.path,
                 tx: &tx,
+                establishment: &self.establishment,
                 run,
                 night: night.to_string(),
             };
@@ -131,16 +133,22 @@ impl Store {
                 .resolve_vanished(&before, &seen, (not_evaluated, events), &mut delta)
                 .map_err(sql)?;
             night.record_posture(posture).map_err(sql)?;
-            super::partial::write_partial(&tx, run, partial).map_err(sql)?;
+            super::partial::write_partial(&tx, (&self.establishment, run), partial).map_err(sql)?;
             night.record_evaluated(as_of, not_evaluated).map_err(sql)?;
             delta
         };
         tx.commit().map_err(sql)?;
-        tracing::debug!(run, findings = findings.len(), "évaluation enregistrée");
+        tracing::debug!(
+            run,
+            etablissement = %self.establishment,
+            findings = findings.len(),
+            "évaluation enregistrée"
+        );
         Ok(delta)
     }
 
-    /// The findings recorded for a run (empty when it was not evaluated). A check id not in
+    /// The findings recorded for a run by the selected establishment (empty when it was not
+    /// evaluated for it). A check id not in
     /// `known` (the registry's ids), or a severity or population this version does not
     /// know, is an error naming the row.
     pub fn findings_of(
@@ -152,11 +160,11 @@ impl Store {
             .conn
             .prepare(
                 "SELECT check_id, subject, severity, population, accepted, data FROM finding_nights
-                 WHERE run_id = ?1 ORDER BY check_id, subject",
+                 WHERE etablissement = ?1 AND run_id = ?2 ORDER BY check_id, subject",
             )
             .map_err(|e| self.sql(e))?;
         let rows = stmt
-            .query_map(params![run], |r| {
+            .query_map(params![self.establishment, run], |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
@@ -174,7 +182,9 @@ impl Store {
             let unknown = |what, value: &str| {
                 self.unknown(
                     "finding_nights",
-                    format!("collecte n° {run}, contrôle {check}, sujet {subject}"),
+                    self.in_establishment(format!(
+                        "collecte n° {run}, contrôle {check}, sujet {subject}"
+                    )),
                     what,
                     value,
                 )
@@ -205,7 +215,9 @@ impl Store {
         let unknown = |what, value: &str| {
             self.unknown(
                 "finding_events",
-                format!("collecte n° {run}, nuit {night}, contrôle {check}, sujet {subject}"),
+                self.in_establishment(format!(
+                    "collecte n° {run}, nuit {night}, contrôle {check}, sujet {subject}"
+                )),
                 what,
                 value,
             )
@@ -216,8 +228,8 @@ impl Store {
         ))
     }
 
-    /// The lifecycle of every finding ever seen, as of the end of night `night` (check ids
-    /// among `known`).
+    /// The lifecycle of every finding the selected establishment ever saw, as of the end of
+    /// night `night` (check ids among `known`).
     pub fn lifecycles_as_of(
         &self,
         night: NaiveDate,
@@ -225,10 +237,13 @@ impl Store {
     ) -> Result<Vec<Lifecycle>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT check_id, subject, night, event, run_id FROM finding_events WHERE night <= ?1 ORDER BY check_id, subject, run_id")
+            .prepare(
+                "SELECT check_id, subject, night, event, run_id FROM finding_events
+                 WHERE etablissement = ?1 AND night <= ?2 ORDER BY check_id, subject, run_id",
+            )
             .map_err(|e| self.sql(e))?;
         let rows = stmt
-            .query_map(params![night.to_string()], |r| {
+            .query_map(params![self.establishment, night.to_string()], |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
@@ -266,7 +281,8 @@ impl Store {
         Ok(out.into_values().collect())
     }
 
-    /// Posture figures of every evaluated night in `[from, to]`.
+    /// Posture figures of every night in `[from, to]` evaluated for the selected
+    /// establishment.
     pub fn posture_between(
         &self,
         from: NaiveDate,
@@ -275,22 +291,26 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT night, population, class, metric, value FROM posture WHERE night >= ?1 AND night <= ?2
+                "SELECT night, population, class, metric, value FROM posture
+                 WHERE etablissement = ?1 AND night >= ?2 AND night <= ?3
                  ORDER BY night, population, class, metric",
             )
             .map_err(|e| self.sql(e))?;
         let rows = stmt
-            .query_map(params![from.to_string(), to.to_string()], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    PostureFigure {
-                        population: r.get(1)?,
-                        class: r.get(2)?,
-                        metric: r.get(3)?,
-                        value: r.get(4)?,
-                    },
-                ))
-            })
+            .query_map(
+                params![self.establishment, from.to_string(), to.to_string()],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        PostureFigure {
+                            population: r.get(1)?,
+                            class: r.get(2)?,
+                            metric: r.get(3)?,
+                            value: r.get(4)?,
+                        },
+                    ))
+                },
+            )
             .map_err(|e| self.sql(e))?;
         let mut out = Vec::new();
         for row in rows {
@@ -334,33 +354,41 @@ struct Recording<'t> {
     /// The base, for errors.
     path: &'t std::path::Path,
     tx: &'t Transaction<'t>,
+    /// The establishment evaluated: every row read or written here is its own.
+    establishment: &'t str,
     run: RunId,
     /// The run's night, as stored (`YYYY-MM-DD`).
     night: String,
 }
 
 impl Recording<'_> {
-    /// Evaluating a run again replaces what its earlier evaluation recorded.
+    /// Evaluating a run again for an establishment replaces what its earlier evaluation for
+    /// that establishment recorded (the other establishments' are kept).
     fn forget_earlier_recording(&self) -> rusqlite::Result<()> {
         for table in ["finding_events", "finding_nights", "posture", "evaluations"] {
             self.tx.execute(
-                &format!("DELETE FROM {table} WHERE run_id = ?1"),
-                params![self.run],
+                &format!("DELETE FROM {table} WHERE etablissement = ?1 AND run_id = ?2"),
+                params![self.establishment, self.run],
             )?;
         }
         Ok(())
     }
 
-    /// The latest event of each finding before this run.
+    /// The latest event of each finding of the establishment before this run.
     fn state_before(&self) -> Result<Before, StoreError> {
         let sql = sql_error(self.path);
         let mut before = Before::default();
-        let mut stmt = self.tx.prepare(
-            "SELECT check_id, subject, event, run_id, night FROM finding_events e WHERE run_id < ?1 AND run_id = (
-                SELECT MAX(run_id) FROM finding_events x WHERE x.check_id = e.check_id AND x.subject = e.subject AND x.run_id < ?1)",
-        ).map_err(sql)?;
+        let mut stmt = self
+            .tx
+            .prepare(
+                "SELECT check_id, subject, event, run_id, night FROM finding_events e
+             WHERE etablissement = ?1 AND run_id < ?2 AND run_id = (
+                SELECT MAX(run_id) FROM finding_events x WHERE x.etablissement = e.etablissement
+                  AND x.check_id = e.check_id AND x.subject = e.subject AND x.run_id < ?2)",
+            )
+            .map_err(sql)?;
         let rows = stmt
-            .query_map(params![self.run], |r| {
+            .query_map(params![self.establishment, self.run], |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
@@ -377,7 +405,10 @@ impl Recording<'_> {
             let event = Event::from_stored(&e).ok_or_else(|| StoreError::Unknown {
                 path: self.path.to_path_buf(),
                 table: "finding_events",
-                row: format!("collecte n° {run}, nuit {night}, contrôle {c}, sujet {s}"),
+                row: establishment_row(
+                    self.establishment,
+                    format!("collecte n° {run}, nuit {night}, contrôle {c}, sujet {s}"),
+                ),
                 what: "événement",
                 value: e.clone(),
             })?;
@@ -398,8 +429,8 @@ impl Recording<'_> {
         delta: &mut LifecycleDelta,
     ) -> rusqlite::Result<BTreeSet<FindingId>> {
         let mut insert = self.tx.prepare(
-            "INSERT INTO finding_nights (run_id, check_id, subject, severity, population, accepted, data)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO finding_nights (etablissement, run_id, check_id, subject, severity, population, accepted, data)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?;
         let mut seen: BTreeSet<FindingId> = BTreeSet::new();
         for f in findings {
@@ -408,6 +439,7 @@ impl Recording<'_> {
                 continue;
             }
             insert.execute(params![
+                self.establishment,
                 self.run,
                 f.check.as_str(),
                 f.subject,
@@ -458,18 +490,28 @@ impl Recording<'_> {
     fn event(&self, id: &FindingId, event: Event) -> rusqlite::Result<()> {
         self.tx
             .prepare_cached(
-                "INSERT INTO finding_events (run_id, night, check_id, subject, event) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO finding_events (etablissement, run_id, night, check_id, subject, event)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
-            .execute(params![self.run, self.night, id.0, id.1, event.as_str()])?;
+            .execute(params![
+                self.establishment,
+                self.run,
+                self.night,
+                id.0,
+                id.1,
+                event.as_str()
+            ])?;
         Ok(())
     }
 
     fn record_posture(&self, posture: &[PostureFigure]) -> rusqlite::Result<()> {
         let mut insert = self.tx.prepare(
-            "INSERT INTO posture (run_id, night, population, class, metric, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO posture (etablissement, run_id, night, population, class, metric, value)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
         for p in posture {
             insert.execute(params![
+                self.establishment,
                 self.run,
                 self.night,
                 p.population,
@@ -490,8 +532,16 @@ impl Recording<'_> {
         let skipped_json = serde_json::to_string(not_evaluated)
             .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
         self.tx.execute(
-            "INSERT INTO evaluations (run_id, night, as_of, evaluated_at, not_evaluated) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![self.run, self.night, as_of.to_rfc3339(), Utc::now().to_rfc3339(), skipped_json],
+            "INSERT INTO evaluations (etablissement, run_id, night, as_of, evaluated_at, not_evaluated)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                self.establishment,
+                self.run,
+                self.night,
+                as_of.to_rfc3339(),
+                Utc::now().to_rfc3339(),
+                skipped_json
+            ],
         )?;
         Ok(())
     }

@@ -230,4 +230,98 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (run_id, check_id, subject, reason)
     ) WITHOUT ROWID;
     "#,
+    // 7: provincial mode. One collection (runs, run_sources, versions, sign-ins: shared) is
+    // evaluated for several establishments of one tenant: every evaluation-level table gets
+    // an `etablissement` column, part of its primary key, so that each establishment's
+    // evaluations, findings, lifecycle, posture and parts left out are kept apart. The rows
+    // of an existing base are the establishment '' (a single-establishment base keeps its
+    // history, unchanged in meaning). SQLite cannot change a primary key in place: each
+    // table is rebuilt, its rows kept. The view over the latest findings refers to two of
+    // them: it is dropped first (a rename checks the views) and recreated after, one latest
+    // evaluated night per establishment.
+    r#"
+    DROP VIEW constats_derniere_nuit;
+
+    CREATE TABLE evaluations_v7 (
+        etablissement  TEXT NOT NULL DEFAULT '',
+        run_id         INTEGER NOT NULL REFERENCES runs(id),
+        night          TEXT NOT NULL,
+        as_of          TEXT NOT NULL,
+        evaluated_at   TEXT NOT NULL,
+        not_evaluated  TEXT NOT NULL DEFAULT '[]',
+        PRIMARY KEY (etablissement, run_id)
+    );
+    INSERT INTO evaluations_v7 (etablissement, run_id, night, as_of, evaluated_at, not_evaluated)
+        SELECT '', run_id, night, as_of, evaluated_at, not_evaluated FROM evaluations;
+    DROP TABLE evaluations;
+    ALTER TABLE evaluations_v7 RENAME TO evaluations;
+
+    CREATE TABLE finding_nights_v7 (
+        etablissement  TEXT NOT NULL DEFAULT '',
+        run_id         INTEGER NOT NULL REFERENCES runs(id),
+        check_id       TEXT NOT NULL,
+        subject        TEXT NOT NULL,
+        severity       TEXT NOT NULL,
+        population     TEXT NOT NULL,
+        accepted       INTEGER NOT NULL,
+        data           TEXT NOT NULL,
+        PRIMARY KEY (etablissement, run_id, check_id, subject)
+    ) WITHOUT ROWID;
+    INSERT INTO finding_nights_v7 (etablissement, run_id, check_id, subject, severity, population, accepted, data)
+        SELECT '', run_id, check_id, subject, severity, population, accepted, data FROM finding_nights;
+    DROP TABLE finding_nights;
+    ALTER TABLE finding_nights_v7 RENAME TO finding_nights;
+
+    CREATE TABLE finding_events_v7 (
+        etablissement  TEXT NOT NULL DEFAULT '',
+        run_id         INTEGER NOT NULL REFERENCES runs(id),
+        night          TEXT NOT NULL,
+        check_id       TEXT NOT NULL,
+        subject        TEXT NOT NULL,
+        event          TEXT NOT NULL CHECK (event IN ('new','resolved','reopened','ended')),
+        PRIMARY KEY (etablissement, run_id, check_id, subject)
+    ) WITHOUT ROWID;
+    INSERT INTO finding_events_v7 (etablissement, run_id, night, check_id, subject, event)
+        SELECT '', run_id, night, check_id, subject, event FROM finding_events;
+    DROP TABLE finding_events;
+    ALTER TABLE finding_events_v7 RENAME TO finding_events;
+    CREATE INDEX finding_events_subject ON finding_events(etablissement, check_id, subject, run_id);
+
+    CREATE TABLE posture_v7 (
+        etablissement  TEXT NOT NULL DEFAULT '',
+        run_id         INTEGER NOT NULL REFERENCES runs(id),
+        night          TEXT NOT NULL,
+        population     TEXT NOT NULL,
+        class          TEXT NOT NULL,
+        metric         TEXT NOT NULL,
+        value          INTEGER NOT NULL,
+        PRIMARY KEY (etablissement, run_id, population, class, metric)
+    ) WITHOUT ROWID;
+    INSERT INTO posture_v7 (etablissement, run_id, night, population, class, metric, value)
+        SELECT '', run_id, night, population, class, metric, value FROM posture;
+    DROP TABLE posture;
+    ALTER TABLE posture_v7 RENAME TO posture;
+
+    CREATE TABLE partial_evaluations_v7 (
+        etablissement  TEXT NOT NULL DEFAULT '',
+        run_id         INTEGER NOT NULL REFERENCES runs(id),
+        check_id       TEXT NOT NULL,
+        subject        TEXT NOT NULL,
+        reason         TEXT NOT NULL,
+        PRIMARY KEY (etablissement, run_id, check_id, subject, reason)
+    ) WITHOUT ROWID;
+    INSERT INTO partial_evaluations_v7 (etablissement, run_id, check_id, subject, reason)
+        SELECT '', run_id, check_id, subject, reason FROM partial_evaluations;
+    DROP TABLE partial_evaluations;
+    ALTER TABLE partial_evaluations_v7 RENAME TO partial_evaluations;
+
+    CREATE VIEW constats_derniere_nuit AS
+    SELECT f.etablissement, e.night AS nuit, f.check_id AS controle, f.subject AS sujet,
+           f.severity AS gravite, f.population, f.accepted AS accepte,
+           json_extract(f.data, '$.evidence') AS preuve
+    FROM finding_nights AS f
+    JOIN evaluations AS e ON e.etablissement = f.etablissement AND e.run_id = f.run_id
+    WHERE f.run_id = (SELECT max(l.run_id) FROM evaluations AS l
+                      WHERE l.etablissement = f.etablissement);
+    "#,
 ];

@@ -18,30 +18,32 @@ pub struct PartialRow {
     pub reason: String,
 }
 
-/// Replaces the parts left out by the evaluation of `run`, inside the caller's transaction
-/// (the night's evaluation writes them with its findings: all or nothing).
+/// Replaces the parts left out by the evaluation of `run` for `establishment`, inside the
+/// caller's transaction (the night's evaluation writes them with its findings: all or
+/// nothing). The other establishments' rows of the run are kept.
 pub(super) fn write_partial(
     tx: &rusqlite::Transaction<'_>,
-    run: RunId,
+    (establishment, run): (&str, RunId),
     rows: &[PartialRow],
 ) -> rusqlite::Result<()> {
     tx.execute(
-        "DELETE FROM partial_evaluations WHERE run_id = ?1",
-        params![run],
+        "DELETE FROM partial_evaluations WHERE etablissement = ?1 AND run_id = ?2",
+        params![establishment, run],
     )?;
     for r in rows {
         tx.execute(
-            "INSERT OR IGNORE INTO partial_evaluations (run_id, check_id, subject, reason) \
-             VALUES (?1, ?2, ?3, ?4)",
-            params![run, r.check.as_str(), r.subject, r.reason],
+            "INSERT OR IGNORE INTO partial_evaluations (etablissement, run_id, check_id, subject, reason) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![establishment, run, r.check.as_str(), r.subject, r.reason],
         )?;
     }
     Ok(())
 }
 
 impl Store {
-    /// The parts left out by the evaluation of `run`, by check and subject. A check id the
-    /// catalogue `known` does not hold is an error that names it, never skipped.
+    /// The parts left out by the evaluation of `run` for the selected establishment, by check
+    /// and subject. A check id the catalogue `known` does not hold is an error that names it,
+    /// never skipped.
     pub fn partial_of(
         &self,
         run: RunId,
@@ -51,11 +53,11 @@ impl Store {
             .conn
             .prepare(
                 "SELECT check_id, subject, reason FROM partial_evaluations \
-                 WHERE run_id = ?1 ORDER BY check_id, subject, reason",
+                 WHERE etablissement = ?1 AND run_id = ?2 ORDER BY check_id, subject, reason",
             )
             .map_err(|e| self.sql(e))?;
         let rows = stmt
-            .query_map(params![run], |r| {
+            .query_map(params![self.establishment, run], |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
@@ -69,7 +71,7 @@ impl Store {
             let check = CheckId::known(known, &id).ok_or_else(|| {
                 self.unknown(
                     "partial_evaluations",
-                    format!("collecte n° {run}, sujet {subject}"),
+                    self.in_establishment(format!("collecte n° {run}, sujet {subject}")),
                     "contrôle",
                     &id,
                 )

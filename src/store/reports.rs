@@ -43,8 +43,8 @@ fn corrupt(kind: &str, key: String, detail: String) -> StoreError {
 }
 
 impl Store {
-    /// Every evaluated run with a night at or before `until`, in run order; the checks it
-    /// left out are among `known` (the registry's ids), or it is an error naming the run.
+    /// Every run evaluated for the selected establishment with a night at or before `until`,
+    /// in run order; the checks it left out are among `known` (the registry's ids), or it is an error naming the run.
     pub fn evaluations_until(
         &self,
         until: NaiveDate,
@@ -53,11 +53,12 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT run_id, night, not_evaluated FROM evaluations WHERE night <= ?1 ORDER BY run_id",
+                "SELECT run_id, night, not_evaluated FROM evaluations
+                 WHERE etablissement = ?1 AND night <= ?2 ORDER BY run_id",
             )
             .map_err(|e| self.sql(e))?;
         let rows = stmt
-            .query_map(params![until.to_string()], |r| {
+            .query_map(params![self.establishment, until.to_string()], |r| {
                 Ok((
                     r.get::<_, i64>(0)?,
                     r.get::<_, String>(1)?,
@@ -76,7 +77,9 @@ impl Store {
                     CheckId::known(known, id).ok_or_else(|| {
                         self.unknown(
                             "evaluations",
-                            format!("collecte n° {run}, nuit {night}, contrôles non évalués"),
+                            self.in_establishment(format!(
+                                "collecte n° {run}, nuit {night}, contrôles non évalués"
+                            )),
                             "contrôle",
                             id,
                         )
@@ -94,17 +97,18 @@ impl Store {
         Ok(out)
     }
 
-    /// The posture figures recorded by run `run` (empty when it was not evaluated).
+    /// The posture figures recorded by run `run` for the selected establishment (empty when
+    /// it was not evaluated for it).
     pub fn posture_of(&self, run: RunId) -> Result<Vec<PostureFigure>, StoreError> {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT population, class, metric, value FROM posture WHERE run_id = ?1
-                 ORDER BY population, class, metric",
+                "SELECT population, class, metric, value FROM posture
+                 WHERE etablissement = ?1 AND run_id = ?2 ORDER BY population, class, metric",
             )
             .map_err(|e| self.sql(e))?;
         let rows = stmt
-            .query_map(params![run], |r| {
+            .query_map(params![self.establishment, run], |r| {
                 Ok(PostureFigure {
                     population: r.get(0)?,
                     class: r.get(1)?,
@@ -116,8 +120,8 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
     }
 
-    /// Every lifecycle event with a night at or before `until`, in run order (check ids
-    /// among `known`).
+    /// Every lifecycle event of the selected establishment with a night at or before
+    /// `until`, in run order (check ids among `known`).
     pub fn finding_events_until(
         &self,
         until: NaiveDate,
@@ -126,12 +130,12 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT run_id, night, check_id, subject, event FROM finding_events WHERE night <= ?1
-                 ORDER BY run_id, check_id, subject",
+                "SELECT run_id, night, check_id, subject, event FROM finding_events
+                 WHERE etablissement = ?1 AND night <= ?2 ORDER BY run_id, check_id, subject",
             )
             .map_err(|e| self.sql(e))?;
         let rows = stmt
-            .query_map(params![until.to_string()], |r| {
+            .query_map(params![self.establishment, until.to_string()], |r| {
                 Ok((
                     r.get::<_, i64>(0)?,
                     r.get::<_, String>(1)?,

@@ -626,3 +626,427 @@ fn french_views_show_the_current_records_and_the_latest_findings() {
         )]
     );
 }
+
+// Provincial mode: one collection, evaluated per establishment (migration 7).
+
+const EVALUATED: &[&str] = &["GEN-MFA-01", "FWD-PUB-01", "FWD-EXT-01"];
+
+fn finding(check: &'static str, subject: &str) -> StoredFinding {
+    StoredFinding {
+        check: crate::finding::CheckId::declared(check),
+        subject: subject.into(),
+        severity: crate::finding::Severity::Critique,
+        population: crate::finding::Population::Personnel,
+        accepted: false,
+        data: serde_json::json!({ "evidence": subject }).to_string(),
+    }
+}
+
+fn figure(value: i64) -> PostureFigure {
+    PostureFigure {
+        population: "tous".into(),
+        class: "generique".into(),
+        metric: "comptes".into(),
+        value,
+    }
+}
+
+fn left_out(subject: &str) -> PartialRow {
+    PartialRow {
+        check: crate::finding::CheckId::declared("FWD-EXT-01"),
+        subject: subject.into(),
+        reason: "ForwardingAddress « x » non résolu".into(),
+    }
+}
+
+/// The primary key columns of `table`, in order.
+fn primary_key(s: &Store, table: &str) -> Vec<String> {
+    let mut cols: Vec<(i64, String)> = s
+        .conn()
+        .prepare(&format!("PRAGMA table_info({table})"))
+        .expect("prepare")
+        .query_map([], |r| Ok((r.get::<_, i64>(5)?, r.get::<_, String>(1)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    cols.retain(|(pk, _)| *pk > 0);
+    cols.sort();
+    cols.into_iter().map(|(_, name)| name).collect()
+}
+
+#[test]
+fn the_upgrade_to_establishments_keeps_every_evaluation_as_the_default_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("base/vigie365.sqlite");
+    std::fs::create_dir_all(path.parent().expect("dir")).expect("dir");
+    {
+        let conn = Connection::open(&path).expect("open");
+        for sql in &migrations::MIGRATIONS[..6] {
+            conn.execute_batch(sql).expect("version 6 schema");
+        }
+        conn.pragma_update(None, "user_version", 6)
+            .expect("version");
+        conn.execute_batch(
+            r#"INSERT INTO runs (id, started_at, as_of, night, ended_at, status, tool_version)
+                 VALUES (1, '2026-03-02T08:00:01Z', '2026-03-02T08:00:00Z', '2026-03-01', '2026-03-02T08:20:00Z', 'complete', '0.1.0');
+               INSERT INTO evaluations (run_id, night, as_of, evaluated_at, not_evaluated)
+                 VALUES (1, '2026-03-01', '2026-03-02T08:00:00Z', '2026-03-02T08:20:00Z', '["FWD-PUB-01"]');
+               INSERT INTO finding_nights (run_id, check_id, subject, severity, population, accepted, data)
+                 VALUES (1, 'GEN-MFA-01', 'a', 'critique', 'personnel', 0, '{"evidence":"sans MFA"}');
+               INSERT INTO finding_events (run_id, night, check_id, subject, event)
+                 VALUES (1, '2026-03-01', 'GEN-MFA-01', 'a', 'new');
+               INSERT INTO posture (run_id, night, population, class, metric, value)
+                 VALUES (1, '2026-03-01', 'tous', 'generique', 'comptes', 7);
+               INSERT INTO partial_evaluations (run_id, check_id, subject, reason)
+                 VALUES (1, 'FWD-EXT-01', 'b', 'ForwardingAddress « x » non résolu');"#,
+        )
+        .expect("version 6 rows");
+    }
+    let mut s = Store::open(&path).expect("migrates");
+    let version: i64 = s
+        .conn()
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .expect("version");
+    assert_eq!(version, migrations::MIGRATIONS.len() as i64);
+    for (table, key) in [
+        ("evaluations", &["etablissement", "run_id"][..]),
+        (
+            "finding_nights",
+            &["etablissement", "run_id", "check_id", "subject"][..],
+        ),
+        (
+            "finding_events",
+            &["etablissement", "run_id", "check_id", "subject"][..],
+        ),
+        (
+            "posture",
+            &["etablissement", "run_id", "population", "class", "metric"][..],
+        ),
+        (
+            "partial_evaluations",
+            &["etablissement", "run_id", "check_id", "subject", "reason"][..],
+        ),
+    ] {
+        assert_eq!(primary_key(&s, table), key, "{table}");
+    }
+    let index: Vec<String> = s
+        .conn()
+        .prepare("SELECT name FROM pragma_index_info('finding_events_subject') ORDER BY seqno")
+        .expect("prepare")
+        .query_map([], |r| r.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert_eq!(index, ["etablissement", "check_id", "subject", "run_id"]);
+
+    // Every row is the default establishment's, read as before.
+    assert_eq!(s.establishment(), "");
+    assert_eq!(s.establishments().expect("establishments"), [""]);
+    let night1 = NaiveDate::from_ymd_opt(2026, 3, 1).expect("date");
+    let e = s.evaluations_until(night1, EVALUATED).expect("evaluations");
+    assert_eq!((e.len(), e[0].run, e[0].night), (1, 1, night1));
+    assert_eq!(
+        e[0].not_evaluated,
+        [crate::finding::CheckId::declared("FWD-PUB-01")]
+    );
+    let f = s.findings_of(1, EVALUATED).expect("findings");
+    assert_eq!(
+        f.iter()
+            .map(|f| (f.check.as_str(), f.subject.as_str()))
+            .collect::<Vec<_>>(),
+        [("GEN-MFA-01", "a")]
+    );
+    assert_eq!(s.posture_of(1).expect("posture"), [figure(7)]);
+    assert_eq!(
+        s.posture_between(night1, night1).expect("posture"),
+        [(night1, figure(7))]
+    );
+    assert_eq!(
+        s.partial_of(1, EVALUATED).expect("partial"),
+        [left_out("b")]
+    );
+    let events = s.finding_events_until(night1, EVALUATED).expect("events");
+    assert_eq!(
+        events.iter().map(|e| e.event).collect::<Vec<_>>(),
+        [crate::finding::Event::New]
+    );
+    let etab: Vec<String> = s
+        .conn()
+        .prepare("SELECT etablissement || '|' || nuit || '|' || sujet || '|' || preuve FROM constats_derniere_nuit")
+        .expect("view")
+        .query_map([], |r| r.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert_eq!(etab, ["|2026-03-01|a|sans MFA"]);
+
+    // Another establishment sees none of it.
+    s.set_establishment("X");
+    assert!(s.findings_of(1, EVALUATED).expect("findings").is_empty());
+    assert!(
+        s.evaluations_until(night1, EVALUATED)
+            .expect("evaluations")
+            .is_empty()
+    );
+
+    // The history goes on: the next night of the default establishment resolves `a`.
+    s.set_establishment("");
+    let (a2, n2) = night(3);
+    let r2 = s.begin_run(a2, n2).expect("run");
+    let delta = s
+        .record_evaluation(r2, n2, a2, &[], &[], &[])
+        .expect("evaluation");
+    assert_eq!(
+        delta.resolved,
+        [("GEN-MFA-01".to_string(), "a".to_string())]
+    );
+}
+
+/// Nights 1 and 2, one collection each, evaluated for establishments `A` and `B`:
+/// - `A`: GEN-MFA-01 `a` on night 1, gone on night 2 (resolved), posture 10 then 11, one
+///   part left out on night 1, FWD-PUB-01 not evaluated on night 2;
+/// - `B`: GEN-MFA-01 `a` only on night 2 (new, not reopened), FWD-PUB-01 `b` both nights,
+///   posture 20 then 21, no part left out.
+fn two_establishments() -> (tempfile::TempDir, Store, [RunId; 2]) {
+    let (d, mut s) = open_tmp();
+    let (a1, n1) = night(2);
+    let r1 = s.begin_run(a1, n1).expect("run");
+    s.finish_run(r1, RunStatus::Complete, None).expect("finish");
+    let (a2, n2) = night(3);
+    let r2 = s.begin_run(a2, n2).expect("run");
+    s.finish_run(r2, RunStatus::Complete, None).expect("finish");
+    let gen_a = [finding("GEN-MFA-01", "a")];
+    let fwd_b = [finding("FWD-PUB-01", "b")];
+    let both = [finding("GEN-MFA-01", "a"), finding("FWD-PUB-01", "b")];
+    let part = [left_out("m@x")];
+    let skipped = [crate::finding::CheckId::declared("FWD-PUB-01")];
+
+    s.set_establishment("A");
+    let p = [figure(10)];
+    let record = NightRecord {
+        findings: &gen_a,
+        posture: &p,
+        partial: &part,
+        ..NightRecord::default()
+    };
+    let d1 = s.record_night(r1, n1, a1, record).expect("A night 1");
+    assert_eq!(d1.new.len(), 1);
+    s.set_establishment("B");
+    let d1 = s
+        .record_evaluation(r1, n1, a1, &fwd_b, &[], &[figure(20)])
+        .expect("B night 1");
+    assert_eq!(d1.new, [("FWD-PUB-01".to_string(), "b".to_string())]);
+
+    s.set_establishment("A");
+    let d2 = s
+        .record_evaluation(r2, n2, a2, &[], &skipped, &[figure(11)])
+        .expect("A night 2");
+    assert_eq!(d2.resolved, [("GEN-MFA-01".to_string(), "a".to_string())]);
+    s.set_establishment("B");
+    let d2 = s
+        .record_evaluation(r2, n2, a2, &both, &[], &[figure(21)])
+        .expect("B night 2");
+    assert_eq!(
+        (
+            d2.new.len(),
+            d2.reopened.len(),
+            d2.still_open,
+            d2.resolved.len()
+        ),
+        (1, 0, 1, 0),
+        "B never saw `a` before: new, not reopened"
+    );
+    (d, s, [r1, r2])
+}
+
+fn ids(findings: &[StoredFinding]) -> Vec<(&str, &str)> {
+    findings
+        .iter()
+        .map(|f| (f.check.as_str(), f.subject.as_str()))
+        .collect()
+}
+
+#[test]
+fn establishments_evaluated_from_one_collection_are_read_apart() {
+    use crate::finding::{CheckId, Event};
+    let (_d, mut s, [r1, r2]) = two_establishments();
+    assert_eq!(s.establishments().expect("establishments"), ["A", "B"]);
+    let far = NaiveDate::from_ymd_opt(2026, 12, 31).expect("date");
+    let (n1, n2) = (night(2).1, night(3).1);
+
+    s.set_establishment("A");
+    assert_eq!(s.establishment(), "A");
+    assert_eq!(
+        ids(&s.findings_of(r1, EVALUATED).expect("f")),
+        [("GEN-MFA-01", "a")]
+    );
+    assert!(s.findings_of(r2, EVALUATED).expect("f").is_empty());
+    let e = s.evaluations_until(far, EVALUATED).expect("evaluations");
+    assert_eq!(
+        e.iter()
+            .map(|e| (e.run, e.not_evaluated.clone()))
+            .collect::<Vec<_>>(),
+        [(r1, vec![]), (r2, vec![CheckId::declared("FWD-PUB-01")])]
+    );
+    assert_eq!(s.posture_of(r2).expect("posture"), [figure(11)]);
+    assert_eq!(
+        s.posture_between(n1, n2).expect("posture"),
+        [(n1, figure(10)), (n2, figure(11))]
+    );
+    assert_eq!(
+        s.partial_of(r1, EVALUATED).expect("partial"),
+        [left_out("m@x")]
+    );
+    let ev = s.finding_events_until(far, EVALUATED).expect("events");
+    assert_eq!(
+        ev.iter().map(|e| (e.run, e.event)).collect::<Vec<_>>(),
+        [(r1, Event::New), (r2, Event::Resolved)]
+    );
+    let lc = s.lifecycles_as_of(n2, EVALUATED).expect("lifecycles");
+    assert_eq!(
+        lc.iter()
+            .map(|l| (l.subject.as_str(), l.first_seen, l.last_event))
+            .collect::<Vec<_>>(),
+        [("a", n1, Event::Resolved)]
+    );
+
+    s.set_establishment("B");
+    assert_eq!(
+        ids(&s.findings_of(r1, EVALUATED).expect("f")),
+        [("FWD-PUB-01", "b")]
+    );
+    assert_eq!(
+        ids(&s.findings_of(r2, EVALUATED).expect("f")),
+        [("FWD-PUB-01", "b"), ("GEN-MFA-01", "a")]
+    );
+    let e = s.evaluations_until(far, EVALUATED).expect("evaluations");
+    assert!(e.iter().all(|e| e.not_evaluated.is_empty()));
+    assert_eq!(s.posture_of(r1).expect("posture"), [figure(20)]);
+    assert_eq!(
+        s.posture_between(n1, n2).expect("posture"),
+        [(n1, figure(20)), (n2, figure(21))]
+    );
+    assert!(s.partial_of(r1, EVALUATED).expect("partial").is_empty());
+    let ev = s.finding_events_until(far, EVALUATED).expect("events");
+    assert_eq!(
+        ev.iter()
+            .map(|e| (e.run, e.subject.as_str(), e.event))
+            .collect::<Vec<_>>(),
+        [(r1, "b", Event::New), (r2, "a", Event::New)]
+    );
+    let lc = s.lifecycles_as_of(n2, EVALUATED).expect("lifecycles");
+    assert_eq!(
+        lc.iter()
+            .map(|l| (l.subject.as_str(), l.first_seen, l.last_event))
+            .collect::<Vec<_>>(),
+        [("b", n1, Event::New), ("a", n2, Event::New)]
+    );
+
+    // The default establishment evaluated nothing.
+    s.set_establishment("");
+    assert!(s.findings_of(r1, EVALUATED).expect("f").is_empty());
+    assert!(s.evaluations_until(far, EVALUATED).expect("e").is_empty());
+    assert!(
+        s.finding_events_until(far, EVALUATED)
+            .expect("e")
+            .is_empty()
+    );
+    assert!(s.posture_between(n1, n2).expect("p").is_empty());
+
+    // Evaluating a night again for A replaces A's record only.
+    s.set_establishment("A");
+    s.record_evaluation(r1, n1, night(2).0, &[], &[], &[])
+        .expect("A night 1 again");
+    assert!(s.findings_of(r1, EVALUATED).expect("f").is_empty());
+    assert!(s.partial_of(r1, EVALUATED).expect("partial").is_empty());
+    s.set_establishment("B");
+    assert_eq!(
+        ids(&s.findings_of(r1, EVALUATED).expect("f")),
+        [("FWD-PUB-01", "b")]
+    );
+    assert_eq!(s.posture_of(r1).expect("posture"), [figure(20)]);
+
+    // The French view: each establishment's latest evaluated night.
+    let rows: Vec<String> = s
+        .conn()
+        .prepare(
+            "SELECT etablissement || '|' || nuit || '|' || controle || '|' || sujet
+             FROM constats_derniere_nuit ORDER BY etablissement, controle, sujet",
+        )
+        .expect("view")
+        .query_map([], |r| r.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert_eq!(
+        rows,
+        [
+            format!("B|{n2}|FWD-PUB-01|b"),
+            format!("B|{n2}|GEN-MFA-01|a")
+        ],
+        "A's latest night found nothing"
+    );
+}
+
+#[test]
+fn an_unknown_value_in_an_establishment_row_names_the_establishment() {
+    let (_d, mut s, [r1, _]) = two_establishments();
+    s.conn()
+        .execute(
+            "UPDATE finding_nights SET severity = 'grave' WHERE etablissement = 'B'",
+            [],
+        )
+        .expect("tamper");
+    s.set_establishment("A");
+    assert!(s.findings_of(r1, EVALUATED).is_ok(), "A's rows are sound");
+    s.set_establishment("B");
+    let e = s.findings_of(r1, EVALUATED).expect_err("refused");
+    assert!(e.to_string().contains("établissement « B »"), "{e}");
+}
+
+#[test]
+fn the_purge_keeps_every_establishment_evaluations_and_purges_the_shared_collection() {
+    let (_d, mut s, [r1, r2]) = two_establishments();
+    s.write_page(r1, &[account("a", true)]).expect("page");
+    s.write_page(r2, &[account("a", false)]).expect("page");
+    let count =
+        |s: &Store, sql: &str| -> i64 { s.conn().query_row(sql, [], |r| r.get(0)).expect("count") };
+    let evaluation_rows = |s: &Store| {
+        [
+            "evaluations",
+            "finding_nights",
+            "finding_events",
+            "posture",
+            "partial_evaluations",
+        ]
+        .map(|t| count(s, &format!("SELECT count(*) FROM {t}")))
+    };
+    let before = evaluation_rows(&s);
+    assert!(before.iter().all(|n| *n > 0), "{before:?}");
+    // Selected establishment: B. The purge is the same whatever it is.
+    s.set_establishment("B");
+    s.purge(
+        night(3).0 + chrono::Duration::days(500),
+        Retention {
+            raw_signin_days: 90,
+            data_days: 400,
+        },
+    )
+    .expect("purge");
+    assert_eq!(
+        count(&s, "SELECT count(*) FROM versions WHERE kind = 'account'"),
+        1,
+        "the shared collection is purged as before"
+    );
+    assert_eq!(
+        evaluation_rows(&s),
+        before,
+        "runs are kept, so are their evaluations"
+    );
+    assert_eq!(s.establishments().expect("establishments"), ["A", "B"]);
+    s.set_establishment("A");
+    assert_eq!(
+        s.evaluations_until(night(3).1, EVALUATED).expect("A").len(),
+        2
+    );
+}
