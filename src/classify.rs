@@ -512,6 +512,7 @@ mod tests {
             proxy_addresses: Vec::new(),
             organisation: Default::default(),
             perimeter: Vec::new(),
+            attribution: Vec::new(),
         }
     }
 

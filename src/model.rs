@@ -140,8 +140,20 @@ pub struct Account {
     /// Why the account is in the establishment's perimeter (empty without `[perimetre]`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub perimeter: Vec<PerimeterReason>,
+    /// The provincial mode: the establishments whose perimeter retains the account, each with
+    /// its criteria (empty: « non attribué », or not the provincial mode).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attribution: Vec<Attribution>,
 }
 record!(Account, Kind::Account, |s| s.id.clone());
+
+/// An establishment of the provincial mode whose perimeter retains an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attribution {
+    /// The establishment's `code`.
+    pub code: String,
+    pub reasons: Vec<PerimeterReason>,
+}
 
 /// One criterion of `[perimetre]` that retains an account.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

@@ -25,6 +25,7 @@ fn account(id: &str, name: &str, enabled: bool) -> Account {
         proxy_addresses: Vec::new(),
         organisation: Default::default(),
         perimeter: Vec::new(),
+        attribution: Vec::new(),
     }
 }
 

@@ -204,6 +204,7 @@ async fn night(t: &Tenant, day: u32) -> (NightReport, Vec<Asked>) {
         tracked_upns: Vec::new(),
         rules: vigie365::classify::Rules::defaults(),
         perimeter: None,
+        establishments: Vec::new(),
         retention: Retention {
             raw_signin_days: 90,
             data_days: 400,

@@ -92,6 +92,7 @@ fn settings(perimeter: Option<Perimeter>) -> Settings {
         tracked_upns: Vec::new(),
         rules: vigie365::classify::Rules::defaults(),
         perimeter,
+        establishments: Vec::new(),
         retention: Retention {
             raw_signin_days: 90,
             data_days: 400,

@@ -23,6 +23,7 @@ fn account(display_name: &str, upn: &str) -> Account {
         proxy_addresses: Vec::new(),
         organisation: Default::default(),
         perimeter: Vec::new(),
+        attribution: Vec::new(),
     }
 }
 

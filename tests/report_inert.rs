@@ -31,6 +31,7 @@ fn account(id: &str, upn: &str, name: &str) -> Account {
         proxy_addresses: Vec::new(),
         organisation: Default::default(),
         perimeter: Vec::new(),
+        attribution: Vec::new(),
     }
 }
 

@@ -37,6 +37,7 @@ pub fn account(id: &str, display_name: &str) -> Account {
         proxy_addresses: Vec::new(),
         organisation: Default::default(),
         perimeter: Vec::new(),
+        attribution: Vec::new(),
     }
 }
 

@@ -42,6 +42,7 @@ fn account(u: wire::User) -> Option<Account> {
     Some(Account {
         organisation,
         perimeter: Vec::new(),
+        attribution: Vec::new(),
         upn: u.user_principal_name.trim().to_lowercase(),
         display_name: u.display_name.unwrap_or_default(),
         mail: u.mail.map(|m| m.trim().to_lowercase()),
@@ -334,11 +335,11 @@ const PERIMETER_ONLY: [crate::config::DirectoryAttribute; 3] = [
 /// read.
 pub(crate) fn users_select(
     q: &crate::queries::Query,
-    perimeter: Option<&crate::config::Perimeter>,
+    perimeters: &[&crate::config::Perimeter],
 ) -> String {
     let unread: Vec<String> = PERIMETER_ONLY
         .iter()
-        .filter(|a| !perimeter.is_some_and(|p| p.reads(**a)))
+        .filter(|a| !perimeters.iter().any(|p| p.reads(**a)))
         .map(|a| a.graph_name())
         .collect();
     q.fields
@@ -354,7 +355,7 @@ pub(crate) fn users_select(
 pub(crate) async fn users(
     ctx: &Ctx,
     memberships: &Memberships,
-    members: &crate::perimeter::Members,
+    members: &[crate::perimeter::Members],
     feeds: UserFeeds,
 ) -> Result<bool, CollectError> {
     let q = query("users")?;
@@ -362,7 +363,7 @@ pub(crate) async fn users(
     let url = ctx.client.graph_url(
         &q.path,
         &[
-            ("$select", &users_select(q, ctx.settings.perimeter.as_ref())),
+            ("$select", &users_select(q, &ctx.settings.perimeters())),
             ("$top", &q.page_size.to_string()),
         ],
     )?;
@@ -370,6 +371,7 @@ pub(crate) async fn users(
     let empty = HashSet::new();
     let mut in_scope = 0usize;
     let perimeter = ctx.settings.perimeter.as_ref();
+    let establishments = &ctx.settings.establishments;
     let (mut outside, mut scope) = (0usize, super::perimeter::Scope::default());
     // Outside the perimeter, an account is dropped here: never stored, never handed on.
     let mut domains = super::perimeter::Scope::default();
@@ -379,9 +381,26 @@ pub(crate) async fn users(
             domains.domain_of(&a.upn, a.mail.as_deref());
         }
         match perimeter {
-            None => a.organisation.clear(),
+            None if establishments.is_empty() => a.organisation.clear(),
+            // The provincial mode keeps every account, with the establishments that retain it.
+            None => {
+                for ((code, p), m) in establishments.iter().zip(members) {
+                    let reasons = crate::perimeter::reasons(p, m, &a);
+                    if !reasons.is_empty() {
+                        a.attribution.push(crate::model::Attribution {
+                            code: code.clone(),
+                            reasons,
+                        });
+                    }
+                }
+                a.organisation.retain(|k, _| {
+                    establishments
+                        .iter()
+                        .any(|(_, p)| p.attributes.iter().any(|m| m.attribute.graph_name() == *k))
+                });
+            }
             Some(p) => {
-                a.perimeter = crate::perimeter::reasons(p, members, &a);
+                a.perimeter = crate::perimeter::reasons(p, &members[0], &a);
                 if a.perimeter.is_empty() {
                     domains.outside(&a);
                     outside += 1;

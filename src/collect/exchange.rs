@@ -213,7 +213,7 @@ async fn mail_users(ctx: &Ctx, known: &mut Vec<String>) -> Result<bool, CollectE
 
 /// The rules that scope the custom outbound spam policies. Returns the groups they name.
 /// The outbound spam rules. A sender a rule names that is an account outside the perimeter is
-/// kept as [`super::perimeter::OUTSIDE_ADDRESS`]: it can scope no mailbox of the perimeter,
+/// kept as [`crate::perimeter::OUTSIDE_ADDRESS`]: it can scope no mailbox of the perimeter,
 /// and is never named.
 async fn outbound_rules(
     ctx: &Ctx,

@@ -233,16 +233,24 @@ async fn run_sources(ctx: &Ctx) -> Result<(), CollectError> {
         let mut groups: Vec<String> = ca_groups
             .into_iter()
             .chain(ctx.settings.rules.groups())
-            .chain(perimeter_groups.iter().map(|(id, _)| id.clone()))
+            .chain(perimeter_groups.iter().flatten().map(|(id, _)| id.clone()))
             .collect();
         groups.sort();
         groups.dedup();
-        let perimeter_ids: Vec<String> =
-            perimeter_groups.iter().map(|(id, _)| id.clone()).collect();
+        let mut perimeter_ids: Vec<String> = perimeter_groups
+            .iter()
+            .flatten()
+            .map(|(id, _)| id.clone())
+            .collect();
+        perimeter_ids.sort();
+        perimeter_ids.dedup();
         let read = directory::group_members(ctx, &groups, &perimeter_ids).await?;
-        let mut members = crate::perimeter::Members::default();
-        if !perimeter_groups.is_empty() {
-            directory::perimeter_group_members(&read, &perimeter_groups, &mut members)?;
+        // One set of members per perimeter: `[perimetre]`'s, or each establishment's.
+        let mut members = vec![crate::perimeter::Members::default(); perimeter_groups.len()];
+        for (of, m) in perimeter_groups.iter().zip(members.iter_mut()) {
+            if !of.is_empty() {
+                directory::perimeter_group_members(&read, of, m)?;
+            }
         }
         perimeter::units(ctx, &mut members).await?;
         let complete = directory::users(ctx, &read.memberships, &members, feeds).await?;

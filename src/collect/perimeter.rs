@@ -8,7 +8,6 @@
 //! are read; if the perimeter cannot be resolved or the users not read completely, the gate
 //! closes, they store nothing, and the night fails: never the whole tenant, silently.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use http::Method;
@@ -20,205 +19,10 @@ use super::paging::odata_escape;
 use crate::config::DirectoryRef;
 use crate::graph::models as wire;
 use crate::graph::{Call, GraphError, Refusal};
-use crate::model::{Account, PerimeterReason};
+use crate::model::PerimeterReason;
 use crate::perimeter::Members;
+pub(crate) use crate::perimeter::{Scope, Within};
 use crate::queries::Query;
-
-/// The accounts of the perimeter, as the tenant-wide sources filter on them.
-#[derive(Debug, Default)]
-pub(crate) struct Scope {
-    ids: HashSet<String>,
-    /// UPNs, mail and SMTP proxy addresses, lower case.
-    addresses: HashSet<String>,
-    /// The domains of every account read (the perimeter's or not): an address there that
-    /// is not the perimeter's is an account outside it.
-    pub(crate) tenant_domains: HashSet<String>,
-    /// What names an account outside the perimeter (UPN, mail, their local parts, display
-    /// name; lower case), held for the night only as 64-bit digests ([`name_digest`]): a
-    /// mailbox's `ForwardingAddress` naming one is internal without naming it. Digests, not
-    /// the names: in a 300,000-account provincial tenant the names of the 280,000 accounts
-    /// outside an establishment held some 90 MB.
-    outside: HashSet<u64>,
-}
-
-/// The digest of a name of an account outside the perimeter (SipHash with fixed keys:
-/// the same name, the same digest, within the night). A collision would make one
-/// `ForwardingAddress` of the establishment read as another establishment's mailbox, one
-/// chance in 2^64 per pair of names.
-fn name_digest(name: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::hash::DefaultHasher::new();
-    name.hash(&mut h);
-    h.finish()
-}
-
-impl Scope {
-    /// Adds an account the perimeter retains.
-    pub(crate) fn add(&mut self, a: &Account) {
-        self.ids.insert(a.id.to_ascii_lowercase());
-        self.addresses.insert(a.upn.clone());
-        self.addresses.extend(a.mail.clone());
-        self.addresses.extend(
-            a.proxy_addresses
-                .iter()
-                .filter_map(|p| crate::classify::smtp_address(p))
-                .map(str::to_lowercase),
-        );
-    }
-
-    /// Notes the domain of an account read, in the perimeter or not.
-    pub(crate) fn domain_of(&mut self, upn: &str, mail: Option<&str>) {
-        for a in std::iter::once(upn).chain(mail) {
-            if let Some((_, d)) = a.rsplit_once('@')
-                && !self.tenant_domains.contains(d)
-            {
-                self.tenant_domains.insert(d.to_lowercase());
-            }
-        }
-    }
-
-    /// Notes an account the perimeter does not retain.
-    pub(crate) fn outside(&mut self, a: &Account) {
-        let local = |x: &str| x.split('@').next().unwrap_or_default().to_string();
-        for name in [
-            a.upn.clone(),
-            local(&a.upn),
-            a.display_name.trim().to_lowercase(),
-        ]
-        .into_iter()
-        .chain(
-            a.mail
-                .iter()
-                .flat_map(|m| [m.to_lowercase(), local(&m.to_lowercase())]),
-        ) {
-            if !name.is_empty() {
-                self.outside.insert(name_digest(&name));
-            }
-        }
-    }
-
-    /// Takes the accounts outside noted in `other`, and its domains.
-    pub(crate) fn absorb(&mut self, other: Scope) {
-        self.tenant_domains = other.tenant_domains;
-        self.outside = other.outside;
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.ids.len()
-    }
-}
-
-/// What the tenant-wide sources may keep.
-#[derive(Debug, Clone)]
-pub(crate) enum Within {
-    /// No perimeter: everything.
-    Whole,
-    /// Only the perimeter's accounts.
-    Only(Arc<Scope>),
-}
-
-impl Within {
-    pub(crate) fn keeps_id(&self, id: &str) -> bool {
-        match self {
-            Within::Whole => true,
-            Within::Only(s) => s.ids.contains(&id.to_ascii_lowercase()),
-        }
-    }
-
-    pub(crate) fn keeps_address(&self, address: &str) -> bool {
-        match self {
-            Within::Whole => true,
-            Within::Only(s) => s.addresses.contains(&address.trim().to_lowercase()),
-        }
-    }
-}
-
-/// What an address of an account outside the perimeter becomes where a tenant setting names
-/// it (an outbound spam rule's senders): it matches no mailbox, and names no one.
-pub(crate) const OUTSIDE_ADDRESS: &str = "(adresse hors du périmètre)";
-
-impl Within {
-    /// Senders a tenant setting names: an address of an account outside the perimeter is
-    /// replaced by [`OUTSIDE_ADDRESS`] (once); other values (external addresses, the
-    /// perimeter's) are kept as written.
-    pub(crate) fn senders(&self, v: Vec<String>) -> Vec<String> {
-        let Within::Only(scope) = self else {
-            return v;
-        };
-        let mut out: Vec<String> = Vec::new();
-        for s in v {
-            let a = s.trim().to_lowercase();
-            let account_outside = a.contains('@')
-                && !scope.addresses.contains(&a)
-                && scope
-                    .tenant_domains
-                    .iter()
-                    .any(|d| a.ends_with(&format!("@{d}")));
-            let kept = if account_outside {
-                OUTSIDE_ADDRESS.to_string()
-            } else {
-                s
-            };
-            if !out.contains(&kept) {
-                out.push(kept);
-            }
-        }
-        out
-    }
-}
-
-impl Within {
-    /// A mailbox's `ForwardingAddress`: one naming an account outside the perimeter (by
-    /// name, alias or address) becomes [`crate::perimeter::OUTSIDE_RECIPIENT`], internal.
-    pub(crate) fn forwarding_address(&self, v: Option<String>) -> Option<String> {
-        let Within::Only(scope) = self else {
-            return v;
-        };
-        let value = v?;
-        let key = value.trim().to_lowercase();
-        if !scope.addresses.contains(&key) && scope.outside.contains(&name_digest(&key)) {
-            Some(crate::perimeter::OUTSIDE_RECIPIENT.to_string())
-        } else {
-            Some(value)
-        }
-    }
-}
-
-impl Within {
-    /// A member of a distribution group: the mailbox of an account outside the perimeter
-    /// keeps its kind and its domain (it stays internal) but not its name nor its address;
-    /// contacts, mail users and groups are kept as read (their external address decides).
-    pub(crate) fn recipient(
-        &self,
-        m: crate::model::GroupRecipient,
-    ) -> crate::model::GroupRecipient {
-        let Within::Only(scope) = self else {
-            return m;
-        };
-        let address = m
-            .primary_smtp
-            .as_deref()
-            .map(|a| a.trim().to_lowercase())
-            .unwrap_or_default();
-        let Some((_, domain)) = address.rsplit_once('@') else {
-            return m;
-        };
-        if m.is_group()
-            || !m.kind.to_ascii_lowercase().contains("mailbox")
-            || scope.addresses.contains(&address)
-            || !scope.tenant_domains.contains(domain)
-        {
-            return m;
-        }
-        crate::model::GroupRecipient {
-            identity: OUTSIDE_ADDRESS.into(),
-            name: OUTSIDE_ADDRESS.into(),
-            kind: m.kind,
-            primary_smtp: Some(format!("hors-du-perimetre@{domain}")),
-            external_address: None,
-        }
-    }
-}
 
 /// The gate's state.
 #[derive(Debug, Clone)]
@@ -403,35 +207,47 @@ async fn find(
     }
 }
 
-/// The perimeter's groups: their ids and display names (`group-members` reads their
-/// transitive members with the classification's and the policies' groups).
-pub(crate) async fn groups(ctx: &Ctx) -> Result<Vec<(String, String)>, CollectError> {
-    let Some(p) = &ctx.settings.perimeter else {
-        return Ok(Vec::new());
-    };
+/// The groups of each perimeter the night resolves (`[perimetre]`, or every
+/// establishment's), in the order of [`super::Settings::perimeters`]: their ids and display
+/// names (`group-members` reads their transitive members with the classification's and the
+/// policies' groups).
+pub(crate) async fn groups(ctx: &Ctx) -> Result<Vec<Vec<(String, String)>>, CollectError> {
     let q = query("group-members")?;
     let mut out = Vec::new();
-    for r in &p.groups {
-        out.push(find(ctx, q, "groupe", r).await?);
+    for p in ctx.settings.perimeters() {
+        let mut of = Vec::new();
+        for r in &p.groups {
+            of.push(find(ctx, q, "groupe", r).await?);
+        }
+        out.push(of);
     }
     Ok(out)
 }
 
-/// The members of the perimeter's administrative units (nothing stored). Without a unit to
-/// read, the source is not started.
-pub(crate) async fn units(ctx: &Ctx, members: &mut Members) -> Result<(), CollectError> {
-    let Some(p) = ctx
-        .settings
-        .perimeter
-        .as_ref()
-        .filter(|p| !p.units.is_empty())
-    else {
+/// The members of each perimeter's administrative units (nothing stored), into `members`
+/// (one per perimeter, in the order of [`super::Settings::perimeters`]). A unit several
+/// establishments name is read once. Without a unit to read, the source is not started.
+pub(crate) async fn units(ctx: &Ctx, members: &mut [Members]) -> Result<(), CollectError> {
+    let perimeters = ctx.settings.perimeters();
+    if perimeters.iter().all(|p| p.units.is_empty()) {
         return Ok(());
-    };
+    }
     let q = query("administrative-units")?;
     ctx.start(&q.name).await?;
     let (mut records, mut pages) = (0i64, 0i64);
-    for r in &p.units {
+    let mut read: Vec<(&DirectoryRef, String, Vec<String>)> = Vec::new();
+    for (i, r) in perimeters
+        .iter()
+        .enumerate()
+        .flat_map(|(i, p)| p.units.iter().map(move |r| (i, r)))
+    {
+        if let Some((_, name, ids)) = read.iter().find(|(known, _, _)| *known == r) {
+            for id in ids {
+                members[i].add(id, PerimeterReason::Unit { name: name.clone() });
+            }
+            continue;
+        }
+        let mut ids = Vec::new();
         let (id, name) = match find(ctx, q, "unité administrative", r).await {
             Ok(found) => found,
             Err(e) => {
@@ -464,7 +280,8 @@ pub(crate) async fn units(ctx: &Ctx, members: &mut Members) -> Result<(), Collec
                     records += page.items.len() as i64;
                     ctx.progress.advance(&q.name, page.items.len() as u64);
                     for m in page.items {
-                        members.add(&m.id, PerimeterReason::Unit { name: name.clone() });
+                        members[i].add(&m.id, PerimeterReason::Unit { name: name.clone() });
+                        ids.push(m.id);
                     }
                 }
                 Ok(None) => break,
@@ -475,6 +292,7 @@ pub(crate) async fn units(ctx: &Ctx, members: &mut Members) -> Result<(), Collec
                 }
             }
         }
+        read.push((r, name, ids));
     }
     ctx.finish(&q.name, collected(records, pages, None)).await
 }
@@ -483,6 +301,7 @@ pub(crate) async fn units(ctx: &Ctx, members: &mut Members) -> Result<(), Collec
 mod tests {
     use super::*;
     use crate::model::GroupRecipient;
+    use crate::perimeter::OUTSIDE_ADDRESS;
 
     fn within() -> Within {
         let mut a = crate::checks::testing::account("a1", "Marie Roy");

@@ -38,6 +38,10 @@ pub struct Settings {
     pub rules: Rules,
     /// `[perimetre]`: the establishment's accounts in a shared tenant (`None`: all).
     pub perimeter: Option<crate::config::Perimeter>,
+    /// `[[etablissements]]` (the provincial mode): each establishment's code and perimeter.
+    /// The whole tenant is read and stored, and each account carries the establishments
+    /// whose perimeter retains it ([`crate::model::Account::attribution`]).
+    pub establishments: Vec<(String, crate::config::Perimeter)>,
     pub retention: crate::store::Retention,
 }
 
@@ -68,6 +72,11 @@ impl Settings {
             tracked_upns: config.collection.followed_accounts.clone(),
             rules: Rules::from_config(&config.classification)?,
             perimeter: config.perimeter.clone(),
+            establishments: config
+                .establishments
+                .iter()
+                .map(|e| (e.code.clone(), e.perimeter.clone()))
+                .collect(),
             retention: crate::store::Retention {
                 raw_signin_days: i64::from(config.retention.raw_sign_ins_days),
                 data_days: i64::from(config.retention.personal_data_days),
@@ -77,6 +86,14 @@ impl Settings {
 }
 
 impl Settings {
+    /// The perimeters the night resolves: `[perimetre]`, or every establishment's.
+    pub fn perimeters(&self) -> Vec<&crate::config::Perimeter> {
+        match &self.perimeter {
+            Some(p) => vec![p],
+            None => self.establishments.iter().map(|(_, p)| p).collect(),
+        }
+    }
+
     /// `--concurrency N`: at most N requests of a source in flight; 1 runs the sources one
     /// after the other, one request at a time.
     pub fn with_concurrency(mut self, n: usize) -> Settings {

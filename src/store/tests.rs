@@ -22,6 +22,7 @@ fn account(id: &str, enabled: bool) -> Account {
         proxy_addresses: Vec::new(),
         organisation: Default::default(),
         perimeter: Vec::new(),
+        attribution: Vec::new(),
     }
 }
 
