@@ -229,6 +229,18 @@ impl Within {
         }
     }
 
+    /// Whether `name` (a UPN, an address, a display name) names an account of the tenant
+    /// outside the perimeter.
+    pub(crate) fn names_outside(&self, name: &str) -> bool {
+        match self {
+            Within::Whole => false,
+            Within::Only(s) => {
+                let key = name.trim().to_lowercase();
+                !s.addresses.contains(&key) && s.outside.contains(&name_digest(&key))
+            }
+        }
+    }
+
     pub(crate) fn keeps_address(&self, address: &str) -> bool {
         match self {
             Within::Whole => true,

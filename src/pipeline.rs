@@ -102,6 +102,20 @@ pub struct Night {
     pub evaluation: Option<(EvaluationSummary, Evaluation)>,
     /// The night's files, when they were written.
     pub files: Vec<PathBuf>,
+    /// The provincial mode: each establishment's evaluation, then « non attribué »'s
+    /// (`evaluation` is then `None`).
+    pub establishments: Vec<EstablishmentNight>,
+}
+
+/// One establishment's evaluation in a provincial night.
+#[derive(Debug)]
+pub struct EstablishmentNight {
+    /// Its code (the store's evaluation slice, its outputs' directory).
+    pub code: String,
+    pub name: String,
+    pub summary: EvaluationSummary,
+    pub evaluation: Evaluation,
+    pub files: Vec<PathBuf>,
 }
 
 impl Night {
@@ -111,7 +125,9 @@ impl Night {
         let mut found: Vec<&Finding> = self
             .evaluation
             .iter()
-            .flat_map(|(_, e)| &e.findings)
+            .map(|(_, e)| e)
+            .chain(self.establishments.iter().map(|e| &e.evaluation))
+            .flat_map(|e| &e.findings)
             .filter(|f| f.is_the_establishments_to_fix() && f.severity <= threshold)
             .collect();
         found.sort_by(|a, b| {
@@ -184,11 +200,16 @@ impl Pipeline {
             collection,
             evaluation: None,
             files: Vec::new(),
+            establishments: Vec::new(),
         };
         if job.until == Until::Collected || night.collection.status == RunStatus::Failed {
             return Ok(night);
         }
         let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
+        if job.config.is_provincial() {
+            night.establishments = provincial(&mut store, job.config, job.until, say)?;
+            return Ok(night);
+        }
         let (summary, evaluation) = crate::night::evaluate_latest(&mut store, job.config)?;
         if job.until == Until::Written {
             let outputs = &job.config.storage.outputs;
@@ -199,6 +220,59 @@ impl Pipeline {
         night.evaluation = Some((summary, evaluation));
         Ok(night)
     }
+}
+
+/// The provincial night's evaluations: each establishment on its own accounts, as its own
+/// night would have evaluated them (its slice of the store, its configuration), then the
+/// accounts no perimeter retains (« non attribué »); then the attribution's summary (and,
+/// `until` written, every slice's files and `attribution-<nuit>.csv`).
+pub fn provincial(
+    store: &mut Store,
+    config: &Config,
+    until: Until,
+    say: &mut dyn FnMut(&str),
+) -> Result<Vec<EstablishmentNight>, PipelineError> {
+    let slices = config.slices();
+    let mut out = Vec::new();
+    for (code, of) in slices {
+        store.set_establishment(&code);
+        let evaluated = evaluate_slice(store, until, code, &of, say);
+        store.set_establishment("");
+        out.push(evaluated?);
+    }
+    let attribution = crate::report::attribution::attribution(store, config)?;
+    say(&crate::report::attribution::summary_fr(&attribution));
+    if until == Until::Written {
+        crate::report::attribution::write(&attribution, &config.storage.outputs)?;
+    }
+    Ok(out)
+}
+
+/// One establishment's evaluation and files, in the store's slice `code`.
+fn evaluate_slice(
+    store: &mut Store,
+    until: Until,
+    code: String,
+    of: &Config,
+    say: &mut dyn FnMut(&str),
+) -> Result<EstablishmentNight, PipelineError> {
+    let (summary, evaluation) = crate::night::evaluate_latest(store, of)?;
+    let mut files = Vec::new();
+    if until == Until::Written {
+        let (_, written, text) = write_night(store, Some(summary.night), of, &of.storage.outputs)?;
+        say(&format!(
+            "\n== {} ({code}) ==\n{text}",
+            of.tenant.establishment
+        ));
+        files = written;
+    }
+    Ok(EstablishmentNight {
+        code,
+        name: of.tenant.establishment.clone(),
+        summary,
+        evaluation,
+        files,
+    })
 }
 
 /// Writes the files of an evaluated night (the latest if `night` is `None`) into `dir`, and

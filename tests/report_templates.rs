@@ -70,6 +70,7 @@ fn templates_and_logo_of_the_establishment() {
         attestations: Vec::new(),
         production: None,
         tenant_governed_by: None,
+        hidden_sources: Vec::new(),
     };
     let r = render(&store, &ctx).expect("render");
     let md = String::from_utf8(r.get(".md").expect("md").to_vec()).expect("utf8");

@@ -26,12 +26,7 @@ async fn each_establishment_gets_exactly_its_own_findings() {
     let n = SimNight::start(opts).await;
     n.sim.set_day(DAY);
     let truth = n.sim.provincial_truth(DAY).expect("provincial truth");
-    let files = n
-        .sim
-        .write_setup(n.dir.path(), DAY)
-        .expect("setup")
-        .provincial
-        .expect("provincial files");
+    let files = n.provincial_setup(DAY);
     assert_eq!(files.establishments.len(), 4);
     assert!(
         !truth.non_attribue.comptes.is_empty(),

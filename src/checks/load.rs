@@ -12,6 +12,7 @@ use crate::classify::{self, Class, Rules};
 use crate::config::Config;
 use crate::model::{Account, GroupMember, InboxRule, Mailbox, Registration};
 use crate::model::{AuditConfig, IrmConfig, OrgConfig};
+use crate::perimeter::{Scope, Within};
 use crate::store::{RunId, RunRow, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -60,11 +61,32 @@ impl<'s> Snapshot<'s> {
             .ok_or(SnapshotError::NoSuchRun(run))?;
         let rules = Rules::from_config(&config.classification)?;
         let everything = matches!(keep, Keep::Everything);
+        let slice = Slice::of(store.establishment());
+        let within = slice.within(store, run)?;
         let mut snap = Snapshot::tenant_wide(store, &row, &rules)?;
-        let mut owner_ids = snap.read_forwarding(store, everything)?;
-        owner_ids.extend(snap.read_mail_clients(store, config));
+        snap.restrict_tenant_wide(&within);
+        // The provincial team's register covers the accounts no establishment holds: its rows
+        // naming an establishment's account are that establishment's to check.
+        if slice == Slice::Unattributed
+            && let Some(r) = &mut snap.register
+        {
+            r.rows.retain(|row| !within.names_outside(&row.compte));
+        }
+        let mut owner_ids = snap.read_forwarding(store, everything, &within)?;
+        owner_ids.extend(snap.read_mail_clients(store, config, &within));
         let named_upns = snap.named_upns(keep);
-        snap.read_accounts(store, &rules, config, everything, &owner_ids, &named_upns)?;
+        let accounts = Accounts {
+            slice,
+            perimeter: config.perimeter.as_ref(),
+        };
+        snap.read_accounts(
+            store,
+            &rules,
+            config,
+            everything,
+            (&owner_ids, &named_upns),
+            &accounts,
+        )?;
         snap.name_rule_mailboxes();
         Ok(snap)
     }
@@ -143,8 +165,12 @@ impl<'s> Snapshot<'s> {
         &mut self,
         store: &Store,
         everything: bool,
+        within: &Within,
     ) -> Result<HashSet<String>, SnapshotError> {
         store.each_as_of::<InboxRule>(self.run, |r| {
+            if !within.keeps_id(&r.mailbox_user_id) {
+                return Ok(());
+            }
             if everything || !r.targets.is_empty() {
                 self.inbox_rules.push(r);
             }
@@ -155,7 +181,15 @@ impl<'s> Snapshot<'s> {
             .iter()
             .map(|r| r.mailbox_user_id.clone())
             .collect();
-        store.each_as_of::<Mailbox>(self.run, |m| {
+        store.each_as_of::<Mailbox>(self.run, |mut m| {
+            let kept = match m.user_id.as_deref() {
+                Some(id) if !id.is_empty() => within.keeps_id(id),
+                _ => within.keeps_address(&m.upn) || within.keeps_address(&m.primary_smtp),
+            };
+            if !kept {
+                return Ok(());
+            }
+            m.forwarding_address = within.forwarding_address(m.forwarding_address);
             let set = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
             if everything
                 || shared::is_shared_kind(&m.kind)
@@ -178,10 +212,18 @@ impl<'s> Snapshot<'s> {
     /// Reads the tenant's POP and IMAP sign-ins of the evaluation window (FWD-CLI-01) and
     /// returns the ids of their accounts, kept for their class and population. A read that
     /// fails is remembered like any sign-in read ([`Snapshot::read_error`]).
-    fn read_mail_clients(&mut self, store: &Store, config: &Config) -> HashSet<String> {
+    fn read_mail_clients(
+        &mut self,
+        store: &Store,
+        config: &Config,
+        within: &Within,
+    ) -> HashSet<String> {
         let from = self.as_of - chrono::Duration::days(i64::from(config.evaluation.window_days));
         self.mail_client_signins = match store.mail_client_signins(from, self.as_of) {
-            Ok(v) => v,
+            Ok(mut v) => {
+                v.retain(|s| within.keeps_id(&s.user_id));
+                v
+            }
             Err(e) => {
                 self.note_read_error(e.to_string());
                 Vec::new()
@@ -232,8 +274,8 @@ impl<'s> Snapshot<'s> {
         rules: &Rules,
         config: &Config,
         everything: bool,
-        owner_ids: &HashSet<String>,
-        named_upns: &HashSet<String>,
+        (owner_ids, named_upns): (&HashSet<String>, &HashSet<String>),
+        slice: &Accounts<'_>,
     ) -> Result<(), SnapshotError> {
         let memberships = memberships(&self.group_members, rules);
         let empty = HashSet::new();
@@ -243,6 +285,9 @@ impl<'s> Snapshot<'s> {
             (Vec::new(), HashMap::new(), HashMap::new());
         let mut read = 0usize;
         store.each_as_of_with::<Account, Registration>(self.run, |a, registration| {
+            let Some(a) = slice.take(a) else {
+                return Ok(());
+            };
             read += 1;
             let c = classify::classify(&a, memberships.get(a.id.as_str()).unwrap_or(&empty), rules);
             let coverage = mfa::account_coverage(self, config, &a.id, c.class);
@@ -275,6 +320,122 @@ impl<'s> Snapshot<'s> {
         self.tally = Some(tally);
         self.accounts_read = read;
         Ok(())
+    }
+}
+
+/// Which accounts of the store a loaded snapshot is about: the store's evaluation slice
+/// ([`Store::establishment`]) says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slice<'c> {
+    /// Every account the store holds: a whole tenant, or an establishment's own store
+    /// (its collection kept only its perimeter).
+    All,
+    /// The provincial mode: the accounts attributed to the establishment of this code.
+    Establishment(&'c str),
+    /// The provincial mode: the accounts no establishment's perimeter retains.
+    Unattributed,
+}
+
+impl<'c> Slice<'c> {
+    /// The slice of a store's evaluation slice: `""` is the whole store.
+    pub fn of(establishment: &'c str) -> Slice<'c> {
+        match establishment {
+            "" => Slice::All,
+            crate::config::UNATTRIBUTED_CODE => Slice::Unattributed,
+            code => Slice::Establishment(code),
+        }
+    }
+
+    /// Whether the slice holds the account.
+    pub fn holds(&self, a: &Account) -> bool {
+        match self {
+            Slice::All => true,
+            Slice::Establishment(code) => a.attribution.iter().any(|e| e.code == *code),
+            Slice::Unattributed => a.attribution.is_empty(),
+        }
+    }
+
+    /// The gate the establishment's own collection would have applied, built from every
+    /// account of the run: what its records keep and what they no longer name. The same
+    /// [`Within`] as the collection's, so that the provincial night evaluates an
+    /// establishment on what its own night would have stored.
+    fn within(&self, store: &Store, run: RunId) -> Result<Within, SnapshotError> {
+        if *self == Slice::All {
+            return Ok(Within::Whole);
+        }
+        let mut scope = Scope::default();
+        store.each_as_of::<Account>(run, |a| {
+            scope.domain_of(&a.upn, a.mail.as_deref());
+            if self.holds(&a) {
+                scope.add(&a);
+            } else {
+                scope.outside(&a);
+            }
+            Ok(())
+        })?;
+        Ok(Within::Only(std::sync::Arc::new(scope)))
+    }
+}
+
+/// The accounts a loader keeps, and how it shows them.
+struct Accounts<'a> {
+    slice: Slice<'a>,
+    /// The perimeter of the establishment evaluated (its criteria become the account's).
+    perimeter: Option<&'a crate::config::Perimeter>,
+}
+
+impl Accounts<'_> {
+    /// The account as the establishment's own collection would have stored it (`None`:
+    /// not the slice's): its criteria, only its perimeter's attributes.
+    fn take(&self, mut a: Account) -> Option<Account> {
+        if self.slice == Slice::All {
+            return Some(a);
+        }
+        if !self.slice.holds(&a) {
+            return None;
+        }
+        let attribution = std::mem::take(&mut a.attribution);
+        match (self.slice, self.perimeter) {
+            (Slice::Establishment(code), Some(p)) => {
+                a.perimeter = attribution
+                    .into_iter()
+                    .find(|e| e.code == code)
+                    .map(|e| e.reasons)
+                    .unwrap_or_default();
+                a.organisation
+                    .retain(|k, _| p.attributes.iter().any(|m| m.attribute.graph_name() == *k));
+            }
+            _ => a.organisation.clear(),
+        }
+        Some(a)
+    }
+}
+
+impl Snapshot<'_> {
+    /// The tenant-wide records the establishment's own collection filters (its gate): the
+    /// devices, POP/IMAP mailboxes and per-user MFA states of its accounts, and the names of
+    /// accounts outside it where group members and outbound spam rules give them.
+    fn restrict_tenant_wide(&mut self, within: &Within) {
+        if matches!(within, Within::Whole) {
+            return;
+        }
+        self.managed_devices
+            .retain(|d| within.keeps_address(&d.upn));
+        self.cas_mailboxes
+            .retain(|m| within.keeps_address(&m.address));
+        if let Some(states) = &mut self.per_user_mfa {
+            states.retain(|id, _| within.keeps_id(id));
+        }
+        for g in &mut self.distribution_groups {
+            g.members = std::mem::take(&mut g.members)
+                .into_iter()
+                .map(|m| within.recipient(m))
+                .collect();
+        }
+        for r in &mut self.outbound_rules {
+            r.from = within.senders(std::mem::take(&mut r.from));
+            r.except_if_from = within.senders(std::mem::take(&mut r.except_if_from));
+        }
     }
 }
 

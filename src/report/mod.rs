@@ -8,6 +8,7 @@
 //! of `reports/`, overridable), [`doc`] (the block model both bilan formats render), [`chart`]
 //! (inline SVG) and [`fr`] (French dates and numbers).
 
+pub mod attribution;
 pub mod bilan;
 pub mod chart;
 pub mod doc;

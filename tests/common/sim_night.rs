@@ -96,6 +96,16 @@ impl SimNight {
         (store, report)
     }
 
+    /// The setup files of a provincial tenant (`opts.establishments`) for `day`: each
+    /// establishment's configuration and `provincial.toml`.
+    pub fn provincial_setup(&self, day: u32) -> vigie365::sim::ProvincialFiles {
+        self.sim
+            .write_setup(self.dir.path(), day)
+            .expect("setup")
+            .provincial
+            .expect("provincial files")
+    }
+
     /// Evaluates the latest night of the store.
     pub fn evaluate(&self, store: &Mutex<Store>) -> (EvaluationSummary, Evaluation) {
         let mut s = store.lock().expect("store");

@@ -135,6 +135,9 @@ pub struct Context {
     /// Who governs the tenant-wide settings, when the establishment of a shared tenant
     /// does not (`[perimetre]`, `gouverne_controles_locataire = false`).
     pub tenant_governed_by: Option<String>,
+    /// Sources the establishment's own night would not read, left out of the coverage: in
+    /// the provincial mode, the administrative units of the other establishments' perimeters.
+    pub hidden_sources: Vec<String>,
 }
 
 impl Context {
@@ -151,6 +154,12 @@ impl Context {
                 .perimeter
                 .as_ref()
                 .and_then(crate::config::Perimeter::tenant_governed_by),
+            hidden_sources: config
+                .perimeter
+                .as_ref()
+                .filter(|p| p.units.is_empty())
+                .map(|_| vec!["administrative-units".to_string()])
+                .unwrap_or_default(),
         }
     }
 }
@@ -355,12 +364,14 @@ pub fn write(r: &Rendered, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
 
 /// [`compute`] with the context's names and the establishment's attestations.
 pub fn compute_for(store: &Store, period: &Period, ctx: &Context) -> Result<Bilan, ReportError> {
-    let mut b = match &ctx.tenant_governed_by {
-        None => compute(store, period, &ctx.establishment, &ctx.tenant)?,
-        Some(by) => {
-            data::compute_governed_elsewhere(store, period, &ctx.establishment, &ctx.tenant, by)?
-        }
-    };
+    let hidden: Vec<&str> = ctx.hidden_sources.iter().map(String::as_str).collect();
+    let mut b = data::compute_hiding(
+        store,
+        period,
+        (&ctx.establishment, &ctx.tenant),
+        ctx.tenant_governed_by.as_deref(),
+        &hidden,
+    )?;
     b.attest(&ctx.attestations);
     if let Some(p) = &ctx.production {
         b.production = p.clone();
@@ -368,9 +379,11 @@ pub fn compute_for(store: &Store, period: &Period, ctx: &Context) -> Result<Bila
     // In a shared tenant, a break-glass account the configuration lists but the perimeter
     // does not hold (the tenant's own) is not the establishment's to name.
     if b.production.perimetre && !b.production.urgence.is_empty() {
+        let slice = crate::checks::load::Slice::of(store.establishment());
         let held: std::collections::HashSet<String> = store
             .current::<crate::model::Account>()?
             .into_iter()
+            .filter(|a| slice.holds(a))
             .map(|a| a.upn.to_lowercase())
             .collect();
         b.production

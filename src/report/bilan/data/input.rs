@@ -76,6 +76,7 @@ impl Input {
         store: &Store,
         period: &Period,
         known: &[&'static str],
+        hidden: &[&str],
     ) -> Result<Input, ReportError> {
         let asof = period.arrete_au.unwrap_or(period.au);
         if period.du > period.au {
@@ -110,6 +111,9 @@ impl Input {
                 Some(e) => evaluated(store, night, of_night, e, &status, known)?,
                 None => not_evaluated(store, night, of_night)?,
             });
+        }
+        for n in &mut nights {
+            n.sources.retain(|s| !hidden.contains(&s.source.as_str()));
         }
         let mut skipped_nights: BTreeMap<String, u32> = BTreeMap::new();
         for e in nights.iter().filter_map(|n| n.evaluation.as_ref()) {

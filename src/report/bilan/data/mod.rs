@@ -181,7 +181,41 @@ pub fn compute_of(
     establishment: &str,
     tenant: &str,
 ) -> Result<Bilan, ReportError> {
-    compute_split(checks, None, store, period, establishment, tenant)
+    compute_split(checks, None, store, period, (establishment, tenant), &[])
+}
+
+/// [`compute`], or [`compute_governed_elsewhere`] when `governed_by` is given, without the
+/// sources `hidden` (those the establishment's own night would not read: a provincial
+/// night resolves every establishment's administrative units).
+pub fn compute_hiding(
+    store: &Store,
+    period: &Period,
+    (establishment, tenant): (&str, &str),
+    governed_by: Option<&str>,
+    hidden: &[&str],
+) -> Result<Bilan, ReportError> {
+    let Some(by) = governed_by else {
+        return compute_split(
+            REGISTRY,
+            None,
+            store,
+            period,
+            (establishment, tenant),
+            hidden,
+        );
+    };
+    let (tenant_checks, own): (Vec<&CheckInfo>, Vec<&CheckInfo>) = REGISTRY
+        .iter()
+        .copied()
+        .partition(|c| c.has(crate::checks::Tag::TenantLevel));
+    compute_split(
+        &own,
+        Some((&tenant_checks, by)),
+        store,
+        period,
+        (establishment, tenant),
+        hidden,
+    )
 }
 
 /// [`compute`] for an establishment of a shared tenant that does not govern the tenant's
@@ -195,17 +229,12 @@ pub fn compute_governed_elsewhere(
     tenant: &str,
     governed_by: &str,
 ) -> Result<Bilan, ReportError> {
-    let (tenant_checks, own): (Vec<&CheckInfo>, Vec<&CheckInfo>) = REGISTRY
-        .iter()
-        .copied()
-        .partition(|c| c.has(crate::checks::Tag::TenantLevel));
-    compute_split(
-        &own,
-        Some((&tenant_checks, governed_by)),
+    compute_hiding(
         store,
         period,
-        establishment,
-        tenant,
+        (establishment, tenant),
+        Some(governed_by),
+        &[],
     )
 }
 
@@ -214,8 +243,8 @@ fn compute_split(
     governed_elsewhere: Option<(&[&CheckInfo], &str)>,
     store: &Store,
     period: &Period,
-    establishment: &str,
-    tenant: &str,
+    (establishment, tenant): (&str, &str),
+    hidden: &[&str],
 ) -> Result<Bilan, ReportError> {
     let tenant_checks: &[&CheckInfo] = governed_elsewhere.map_or(&[], |(t, _)| t);
     // Every id the store may hold, so that a finding of a check outside `checks` (retired,
@@ -228,7 +257,7 @@ fn compute_split(
         .filter(|id| !known.contains(id))
         .collect();
     known.extend(others);
-    let input = input::Input::load(store, period, &known)?;
+    let input = input::Input::load(store, period, &known, hidden)?;
     let seen = input.last_seen();
     let lives = lifecycle::of_period(checks, &input, &seen);
     let posture = posture::Posture::of(&input);
