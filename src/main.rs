@@ -61,6 +61,7 @@ fn exit(result: Result<Outcome, AppError>) -> ExitCode {
         | AppError::Client(_)
         | AppError::Sim(_)
         | AppError::UnknownCheck(_)
+        | AppError::Establishment(_)
         | AppError::Evaluate(NightError::UnknownAccount { .. })
         | AppError::Report(ReportError::Period(_)) => Outcome::Usage,
         AppError::Pipeline(e) if e.is_configuration() => Outcome::Usage,

@@ -309,6 +309,27 @@ pub fn explain(store: &Store, config: &Config, upn: &str) -> Result<String, Nigh
             inert(&crate::perimeter::explain_fr(&account.perimeter))
         ));
     }
+    // The provincial mode: the establishments whose perimeter retains it, and why.
+    if config.is_provincial() {
+        if account.attribution.is_empty() {
+            out.push_str(&format!(
+                "  établissement : non attribué (aucun périmètre de [[etablissements]] ne le \
+                 retient ; évalué avec « {} »)\n",
+                crate::config::UNATTRIBUTED_CODE
+            ));
+        }
+        for e in &account.attribution {
+            let name = config
+                .establishment(&e.code)
+                .map_or("?", |x| x.name.as_str());
+            out.push_str(&format!(
+                "  établissement : {} ({}) — {}\n",
+                inert(name),
+                inert(&e.code),
+                inert(&crate::perimeter::explain_fr(&e.reasons))
+            ));
+        }
+    }
     out.push_str(&format!(
         "  classe : {}{} — {}\n",
         class.class.label_fr(),

@@ -184,6 +184,15 @@ pub struct BilanArgs {
     #[arg(long = "arrete-au", visible_alias = "as-of", value_name = "AAAA-MM-JJ",
           value_parser = parse_date)]
     pub arrete_au: Option<chrono::NaiveDate>,
+    /// Configuration provinciale ([[etablissements]]) : le bilan de l'établissement de ce
+    /// code, tel que sa propre nuit l'aurait écrit (« non-attribue » : les comptes
+    /// qu'aucun périmètre ne retient).
+    #[arg(long, value_name = "CODE", conflicts_with = "tous")]
+    pub etablissement: Option<String>,
+    /// Configuration provinciale : le bilan de chaque établissement, et celui des comptes
+    /// non attribués, chacun dans le sous-répertoire de son code.
+    #[arg(long)]
+    pub tous: bool,
     /// Répertoire des sorties ; par défaut [stockage].sorties.
     #[arg(long, value_name = "RÉPERTOIRE")]
     pub sortie: Option<PathBuf>,

@@ -115,6 +115,12 @@ fn fail_on_fr(found: &[&crate::checks::Finding], threshold: Severity) -> String 
 pub fn evaluate(cli_config: Option<&Path>) -> CommandResult {
     let config = load_config(cli_config)?;
     let mut store = Store::open(&config.storage.database)?;
+    if config.is_provincial() {
+        let nights =
+            crate::pipeline::provincial(&mut store, &config, Until::Evaluated, &mut |s| say(s))?;
+        let partial = nights.iter().any(|n| !n.summary.not_evaluated.is_empty());
+        return Ok(complete_unless(partial));
+    }
     let (summary, _) = crate::night::evaluate_latest(&mut store, &config)?;
     say(&crate::night::summary_fr(&summary));
     Ok(complete_unless(!summary.not_evaluated.is_empty()))
@@ -131,11 +137,23 @@ pub fn explain(cli_config: Option<&Path>, upn: &str) -> CommandResult {
 /// `report`: the files of an evaluated night, again.
 pub fn report(cli_config: Option<&Path>, args: &ReportArgs) -> CommandResult {
     let config = load_config(cli_config)?;
-    let store = Store::open_read_only(&config.storage.database)?;
-    let dir = args.sortie.as_deref().unwrap_or(&config.storage.outputs);
-    let (night, _, text) = crate::pipeline::write_night(&store, args.nuit, &config, dir)?;
-    say(&text);
-    Ok(complete_unless(night.is_partial()))
+    let mut store = Store::open_read_only(&config.storage.database)?;
+    // The provincial mode: each establishment's files, then « non attribué »'s, each in the
+    // directory of its code.
+    let slices = config.slices();
+    let mut partial = false;
+    for (code, of) in &slices {
+        store.set_establishment(code);
+        let dir = match &args.sortie {
+            Some(d) if code.is_empty() => d.clone(),
+            Some(d) => d.join(code),
+            None => of.storage.outputs.clone(),
+        };
+        let (night, _, text) = crate::pipeline::write_night(&store, args.nuit, of, &dir)?;
+        say(&text);
+        partial |= night.is_partial();
+    }
+    Ok(complete_unless(partial))
 }
 
 /// `bilan`: the yearly report of a period, from the store.
@@ -146,12 +164,87 @@ pub fn bilan(cli_config: Option<&Path>, args: &BilanArgs) -> CommandResult {
         .with_timezone(&config.evaluation.timezone)
         .date_naive();
     let period = args.period(today.pred_opt().unwrap_or(today))?;
-    let store = Store::open_read_only(&config.storage.database)?;
-    let dir = args.sortie.as_deref().unwrap_or(&config.storage.outputs);
-    let ctx = bilan::Context::from_config(&config);
-    let (b, files) = bilan::produce(&store, &period, &ctx, dir)?;
-    say(&bilan::summary_fr(&b, &files));
+    let mut store = Store::open_read_only(&config.storage.database)?;
+    let slices = bilan_slices(&config, args)?;
+    let evaluated = store.establishments()?;
+    for (code, of) in &slices {
+        if !code.is_empty() && !evaluated.contains(code) {
+            return Err(AppError::Establishment(format!(
+                "aucune nuit évaluée pour l'établissement « {code} » dans la base {} ; \
+                 correctif : exécuter `vigie365 run` avec cette configuration provinciale \
+                 (établissements évalués : {})",
+                config.storage.database.display(),
+                if evaluated.is_empty() {
+                    "aucun".to_string()
+                } else {
+                    evaluated.join(", ")
+                }
+            )));
+        }
+        store.set_establishment(code);
+        // `--sortie`: the directory of the one bilan asked for; with `--tous`, the parent
+        // of each establishment's.
+        let dir = match &args.sortie {
+            Some(d) if slices.len() == 1 => d.clone(),
+            Some(d) => d.join(code),
+            None => of.storage.outputs.clone(),
+        };
+        let ctx = bilan::Context::from_config(of);
+        let (b, files) = bilan::produce(&store, &period, &ctx, &dir)?;
+        say(&bilan::summary_fr(&b, &files));
+    }
     Ok(Outcome::Complete)
+}
+
+/// The bilans `bilan` writes: (the store's evaluation slice, the configuration it is
+/// written with). One establishment: its own. The provincial mode: the establishment
+/// `--etablissement` names, or `--tous` (each, then « non attribué »).
+fn bilan_slices(config: &Config, args: &BilanArgs) -> Result<Vec<(String, Config)>, AppError> {
+    use crate::config::UNATTRIBUTED_CODE;
+    let codes = || {
+        config
+            .establishments
+            .iter()
+            .map(|e| e.code.as_str())
+            .chain([UNATTRIBUTED_CODE])
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if !config.is_provincial() {
+        if args.etablissement.is_some() || args.tous {
+            return Err(AppError::Establishment(format!(
+                "--etablissement et --tous demandent une configuration provinciale \
+                 ([[etablissements]]) ; {} n'en a pas : retirer l'option",
+                config.source.display()
+            )));
+        }
+        return Ok(config.slices());
+    }
+    let one = |code: &str| -> Result<(String, Config), AppError> {
+        if code == UNATTRIBUTED_CODE {
+            return Ok((code.to_string(), config.for_unattributed()));
+        }
+        config
+            .establishment(code)
+            .map(|e| (e.code.clone(), config.for_establishment(e)))
+            .ok_or_else(|| {
+                AppError::Establishment(format!(
+                    "établissement « {code} » inconnu de {} ; codes : {}",
+                    config.source.display(),
+                    codes()
+                ))
+            })
+    };
+    match (&args.etablissement, args.tous) {
+        (Some(code), _) => Ok(vec![one(code)?]),
+        (None, true) => Ok(config.slices()),
+        (None, false) => Err(AppError::Establishment(format!(
+            "configuration provinciale ({} établissements) : préciser --etablissement CODE \
+             ou --tous ; codes : {}",
+            config.establishments.len(),
+            codes()
+        ))),
+    }
 }
 
 /// `demo`: a simulated year through the nightly pipeline, then its bilan.

@@ -52,6 +52,10 @@ pub enum AppError {
     Runtime(std::io::Error),
     #[error("contrôle inconnu « {0} » ; `vigie365 checks` les liste tous")]
     UnknownCheck(String),
+    /// `--etablissement` or `--tous` does not fit the configuration (the message says why
+    /// and what to write).
+    #[error("{0}")]
+    Establishment(String),
     /// `vigie365 consolider` refused its inputs or could not write.
     #[error(transparent)]
     Consolidate(#[from] crate::consolidate::ConsolidateError),
