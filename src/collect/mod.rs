@@ -59,6 +59,7 @@ pub use context::{SourceReport, TokenFailure};
 pub use directory::sign_in_activity_turn;
 pub use error::CollectError;
 pub use intune::intune_not_licensed;
+pub use perimeter::sources_not_started;
 pub use progress::Progress;
 pub use settings::{Settings, night_of};
 

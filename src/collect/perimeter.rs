@@ -224,15 +224,33 @@ pub(crate) async fn groups(ctx: &Ctx) -> Result<Vec<Vec<(String, String)>>, Coll
     Ok(out)
 }
 
+/// The source that reads the members of the perimeters' administrative units.
+const UNITS_SOURCE: &str = "administrative-units";
+
+fn reads_units(p: &crate::config::Perimeter) -> bool {
+    !p.units.is_empty()
+}
+
+/// The sources a night with this perimeter does not start, though a provincial night (every
+/// establishment's units) does: the administrative units, when it names none. An
+/// establishment's bilan written from a provincial store leaves them out of its coverage.
+pub fn sources_not_started(p: &crate::config::Perimeter) -> Vec<&'static str> {
+    if reads_units(p) {
+        Vec::new()
+    } else {
+        vec![UNITS_SOURCE]
+    }
+}
+
 /// The members of each perimeter's administrative units (nothing stored), into `members`
 /// (one per perimeter, in the order of [`super::Settings::perimeters`]). A unit several
 /// establishments name is read once. Without a unit to read, the source is not started.
 pub(crate) async fn units(ctx: &Ctx, members: &mut [Members]) -> Result<(), CollectError> {
     let perimeters = ctx.settings.perimeters();
-    if perimeters.iter().all(|p| p.units.is_empty()) {
+    if perimeters.iter().all(|p| !reads_units(p)) {
         return Ok(());
     }
-    let q = query("administrative-units")?;
+    let q = query(UNITS_SOURCE)?;
     ctx.start(&q.name).await?;
     let (mut records, mut pages) = (0i64, 0i64);
     let mut read: Vec<(&DirectoryRef, String, Vec<String>)> = Vec::new();

@@ -157,9 +157,11 @@ impl Context {
             hidden_sources: config
                 .perimeter
                 .as_ref()
-                .filter(|p| p.units.is_empty())
-                .map(|_| vec!["administrative-units".to_string()])
-                .unwrap_or_default(),
+                .map(crate::collect::sources_not_started)
+                .unwrap_or_default()
+                .into_iter()
+                .map(String::from)
+                .collect(),
         }
     }
 }
