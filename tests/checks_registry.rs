@@ -4,6 +4,10 @@
 
 use chrono::{NaiveDate, TimeZone, Utc};
 
+mod common;
+
+use common::config_text::HEAD;
+
 use vigie365::checks::registry::{self, REGISTRY};
 use vigie365::checks::{CheckInfo, Family, Finding, Kind, Severity, Snapshot};
 use vigie365::classify::Population;
@@ -41,22 +45,13 @@ fn with_new() -> Vec<&'static CheckInfo> {
     REGISTRY.iter().copied().chain([&NEW]).collect()
 }
 
-const CONFIG: &str = r#"[locataire]
-tenant_id = "6f1c2a7e-8d4b-4e3a-9c1f-2b5d7e9a0c11"
-domaine = "cisss-exemple.onmicrosoft.com"
-client_id = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
-etablissement = "CISSS de l'Exemple"
-
-[identifiants]
-secret_env = "VIGIE365_CLIENT_SECRET"
-
-[[exceptions]]
-controle = "TST-NEW-01"
-sujet = "locataire"
-justification = "Essai"
-responsable = "RSI"
-expiration = 2099-12-31
-"#;
+/// A configuration whose exception names the new check (its `controle` on line 11).
+fn config_text() -> String {
+    format!(
+        "{HEAD}\n[[exceptions]]\ncontrole = \"TST-NEW-01\"\nsujet = \"locataire\"\n\
+         justification = \"Essai\"\nresponsable = \"RSI\"\nexpiration = 2099-12-31\n"
+    )
+}
 
 fn night() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 3, 1).expect("date")
@@ -78,7 +73,7 @@ fn the_check_table_lists_it() {
 
 #[test]
 fn an_exception_may_name_it_once_it_is_listed() {
-    let refused = Config::from_toml_str(CONFIG, "v.toml", &registry::load_options())
+    let refused = Config::from_toml_str(&config_text(), "v.toml", &registry::load_options())
         .expect_err("unknown to the shipped registry");
     assert!(
         refused
@@ -88,16 +83,24 @@ fn an_exception_may_name_it_once_it_is_listed() {
         "{refused}"
     );
     let ids = registry::ids_of(&with_new());
-    let config = Config::from_toml_str(CONFIG, "v.toml", &LoadOptions { known_checks: &ids })
-        .unwrap_or_else(|e| panic!("{e}"));
+    let config = Config::from_toml_str(
+        &config_text(),
+        "v.toml",
+        &LoadOptions { known_checks: &ids },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(config.exceptions[0].check_id, NEW.id);
 }
 
 #[test]
 fn it_is_evaluated_and_the_bilan_has_its_row_in_its_family() {
     let ids = registry::ids_of(&with_new());
-    let config = Config::from_toml_str(CONFIG, "v.toml", &LoadOptions { known_checks: &ids })
-        .unwrap_or_else(|e| panic!("{e}"));
+    let config = Config::from_toml_str(
+        &config_text(),
+        "v.toml",
+        &LoadOptions { known_checks: &ids },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let mut snapshot = Snapshot::default().all_sources_collected();
     let as_of = Utc
         .with_ymd_and_hms(2026, 3, 2, 8, 0, 0)

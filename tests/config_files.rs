@@ -6,6 +6,10 @@ use std::path::{Path, PathBuf};
 
 use vigie365::config::{self, Code, Config, Credentials, LoadOptions, Severity, SignInActivity};
 
+mod common;
+
+use common::config_text::HEAD;
+
 /// The check ids an exception may name: the registry's, as the binary passes them.
 fn options() -> LoadOptions<'static> {
     vigie365::checks::registry::load_options()
@@ -201,21 +205,7 @@ fn an_unreadable_file_is_one_whole_file_error() {
 }
 
 fn with_register(register: &str) -> Result<Config, config::ConfigErrors> {
-    let text = format!(
-        r#"
-[locataire]
-tenant_id = "6f1c2a7e-8d4b-4e3a-9c1f-2b5d7e9a0c11"
-domaine = "cisss-exemple.onmicrosoft.com"
-client_id = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
-etablissement = "CISSS de l'Exemple"
-
-[identifiants]
-secret_env = "VIGIE365_CLIENT_SECRET"
-
-[classification]
-registre = "{register}"
-"#
-    );
+    let text = format!("\n{HEAD}\n[classification]\nregistre = \"{register}\"\n");
     // A virtual file in the fixtures directory: the relative register path resolves there.
     Config::from_toml_str(&text, fixtures().join("virtuel.toml"), &options())
 }
